@@ -1,0 +1,9 @@
+/**
+ * Isomorphic code shared by twin-server and twin-client: no DOM, Node, three or pg imports.
+ */
+
+/** Every kind of twin object; each has a dense integer `idx` (see docs/architecture.md). */
+export const TWIN_KINDS = [
+  'park', 'building', 'floor', 'room', 'equipment', 'pipe_node', 'pipe_segment', 'zone', 'enterprise',
+] as const;
+export type TwinKind = (typeof TWIN_KINDS)[number];

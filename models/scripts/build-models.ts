@@ -1,0 +1,2 @@
+/** Placeholder replaced by the equipment-model generator (issue 4). */
+console.log('no equipment models to build yet');

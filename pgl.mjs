@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+import { postgis } from '@electric-sql/pglite-postgis';
+let t=Date.now();
+const db = new PGlite(process.argv[2] ?? 'memory://', { extensions: { postgis } });
+await db.waitReady; console.log('ready', Date.now()-t); t=Date.now();
+await db.exec('CREATE EXTENSION IF NOT EXISTS postgis'); console.log('ext', Date.now()-t);
+const r = await db.query("select version() v, postgis_full_version() p, 1::int8 i8, 2.5::numeric n, now() t, ST_GeomFromText('POINT Z(1 2 3)',4326) g, gen_random_uuid() u");
+console.log(r.rows[0]);
+t=Date.now(); const dump = await db.dumpDataDir('gzip'); console.log('dump', Date.now()-t, dump.size);
+t=Date.now(); const db2 = new PGlite({ loadDataDir: dump, extensions: { postgis } }); await db2.waitReady; console.log('load', Date.now()-t, (await db2.query("select postgis_version()")).rows);

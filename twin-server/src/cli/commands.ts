@@ -1,0 +1,17 @@
+import type { Args } from './args.ts';
+
+/** One `twin <name>` command. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: Args): Promise<number | void>;
+}
+
+/**
+ * The command table. Each command lives in its own file and is loaded lazily, so `twin seed`
+ * does not pay for the HTTP stack.
+ */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  migrate: async () => (await import('./migrate.ts')).migrateCommand,
+};

@@ -1,0 +1,114 @@
+/**
+ * All settings come from the environment, are validated once at start, and have defaults that
+ * run the embedded mode (PGlite + in-process aedes + simulator) with nothing else installed.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
+    error: 'expected one of 1/0, true/false, yes/no, on/off',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole number')
+  .min(0, 'ports are 0-65535')
+  .max(65535, 'ports are 0-65535');
+
+const urlWithScheme = (schemes: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return schemes.includes(new URL(v).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}` },
+  );
+
+const envSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  TWIN_DATA_DIR: z.string().min(1).default('./.twin-data'),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).optional(),
+  MQTT_URL: urlWithScheme(['mqtt', 'mqtts', 'tcp', 'ws', 'wss']).optional(),
+  /** Port of the in-process aedes broker when MQTT_URL is not set (1883 is usually taken by mosquitto). */
+  TWIN_MQTT_PORT: port.default(18830),
+  TWIN_SIMULATOR: bool.optional(),
+  TWIN_TILESET_DIR: z.string().min(1).default('./tilesets'),
+  TWIN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TWIN_SEED: z.coerce.number().int().min(0).default(20261125),
+  TWIN_SCALE: z.coerce.number().min(0.05, 'scale must be at least 0.05').max(100, 'scale must be at most 100').default(1),
+  TWIN_SEED_ON_START: bool.default(true),
+});
+
+export type DbConfig =
+  | { readonly backend: 'pglite'; readonly dataDir: string }
+  | { readonly backend: 'postgres'; readonly url: string };
+
+/** The validated, typed settings of one twin-server process. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly db: DbConfig;
+  /** Broker URL, or undefined to run the embedded aedes broker on `embeddedMqttPort`. */
+  readonly mqttUrl: string | undefined;
+  readonly embeddedMqttPort: number;
+  readonly simulator: boolean;
+  readonly tilesetDir: string;
+  readonly logLevel: z.infer<typeof envSchema>['TWIN_LOG_LEVEL'];
+  readonly seed: number;
+  readonly scale: number;
+  readonly seedOnStart: boolean;
+}
+
+/** A configuration problem, with one line per offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the settings. Empty strings count as unset, so `PORT= npm start` behaves
+ * like no PORT at all instead of failing.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => {
+      const v = env[k];
+      return v === undefined || v.trim() === '' ? [] : [[k, v.trim()]];
+    }),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '?');
+        const shown = key === 'DATABASE_URL' || key === 'MQTT_URL' ? '(hidden)' : JSON.stringify(cleaned[key]);
+        return `${key}=${shown}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const embedded = !e.DATABASE_URL && !e.MQTT_URL;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    db: e.DATABASE_URL
+      ? { backend: 'postgres', url: e.DATABASE_URL }
+      : { backend: 'pglite', dataDir: path.resolve(cwd, e.TWIN_DATA_DIR) },
+    mqttUrl: e.MQTT_URL,
+    embeddedMqttPort: e.TWIN_MQTT_PORT,
+    simulator: e.TWIN_SIMULATOR ?? embedded,
+    tilesetDir: path.resolve(cwd, e.TWIN_TILESET_DIR),
+    logLevel: e.TWIN_LOG_LEVEL,
+    seed: e.TWIN_SEED,
+    scale: e.TWIN_SCALE,
+    seedOnStart: e.TWIN_SEED_ON_START,
+  };
+}

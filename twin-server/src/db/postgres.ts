@@ -1,0 +1,80 @@
+import pg from 'pg';
+import { OID, parseInt8, parseNumeric, type Db, type Queryable, type QueryResult } from './types.ts';
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === OID.int8) return parseInt8;
+    if (oid === OID.numeric) return parseNumeric;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function wrap(q: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const r = await q.query({ text: sql, values: params as unknown[], types } as pg.QueryConfig);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await q.query(sql);
+    },
+  };
+}
+
+/** Opens a pg Pool against a PostgreSQL + PostGIS server. */
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types });
+  // An idle client losing its connection must not crash the process; pg re-connects on next use.
+  pool.on('error', () => {});
+  const base = wrap(pool);
+  await base.query('SELECT 1'); // fail fast with a clear connection error
+  let listener: pg.Client | undefined;
+  const handlers = new Map<string, Set<(p: string) => void>>();
+  return {
+    backend: 'postgres',
+    ...base,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url });
+        listener.on('error', () => {});
+        await listener.connect();
+        listener.on('notification', (n) => handlers.get(n.channel)?.forEach((h) => h(n.payload ?? '')));
+      }
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await listener.query(`LISTEN ${channel}`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    async versions() {
+      const r = await base.query<{ pg: string; gis: string }>(
+        "SELECT current_setting('server_version') AS pg, postgis_lib_version() AS gis",
+      );
+      return { postgres: r.rows[0]!.pg, postgis: r.rows[0]!.gis };
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Test harness for database code: run the same suite on the embedded PGlite backend and on a
+ * real PostgreSQL + PostGIS server, each test file on its own fresh, migrated database.
+ */
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import type { Backend, Db } from './types.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+import { migrate } from './migrate.ts';
+
+const PG_ADMIN_URL = process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A migrated database private to one test file. */
+export interface TestDb {
+  readonly db: Db;
+  readonly backend: Backend;
+  /** Connection URL (postgres backend only), for tests that start a server process. */
+  readonly url?: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh, migrated database on the given backend. */
+export async function createTestDb(backend: Backend): Promise<TestDb> {
+  if (backend === 'pglite') {
+    const blob = new Blob([fs.readFileSync(inject('pgliteTemplate'))]);
+    const db = await openPglite({ dataDir: 'memory://', loadDataDir: blob });
+    await migrate(db); // no-op unless a migration was added after the template was built
+    return { db, backend, drop: () => db.close() };
+  }
+  const name = `twin_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString(), { max: 4 });
+  await migrate(db);
+  return {
+    db,
+    backend,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/**
+ * Declares `fn`'s tests once per backend. The postgres run is skipped (with a reason printed by
+ * the global setup) only when the server is missing and TWIN_REQUIRE_ALL is not set.
+ */
+export function describeEachBackend(title: string, fn: (ctx: { db: () => Db; backend: Backend; testDb: () => TestDb }) => void): void {
+  for (const backend of ['pglite', 'postgres'] as const) {
+    const unavailable = backend === 'postgres' && inject('pgMissing') !== null;
+    describe.skipIf(unavailable)(`${title} [${backend}]`, () => {
+      let t: TestDb | undefined;
+      beforeAll(async () => {
+        t = await createTestDb(backend);
+      }, 120_000);
+      afterAll(async () => {
+        await t?.drop();
+      });
+      const get = () => {
+        if (!t) throw new Error('test database not ready');
+        return t;
+      };
+      fn({ db: () => get().db, backend, testDb: get });
+    });
+  }
+}

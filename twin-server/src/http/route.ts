@@ -1,0 +1,40 @@
+/**
+ * Routes are declared as data: method, path, the permission they need and a handler. The app
+ * mounts them behind the guard, so a route cannot be born unprotected, and tests can enumerate
+ * every route from this table.
+ */
+import type Koa from 'koa';
+import type { ZodType } from 'zod';
+import type { Permission, Principal } from '../auth/types.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** State that middleware puts on every request. */
+export interface TwinState {
+  requestId: string;
+  principal?: Principal;
+}
+
+export type TwinContext = Koa.ParameterizedContext<TwinState> & { params: Record<string, string> };
+
+/** Reference to the object a request touches, for object-level checks (enterprise scoping). */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly idx?: number;
+  /** Owning enterprise, when the object belongs to one. */
+  readonly enterpriseIdx?: number | null;
+}
+
+/** One HTTP route. */
+export interface RouteSpec {
+  readonly method: Method;
+  readonly path: string;
+  /** 'public' for the few routes that need no login (health, login itself, static tiles if so configured). */
+  readonly permission: Permission | 'public' | 'authenticated';
+  readonly summary: string;
+  /** Body schema; an invalid body is a 400 with the zod message, before the handler runs. */
+  readonly body?: ZodType;
+  /** Resolves the object touched, so the guard can enforce enterprise scoping before any work. */
+  readonly object?: (ctx: TwinContext) => Promise<ObjectRef | null>;
+  readonly handler: (ctx: TwinContext) => Promise<void> | void;
+}
