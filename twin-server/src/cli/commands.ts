@@ -14,4 +14,5 @@ export interface Command {
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serveCommand,
   migrate: async () => (await import('./migrate.ts')).migrateCommand,
+  bench: async () => (await import('./bench.ts')).benchCommand,
 };

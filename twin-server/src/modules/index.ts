@@ -3,6 +3,9 @@ import { healthModule } from './health.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
+ * Order: health; the auth platform (provides the guard); the sample park (seeds on first start);
+ * the tiler (builds tiles when missing or stale, so after seeding); live data (broker, ingest,
+ * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
   return [healthModule];

@@ -1,0 +1,28 @@
+import { UsageError, type Args } from './args.ts';
+import type { Command } from './commands.ts';
+
+/** One benchmark: prints its side-by-side ratios and returns markdown lines for docs/benchmarks.md. */
+export interface Bench {
+  readonly summary: string;
+  run(args: Args): Promise<string[]>;
+}
+
+/** Benchmarks by name; each area registers its own with one line. */
+export const BENCHES: Record<string, () => Promise<Bench>> = {};
+
+/** `twin bench [name ...]`: runs the named benchmarks (all by default) and prints their results. */
+export const benchCommand: Command = {
+  summary: 'run benchmarks (ratios measured side by side in one run)',
+  usage: `twin bench [${Object.keys(BENCHES).join('|') || 'name'} ...] [--scale S]`,
+  async run(args: Args) {
+    const names = args.positional.length > 0 ? args.positional : Object.keys(BENCHES);
+    for (const n of names) if (!BENCHES[n]) throw new UsageError(`unknown benchmark ${n}; known: ${Object.keys(BENCHES).join(', ')}`);
+    const out: string[] = [`# bench run ${new Date().toISOString()} (node ${process.version})`];
+    for (const n of names) {
+      const b = await BENCHES[n]!();
+      console.log(`\n== ${n}: ${b.summary}`);
+      out.push(`\n## ${n}\n`, ...(await b.run(args)));
+    }
+    console.log(`\n${out.join('\n')}`);
+  },
+};
