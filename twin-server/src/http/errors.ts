@@ -34,7 +34,7 @@ export function errorMiddleware(log: Logger): Koa.Middleware<TwinState> {
       } else if (err.type === 'entity.too.large') {
         status = 413;
         message = 'request body too large';
-      } else if (err.type === 'entity.parse.failed') {
+      } else if (err.type === 'entity.parse.failed' || (raw instanceof SyntaxError && status === 400)) {
         status = 400;
         message = 'request body is not valid JSON';
       }

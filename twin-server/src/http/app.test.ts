@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { describeEachBackend } from '../db/testing.ts';
+import { startTestServer, type TestServer } from '../testing/server.ts';
+import { healthModule } from '../modules/health.ts';
+import type { TwinModule } from '../modules/types.ts';
+
+// A probe module exercising the app's shared behaviour: body validation, user errors and crashes.
+const probe: TwinModule = {
+  name: 'probe',
+  routes: () => [
+    {
+      method: 'POST', path: '/api/probe/echo', permission: 'public', summary: 'echo',
+      body: z.object({ name: z.string().min(1) }).strict(),
+      handler(ctx) {
+        ctx.body = { got: (ctx.request.body as { name: string }).name };
+      },
+    },
+    {
+      method: 'GET', path: '/api/probe/crash', permission: 'public', summary: 'crash',
+      handler() {
+        throw new Error('secret internal detail');
+      },
+    },
+    {
+      method: 'GET', path: '/api/probe/private', permission: 'park:read', summary: 'needs a login',
+      handler(ctx) {
+        ctx.body = { leaked: true };
+      },
+    },
+  ],
+};
+
+describeEachBackend('http app', ({ backend }) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(backend, { modules: [healthModule, probe] });
+  });
+  afterAll(() => s?.stop());
+
+  it('serves /api/health with backend, PostGIS version and migration level', async () => {
+    const r = await fetch(`${s.url}/api/health`);
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    expect(body).toMatchObject({ status: 'ok', backend, migration: { level: expect.any(Number) } });
+    expect(body.postgis).toMatch(/^3\./);
+    expect(body.migration.level).toBe(body.migration.latest);
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('echoes a well-formed request id and rejects junk ones', async () => {
+    const ok = await fetch(`${s.url}/api/health`, { headers: { 'X-Request-Id': 'abc123-DEF.456' } });
+    expect(ok.headers.get('x-request-id')).toBe('abc123-DEF.456');
+    const junk = await fetch(`${s.url}/api/health`, { headers: { 'X-Request-Id': '<script>' } });
+    expect(junk.headers.get('x-request-id')).not.toBe('<script>');
+  });
+
+  it('returns JSON errors for unknown routes, bad JSON, invalid bodies and oversized bodies', async () => {
+    const nf = await fetch(`${s.url}/api/nope`);
+    expect(nf.status).toBe(404);
+    expect((await nf.json()).error.message).toMatch(/no route for GET \/api\/nope/);
+
+    const post = (body: string) =>
+      fetch(`${s.url}/api/probe/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const bad = await post('{"name":');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/not valid JSON/);
+
+    const invalid = await post(JSON.stringify({ name: '', extra: 1 }));
+    expect(invalid.status).toBe(400);
+    const ib = await invalid.json();
+    expect(ib.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['name']));
+
+    const big = await post(JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(big.status).toBe(413);
+
+    const good = await post(JSON.stringify({ name: 'ok' }));
+    expect(await good.json()).toEqual({ got: 'ok' });
+  });
+
+  it('hides internal error details from the client', async () => {
+    const r = await fetch(`${s.url}/api/probe/crash`);
+    expect(r.status).toBe(500);
+    const text = await r.text();
+    expect(text).toContain('internal error');
+    expect(text).not.toContain('secret internal detail');
+  });
+
+  it('refuses a permissioned route without a principal (fail closed)', async () => {
+    const r = await fetch(`${s.url}/api/probe/private`);
+    expect(r.status).toBe(401);
+    expect(await r.text()).not.toContain('leaked');
+  });
+
+  it('lists every mounted route with its permission', () => {
+    expect(s.routes.map((r) => `${r.method} ${r.path} ${r.permission}`)).toEqual(
+      expect.arrayContaining(['GET /api/health public', 'GET /api/probe/private park:read']),
+    );
+  });
+});
