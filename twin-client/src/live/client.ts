@@ -1,0 +1,218 @@
+/**
+ * The live WebSocket client: handshake with the protocol version, subscribe, resume by sequence
+ * after a reconnect, ask for a snapshot on a gap, exponential reconnect with jitter. Decoded
+ * frames go straight to the LiveStore; only the connection status is observable by React.
+ */
+import {
+  FRAME, FRAME_FLAGS, PROTOCOL_VERSION, decodeFrame,
+  type ClientMessage, type LayerName, type ServerMessage,
+} from '@park-twin/layers/protocol.ts';
+import type { LiveStore } from './store.ts';
+
+/** What the connection indicator shows. */
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'refused';
+
+/** Minimal WebSocket surface (the browser's, or `ws` in Node tests). */
+export interface SocketLike {
+  binaryType: string;
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+/** Options of a live client. */
+export interface LiveClientOptions {
+  /** ws:// or wss:// URL of the hub. */
+  url: string;
+  store: LiveStore;
+  layers: LayerName[];
+  /** Socket factory; defaults to the browser WebSocket. */
+  socket?: (url: string) => SocketLike;
+  /** First reconnect delay (ms); doubles up to `maxDelayMs`. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called after each applied frame (e.g. to invalidate the R3F frame loop). */
+  onFrame?: () => void;
+  /** JSON messages the client itself does not consume (alarms). */
+  onMessage?: (m: ServerMessage) => void;
+}
+
+/** Counters for tests, the bench and the status bar. */
+export interface LiveStats {
+  frames: number;
+  snapshots: number;
+  gaps: number;
+  reconnects: number;
+  resumed: number;
+}
+
+/** A connection that keeps itself alive until `close()`. */
+export class LiveClient {
+  status: LiveStatus = 'connecting';
+  readonly stats: LiveStats = { frames: 0, snapshots: 0, gaps: 0, reconnects: 0, resumed: 0 };
+  /** Hub run and last sequence applied; a reconnect resumes from here. */
+  epoch = -1;
+  seq = -1;
+  private ws: SocketLike | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  private statusListeners = new Set<() => void>();
+  private layers: LayerName[];
+
+  /** Creates the client and connects at once. */
+  constructor(private readonly opts: LiveClientOptions) {
+    this.layers = opts.layers;
+    this.connect();
+  }
+
+  /** For useSyncExternalStore: subscribe to status changes. */
+  onStatus = (fn: () => void): (() => void) => {
+    this.statusListeners.add(fn);
+    return () => this.statusListeners.delete(fn);
+  };
+
+  /** For useSyncExternalStore: the current status. */
+  getStatus = (): LiveStatus => this.status;
+
+  private setStatus(s: LiveStatus): void {
+    if (s === this.status) return;
+    this.status = s;
+    for (const l of this.statusListeners) l();
+  }
+
+  private send(m: ClientMessage): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m));
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const make = this.opts.socket ?? ((u: string) => new WebSocket(u) as unknown as SocketLike);
+    const ws = make(this.opts.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => this.send({ type: 'hello', version: PROTOCOL_VERSION });
+    ws.onmessage = (ev) => this.onData(ev.data);
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.closed) return;
+      // 4401/4403 and 1008 are policy refusals (login needed): retrying fast would only spam.
+      if (ev.code === 4401 || ev.code === 4403 || ev.code === 1008) this.setStatus('refused');
+      else this.setStatus(this.attempt > 3 ? 'offline' : 'reconnecting');
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    const base = this.opts.baseDelayMs ?? 500;
+    const max = this.opts.maxDelayMs ?? 15_000;
+    const delay = Math.min(max, base * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+    this.attempt++;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.stats.reconnects++;
+      this.connect();
+    }, delay);
+  }
+
+  private subscribe(resume: boolean): void {
+    const m: ClientMessage = resume && this.epoch >= 0 && this.seq >= 0
+      ? { type: 'subscribe', layers: this.layers, resume: { epoch: this.epoch, seq: this.seq } }
+      : { type: 'subscribe', layers: this.layers };
+    this.send(m);
+  }
+
+  /** Changes the subscribed layers (a snapshot of them follows). */
+  setLayers(layers: LayerName[]): void {
+    this.layers = layers;
+    this.subscribe(false);
+  }
+
+  private onData(data: unknown): void {
+    if (typeof data === 'string') return this.onJson(data);
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    if (!bytes) return;
+    let f;
+    try {
+      f = decodeFrame(bytes);
+    } catch {
+      return; // a foreign frame is dropped; the next gap check asks for a snapshot if it mattered
+    }
+    if (f.kind === FRAME.delta) {
+      const inOrder = f.epoch === this.epoch && (f.seq === this.seq + 1 || ((f.flags & FRAME_FLAGS.conflated) !== 0 && f.seq > this.seq));
+      if (!inOrder) {
+        // A gap (lost frames or another hub run): stale state is worse than a snapshot.
+        this.stats.gaps++;
+        this.subscribe(false);
+        return;
+      }
+    } else {
+      this.stats.snapshots++;
+      this.epoch = f.epoch;
+    }
+    this.seq = f.seq;
+    this.stats.frames++;
+    this.opts.store.apply(f);
+    this.opts.onFrame?.();
+  }
+
+  private onJson(text: string): void {
+    let m: ServerMessage;
+    try {
+      m = JSON.parse(text) as ServerMessage;
+    } catch {
+      return;
+    }
+    switch (m.type) {
+      case 'welcome':
+        if (m.version !== PROTOCOL_VERSION) {
+          this.setStatus('refused');
+          return;
+        }
+        this.attempt = 0;
+        // A different epoch means the hub restarted: our seq means nothing there.
+        this.subscribe(m.epoch === this.epoch);
+        if (m.epoch !== this.epoch) this.epoch = m.epoch;
+        break;
+      case 'subscribed':
+        if (m.mode === 'resume') this.stats.resumed++;
+        this.setStatus('live');
+        break;
+      case 'error':
+        if (m.code === 'version' || m.code === 'forbidden') this.setStatus('refused');
+        break;
+      case 'bye':
+      case 'unsubscribed':
+      case 'pong':
+      case 'alarm':
+        break;
+      default: {
+        // Exhaustive at compile time; at run time a newer hub's extra message is ignored.
+        const unknownMessage: never = m;
+        void unknownMessage;
+      }
+    }
+    this.opts.onMessage?.(m);
+  }
+
+  /** Drops the socket as if the network failed (tests, and the "reconnect" button). */
+  dropConnection(): void {
+    this.ws?.close(4000, 'client drop');
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ws?.close(1000, 'closed');
+    this.ws = null;
+    this.setStatus('offline');
+  }
+}
