@@ -146,13 +146,14 @@ export class LiveClient {
       return; // a foreign frame is dropped; the next gap check asks for a snapshot if it mattered
     }
     if (f.kind === FRAME.delta) {
-      const inOrder = f.epoch === this.epoch && (f.seq === this.seq + 1 || ((f.flags & FRAME_FLAGS.conflated) !== 0 && f.seq > this.seq));
-      if (!inOrder) {
-        // A gap (lost frames or another hub run): stale state is worse than a snapshot.
+      // seq is shared by all clients of a hub run, so skipped numbers are normal (filtered out for
+      // us); a frame from another run, or one going backwards, means our state has a hole.
+      if (f.epoch !== this.epoch || f.seq < this.seq) {
         this.stats.gaps++;
         this.subscribe(false);
         return;
       }
+      if (f.seq === this.seq && (f.flags & FRAME_FLAGS.conflated) === 0) return; // replayed twice
     } else {
       this.stats.snapshots++;
       this.epoch = f.epoch;
