@@ -1,5 +1,6 @@
 import type { TwinModule } from './types.ts';
 import { healthModule } from './health.ts';
+import { mapModule } from './map/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -8,5 +9,5 @@ import { healthModule } from './health.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule];
+  return [healthModule, mapModule];
 }
