@@ -1,5 +1,7 @@
 import type { TwinModule } from './types.ts';
 import { healthModule } from './health.ts';
+import { authModule } from '../auth/module.ts';
+import { twinModule } from './twin/index.ts';
 import { mapModule } from './map/index.ts';
 
 /**
@@ -9,5 +11,5 @@ import { mapModule } from './map/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, mapModule];
+  return [healthModule, authModule(), mapModule, twinModule];
 }

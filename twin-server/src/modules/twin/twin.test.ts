@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachBackend } from '../../db/testing.ts';
+import { startTestServer, type TestServer } from '../../testing/server.ts';
+import { insertFixturePark, type FixturePark } from '../../tiler/fixture.ts';
+import type { Permission, Principal } from '../../auth/types.ts';
+import type { TwinModule } from '../types.ts';
+import { twinModule } from './index.ts';
+import type { ObjectDetails, ParkIndex } from './queries.ts';
+
+/**
+ * Stand-in identity for these route tests: the header picks a user with twin:read, or an
+ * enterprise-scoped one. The real guard's own tests live with the auth platform.
+ */
+function headerGuard(enterpriseIdx: () => number): TwinModule {
+  const perms = new Set<Permission>(['twin:read']);
+  return {
+    name: 'test-guard',
+    guard: () => ({
+      async resolvePrincipal(ctx) {
+        const who = ctx.get('X-Test-User');
+        if (!who) return { principal: null, presented: false };
+        const p: Principal = { kind: 'user', id: who, name: who, roles: [], permissions: who === 'nobody' ? new Set() : perms, sessionId: who,
+          ...(who === 'tenant' ? { enterpriseIdx: enterpriseIdx() } : {}) };
+        return { principal: p, presented: true };
+      },
+      async onDenied() {},
+    }),
+  };
+}
+
+describeEachBackend('twin drill-down routes', ({ testDb }) => {
+  let srv: TestServer;
+  let park: FixturePark;
+  let enterpriseIdx = 0;
+  let leasedRoom = 0;
+  let otherRoom = 0;
+  const get = async <T>(path: string, user = 'viewer'): Promise<{ status: number; body: T }> => {
+    const r = await fetch(srv.url + path, { headers: user ? { 'X-Test-User': user } : {} });
+    return { status: r.status, body: (await r.json()) as T };
+  };
+
+  beforeAll(async () => {
+    const db = testDb().db;
+    park = await insertFixturePark(db, { grid: 2, floors: 3, roomsPerSide: 2 });
+    const rooms = await db.query<{ idx: number }>(`SELECT idx FROM room WHERE leasable ORDER BY idx`);
+    leasedRoom = rooms.rows[0]!.idx;
+    otherRoom = rooms.rows[1]!.idx;
+    enterpriseIdx = (await db.query<{ idx: number }>(`INSERT INTO twin_object (kind, name, name_en) VALUES ('enterprise', '智算科技', 'AI Compute') RETURNING idx`)).rows[0]!.idx;
+    await db.query(`INSERT INTO enterprise (idx, park_idx, credit_code, industry, registered_capital, staff) VALUES ($1, $2, '91330100MA2XXXXX0A', 'ai', 1000, 42)`, [enterpriseIdx, park.parkIdx]);
+    await db.query(`INSERT INTO lease (room_idx, enterprise_idx, start_date, end_date, rent, status) VALUES ($1, $2, '2025-01-01', '2028-01-01', 88, 'active')`, [leasedRoom, enterpriseIdx]);
+    await db.query(`UPDATE room SET lease_status = 'leased' WHERE idx = $1`, [leasedRoom]);
+    await db.query(`INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
+      SELECT now() - make_interval(mins => m), 'occ-1', m, $1, 1, m % 7, 0, '{}'::jsonb FROM generate_series(1, 90) AS m`, [leasedRoom]);
+    srv = await startTestServer(testDb().backend, { testDb: testDb(), modules: [headerGuard(() => enterpriseIdx), twinModule] });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it('refuses without a login and without twin:read', async () => {
+    expect((await get('/api/twin/parks', '')).status).toBe(401);
+    expect((await get('/api/twin/parks', 'nobody')).status).toBe(403);
+  });
+
+  it('lists the park with the origin its tiles are built around', async () => {
+    const r = await get<{ parks: ParkIndex['park'][] }>('/api/twin/parks');
+    expect(r.status).toBe(200);
+    expect(r.body.parks).toHaveLength(1);
+    expect(r.body.parks[0]!.code).toBe(park.code);
+    expect(r.body.parks[0]!.origin.lon).toBeCloseTo(120.0865, 6);
+  });
+
+  it('returns the hierarchy: every floor under its building, every room under a floor with its level', async () => {
+    const r = await get<ParkIndex>(`/api/twin/parks/${park.code}/index`);
+    expect(r.status).toBe(200);
+    const ix = r.body;
+    const at = (i: number) => ({ kind: ix.kind[i], parent: ix.parent[i], level: ix.level[i] });
+    const pos = new Map(ix.idx.map((v, i) => [v, i]));
+    expect(ix.kind.filter((k) => k === 'building')).toHaveLength(park.counts.buildings);
+    expect(ix.kind.filter((k) => k === 'room')).toHaveLength(park.counts.rooms);
+    for (let i = 0; i < ix.idx.length; i++) {
+      const o = at(i);
+      if (o.kind === 'room') {
+        const f = at(pos.get(o.parent!)!);
+        expect(f.kind).toBe('floor');
+        expect(f.level).toBe(o.level);
+        expect(at(pos.get(f.parent!)!).kind).toBe('building');
+      }
+    }
+    expect(ix.lease[pos.get(leasedRoom)!]).toBe('leased');
+    expect((await get(`/api/twin/parks/no-such-park/index`)).status).toBe(404);
+    expect((await get(`/api/twin/parks/DROP%20TABLE/index`)).status).toBe(400);
+  });
+
+  it('gives a room its attributes, tenant and breadcrumb path park > building > floor', async () => {
+    const r = await get<ObjectDetails>(`/api/twin/objects/${leasedRoom}`);
+    expect(r.status).toBe(200);
+    expect(r.body.kind).toBe('room');
+    expect(r.body.attributes.lease_status).toBe('leased');
+    expect(r.body.attributes.enterprise_name).toBe('智算科技');
+    expect(r.body.path.map((c) => c.kind)).toEqual(['park', 'building', 'floor']);
+    expect(r.body.path[0]!.idx).toBe(park.parkIdx);
+  });
+
+  it('lists children of a building with its floors first, in level order', async () => {
+    const b = park.buildings[0]!.idx;
+    const r = await get<{ children: Array<{ kind: string; level: number }> }>(`/api/twin/objects/${b}/children`);
+    const floors = r.body.children.filter((c) => c.kind === 'floor');
+    expect(floors.map((c) => c.level)).toEqual([1, 2, 3]);
+    // Floors come first; anything else (equipment placed on the building itself) after them.
+    expect(r.body.children.slice(0, 3)).toEqual(floors);
+  });
+
+  it('returns a bucketed history of at most 60 points', async () => {
+    const r = await get<{ points: Array<{ avg: number; max: number }> }>(`/api/twin/objects/${leasedRoom}/history?layer=occupancy&hours=2`);
+    expect(r.status).toBe(200);
+    expect(r.body.points.length).toBeGreaterThan(10);
+    expect(r.body.points.length).toBeLessThanOrEqual(61);
+    expect(Math.max(...r.body.points.map((p) => p.max))).toBe(6);
+    expect((await get(`/api/twin/objects/${leasedRoom}/history?layer=weather`)).status).toBe(400);
+  });
+
+  it('rejects malformed and unknown idx with 400 / 404', async () => {
+    expect((await get('/api/twin/objects/abc')).status).toBe(400);
+    expect((await get('/api/twin/objects/-3')).status).toBe(400);
+    expect((await get('/api/twin/objects/99999999')).status).toBe(404);
+  });
+
+  it('lets an enterprise user open its leased room but not a neighbour', async () => {
+    expect((await get(`/api/twin/objects/${leasedRoom}`, 'tenant')).status).toBe(200);
+    expect((await get(`/api/twin/objects/${otherRoom}`, 'tenant')).status).toBe(403);
+    expect((await get(`/api/twin/objects/${otherRoom}/history?layer=occupancy`, 'tenant')).status).toBe(403);
+  });
+});
+
+describe('twin module registration', () => {
+  it('declares twin:read on every route', () => {
+    const routes = twinModule.routes!({} as never);
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    for (const r of routes) expect(r.permission).toBe('twin:read');
+  });
+});
