@@ -15,4 +15,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serveCommand,
   migrate: async () => (await import('./migrate.ts')).migrateCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
+  simulate: async () => (await import('./simulate.ts')).simulateCommand,
+  tiles: async () => (await import('./tiles.ts')).tilesCommand,
 };

@@ -3,6 +3,8 @@ import { healthModule } from './health.ts';
 import { authModule } from '../auth/module.ts';
 import { twinModule } from './twin/index.ts';
 import { mapModule } from './map/index.ts';
+import { tilesModule } from './tiles.ts';
+import { createLiveModule } from './live.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -11,5 +13,5 @@ import { mapModule } from './map/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), mapModule, twinModule];
+  return [healthModule, authModule(), tilesModule(), createLiveModule(), mapModule, twinModule];
 }

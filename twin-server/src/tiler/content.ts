@@ -1,0 +1,216 @@
+/**
+ * Turns database rows into tile contents (GLB bytes plus their local bounding box): building
+ * shells for the overview and for building detail, interiors (floor slabs and rooms), instanced
+ * equipment, and the hidden networks as tubes. Pure: rows in, bytes out.
+ */
+import { MeshBuilder, extrudePolygon, insetRing, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
+import { featureGlb, instancedGlb, type Instance } from './gltf.ts';
+import type { FeatureRow } from './metadata.ts';
+import { decodeEwkb } from './source.ts';
+import type { BuildingRow, EquipmentRow, FloorRow, NodeRow, RoomRow, SegmentRow } from './source.ts';
+import { equipmentModel, isEquipmentType } from '../../../models/src/catalog.ts';
+
+/** Local z-up bounds: [minX, minY, minZ, maxX, maxY, maxZ]. */
+export type Bounds = [number, number, number, number, number, number];
+
+/** One generated content file. */
+export interface Content {
+  readonly glb: Uint8Array;
+  readonly bounds: Bounds;
+  readonly features: number;
+  readonly triangles: number;
+}
+
+/** Projects lon/lat to local metres. */
+export type Project = (lon: number, lat: number) => [number, number];
+
+const BUILDING_COLORS: Record<string, Rgba> = {
+  office: [178, 196, 220, 255], research: [160, 202, 192, 255], industrial: [196, 180, 160, 255],
+  incubator: [214, 200, 160, 255], data_center: [150, 160, 196, 255], residential: [222, 190, 170, 255],
+  commercial: [226, 176, 150, 255], amenity: [190, 214, 170, 255], parking: [170, 170, 170, 255],
+  utility: [160, 160, 150, 255], mixed: [200, 196, 210, 255],
+};
+const ROOM_COLORS: Record<string, Rgba> = {
+  office: [120, 170, 230, 255], lab: [90, 200, 180, 255], retail: [240, 170, 90, 255], canteen: [240, 200, 100, 255],
+  meeting: [250, 140, 110, 255], lobby: [210, 210, 190, 255], corridor: [200, 200, 200, 255], core: [150, 150, 150, 255],
+  plant: [170, 150, 130, 255], storage: [180, 170, 150, 255], parking: [160, 160, 160, 255], restroom: [170, 200, 210, 255],
+  data_center: [130, 140, 210, 255], showroom: [230, 130, 180, 255], workshop: [190, 160, 120, 255],
+};
+/** Network colours, as maintenance crews expect them (water blue, power red, gas yellow, ...). */
+export const NETWORK_COLORS: Record<string, Rgba> = {
+  water: [30, 120, 230, 255], drainage: [140, 100, 60, 255], power: [230, 60, 40, 255], gas: [245, 200, 30, 255],
+  telecom: [50, 180, 90, 255], hvac: [160, 90, 210, 255],
+};
+const SLAB: Rgba = [125, 128, 135, 255];
+const GREY: Rgba = [190, 190, 190, 255];
+
+/** Decodes a polygon to local rings. */
+export function polygonRings(hex: string, project: Project): Ring[] {
+  return decodeEwkb(hex).map((ring) => ring.map((p) => project(p[0]!, p[1]!)));
+}
+
+function boundsOf(b: MeshBuilder): Bounds {
+  const { min, max } = b.bounds();
+  return [min[0], min[1], min[2], max[0], max[1], max[2]];
+}
+
+function shade(c: Rgba, k: number): Rgba {
+  return [Math.min(255, Math.round(c[0] * k)), Math.min(255, Math.round(c[1] * k)), Math.min(255, Math.round(c[2] * k)), c[3]];
+}
+
+/** The property-table row of a building. */
+export function buildingRow(b: BuildingRow): FeatureRow {
+  return { idx: b.idx, uuid: b.uuid, kind: 'building', name: b.name, code: b.code, area: b.area, use: b.use, height: b.height };
+}
+
+/** A prepared building: local rings and its floors. */
+export interface PreparedBuilding {
+  readonly row: BuildingRow;
+  readonly rings: Ring[];
+  readonly centroid: [number, number];
+}
+
+/** Projects a building's footprint once. */
+export function prepareBuilding(row: BuildingRow, project: Project): PreparedBuilding {
+  const rings = polygonRings(row.footprint, project);
+  let cx = 0, cy = 0;
+  const outer = rings[0] ?? [];
+  for (const p of outer) {
+    cx += p[0];
+    cy += p[1];
+  }
+  const n = Math.max(1, outer.length);
+  return { row, rings, centroid: [cx / n, cy / n] };
+}
+
+/** Overview content: every building of a leaf as one plain extruded shell, one draw call. */
+export function overviewContent(buildings: readonly PreparedBuilding[]): Content {
+  const b = new MeshBuilder();
+  const rows: FeatureRow[] = [];
+  for (const pb of buildings) {
+    const g = pb.row.ground_elevation;
+    b.feature(pb.row.idx, rows.length, BUILDING_COLORS[pb.row.use] ?? GREY);
+    rows.push(buildingRow(pb.row));
+    extrudePolygon(b, pb.rings, g, g + pb.row.height, { walls: true, top: true });
+  }
+  return { glb: featureGlb(b, rows, 'overview'), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
+}
+
+/**
+ * Building detail: one band per above-ground floor with that floor's own outline (towers on
+ * podiums), slightly alternating shade so floors read from afar; the top reaches the roof height.
+ */
+export function shellContent(pb: PreparedBuilding, floors: readonly FloorRow[], project: Project): Content {
+  const b = new MeshBuilder();
+  const g = pb.row.ground_elevation;
+  const color = BUILDING_COLORS[pb.row.use] ?? GREY;
+  const above = floors.filter((f) => f.level > 0).sort((x, y) => x.level - y.level);
+  if (above.length === 0) {
+    b.feature(pb.row.idx, 0, color);
+    extrudePolygon(b, pb.rings, g, g + pb.row.height);
+  } else {
+    above.forEach((f, i) => {
+      const rings = polygonRings(f.footprint, project);
+      const top = i === above.length - 1 ? Math.max(f.elevation + f.height, pb.row.height) : f.elevation + f.height;
+      b.feature(pb.row.idx, 0, shade(color, f.level % 2 === 0 ? 0.93 : 1));
+      extrudePolygon(b, rings, g + f.elevation, g + top, { walls: true, top: true, bottom: i === 0 });
+    });
+  }
+  return { glb: featureGlb(b, [buildingRow(pb.row)], `building ${pb.row.code}`), bounds: boundsOf(b), features: 1, triangles: b.triangleCount };
+}
+
+/**
+ * Interior: a slab per floor (feature = floor) and every room as an open box (walls and a floor
+ * surface, no ceiling) so rooms are visible and pickable from above (feature = room).
+ */
+export function interiorContent(pb: PreparedBuilding, floors: readonly FloorRow[], rooms: readonly RoomRow[], project: Project): Content | null {
+  if (floors.length === 0) return null;
+  const b = new MeshBuilder();
+  const rows: FeatureRow[] = [];
+  const g = pb.row.ground_elevation;
+  const levelOf = new Map(floors.map((f) => [f.idx, f]));
+  for (const f of floors) {
+    b.feature(f.idx, rows.length, SLAB);
+    rows.push({ idx: f.idx, uuid: f.uuid, kind: 'floor', name: f.name, building: pb.row.code, floor: f.level, area: f.area, height: f.height });
+    extrudePolygon(b, polygonRings(f.footprint, project), g + f.elevation - 0.25, g + f.elevation);
+  }
+  for (const r of rooms) {
+    const f = levelOf.get(r.floor_idx);
+    if (!f) continue;
+    b.feature(r.idx, rows.length, ROOM_COLORS[r.use] ?? GREY);
+    rows.push({ idx: r.idx, uuid: r.uuid, kind: 'room', name: r.name, code: r.code, building: pb.row.code, floor: f.level, area: r.area, use: r.use, lease_status: r.lease_status });
+    const rings = polygonRings(r.footprint, project).map((ring) => insetRing(ring, 0.12));
+    const z = g + f.elevation;
+    extrudePolygon(b, rings, z, z + Math.max(0.5, f.height - 0.6), { walls: true });
+    extrudePolygon(b, rings, z, z + 0.03, { top: true });
+  }
+  return { glb: featureGlb(b, rows, `interior ${pb.row.code}`), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
+}
+
+/** Instanced equipment (indoor of one building, or outdoor of one leaf); null when none. */
+export function equipmentContent(
+  items: readonly EquipmentRow[],
+  project: Project,
+  buildingCode: (idx: number | null) => string | undefined,
+): Content | null {
+  const groups = new Map<string, Instance[]>();
+  const rows: FeatureRow[] = [];
+  const bounds: Bounds = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  let triangles = 0;
+  for (const e of items) {
+    if (!isEquipmentType(e.type)) continue;
+    const [p] = decodeEwkb(e.position)[0]!;
+    const [x, y] = project(p![0]!, p![1]!);
+    const z = p![2] ?? 0;
+    const model = equipmentModel(e.type);
+    const r = Math.hypot(model.size[0], model.size[1]) / 2;
+    bounds[0] = Math.min(bounds[0], x - r);
+    bounds[1] = Math.min(bounds[1], y - r);
+    bounds[2] = Math.min(bounds[2], z - model.size[2]);
+    bounds[3] = Math.max(bounds[3], x + r);
+    bounds[4] = Math.max(bounds[4], y + r);
+    bounds[5] = Math.max(bounds[5], z + model.size[2]);
+    const list = groups.get(e.type) ?? [];
+    list.push({ at: [x, y, z], heading: e.heading, idx: e.idx, row: rows.length });
+    groups.set(e.type, list);
+    triangles += model.mesh.triangleCount;
+    rows.push({ idx: e.idx, uuid: e.uuid, kind: 'equipment', name: e.name, code: e.code, building: buildingCode(e.building_idx), floor: e.level ?? undefined, type: e.type, status: e.status });
+  }
+  if (rows.length === 0) return null;
+  const glb = instancedGlb(
+    [...groups].map(([type, instances]) => ({ name: type, mesh: equipmentModel(type as never).mesh, instances })),
+    rows,
+  );
+  return { glb, bounds, features: rows.length, triangles };
+}
+
+/**
+ * Hidden networks: each segment a tube of its real diameter along its real 3D line (Z is the
+ * pipe centre below the datum), nodes as manhole shafts, valve bodies or cabinets.
+ */
+export function infraContent(segments: readonly SegmentRow[], nodes: readonly NodeRow[], project: Project): Content | null {
+  if (segments.length + nodes.length === 0) return null;
+  const b = new MeshBuilder();
+  const rows: FeatureRow[] = [];
+  for (const s of segments) {
+    b.feature(s.idx, rows.length, NETWORK_COLORS[s.network] ?? GREY);
+    rows.push({ idx: s.idx, uuid: s.uuid, kind: 'pipe_segment', name: s.name, code: s.code, network: s.network, diameter_mm: s.diameter_mm, depth: s.depth, type: s.material });
+    const pts = decodeEwkb(s.geom)[0]!.map((p) => {
+      const [x, y] = project(p[0]!, p[1]!);
+      return [x, y, p[2] ?? -s.depth] as [number, number, number];
+    });
+    tube(b, pts, Math.max(0.01, s.diameter_mm / 2000), s.diameter_mm >= 200 ? 12 : 8);
+  }
+  for (const n of nodes) {
+    const c = NETWORK_COLORS[n.network] ?? GREY;
+    b.feature(n.idx, rows.length, shade(c, 0.75));
+    rows.push({ idx: n.idx, uuid: n.uuid, kind: 'pipe_node', name: n.name, code: n.code, network: n.network, type: n.node_type });
+    const [p] = decodeEwkb(n.position)[0]!;
+    const [x, y] = project(p![0]!, p![1]!);
+    const z = p![2] ?? 0;
+    if (n.node_type === 'manhole') cylinder(b, x, y, Math.min(z - 0.5, -0.5), 0.05, 0.6, 12);
+    else if (n.node_type === 'valve' || n.node_type === 'meter' || n.node_type === 'hydrant') box(b, x, y, z - 0.35, z + 0.35, 0.7, 0.7);
+    else box(b, x, y, z - 0.5, z + 0.5, 1, 1);
+  }
+  return { glb: featureGlb(b, rows, 'infrastructure'), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
+}
