@@ -89,7 +89,7 @@ export interface LayerDef<P = unknown> {
    * Contribution of a child's state to its parent's value (room -> floor -> building -> park);
    * absent = the layer does not roll up. The parent's status is the worst child status.
    */
-  rollup?(child: LayerState): number;
+  rollup?(child: { readonly value: number; readonly status: number }): number;
   /** Numbers the layer uses for its thresholds, shown in docs and the UI. */
   readonly thresholds: Readonly<Record<string, number>>;
   /** Value range the colour ramp spans. */

@@ -1,0 +1,127 @@
+/**
+ * MQTT side of ingest: the embedded aedes broker (no MQTT_URL) and the subscriber that feeds
+ * the pipeline. Every node subscribes to the full topic tree (fan-out: each node's WebSocket
+ * clients need every update); persistence is deduplicated in the database, so two nodes on one
+ * broker write each message once.
+ *
+ * QoS 1 durability: the PUBACK for a message is held back until the batch holding it has
+ * committed. mqtt.js sends PUBACK right after its message handler returns, so the subscriber
+ * wraps the client's packet sender and delays exactly the PUBACK packets whose message is still
+ * being written (in arrival order, as MQTT requires), while later packets keep flowing. When a
+ * batch fails the connection is dropped, so the broker redelivers everything unacknowledged
+ * (persistent session: clean=false with a stable client id).
+ */
+import net from 'node:net';
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { Aedes } from 'aedes';
+import type { Logger } from '../log.ts';
+import type { Ingest } from './pipeline.ts';
+
+/** Topic filter every node subscribes to. */
+export const INGEST_TOPIC = 'park/+/+/+';
+
+/** A running in-process broker. */
+export interface EmbeddedBroker {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts aedes on 127.0.0.1:`port` (0 = ephemeral). */
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker({ drainTimeout: 30_000 });
+  const server = net.createServer(aedes.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as net.AddressInfo).port;
+  return {
+    url: `mqtt://${host}:${actual}`,
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+/** The subscriber with its counters. */
+export interface MqttIngest {
+  readonly client: MqttClient;
+  readonly stats: { received: number; ackedAfterCommit: number; ackWithheld: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `url`, subscribes to INGEST_TOPIC with QoS 1 and feeds every message to `ingest`.
+ * `clientId` must be stable per node for redelivery after a crash; tests pass `clean: true`.
+ */
+export async function startMqttIngest(opts: { url: string; clientId: string; clean: boolean; ingest: Ingest; log: Logger }): Promise<MqttIngest> {
+  const options: IClientOptions = {
+    clientId: opts.clientId,
+    clean: opts.clean,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    protocolVersion: 4,
+    // Messages arriving before our subscription completes must not be acked by default handlers.
+    resubscribe: true,
+  };
+  const client = mqtt.connect(opts.url, options);
+  const stats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0 };
+  const durable = new Map<number, Promise<void>>();
+  let ackChain: Promise<unknown> = Promise.resolve();
+
+  const internals = client as unknown as { _sendPacket: SendPacket };
+  const send = internals._sendPacket.bind(client);
+  internals._sendPacket = (packet, cb, ...rest) => {
+    const wait = packet.cmd === 'puback' && packet.messageId !== undefined ? durable.get(packet.messageId) : undefined;
+    if (!wait) return send(packet, cb, ...rest);
+    durable.delete(packet.messageId!);
+    cb?.(); // let mqtt.js go on with the next packet now; the PUBACK itself follows the commit
+    ackChain = ackChain.then(() => wait).then(
+      () => {
+        stats.ackedAfterCommit++;
+        send(packet, undefined, ...rest);
+      },
+      (err: unknown) => {
+        stats.ackWithheld++;
+        opts.log.warn({ err: String(err) }, 'message not persisted; PUBACK withheld, reconnecting for redelivery');
+        client.stream?.destroy();
+      },
+    );
+  };
+
+  client.handleMessage = (packet, callback) => {
+    stats.received++;
+    const p = packet as { topic: string; payload: Buffer | string; qos: number; messageId?: number };
+    const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload;
+    const r = opts.ingest.handleMqtt(p.topic, payload);
+    if (r.ok && p.qos >= 1 && p.messageId !== undefined) durable.set(p.messageId, r.durable);
+    callback();
+  };
+  client.on('error', (err) => opts.log.warn({ err: err.message }, 'mqtt error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`MQTT broker ${opts.url} did not answer within 10 s`)), 10_000);
+    client.once('connect', () => {
+      client.subscribe(INGEST_TOPIC, { qos: 1 }, (err) => {
+        clearTimeout(t);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }).catch(async (err: unknown) => {
+    await client.endAsync(true);
+    throw err;
+  });
+  opts.log.info({ topic: INGEST_TOPIC }, 'mqtt ingest subscribed');
+  return {
+    client,
+    stats,
+    async close() {
+      await ackChain.catch(() => {});
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The ingest pipeline: topic + bytes -> validated layer message -> hub update + persistence.
+ * Everything that can be wrong with a message (topic, park, device, JSON, schema, adapter
+ * profile, duplicate, overload) is rejected with a counted reason and a rate-limited log line;
+ * nothing here throws.
+ */
+import { layerByName, type AlarmKind, type LayerContext, type LayerDef } from '@park-twin/layers';
+import type { Logger } from '../log.ts';
+import type { Hub } from '../stream/hub.ts';
+import { convertBacnet, convertModbus, type Profile } from './adapters.ts';
+import type { Directory } from './directory.ts';
+import type { AlarmOp, TelemetryWriter } from './writer.ts';
+
+/** Why a message was refused. */
+export const REJECT_REASONS = [
+  'bad-topic', 'unknown-park', 'unknown-layer', 'too-large', 'not-json', 'bad-payload', 'unknown-device', 'no-profile',
+  'duplicate', 'overload',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Outcome of one message. `durable` settles when it is committed (QoS 1 acks wait on it). */
+export type IngestResult =
+  | { ok: true; idx: number; layer: number; durable: Promise<void> }
+  | { ok: false; reason: RejectReason; detail?: string };
+
+/** Largest payload accepted (bytes). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** Counters per outcome. */
+export interface IngestStats {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+}
+
+/** Where the message came from, for logs and counters. */
+export type Source = 'mqtt' | 'http' | 'csv';
+
+/** A message as the HTTP route and CSV import hand it in (already split from any topic). */
+export interface RawMessage {
+  readonly park: string;
+  readonly layer: string;
+  readonly device: string;
+  readonly payload: unknown;
+}
+
+const DEVICE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const BURST_KEEP = 64;
+
+/** The pipeline; one per process, shared by MQTT, HTTP and CSV. */
+export class Ingest {
+  readonly stats: IngestStats = { accepted: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number> };
+  /** Open alarms as this node knows them (idx/kind); refreshed from the database periodically. */
+  readonly openAlarms = new Set<string>();
+  private profiles = new Map<string, Profile>();
+  private readonly recentSeqs = new Map<string, string[]>();
+  private readonly bursts = new Map<string, number[]>();
+  private localSeq = 0;
+  private lastLog = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly dir: Directory,
+    private readonly hub: Hub,
+    private readonly writer: TelemetryWriter,
+    private readonly log: Logger,
+  ) {}
+
+  /** Installs adapter profiles (loaded from device_profile). */
+  setProfiles(p: Map<string, Profile>): void {
+    this.profiles = p;
+  }
+
+  /** Handles one MQTT message on `park/<park>/<layer|modbus|bacnet>/<device>`. */
+  handleMqtt(topic: string, payload: Uint8Array, receivedAt = Date.now()): IngestResult {
+    const parts = topic.split('/');
+    if (parts.length !== 4 || parts[0] !== 'park') return this.reject('bad-topic', 'mqtt', topic);
+    if (payload.byteLength > MAX_PAYLOAD_BYTES) return this.reject('too-large', 'mqtt', topic);
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    } catch {
+      return this.reject('not-json', 'mqtt', topic);
+    }
+    return this.handle({ park: parts[1]!, layer: parts[2]!, device: parts[3]! }, json, 'mqtt', receivedAt);
+  }
+
+  /** Handles one decoded message from any source. */
+  handle(where: Omit<RawMessage, 'payload'>, json: unknown, source: Source, receivedAt = Date.now()): IngestResult {
+    const history = source === 'csv';
+    const d = this.dir.current;
+    const parkIdx = d.parks.get(where.park);
+    if (parkIdx === undefined) return this.miss('unknown-park', source, where.park);
+    if (!DEVICE_RE.test(where.device)) return this.reject('bad-topic', source, where.device);
+
+    let layer: LayerDef | undefined;
+    let message: unknown = json;
+    const dev = d.devices.get(`${parkIdx}/${where.device}`);
+    if (where.layer === 'modbus' || where.layer === 'bacnet') {
+      if (!dev) return this.miss('unknown-device', source, where.device);
+      const profile = this.profiles.get(`${where.layer}/${dev.type}`);
+      if (!profile) return this.reject('no-profile', source, `${where.layer}/${dev.type}`);
+      const c = profile.protocol === 'modbus' ? convertModbus(profile, json) : convertBacnet(profile, json);
+      if (!c.ok) return this.reject('bad-payload', source, c.detail);
+      layer = layerByName(c.layer);
+      message = c.message;
+    } else layer = layerByName(where.layer);
+    if (!layer) return this.reject('unknown-layer', source, where.layer);
+
+    // Resolve the twin object the message lands on.
+    let target: number | undefined;
+    if (layer.target === 'enterprise') target = d.enterprises.get(`${parkIdx}/${where.device}`);
+    else if (dev) target = layer.target === 'room-of-equipment' ? (dev.roomIdx ?? dev.idx) : dev.idx;
+    if (target === undefined) return this.miss('unknown-device', source, where.device);
+
+    if (this.writer.full) return this.reject('overload', source, where.device);
+    const parsed = layer.ingest.safeParse(message);
+    if (!parsed.success) return this.reject('bad-payload', source, parsed.error.issues[0]?.message);
+    const msg = parsed.data as { seq?: number; ts?: number | string };
+    const ts = msg.ts === undefined ? receivedAt : typeof msg.ts === 'number' ? msg.ts : Date.parse(msg.ts);
+    const device = `${where.park}/${where.device}`;
+    // Device seq when given; otherwise a node-local negative counter (unique, never deduplicated).
+    const seq = msg.seq ?? -++this.localSeq;
+    if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
+
+    const obj = d.objects.get(target);
+    const ctx: LayerContext = {
+      kind: obj?.kind ?? 'equipment',
+      type: dev?.type,
+      capacity: obj?.capacity ?? null,
+      now: ts,
+      burst: (k, windowMs) => this.burst(`${target}/${k}`, ts, windowMs),
+    };
+    const state = layer.snapshot(parsed.data, ctx);
+    const alarms: AlarmOp[] = [];
+    // History (CSV) is stored only: old rows must not repaint the live scene or raise alarms now.
+    for (const s of history ? [] : layer.alarms?.(parsed.data, ctx) ?? []) {
+      const key = `${target}/${s.kind}`;
+      const open = this.openAlarms.has(key);
+      if (s.active === open) continue;
+      if (s.active) this.openAlarms.add(key);
+      else this.openAlarms.delete(key);
+      alarms.push({ op: s.active ? 'raise' : 'clear', idx: target, layer: layer.id, kind: s.kind as AlarmKind, severity: s.severity, message: s.message, device, ts });
+    }
+    const durable = this.writer.enqueue({ ts, device, seq, idx: target, layer: layer.id, value: state.value, status: state.status, payload: parsed.data }, alarms);
+    if (!history) this.hub.update(target, layer.id, state.value, state.status);
+    if (alarms.length) this.hub.alarms(alarms);
+    this.stats.accepted++;
+    return { ok: true, idx: target, layer: layer.id, durable };
+  }
+
+  /** Same (device, seq, ts) seen lately on this node: a redelivery. Bounded per device. */
+  private seenBefore(device: string, seq: number, ts: number): boolean {
+    let ring = this.recentSeqs.get(device);
+    if (!ring && this.recentSeqs.size > 200_000) this.recentSeqs.clear(); // bounded even with many devices
+    if (!ring) this.recentSeqs.set(device, (ring = []));
+    const k = `${seq}@${ts}`;
+    if (ring.includes(k)) return true;
+    ring.push(k);
+    if (ring.length > 32) ring.shift();
+    return false;
+  }
+
+  private burst(key: string, now: number, windowMs: number): number {
+    let times = this.bursts.get(key);
+    if (!times && this.bursts.size > 200_000) this.bursts.clear();
+    if (!times) this.bursts.set(key, (times = []));
+    times.push(now);
+    while (times.length > 0 && (times[0]! < now - windowMs || times.length > BURST_KEEP)) times.shift();
+    return times.length;
+  }
+
+  private miss(reason: RejectReason, source: Source, detail: string): IngestResult {
+    // A device added since the last load should work after the next (rate-limited) reload.
+    void this.dir.reloadAfterMiss().catch((err: unknown) => this.log.warn({ err }, 'directory reload failed'));
+    return this.reject(reason, source, detail);
+  }
+
+  private reject(reason: RejectReason, source: Source, detail?: string): IngestResult {
+    this.stats.rejected[reason]++;
+    const now = Date.now();
+    // At most one log line per second, with the number suppressed in between.
+    if (now - this.lastLog >= 1000) {
+      this.log.warn({ reason, source, detail: detail?.slice(0, 200), suppressed: this.suppressed }, 'ingest rejected a message');
+      this.lastLog = now;
+      this.suppressed = 0;
+    } else this.suppressed++;
+    return detail === undefined ? { ok: false, reason } : { ok: false, reason, detail };
+  }
+
+  /** Total rejected messages. */
+  get rejectedTotal(): number {
+    return Object.values(this.stats.rejected).reduce((a, b) => a + b, 0);
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Batched persistence of accepted messages: telemetry history (deduplicated by (device, seq, ts)
+ * with ON CONFLICT DO NOTHING, so redeliveries and a second node are no-ops), the latest-state
+ * table and alarm lifecycle rows, one transaction per batch. `enqueue` returns a promise that
+ * settles when the row's batch has committed: MQTT QoS 1 is acknowledged on that.
+ */
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+
+/** One accepted message as stored. */
+export interface TelemetryRow {
+  /** Epoch ms. */
+  readonly ts: number;
+  readonly device: string;
+  readonly seq: number;
+  readonly idx: number;
+  readonly layer: number;
+  readonly value: number;
+  readonly status: number;
+  readonly payload: unknown;
+}
+
+/** An alarm transition decided by ingest. */
+export interface AlarmOp {
+  readonly op: 'raise' | 'clear';
+  readonly idx: number;
+  readonly layer: number;
+  readonly kind: string;
+  readonly severity: number;
+  readonly message: string;
+  readonly device: string;
+  readonly ts: number;
+}
+
+/** Writer limits. */
+export interface WriterOptions {
+  readonly batchRows: number;
+  readonly flushMs: number;
+  /** Rows waiting beyond this are refused (counted as overload) instead of growing memory. */
+  readonly maxQueue: number;
+}
+
+interface PendingBatch {
+  rows: TelemetryRow[];
+  alarms: AlarmOp[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** Counters for stats and the bench. */
+export interface WriterStats {
+  written: number;
+  duplicates: number;
+  batches: number;
+  failures: number;
+  overload: number;
+  alarmsRaised: number;
+  alarmsCleared: number;
+}
+
+function newBatch(): PendingBatch {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting (QoS 0); an unobserved rejection must not crash the process.
+  promise.catch(() => {});
+  return { rows: [], alarms: [], promise, resolve, reject };
+}
+
+const INSERT_TELEMETRY = `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS t(ts double precision, device text, seq bigint, idx integer, layer smallint, value real, status smallint, payload jsonb)
+  ), ins AS (
+    INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
+    SELECT to_timestamp(ts / 1000.0), device, seq, idx, layer, value, status, payload FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*)::int AS n FROM ins`;
+
+const UPSERT_STATE = `
+  INSERT INTO live_state (idx, layer, value, status, ts)
+  SELECT idx, layer, value, status, to_timestamp(ts / 1000.0)
+  FROM jsonb_to_recordset($1::jsonb) AS t(ts double precision, idx integer, layer smallint, value real, status smallint)
+  ON CONFLICT (idx, layer) DO UPDATE SET value = excluded.value, status = excluded.status, ts = excluded.ts
+  WHERE live_state.ts <= excluded.ts`;
+
+/** The batch writer; one per server process. */
+export class TelemetryWriter {
+  readonly stats: WriterStats = { written: 0, duplicates: 0, batches: 0, failures: 0, overload: 0, alarmsRaised: 0, alarmsCleared: 0 };
+  private current: PendingBatch = newBatch();
+  private queued = 0;
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly opts: WriterOptions;
+  /** Called after a batch with the alarm rows this node actually changed. */
+  onAlarms: ((ops: AlarmOp[]) => void) | null = null;
+
+  constructor(private readonly db: Db, private readonly log: Logger, opts: Partial<WriterOptions> = {}) {
+    this.opts = { batchRows: 2000, flushMs: 20, maxQueue: 200_000, ...opts };
+  }
+
+  /** Rows accepted but not yet committed. */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  /** True when the queue is at its limit; ingest refuses messages instead of queueing. */
+  get full(): boolean {
+    return this.queued >= this.opts.maxQueue;
+  }
+
+  /** Queues a row (and its alarm transitions); resolves once committed. Refuses when the queue is full. */
+  enqueue(row: TelemetryRow, alarms: readonly AlarmOp[] = []): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('writer closed'));
+    if (this.queued >= this.opts.maxQueue) {
+      this.stats.overload++;
+      return Promise.reject(new Error('persistence backlog full'));
+    }
+    const b = this.current;
+    b.rows.push(row);
+    for (const a of alarms) b.alarms.push(a);
+    this.queued++;
+    if (b.rows.length >= this.opts.batchRows && !this.inFlight) this.kick();
+    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs);
+    return b.promise;
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight || this.current.rows.length === 0) return;
+    const b = this.current;
+    this.current = newBatch();
+    this.inFlight = this.write(b).finally(() => {
+      this.inFlight = null;
+      this.queued -= b.rows.length;
+      if (this.current.rows.length > 0) this.kick();
+    });
+  }
+
+  private async write(b: PendingBatch): Promise<void> {
+    try {
+      // One row per (idx, layer) for the latest-state upsert: a batch may hold several.
+      const latest = new Map<number, TelemetryRow>();
+      for (const r of b.rows) {
+        const k = r.idx * 256 + r.layer;
+        const prev = latest.get(k);
+        if (!prev || prev.ts <= r.ts) latest.set(k, r);
+      }
+      const changed: AlarmOp[] = [];
+      const n = await this.db.transaction(async (tx) => {
+        const ins = await tx.query<{ n: number }>(INSERT_TELEMETRY, [JSON.stringify(b.rows)]);
+        await tx.query(UPSERT_STATE, [JSON.stringify([...latest.values()].map((r) => ({ ts: r.ts, idx: r.idx, layer: r.layer, value: r.value, status: r.status })))]);
+        for (const a of b.alarms) {
+          if (a.op === 'raise') {
+            const r = await tx.query(
+              `INSERT INTO alarm (idx, layer, kind, severity, message, device, raised_at)
+               VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
+               ON CONFLICT (idx, kind) WHERE state <> 'cleared' DO NOTHING RETURNING id`,
+              [a.idx, a.layer, a.kind, a.severity, a.message.slice(0, 500), a.device, a.ts]);
+            if (r.rows.length) changed.push(a);
+          } else {
+            const r = await tx.query(
+              `UPDATE alarm SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0), cleared_by = 'device'
+               WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`, [a.idx, a.kind, a.ts]);
+            if (r.rows.length) changed.push(a);
+          }
+        }
+        return ins.rows[0]?.n ?? 0;
+      });
+      this.stats.batches++;
+      this.stats.written += n;
+      this.stats.duplicates += b.rows.length - n;
+      for (const a of changed) {
+        if (a.op === 'raise') this.stats.alarmsRaised++;
+        else this.stats.alarmsCleared++;
+      }
+      if (changed.length) this.onAlarms?.(changed);
+      b.resolve();
+    } catch (err) {
+      this.stats.failures++;
+      this.log.error({ err, rows: b.rows.length }, 'telemetry batch failed; not acknowledged');
+      b.reject(err);
+    }
+  }
+
+  /** Waits until everything queued so far is committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.inFlight || this.current.rows.length > 0) {
+      if (!this.inFlight) this.kick();
+      await this.inFlight?.catch(() => {});
+    }
+  }
+
+  /** Flushes what is queued and refuses new rows. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** Creates the daily telemetry partitions from yesterday to `daysAhead` days ahead (idempotent). */
+export async function ensurePartitions(db: Db, daysAhead = 7): Promise<number> {
+  const r = await db.transaction((tx) => tx.query<{ n: number }>('SELECT telemetry_ensure_partitions(current_date - 1, $1::int) AS n', [daysAhead + 2]));
+  return r.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,230 @@
+/**
+ * Live data module: broker (embedded aedes unless MQTT_URL), MQTT ingest with protocol adapters,
+ * batched persistence, alarms, the /ws stream hub and the simulator. Routes: HTTP ingest, CSV
+ * history import, alarm list / acknowledge / clear, layer metadata, live counters.
+ */
+import os from 'node:os';
+import type http from 'node:http';
+import { z } from 'zod';
+import { LAYERS } from '@park-twin/layers';
+import type { ServerContext } from '../context.ts';
+import type { TwinModule } from './types.ts';
+import type { RouteSpec } from '../http/route.ts';
+import { authService } from '../auth/index.ts';
+import { Directory } from '../ingest/directory.ts';
+import { loadProfiles } from '../ingest/adapters.ts';
+import { Ingest, type RejectReason } from '../ingest/pipeline.ts';
+import { ensurePartitions, TelemetryWriter, type WriterOptions } from '../ingest/writer.ts';
+import { startEmbeddedBroker, startMqttIngest, type EmbeddedBroker, type MqttIngest } from '../ingest/mqtt.ts';
+import { importCsv } from '../ingest/csv.ts';
+import { Hub, type HubOptions } from '../stream/hub.ts';
+import { StreamServer, type StreamAuth, type StreamOptions } from '../stream/ws.ts';
+import { startSimulator, type Simulator } from '../sim/simulator.ts';
+
+/** Everything the module runs, exposed for tests and the bench. */
+export interface LiveRuntime {
+  readonly hub: Hub;
+  readonly ingest: Ingest;
+  readonly writer: TelemetryWriter;
+  readonly directory: Directory;
+  readonly brokerUrl: string;
+  mqtt: MqttIngest | null;
+  stream: StreamServer | null;
+  simulator: Simulator | null;
+}
+
+/** Test and bench knobs; production uses the defaults. */
+export interface LiveOptions {
+  /** Replaces the auth platform for the stream (tests before / without accounts). */
+  readonly auth?: (sc: ServerContext) => StreamAuth;
+  readonly hub?: Partial<HubOptions>;
+  readonly stream?: Partial<StreamOptions>;
+  readonly writer?: Partial<WriterOptions>;
+  /** Embedded broker port override (tests use 0 for an ephemeral port). */
+  readonly embeddedPort?: number;
+  /** Skip MQTT entirely (HTTP-only tests). */
+  readonly mqtt?: boolean;
+}
+
+const httpMessage = z.object({
+  park: z.string().min(1).max(64),
+  layer: z.string().min(1).max(32),
+  device: z.string().min(1).max(64),
+  payload: z.unknown(),
+}).strict();
+
+/** Creates the live module; each server gets its own instance. */
+export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonly runtime: LiveRuntime | null } {
+  let rt: LiveRuntime | null = null;
+  let broker: EmbeddedBroker | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  let scRef: ServerContext | null = null;
+
+  const need = (): LiveRuntime => {
+    if (!rt) throw new Error('live module not initialized');
+    return rt;
+  };
+
+  const refreshOpenAlarms = async (sc: ServerContext, ingest: Ingest) => {
+    const r = await sc.db.query<{ idx: number; kind: string }>("SELECT idx, kind FROM alarm WHERE state <> 'cleared'");
+    ingest.openAlarms.clear();
+    for (const a of r.rows) ingest.openAlarms.add(`${a.idx}/${a.kind}`);
+  };
+
+  const routes = (sc: ServerContext): RouteSpec[] => [
+    {
+      method: 'GET', path: '/api/live/layers', permission: 'authenticated', summary: 'Live layers: ids, units, thresholds, legends',
+      handler(ctx) {
+        ctx.body = LAYERS.map((l) => ({ name: l.name, id: l.id, title: l.title, unit: l.unit, permission: l.permission, thresholds: l.thresholds, domain: l.domain, legend: l.legend }));
+      },
+    },
+    {
+      method: 'GET', path: '/api/live/stats', permission: 'system:read', summary: 'Ingest, persistence and stream counters',
+      handler(ctx) {
+        const r = need();
+        ctx.body = { ingest: r.ingest.stats, writer: { ...r.writer.stats, backlog: r.writer.backlog }, hub: r.hub.stats, stream: r.stream?.stats ?? null, mqtt: r.mqtt?.stats ?? null, simulator: r.simulator?.stats ?? null };
+      },
+    },
+    {
+      method: 'POST', path: '/api/telemetry', permission: 'telemetry:write', summary: 'HTTP ingest: layer messages, answered after they are durable',
+      body: z.object({ messages: z.array(httpMessage).min(1).max(1000) }).strict(),
+      async handler(ctx) {
+        const r = need();
+        const { messages } = ctx.request.body as { messages: z.infer<typeof httpMessage>[] };
+        const rejected: { i: number; reason: RejectReason; detail?: string }[] = [];
+        const durable: Promise<void>[] = [];
+        messages.forEach((m, i) => {
+          const res = r.ingest.handle(m, m.payload, 'http');
+          if (res.ok) durable.push(res.durable);
+          else rejected.push({ i, reason: res.reason, ...(res.detail ? { detail: res.detail } : {}) });
+        });
+        try {
+          await Promise.all(durable);
+        } catch {
+          ctx.throw(503, 'telemetry could not be stored; retry');
+        }
+        ctx.status = rejected.length === messages.length ? 422 : 200;
+        ctx.body = { accepted: durable.length, rejected };
+      },
+    },
+    {
+      method: 'POST', path: '/api/telemetry/csv', permission: 'telemetry:write', summary: 'CSV history import (ts,park,layer,device,seq,<fields>)',
+      body: z.object({ csv: z.string().min(1).max(8 * 1024 * 1024) }).strict(),
+      async handler(ctx) {
+        const { csv } = ctx.request.body as { csv: string };
+        const res = await importCsv(sc.db, need().ingest, csv);
+        ctx.status = res.errors.length && res.imported === 0 ? 422 : 200;
+        ctx.body = res;
+      },
+    },
+    {
+      method: 'GET', path: '/api/alarms', permission: 'alarm:read', summary: 'Alarms, newest first (state, limit)',
+      async handler(ctx) {
+        const q = z.object({
+          state: z.enum(['raised', 'acknowledged', 'cleared', 'open']).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }).parse(ctx.query);
+        const states = q.state === 'open' ? ['raised', 'acknowledged'] : q.state ? [q.state] : ['raised', 'acknowledged', 'cleared'];
+        const r = await sc.db.query(
+          `SELECT a.id, a.idx, o.kind AS object_kind, o.name AS object_name, a.layer, a.kind, a.severity, a.state, a.message, a.device,
+                  a.raised_at, a.acknowledged_at, a.acknowledged_by, a.cleared_at, a.cleared_by
+           FROM alarm a LEFT JOIN twin_object o ON o.idx = a.idx
+           WHERE a.state = ANY($1::text[]) ORDER BY a.raised_at DESC, a.id DESC LIMIT $2`, [states, q.limit]);
+        ctx.body = r.rows.map((row) => ({ ...row, layer: LAYERS.find((l) => l.id === row.layer)?.name ?? null }));
+      },
+    },
+    ...(['acknowledge', 'clear'] as const).map((action): RouteSpec => ({
+      method: 'POST', path: `/api/alarms/:id/${action}`, permission: 'alarm:write', summary: `${action} an alarm`,
+      async handler(ctx) {
+        const id = z.coerce.number().int().min(1).safeParse(ctx.params.id);
+        if (!id.success) ctx.throw(400, 'alarm id must be a positive integer');
+        const who = ctx.state.principal?.name ?? 'unknown';
+        const r = action === 'acknowledge'
+          ? await sc.db.query(`UPDATE alarm SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2
+                               WHERE id = $1 AND state = 'raised' RETURNING id, idx, kind, state`, [id.data, who])
+          : await sc.db.query(`UPDATE alarm SET state = 'cleared', cleared_at = now(), cleared_by = $2
+                               WHERE id = $1 AND state <> 'cleared' RETURNING id, idx, kind, state`, [id.data, who]);
+        const row = r.rows[0] as { idx: number; kind: string } | undefined;
+        if (!row) {
+          const exists = await sc.db.query('SELECT state FROM alarm WHERE id = $1', [id.data]);
+          ctx.throw(exists.rows.length ? 409 : 404, exists.rows.length ? `alarm is already ${(exists.rows[0] as { state: string }).state}` : 'no such alarm');
+        }
+        if (action === 'clear') need().ingest.openAlarms.delete(`${row!.idx}/${row!.kind}`);
+        ctx.body = r.rows[0];
+      },
+    })),
+  ];
+
+  return {
+    name: 'live',
+    get runtime() {
+      return rt;
+    },
+    async initialize(sc) {
+      scRef = sc;
+      const hub = new Hub(opts.hub);
+      const directory = new Directory(sc.db);
+      const writer = new TelemetryWriter(sc.db, sc.log, opts.writer);
+      const ingest = new Ingest(directory, hub, writer, sc.log);
+      directory.onReload((d) => hub.setDirectory(d));
+      await ensurePartitions(sc.db);
+      await directory.reload();
+      const loadP = async () => ingest.setProfiles(await loadProfiles(sc.db, (id, why) => sc.log.warn({ profile: id, why }, 'invalid device profile skipped')));
+      await loadP();
+      const state = await sc.db.query<{ idx: number; layer: number; value: number; status: number }>('SELECT idx, layer, value, status FROM live_state');
+      hub.seed(state.rows);
+      await refreshOpenAlarms(sc, ingest);
+
+      let brokerUrl = sc.config.mqttUrl ?? '';
+      if (opts.mqtt !== false && !sc.config.mqttUrl) {
+        broker = await startEmbeddedBroker(opts.embeddedPort ?? sc.config.embeddedMqttPort);
+        brokerUrl = broker.url;
+        sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
+      }
+      rt = { hub, ingest, writer, directory, brokerUrl, mqtt: null, stream: null, simulator: null };
+      if (opts.mqtt !== false) {
+        // A stable id per host and port gives a persistent session (redelivery after a crash);
+        // ephemeral-port servers (tests) use a clean session instead.
+        const stable = sc.config.port !== 0;
+        rt.mqtt = await startMqttIngest({
+          url: brokerUrl,
+          clientId: stable ? `twin-${os.hostname()}-${sc.config.port}`.slice(0, 64) : `twin-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+          clean: !stable,
+          ingest,
+          log: sc.log,
+        });
+      }
+      const every = (ms: number, fn: () => Promise<unknown>) => {
+        const t = setInterval(() => void fn().catch((err: unknown) => sc.log.warn({ err }, 'live refresh failed')), ms);
+        t.unref();
+        timers.push(t);
+      };
+      every(60_000, async () => { await directory.reload(); await loadP(); });
+      every(10_000, () => refreshOpenAlarms(sc, ingest));
+      every(3_600_000, () => ensurePartitions(sc.db));
+      if (sc.config.simulator && opts.mqtt !== false) {
+        rt.simulator = await startSimulator({ url: brokerUrl, db: sc.db, rate: 200, log: sc.log });
+      }
+    },
+    routes,
+    attach(server: http.Server, sc) {
+      const auth: StreamAuth = opts.auth ? opts.auth(sc) : authService(sc);
+      need().stream = new StreamServer(server, need().hub, auth, sc.log, opts.stream);
+    },
+    async finalize() {
+      for (const t of timers) clearInterval(t);
+      timers.length = 0;
+      const r = rt;
+      if (!r) return;
+      await r.simulator?.close();
+      await r.stream?.close();
+      await r.mqtt?.close();
+      await r.writer.close();
+      r.hub.close();
+      await broker?.close();
+      broker = null;
+      rt = null;
+      void scRef;
+    },
+  };
+}

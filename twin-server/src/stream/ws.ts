@@ -1,0 +1,223 @@
+/**
+ * WebSocket front of the hub at /ws: authentication on upgrade, the hello/subscribe handshake,
+ * permission checks per subscription and layer, heartbeat, and closing sockets whose session
+ * ended. Every client message is validated; bad ones are answered, counted and survived.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  assertNever, LAYERS, MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, PROTOCOL_VERSION, layerByName,
+  type ErrorCode, type LayerName, type ServerMessage,
+} from '@park-twin/layers';
+import type { Permission, Principal } from '../auth/types.ts';
+import type { Logger } from '../log.ts';
+import type { Hub, Subscriber } from './hub.ts';
+
+/** What the stream needs from the auth platform (injected, so tests can run without it). */
+export interface StreamAuth {
+  /** The caller of an upgrade request, or null (refused with 401). */
+  authenticateUpgrade(req: http.IncomingMessage): Promise<Principal | null>;
+  can(principal: Principal, permission: Permission): boolean;
+  /** Registers a callback for ended sessions (logout, revocation, expiry). */
+  onSessionEnded?(cb: (sessionId: string) => void): void;
+  audit?(event: { action: string; principal?: Principal; detail?: Record<string, unknown> }): void | Promise<void>;
+}
+
+/** Socket-level counters. */
+export interface StreamStats {
+  connections: number;
+  open: number;
+  refusedUpgrades: number;
+  malformed: number;
+  forbidden: number;
+  closedBySessionEnd: number;
+  heartbeatTimeouts: number;
+}
+
+/** Options of the stream server. */
+export interface StreamOptions {
+  readonly path: string;
+  readonly heartbeatMs: number;
+  /** Client messages per socket per second before they are refused (error too-many). */
+  readonly messagesPerSecond: number;
+}
+
+interface Conn {
+  readonly ws: WebSocket;
+  readonly principal: Principal;
+  helloed: boolean;
+  sub: Subscriber | null;
+  alive: boolean;
+  windowStart: number;
+  windowCount: number;
+}
+
+/** The stream server attached to one HTTP server. */
+export class StreamServer {
+  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0 };
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly opts: StreamOptions;
+  private readonly onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(
+    private readonly server: http.Server,
+    private readonly hub: Hub,
+    private readonly auth: StreamAuth,
+    private readonly log: Logger,
+    opts: Partial<StreamOptions> = {},
+  ) {
+    this.opts = { path: '/ws', heartbeatMs: 30_000, messagesPerSecond: 50, ...opts };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
+    this.onUpgrade = (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== this.opts.path) return; // another module's upgrade
+      socket.on('error', () => socket.destroy());
+      this.auth.authenticateUpgrade(req).then(
+        (principal) => {
+          if (!principal) {
+            this.stats.refusedUpgrades++;
+            socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+            return;
+          }
+          this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+        },
+        (err: unknown) => {
+          this.log.error({ err }, 'stream authentication failed');
+          socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        },
+      );
+    };
+    server.on('upgrade', this.onUpgrade);
+    hub.onAlarm((ops) => {
+      for (const c of this.conns) {
+        if (!c.sub) continue;
+        for (const a of ops) {
+          const layer = LAYERS.find((l) => l.id === a.layer);
+          if (!layer || (c.sub.layerMask & (1 << a.layer)) === 0) continue;
+          this.send(c, { type: 'alarm', alarm: { idx: a.idx, layer: layer.name, kind: a.kind, severity: a.severity, state: a.op === 'raise' ? 'raised' : 'cleared', message: a.message } });
+        }
+      }
+    });
+    auth.onSessionEnded?.((sessionId) => {
+      for (const c of this.conns) {
+        if (c.principal.sessionId !== sessionId) continue;
+        this.stats.closedBySessionEnd++;
+        this.send(c, { type: 'bye', reason: 'session ended' });
+        c.ws.close(4001, 'session ended');
+      }
+    });
+    this.heartbeat = setInterval(() => {
+      for (const c of this.conns) {
+        if (!c.alive) {
+          this.stats.heartbeatTimeouts++;
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        c.ws.ping();
+      }
+    }, this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const c: Conn = { ws, principal, helloed: false, sub: null, alive: true, windowStart: Date.now(), windowCount: 0 };
+    this.conns.add(c);
+    this.stats.connections++;
+    this.stats.open = this.conns.size;
+    ws.on('pong', () => { c.alive = true; });
+    ws.on('message', (data, isBinary) => this.onMessage(c, data as Buffer, isBinary));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      if (c.sub) this.hub.unsubscribe(c.sub);
+      c.sub = null;
+      this.conns.delete(c);
+      this.stats.open = this.conns.size;
+    });
+    this.send(c, { type: 'welcome', version: PROTOCOL_VERSION, epoch: this.hub.epoch, seq: this.hub.currentSeq, serverTime: Date.now(), layers: LAYERS.map((l) => l.name) });
+  }
+
+  private error(c: Conn, code: ErrorCode, message: string): void {
+    if (code === 'bad-message') this.stats.malformed++;
+    if (code === 'forbidden') this.stats.forbidden++;
+    this.send(c, { type: 'error', code, message });
+  }
+
+  private onMessage(c: Conn, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    c.alive = true;
+    const now = Date.now();
+    if (now - c.windowStart >= 1000) {
+      c.windowStart = now;
+      c.windowCount = 0;
+    }
+    if (++c.windowCount > this.opts.messagesPerSecond) {
+      this.stats.malformed++;
+      if (c.windowCount === this.opts.messagesPerSecond + 1) this.send(c, { type: 'error', code: 'too-many', message: 'too many messages' });
+      return;
+    }
+    if (isBinary) return this.error(c, 'bad-message', 'control messages are JSON text');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return this.error(c, 'bad-message', parsed.error);
+    const msg = parsed.msg;
+    switch (msg.type) {
+      case 'hello':
+        if (msg.version !== PROTOCOL_VERSION) {
+          this.error(c, 'version', `server speaks protocol ${PROTOCOL_VERSION}`);
+          c.ws.close(4002, 'protocol version');
+          return;
+        }
+        c.helloed = true;
+        return;
+      case 'ping':
+        return this.send(c, { type: 'pong', t: msg.t, serverTime: Date.now() });
+      case 'unsubscribe':
+        if (c.sub) this.hub.unsubscribe(c.sub);
+        c.sub = null;
+        return this.send(c, { type: 'unsubscribed' });
+      case 'subscribe': {
+        if (!c.helloed) return this.error(c, 'not-ready', 'send hello first');
+        if (!this.auth.can(c.principal, 'stream:read')) return this.error(c, 'forbidden', 'stream:read required');
+        const denied = msg.layers.filter((n) => !this.auth.can(c.principal, layerByName(n)!.permission as Permission));
+        if (denied.length) return this.error(c, 'forbidden', `no permission for layers: ${denied.join(', ')}`);
+        const layers = [...new Set(msg.layers)] as LayerName[];
+        const ids = layers.map((n) => layerByName(n)!.id);
+        if (c.sub) this.hub.unsubscribe(c.sub);
+        c.sub = this.hub.subscribe(this.sinkOf(c.ws), ids, msg.area);
+        // The answer goes out first so the client knows what the next frames are.
+        const resumable = this.hub.canResume(msg.resume);
+        this.send(c, { type: 'subscribed', layers, mode: resumable ? 'resume' : 'snapshot', seq: this.hub.currentSeq });
+        this.hub.start(c.sub, msg.resume);
+        return;
+      }
+      default:
+        assertNever(msg);
+    }
+  }
+
+  private sinkOf(ws: WebSocket) {
+    return {
+      bufferedAmount: () => ws.bufferedAmount,
+      send: (frame: Uint8Array) => {
+        if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+      },
+    };
+  }
+
+  private send(c: Conn, m: ServerMessage): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
+  }
+
+  /** Closes every socket and detaches from the HTTP server. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.server.off('upgrade', this.onUpgrade);
+    for (const c of this.conns) {
+      this.send(c, { type: 'bye', reason: 'server shutting down' });
+      c.ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
