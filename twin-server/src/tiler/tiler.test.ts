@@ -1,0 +1,257 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import validator from 'gltf-validator';
+import { describeEachBackend } from '../db/testing.ts';
+import { buildTileset } from './build.ts';
+import { insertFixturePark, type FixturePark } from './fixture.ts';
+import { geodeticToEcef } from './enu.ts';
+import { glbBounds, readAccessor, readGlb, readPropertyTable } from './inspect.ts';
+
+interface Tile {
+  boundingVolume: { box: number[] };
+  geometricError: number;
+  refine?: string;
+  content?: { uri: string };
+  children?: Tile[];
+  transform?: number[];
+}
+
+const boxBounds = (b: number[]) => [b[0]! - b[3]!, b[1]! - b[7]!, b[2]! - b[11]!, b[0]! + b[3]!, b[1]! + b[7]!, b[2]! + b[11]!];
+const inside = (inner: number[], outer: number[], tol = 1e-3) =>
+  [0, 1, 2].every((k) => inner[k]! >= outer[k]! - tol && inner[k + 3]! <= outer[k + 3]! + tol);
+
+/** Walks a tileset and checks the 3D Tiles rules a runtime relies on; returns the tiles with content. */
+function checkTileset(dir: string, file: string): { tiles: Tile[]; depth: number } {
+  const ts = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  expect(ts.asset.version).toBe('1.1');
+  expect(Number(ts.asset.tilesetVersion)).toBeGreaterThan(0);
+  expect(ts.geometricError).toBeGreaterThan(ts.root.geometricError);
+  const withContent: Tile[] = [];
+  let depth = 0;
+  const walk = (t: Tile, parent: Tile | null, d: number) => {
+    depth = Math.max(depth, d);
+    expect(t.boundingVolume.box).toHaveLength(12);
+    // Half-axes are axis aligned and positive.
+    expect([t.boundingVolume.box[4], t.boundingVolume.box[5], t.boundingVolume.box[6], t.boundingVolume.box[8], t.boundingVolume.box[9], t.boundingVolume.box[10]]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Math.min(t.boundingVolume.box[3]!, t.boundingVolume.box[7]!, t.boundingVolume.box[11]!)).toBeGreaterThan(0);
+    expect(t.geometricError).toBeGreaterThanOrEqual(0);
+    if (parent) {
+      expect(t.transform).toBeUndefined(); // one frame for the whole tileset
+      expect(t.geometricError).toBeLessThan(parent.geometricError);
+      expect(inside(boxBounds(t.boundingVolume.box), boxBounds(parent.boundingVolume.box))).toBe(true);
+    }
+    if (t.content) {
+      const bytes = fs.readFileSync(path.join(dir, t.content.uri));
+      const b = glbBounds(readGlb(new Uint8Array(bytes)));
+      expect(inside(b, boxBounds(t.boundingVolume.box), 0.01), `${t.content.uri} inside its tile`).toBe(true);
+      withContent.push(t);
+    }
+    for (const c of t.children ?? []) walk(c, t, d + 1);
+  };
+  walk(ts.root, null, 0);
+  return { tiles: withContent, depth };
+}
+
+function snapshot(dir: string): Map<string, number> {
+  return new Map(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+}
+
+describeEachBackend('tiler', ({ db }) => {
+  let fx: FixturePark;
+  let out: string;
+  const build = (extra: { full?: boolean } = {}) => buildTileset(db(), { outDir: out, park: fx.code, ...extra });
+
+  beforeAll(async () => {
+    fx = await insertFixturePark(db(), { grid: 3, floors: 3 });
+    out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'twin-tiles-')), fx.code);
+    const r = await build();
+    expect(r.mode).toBe('full');
+  });
+
+  it('writes only GLBs that pass the Khronos glTF validator with 0 errors', async () => {
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('.glb'));
+    expect(files.length).toBeGreaterThan(fx.counts.buildings * 2);
+    for (const f of files) {
+      const report = await validator.validateBytes(new Uint8Array(fs.readFileSync(path.join(out, f))), { maxIssues: 100 });
+      expect(report.issues.numErrors, `${f}: ${JSON.stringify(report.issues.messages.slice(0, 3))}`).toBe(0);
+      expect(report.issues.numWarnings, f).toBe(0);
+    }
+  });
+
+  it('writes a geo-referenced, well-formed tileset.json: boxes nest, errors shrink downwards, contents inside', async () => {
+    const ts = JSON.parse(fs.readFileSync(path.join(out, 'tileset.json'), 'utf8'));
+    const m: number[] = ts.root.transform;
+    expect(m).toHaveLength(16);
+    const park = (await db().query<{ lon: number; lat: number; h: number }>(
+      'SELECT ST_X(origin) AS lon, ST_Y(origin) AS lat, ST_Z(origin) AS h FROM park WHERE idx = $1', [fx.parkIdx])).rows[0]!;
+    const o = geodeticToEcef(park.lon, park.lat, park.h);
+    expect(m[12]).toBeCloseTo(o[0], 3);
+    expect(m[13]).toBeCloseTo(o[1], 3);
+    expect(m[14]).toBeCloseTo(o[2], 3);
+    // East, north, up columns: orthonormal, and up points away from the earth's centre.
+    const col = (k: number) => [m[k * 4]!, m[k * 4 + 1]!, m[k * 4 + 2]!];
+    const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+    for (let i = 0; i < 3; i++) {
+      expect(dot(col(i), col(i))).toBeCloseTo(1, 9);
+      for (let j = i + 1; j < 3; j++) expect(dot(col(i), col(j))).toBeCloseTo(0, 9);
+    }
+    expect(dot(col(2), o)).toBeGreaterThan(0);
+    const { tiles, depth } = checkTileset(out, 'tileset.json');
+    expect(depth).toBeGreaterThanOrEqual(4); // root -> leaf -> building -> interior -> equipment
+    expect(tiles.some((t) => t.content!.uri.startsWith('overview-'))).toBe(true);
+    const infra = checkTileset(out, 'infra.json');
+    expect(infra.tiles.length).toBeGreaterThan(0);
+  });
+
+  it('gives every drawn room its idx as feature id and metadata equal to PostGIS', async () => {
+    const b = fx.buildings.find((x) => !x.courtyard)!;
+    const file = fs.readdirSync(out).find((f) => f.startsWith(`b${b.idx}-interior-`))!;
+    const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, file))));
+    const rows = readPropertyTable(g);
+    const prim = g.json.meshes![0]!.primitives[0]!;
+    const ids = new Set(readAccessor(g, prim.attributes._FEATURE_ID_0!));
+    const rowIds = readAccessor(g, prim.attributes._FEATURE_ID_1!);
+    // Feature id 1 indexes the property table, and that row names the same object as feature id 0.
+    const id0 = readAccessor(g, prim.attributes._FEATURE_ID_0!);
+    rowIds.forEach((r, i) => expect(rows[r]!.idx).toBe(id0[i]));
+    const db_ = await db().query<{ idx: number; uuid: string; name: string; code: string; area: number; use: string; level: number; lease_status: string }>(
+      `SELECT r.idx, o.uuid::text AS uuid, o.name, r.code, r.area, r.use, f.level, r.lease_status
+       FROM room r JOIN twin_object o ON o.idx = r.idx JOIN floor f ON f.idx = r.floor_idx WHERE r.building_idx = $1 ORDER BY r.idx`,
+      [b.idx],
+    );
+    expect(db_.rows.length).toBeGreaterThan(5);
+    for (const r of db_.rows) {
+      expect(ids.has(r.idx)).toBe(true);
+      const row = rows.find((x) => x.idx === r.idx)!;
+      expect(row).toMatchObject({ kind: 'room', uuid: r.uuid, name: r.name, code: r.code, use: r.use, floor: r.level, building: b.code, lease_status: r.lease_status });
+      expect(row.area).toBeCloseTo(r.area, 2);
+    }
+  });
+
+  it('draws a courtyard building with its hole open (no roof over the courtyard)', async () => {
+    const b = fx.buildings.find((x) => x.courtyard)!;
+    const file = fs.readdirSync(out).find((f) => f.startsWith(`b${b.idx}-shell-`))!;
+    const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, file))));
+    const prim = g.json.meshes![0]!.primitives[0]!;
+    const pos = readAccessor(g, prim.attributes.POSITION!);
+    const nrm = readAccessor(g, prim.attributes.NORMAL!);
+    const idx = readAccessor(g, prim.indices as unknown as number);
+    const c = await db().query<{ x: number; y: number }>('SELECT ST_X(ST_Centroid(footprint)) AS x, ST_Y(ST_Centroid(footprint)) AS y FROM building WHERE idx = $1', [b.idx]);
+    expect(c.rows).toHaveLength(1);
+    // Roof triangles (normal up in glTF = +Y): none may cover the courtyard centre, the building's centroid.
+    const xs: number[] = [];
+    const zs: number[] = [];
+    for (let i = 0; i < pos.length; i += 3) {
+      xs.push(pos[i]!);
+      zs.push(pos[i + 2]!);
+    }
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const cz = (Math.min(...zs) + Math.max(...zs)) / 2;
+    let covering = 0;
+    let roofs = 0;
+    for (let t = 0; t < idx.length; t += 3) {
+      const [a, bb, cc] = [idx[t]!, idx[t + 1]!, idx[t + 2]!];
+      if (nrm[a * 3 + 1]! < 0.99) continue;
+      roofs++;
+      const P = [a, bb, cc].map((v) => [pos[v * 3]!, pos[v * 3 + 2]!]);
+      const s = (p: number[], q: number[], r: number[]) => (q[0]! - p[0]!) * (r[1]! - p[1]!) - (q[1]! - p[1]!) * (r[0]! - p[0]!);
+      const d1 = s(P[0]!, P[1]!, [cx, cz]);
+      const d2 = s(P[1]!, P[2]!, [cx, cz]);
+      const d3 = s(P[2]!, P[0]!, [cx, cz]);
+      if ((d1 > 0 && d2 > 0 && d3 > 0) || (d1 < 0 && d2 < 0 && d3 < 0)) covering++;
+      // Counter-clockwise seen from above: the face normal from the winding agrees with the stored normal.
+      const ux = P[1]![0]! - P[0]![0]!, uz = P[1]![1]! - P[0]![1]!, vx = P[2]![0]! - P[0]![0]!, vz = P[2]![1]! - P[0]![1]!;
+      expect(uz * vx - ux * vz).toBeGreaterThan(0); // y-component of (u x v) in glTF (x, y=up, z)
+    }
+    expect(roofs).toBeGreaterThan(0);
+    expect(covering).toBe(0);
+  });
+
+  it('draws pipes as tubes with their real diameter at their real depth', async () => {
+    const seg = (await db().query<{ idx: number; diameter_mm: number; z: number }>(
+      `SELECT idx, diameter_mm, ST_Z(ST_StartPoint(geom)) AS z FROM pipe_segment WHERE park_idx = $1 AND network = 'water' ORDER BY idx LIMIT 1`,
+      [fx.parkIdx])).rows[0]!;
+    const ts = JSON.parse(fs.readFileSync(path.join(out, 'infra.json'), 'utf8'));
+    const uris: string[] = ts.root.children.map((c: Tile) => c.content!.uri);
+    let found = false;
+    for (const u of uris) {
+      const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, u))));
+      const prim = g.json.meshes![0]!.primitives[0]!;
+      const ids = readAccessor(g, prim.attributes._FEATURE_ID_0!);
+      const pos = readAccessor(g, prim.attributes.POSITION!);
+      const ys = ids.flatMap((id, i) => (id === seg.idx ? [pos[i * 3 + 1]!] : []));
+      if (ys.length === 0) continue;
+      found = true;
+      // glTF y is up: the tube spans centre +- radius.
+      expect(Math.max(...ys) - Math.min(...ys)).toBeCloseTo(seg.diameter_mm / 1000, 2);
+      expect((Math.max(...ys) + Math.min(...ys)) / 2).toBeCloseTo(seg.z, 2);
+      expect(readPropertyTable(g).find((r) => r.idx === seg.idx)).toMatchObject({ kind: 'pipe_segment', network: 'water', diameter_mm: seg.diameter_mm });
+    }
+    expect(found).toBe(true);
+  });
+
+  it('re-tiles one changed building only: its tiles, its overview leaf and tileset.json', async () => {
+    const before = snapshot(out);
+    const v0 = JSON.parse(fs.readFileSync(path.join(out, 'tileset.json'), 'utf8')).asset.tilesetVersion;
+    const target = fx.buildings[1]!;
+    await db().query('UPDATE building SET height = height + 6 WHERE idx = $1', [target.idx]);
+    const r = await build();
+    expect(r.mode).toBe('incremental');
+    expect(r.buildingsRetiled).toBe(1);
+    const glbs = r.written.filter((f) => f.endsWith('.glb'));
+    // The shell got taller; the merged overview of its leaf too. Nothing of other buildings.
+    expect(glbs.sort()).toEqual([expect.stringMatching(new RegExp(`^b${target.idx}-shell-`)), expect.stringMatching(/^overview-/)]);
+    expect(r.written).toContain('tileset.json');
+    const after = snapshot(out);
+    const changed = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f).filter((f) => !f.startsWith('.'));
+    expect(changed.sort()).toEqual([...glbs, 'tileset.json'].sort());
+    expect(Number(JSON.parse(fs.readFileSync(path.join(out, 'tileset.json'), 'utf8')).asset.tilesetVersion)).toBe(Number(v0) + 1);
+    checkTileset(out, 'tileset.json');
+  });
+
+  it("re-tiles a room's use change into that building's interior only, and nothing when nothing changed", async () => {
+    const b = fx.buildings[0]!;
+    const room = (await db().query<{ idx: number }>("SELECT idx FROM room WHERE building_idx = $1 AND use <> 'corridor' ORDER BY idx LIMIT 1", [b.idx])).rows[0]!;
+    await db().query("UPDATE room SET use = 'data_center' WHERE idx = $1", [room.idx]);
+    const r = await build();
+    expect(r.written.filter((f) => f.endsWith('.glb'))).toEqual([expect.stringMatching(new RegExp(`^b${b.idx}-interior-`))]);
+    const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, r.written[0]!))));
+    expect(readPropertyTable(g).find((x) => x.idx === room.idx)!.use).toBe('data_center');
+    const again = await build();
+    expect(again.mode).toBe('none');
+    expect(again.written).toEqual([]);
+  });
+
+  it('re-plans the layout when a building is removed and drops its files after one generation', async () => {
+    const gone = fx.buildings[2]!;
+    await db().query('DELETE FROM building WHERE idx = $1', [gone.idx]);
+    const r = await build();
+    expect(r.mode).toBe('full');
+    const ts = fs.readFileSync(path.join(out, 'tileset.json'), 'utf8');
+    expect(ts).not.toContain(`b${gone.idx}-`);
+    await db().query("UPDATE twin_object SET name = '改名楼' WHERE idx = $1", [fx.buildings[0]!.idx]);
+    await build();
+    expect(fs.readdirSync(out).filter((f) => f.startsWith(`b${gone.idx}-`))).toEqual([]);
+    checkTileset(out, 'tileset.json');
+  });
+
+  it('splits a large park into capped leaves that still nest correctly', async () => {
+    const dir = path.join(path.dirname(out), 'split');
+    const r = await buildTileset(db(), { outDir: dir, park: fx.code, limits: { maxBuildingsPerTile: 2 } });
+    expect(r.mode).toBe('full');
+    const overviews = fs.readdirSync(dir).filter((f) => f.startsWith('overview-'));
+    expect(overviews.length).toBeGreaterThanOrEqual(4);
+    for (const f of overviews) {
+      expect(readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(dir, f))))).length).toBeLessThanOrEqual(2);
+    }
+    checkTileset(dir, 'tileset.json');
+  });
+
+  it('warns when a spatial index is missing', async () => {
+    await db().query('DROP INDEX room_footprint_gix');
+    const r = await buildTileset(db(), { outDir: path.join(path.dirname(out), 'noindex'), park: fx.code });
+    expect(r.warnings.join()).toMatch(/room\.footprint/);
+  });
+});
