@@ -8,7 +8,7 @@ import { TWIN_PROPERTIES } from './metadata.ts';
 type Json = Record<string, unknown> & {
   accessors?: { bufferView: number; componentType: number; count: number; type: string; min?: number[]; max?: number[] }[];
   bufferViews?: { byteOffset?: number; byteLength: number }[];
-  meshes?: { primitives: { attributes: Record<string, number>; extensions?: Record<string, unknown> }[] }[];
+  meshes?: { primitives: { attributes: Record<string, number>; indices?: number; extensions?: Record<string, unknown> }[] }[];
   nodes?: { mesh?: number; extensions?: Record<string, { attributes?: Record<string, number> } & Record<string, unknown>> }[];
   extensions?: Record<string, unknown>;
 };
@@ -56,7 +56,8 @@ export function readPropertyTable(g: Glb): FeatureRow[] {
     const def = TWIN_PROPERTIES[key as keyof FeatureRow];
     const values = view(g, p.values);
     if (def.type === 'STRING') {
-      const off = new Uint32Array(view(g, p.stringOffsets!).buffer);
+      const offBytes = view(g, p.stringOffsets!);
+      const off = new Uint32Array(offBytes.buffer, offBytes.byteOffset, offBytes.byteLength / 4);
       const dec = new TextDecoder();
       rows.forEach((r, i) => {
         const s = dec.decode(values.subarray(off[i]!, off[i + 1]!));
@@ -64,7 +65,7 @@ export function readPropertyTable(g: Glb): FeatureRow[] {
       });
     } else {
       const Arr = def.componentType === 'UINT32' ? Uint32Array : def.componentType === 'INT16' ? Int16Array : Float32Array;
-      const a = new Arr(values.buffer, 0, table.count);
+      const a = new Arr(values.buffer as ArrayBuffer, 0, table.count);
       rows.forEach((r, i) => {
         if (a[i] !== def.noData) r[key] = a[i];
       });

@@ -137,7 +137,7 @@ describeEachBackend('tiler', ({ db }) => {
     const prim = g.json.meshes![0]!.primitives[0]!;
     const pos = readAccessor(g, prim.attributes.POSITION!);
     const nrm = readAccessor(g, prim.attributes.NORMAL!);
-    const idx = readAccessor(g, prim.indices as unknown as number);
+    const idx = readAccessor(g, prim.indices!);
     const c = await db().query<{ x: number; y: number }>('SELECT ST_X(ST_Centroid(footprint)) AS x, ST_Y(ST_Centroid(footprint)) AS y FROM building WHERE idx = $1', [b.idx]);
     expect(c.rows).toHaveLength(1);
     // Roof triangles (normal up in glTF = +Y): none may cover the courtyard centre, the building's centroid.
