@@ -1,9 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { initI18n } from './i18n/index.ts';
+import { App } from './app/App.tsx';
+import './app/theme.css';
 
-function App() {
-  return <h1>园区数字孪生 Park Twin</h1>;
-}
+initI18n();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,0 +1,22 @@
+/**
+ * The view table. Each view is a lazily loaded module at a path; other engineers add their view
+ * (wall, invest, ops, map, globe) with one entry here. `navKey` is the i18n key of its nav label.
+ */
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+
+/** One top-level view. */
+export interface ViewRoute {
+  readonly path: string;
+  readonly navKey: string;
+  readonly component: LazyExoticComponent<ComponentType>;
+}
+
+export const ROUTES: readonly ViewRoute[] = [
+  { path: '/', navKey: 'nav.twin', component: lazy(() => import('../scene/TwinView.tsx')) },
+];
+
+/** The route for a pathname (exact match, trailing slash ignored); the twin view otherwise. */
+export function matchRoute(pathname: string): ViewRoute {
+  const p = pathname.replace(/\/+$/, '') || '/';
+  return ROUTES.find((r) => r.path === p) ?? ROUTES[0]!;
+}

@@ -1,0 +1,161 @@
+/**
+ * The WebGL part of the twin view: the park tileset through 3d-tiles-renderer's R3F components,
+ * re-oriented so the park origin is (0,0,0) with +Y up, lit for the dark theme, orbit controls,
+ * picking and hover. Renders on demand; the state texture is flushed right before each render.
+ */
+import { useEffect, useRef } from 'react';
+import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
+import { OrbitControls } from '@react-three/drei';
+import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
+import { GLTFExtensionsPlugin, ReorientationPlugin } from '3d-tiles-renderer/plugins';
+import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
+import { Color, Sphere, Vector3, type Object3D } from 'three';
+import { FLAG } from './featureState.ts';
+import { featureIdOfHit } from './shaderPatch.ts';
+import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
+import type { TwinController } from './controller.ts';
+
+const DEG = Math.PI / 180;
+const BACKGROUND = new Color('#070d18');
+
+/** Frame statistics for the bench and the test hook. */
+export interface FrameStats {
+  frames: number;
+  /** CPU+GPU time of the last frames (ms), when `measure` is on (glFinish makes it honest). */
+  times: number[];
+  drawCalls: number;
+  triangles: number;
+  measure: boolean;
+}
+
+/** Pick the first hit that is drawn (not hidden, not faded away behind an isolation). */
+function firstPick(ctl: TwinController, e: ThreeEvent<PointerEvent | MouseEvent>): number {
+  for (const hit of e.intersections) {
+    const idx = featureIdOfHit(hit);
+    if (idx <= 0) continue;
+    const f = ctl.state.flags(idx);
+    if (f & (FLAG.hidden | FLAG.faded)) continue;
+    return idx;
+  }
+  return 0;
+}
+
+function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats }) {
+  const invalidate = useThree((s) => s.invalidate);
+  const camera = useThree((s) => s.camera);
+  useEffect(() => {
+    ctl.invalidate = () => invalidate();
+    ctl.camera = camera;
+    return () => {
+      ctl.invalidate = () => {};
+    };
+  }, [ctl, invalidate, camera]);
+  // Priority 1: this callback renders (after the tiles' update at priority 0).
+  useFrame((s) => {
+    const t0 = performance.now();
+    ctl.stepFlight(t0);
+    ctl.state.flush();
+    s.gl.render(s.scene, s.camera);
+    stats.frames++;
+    stats.drawCalls = s.gl.info.render.calls;
+    stats.triangles = s.gl.info.render.triangles;
+    if (stats.measure) {
+      s.gl.getContext().finish();
+      stats.times.push(performance.now() - t0);
+      if (stats.times.length > 10_000) stats.times.splice(0, 5_000);
+    }
+  }, 1);
+  return null;
+}
+
+/** Props of the canvas. */
+export interface TwinCanvasProps {
+  ctl: TwinController;
+  tilesetUrl: string;
+  origin: { lon: number; lat: number; h: number };
+  stats: FrameStats;
+  /** Called with pointer position (CSS px) when the hovered object changes or moves. */
+  onHoverMove?: (x: number, y: number) => void;
+}
+
+/** The 3D canvas of the twin view. */
+export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove }: TwinCanvasProps) {
+  const tilesRef = useRef<TilesRendererImpl>(null);
+  const controlsRef = useRef<OrbitControlsImpl>(null);
+
+  useEffect(() => {
+    ctl.controls = controlsRef.current;
+  });
+
+  const onTileset = () => {
+    const tiles = tilesRef.current;
+    if (!tiles) return;
+    ctl.tilesRoot = tiles.group as Object3D;
+    ctl.tilesRenderer = tiles as unknown as TwinController['tilesRenderer'];
+    ctl.tilesetReady = true;
+    const sphere = new Sphere();
+    if (!ctl.flight && tiles.getBoundingSphere(sphere) && ctl.camera && ctl.controls && !ctl.drill.building) {
+      // First view: the whole park from the south-east, a little above.
+      const r = Math.max(50, sphere.radius);
+      const c = sphere.center;
+      ctl.flyTo(new Vector3(c.x + r * 0.9, c.y + r * 1.1, c.z + r * 1.2), c, 0);
+    }
+    ctl.invalidate();
+  };
+
+  return (
+    <Canvas
+      frameloop="demand"
+      dpr={1}
+      gl={{ antialias: true, powerPreference: 'high-performance', preserveDrawingBuffer: true }}
+      camera={{ position: [400, 350, 450], fov: 45, near: 1, far: 40_000 }}
+      scene={{ background: BACKGROUND }}
+      onPointerMissed={() => ctl.setHover(0)}
+      style={{ position: 'absolute', inset: 0 }}
+    >
+      <FrameDriver ctl={ctl} stats={stats} />
+      <hemisphereLight args={['#9cc3ff', '#0a1322', 1.4]} />
+      <directionalLight position={[300, 600, 200]} intensity={2.2} color="#fff4e0" />
+      <directionalLight position={[-400, 200, -300]} intensity={0.6} color="#6fa8ff" />
+      <gridHelper args={[4000, 80, '#1d3a5c', '#112238']} position={[0, -0.05, 0]} />
+      <mesh rotation={[-Math.PI / 2, 0, 0]} position={[0, -0.1, 0]}>
+        <circleGeometry args={[3000, 64]} />
+        <meshStandardMaterial color="#0c1626" roughness={1} />
+      </mesh>
+      <group
+        onClick={(e: ThreeEvent<MouseEvent>) => {
+          e.stopPropagation();
+          ctl.pick(firstPick(ctl, e));
+        }}
+        onPointerMove={(e: ThreeEvent<PointerEvent>) => {
+          e.stopPropagation();
+          ctl.setHover(firstPick(ctl, e));
+          onHoverMove?.(e.nativeEvent.offsetX, e.nativeEvent.offsetY);
+        }}
+        onPointerOut={() => ctl.setHover(0)}
+      >
+        <TilesRenderer
+          ref={tilesRef}
+          url={tilesetUrl}
+          errorTarget={12}
+          onLoadModel={(e) => ctl.onTileLoaded(e.scene as Object3D)}
+          onLoadTileset={onTileset}
+        >
+          <TilesPlugin plugin={GLTFExtensionsPlugin} args={[{ metadata: false, rtc: true, autoDispose: true }]} />
+          <TilesPlugin
+            plugin={ReorientationPlugin}
+            args={[{ lat: origin.lat * DEG, lon: origin.lon * DEG, height: origin.h, up: '+y', recenter: true }]}
+          />
+        </TilesRenderer>
+      </group>
+      <OrbitControls
+        ref={controlsRef}
+        makeDefault
+        enableDamping={false}
+        maxPolarAngle={Math.PI * 0.495}
+        minDistance={5}
+        maxDistance={8000}
+      />
+    </Canvas>
+  );
+}

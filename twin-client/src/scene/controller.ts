@@ -1,0 +1,288 @@
+/**
+ * The twin scene's non-React core: feature-state texture, live store and socket, hierarchy,
+ * active layer, drill-down and camera flights. React components read it through `subscribe` /
+ * `version` (changes on clicks and layer switches only); per-message data never enters React.
+ */
+import { Box3, Matrix4, Vector3, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
+import { LAYER_IDS, encodeState, type LayerName } from '@park-twin/layers';
+import { FeatureStateTexture } from './featureState.ts';
+import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, patchMaterial } from './shaderPatch.ts';
+import { DRILL_NONE, applyDrill, drillBack, drillPick, type DrillState, type Hierarchy } from './hierarchy.ts';
+import { LiveStore } from '../live/store.ts';
+import type { LiveClient } from '../live/client.ts';
+
+/** Layers the switcher offers: the five live layers plus lease status (from the database). */
+export type LayerChoice = LayerName | 'lease' | 'none';
+export const LAYER_CHOICES: readonly LayerChoice[] = ['occupancy', 'equipment', 'security', 'energy', 'economy', 'lease', 'none'];
+
+/** Lease-status colours (sRGB), shared with the legend. */
+export const LEASE_COLOURS: Record<string, readonly [number, number, number]> = {
+  vacant: [46, 204, 113], reserved: [241, 196, 15], leased: [52, 120, 220], expiring: [230, 110, 40],
+};
+
+/** A camera flight in progress. */
+interface Flight {
+  fromPos: Vector3;
+  fromTarget: Vector3;
+  toPos: Vector3;
+  toTarget: Vector3;
+  t0: number;
+  ms: number;
+}
+
+/** Orbit-controls surface the controller needs (drei OrbitControls). */
+export interface ControlsLike {
+  target: Vector3;
+  update(): void;
+}
+
+/** Everything the 3D twin view shares between its components. */
+export class TwinController {
+  readonly state = new FeatureStateTexture();
+  readonly store = new LiveStore();
+  live: LiveClient | null = null;
+  h: Hierarchy | null = null;
+  layer: LayerChoice = 'occupancy';
+  drill: DrillState = DRILL_NONE;
+  hover = 0;
+  /** Root of the loaded tiles (for geometry scans and picking). */
+  tilesRoot: Object3D | null = null;
+  /** The 3d-tiles-renderer instance (load progress for tests; reload on re-tile). */
+  tilesRenderer: { loadProgress: number; stats?: { queued: number; downloading: number; parsing: number } } | null = null;
+  camera: Camera | null = null;
+  controls: ControlsLike | null = null;
+  flight: Flight | null = null;
+  /** Tile models loaded so far (tests, bench). */
+  tilesLoaded = 0;
+  tilesetReady = false;
+  /** Bumped on every UI-visible change (drill, layer, hover, index); React reads it. */
+  version = 0;
+  /** Requests a frame (R3F invalidate); set by the canvas. */
+  invalidate: () => void = () => {};
+  private listeners = new Set<() => void>();
+  private patched = new WeakSet<Material>();
+
+  /** Wires the live store to the state texture. */
+  constructor() {
+    this.store.subscribe((layer, idx, n) => {
+      if (layer !== this.layer) return;
+      const id = LAYER_IDS[layer];
+      const a = this.store.arrays(layer);
+      for (let i = 0; i < n; i++) {
+        const k = idx[i]!;
+        const c = encodeState(id, a.value[k]!, a.status[k]!);
+        this.state.setColour(k, c[0], c[1], c[2]);
+      }
+      this.invalidate();
+    });
+  }
+
+  /** React's subscribe for useSyncExternalStore. */
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  /** React's snapshot for useSyncExternalStore. */
+  getVersion = (): number => this.version;
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+    this.invalidate();
+  }
+
+  /** Installs the park hierarchy (after GET /api/twin/parks/:code/index). */
+  setHierarchy(h: Hierarchy): void {
+    this.h = h;
+    this.state.ensure(h.size);
+    this.repaint();
+    applyDrill(this.state, h, this.drill);
+    this.changed();
+  }
+
+  /** Switches the coloured layer: clears every colour and repaints from the store (no refetch). */
+  setLayer(layer: LayerChoice): void {
+    this.layer = layer;
+    this.repaint();
+    this.changed();
+  }
+
+  private repaint(): void {
+    this.state.clearAllColours();
+    const layer = this.layer;
+    if (layer === 'none') return;
+    if (layer === 'lease') {
+      for (const [idx, status] of this.h?.lease ?? []) {
+        const c = LEASE_COLOURS[status];
+        if (c) this.state.setColour(idx, c[0], c[1], c[2]);
+      }
+      return;
+    }
+    const a = this.store.layers.get(layer);
+    if (!a) return;
+    const id = LAYER_IDS[layer];
+    for (let i = 0; i < a.has.length; i++) {
+      if (!a.has[i]) continue;
+      const c = encodeState(id, a.value[i]!, a.status[i]!);
+      this.state.setColour(i, c[0], c[1], c[2]);
+    }
+  }
+
+  /** Prepares a freshly loaded tile: aliases its feature ids and patches its materials. */
+  onTileLoaded(scene: Object3D): void {
+    this.tilesLoaded++;
+    scene.traverse((o) => {
+      const mesh = o as Mesh;
+      if (!mesh.isMesh) return;
+      if (!aliasFeatureAttribute(mesh)) return;
+      const mats = Array.isArray(mesh.material) ? mesh.material : [mesh.material];
+      for (const m of mats) {
+        if (this.patched.has(m)) continue;
+        this.patched.add(m);
+        // Matte surfaces read better on the dark wall than glTF's default metallic-roughness look.
+        const std = m as MeshStandardMaterial;
+        if (std.isMeshStandardMaterial) {
+          std.roughness = 0.8;
+          std.metalness = 0.05;
+        }
+        patchMaterial(m, this.state.uniform);
+      }
+    });
+    this.invalidate();
+  }
+
+  /** Applies a drill state: flags in the texture, camera framing, URL, UI. */
+  setDrill(d: DrillState, opts: { fly?: boolean } = {}): void {
+    const prev = this.drill;
+    this.drill = d;
+    if (this.h) applyDrill(this.state, this.h, d);
+    if (opts.fly !== false) {
+      if (d.building && (d.building !== prev.building || d.floor !== prev.floor)) this.frame(d.floor || d.building, d.floor ? 1.3 : 1.8);
+      else if (!d.building && prev.building) this.frameAll();
+    }
+    this.changed();
+  }
+
+  /** A click on the feature `idx` (0 = empty space). */
+  pick(idx: number): void {
+    if (!this.h || idx <= 0) return;
+    // A click on the isolated building's own shell does not restart the drill-down.
+    if (idx === this.drill.building && this.drill.floor === 0) return;
+    this.setDrill(drillPick(this.h, this.drill, idx));
+  }
+
+  /** Escape: one level up. */
+  back(): void {
+    this.setDrill(drillBack(this.drill));
+  }
+
+  /** Pointer hover (tooltips); one texel flag, no React state unless the object changed. */
+  setHover(idx: number): void {
+    if (idx === this.hover) return;
+    if (this.hover) this.state.setFlag(this.hover, 4, false);
+    this.hover = idx;
+    if (idx) this.state.setFlag(idx, 4, true);
+    this.changed();
+  }
+
+  /** Meshes of the loaded tiles carrying feature ids. */
+  private featureMeshes(): Mesh[] {
+    const out: Mesh[] = [];
+    this.tilesRoot?.traverse((o) => {
+      const m = o as Mesh;
+      if (m.isMesh && m.visible && m.geometry.getAttribute(FEATURE_ATTRIBUTE)) out.push(m);
+    });
+    return out;
+  }
+
+  /**
+   * World-space bounds of everything drawn for `idx` in the loaded tiles (null when none is
+   * loaded). Scans vertex feature ids; used on clicks and by tests, never per frame.
+   */
+  boundsOf(idx: number): Box3 | null {
+    const box = new Box3();
+    const v = new Vector3();
+    let found = false;
+    for (const m of this.featureMeshes()) {
+      const ids = m.geometry.getAttribute(FEATURE_ATTRIBUTE);
+      const pos = m.geometry.getAttribute('position');
+      m.updateWorldMatrix(true, false);
+      if ((ids as { isInstancedBufferAttribute?: boolean }).isInstancedBufferAttribute) {
+        const im = m as InstancedMesh;
+        const mat = new Matrix4();
+        for (let i = 0; i < ids.count; i++) {
+          if (Math.round(ids.getX(i)) !== idx) continue;
+          im.getMatrixAt(i, mat);
+          v.setFromMatrixPosition(mat).applyMatrix4(m.matrixWorld);
+          box.expandByPoint(v);
+          found = true;
+        }
+        continue;
+      }
+      for (let i = 0; i < ids.count; i++) {
+        if (Math.round(ids.getX(i)) !== idx) continue;
+        v.fromBufferAttribute(pos, i).applyMatrix4(m.matrixWorld);
+        box.expandByPoint(v);
+        found = true;
+      }
+    }
+    return found ? box : null;
+  }
+
+  /**
+   * Screen position (CSS pixels in the canvas) of a point on the object `idx`: the centre of its
+   * lowest horizontal surface, a spot a click hits from above (room floors). Null when not drawn.
+   */
+  screenPositionOf(idx: number, canvas: { width: number; height: number }): { x: number; y: number } | null {
+    const b = this.boundsOf(idx);
+    if (!b || !this.camera) return null;
+    const p = new Vector3((b.min.x + b.max.x) / 2, b.min.y + 0.05, (b.min.z + b.max.z) / 2).project(this.camera);
+    if (p.z > 1 || Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
+    return { x: ((p.x + 1) / 2) * canvas.width, y: ((1 - p.y) / 2) * canvas.height };
+  }
+
+  /** Flies the camera to frame `idx` (factor = distance / bounding radius). */
+  frame(idx: number, factor = 1.8): void {
+    const b = this.boundsOf(idx);
+    if (b) this.frameBox(b, factor);
+  }
+
+  /** Frames the whole loaded park. */
+  frameAll(): void {
+    const b = new Box3();
+    if (this.tilesRoot) b.setFromObject(this.tilesRoot);
+    if (!b.isEmpty()) this.frameBox(b, 1.1);
+  }
+
+  /** Starts a smooth flight to look at `box` from the south-east, above. */
+  frameBox(box: Box3, factor: number, ms = 700): void {
+    if (!this.camera || !this.controls) return;
+    const center = box.getCenter(new Vector3());
+    const radius = Math.max(10, box.getSize(new Vector3()).length() / 2);
+    const dir = new Vector3(0.55, 0.75, 0.65).normalize();
+    const toPos = center.clone().addScaledVector(dir, radius * factor * 1.6);
+    this.flyTo(toPos, center, ms);
+  }
+
+  /** Flies to a camera position and orbit target; ms = 0 jumps. */
+  flyTo(pos: Vector3, target: Vector3, ms = 700): void {
+    if (!this.camera || !this.controls) return;
+    this.flight = { fromPos: this.camera.position.clone(), fromTarget: this.controls.target.clone(), toPos: pos.clone(), toTarget: target.clone(), t0: performance.now(), ms };
+    this.invalidate();
+  }
+
+  /** Advances a flight; called from useFrame. Returns true while flying. */
+  stepFlight(now: number): boolean {
+    const f = this.flight;
+    if (!f || !this.camera || !this.controls) return false;
+    const t = f.ms <= 0 ? 1 : Math.min(1, (now - f.t0) / f.ms);
+    const e = t < 0.5 ? 4 * t * t * t : 1 - (-2 * t + 2) ** 3 / 2; // ease in-out cubic
+    this.camera.position.lerpVectors(f.fromPos, f.toPos, e);
+    this.controls.target.lerpVectors(f.fromTarget, f.toTarget, e);
+    this.controls.update();
+    if (t >= 1) this.flight = null;
+    this.invalidate();
+    return this.flight !== null;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * `window.__twin`: a small, stable surface for browser tests and the scene bench to read state
+ * and place the camera. Nothing here is needed by users; it only reads or drives the controller.
+ */
+import { Vector3 } from 'three';
+import { FRAME, LAYER_IDS, encodeFrame, decodeFrame, type LayerName, type StateRecord } from '@park-twin/layers';
+import type { TwinController, LayerChoice } from './controller.ts';
+import type { DrillState } from './hierarchy.ts';
+import type { FrameStats } from './TwinCanvas.tsx';
+
+/** The test hook's shape (see docs in the scene browser tests). */
+export interface TwinTestHook {
+  /** True once the tileset is loaded and no tile is downloading or parsing. */
+  ready(): boolean;
+  tilesLoaded(): number;
+  drill(): DrillState;
+  setDrill(d: DrillState): void;
+  back(): void;
+  layer(): LayerChoice;
+  setLayer(l: LayerChoice): void;
+  liveStatus(): string;
+  /** RGBA bytes of idx in the state texture. */
+  texel(idx: number): number[];
+  /** Canvas pixel position of a point on the object (centre of its lowest surface), or null. */
+  screenPositionOf(idx: number): { x: number; y: number } | null;
+  /** Places the camera (local metres, +Y up) looking at target; no animation. */
+  setCamera(pos: [number, number, number], target: [number, number, number]): void;
+  frameObject(idx: number, factor?: number): void;
+  frameAll(): void;
+  /** Renders frames continuously for `ms`, applying `updatesPerSecond` synthetic records (bench). */
+  measure(ms: number, updatesPerSecond: number, layer?: LayerName): Promise<{ frames: number; meanMs: number; p95Ms: number; drawCalls: number; triangles: number; records: number }>;
+  stats(): { frames: number; drawCalls: number; triangles: number; uploadBytes: number; records: number };
+}
+
+/** Installs the hook; returns the uninstall function. */
+export function installTestHook(ctl: TwinController, stats: FrameStats): () => void {
+  const canvas = () => document.querySelector('canvas');
+  const hook: TwinTestHook = {
+    ready: () => {
+      return Boolean(ctl.tilesRoot && ctl.tilesetReady && ctl.tilesLoaded > 0 && !ctl.flight && pendingTiles() === 0);
+    },
+    tilesLoaded: () => ctl.tilesLoaded,
+    drill: () => ({ ...ctl.drill }),
+    setDrill: (d) => ctl.setDrill(d, { fly: false }),
+    back: () => ctl.back(),
+    layer: () => ctl.layer,
+    setLayer: (l) => ctl.setLayer(l),
+    liveStatus: () => ctl.live?.status ?? 'none',
+    texel: (idx) => [...ctl.state.colour(idx), ctl.state.flags(idx)],
+    screenPositionOf: (idx) => {
+      const c = canvas();
+      return c ? ctl.screenPositionOf(idx, { width: c.clientWidth, height: c.clientHeight }) : null;
+    },
+    setCamera: (pos, target) => ctl.flyTo(new Vector3(...pos), new Vector3(...target), 0),
+    frameObject: (idx, factor) => {
+      const b = ctl.boundsOf(idx);
+      if (b) ctl.frameBox(b, factor ?? 1.5, 0);
+    },
+    frameAll: () => {
+      ctl.frameAll();
+      if (ctl.flight) ctl.flight.ms = 0;
+    },
+    async measure(ms, updatesPerSecond, layer = 'occupancy') {
+      const ids = ctl.h ? Array.from(ctl.h.all) : [1];
+      const id = LAYER_IDS[layer];
+      stats.times.length = 0;
+      stats.measure = true;
+      const start = performance.now();
+      let last = start;
+      let records = 0;
+      let seq = 1_000_000;
+      let k = 0;
+      await new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          const due = Math.round(((now - last) / 1000) * updatesPerSecond);
+          if (due > 0) {
+            // Through the real path: frame bytes -> decode -> store -> texture, as from the socket.
+            const recs: StateRecord[] = new Array(due);
+            for (let i = 0; i < due; i++, k++) recs[i] = { idx: ids[k % ids.length]!, layer: id, status: 0, value: (k * 7) % 60 };
+            ctl.store.apply(decodeFrame(encodeFrame(FRAME.delta, 0, seq++, recs)));
+            records += due;
+            last = now;
+          }
+          ctl.invalidate();
+          if (now - start < ms) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      stats.measure = false;
+      const ts = [...stats.times].sort((a, b) => a - b);
+      const mean = ts.reduce((a, b) => a + b, 0) / Math.max(1, ts.length);
+      return { frames: ts.length, meanMs: mean, p95Ms: ts[Math.floor(ts.length * 0.95)] ?? 0, drawCalls: stats.drawCalls, triangles: stats.triangles, records };
+    },
+    stats: () => ({ frames: stats.frames, drawCalls: stats.drawCalls, triangles: stats.triangles, uploadBytes: ctl.state.lastUploadBytes, records: ctl.store.applied }),
+  };
+  const pendingTiles = (): number => {
+    const t = ctl.tilesRenderer;
+    if (!t) return 1;
+    const st = t.stats ?? { queued: 0, downloading: 0, parsing: 0 };
+    return st.queued + st.downloading + st.parsing + (t.loadProgress < 1 ? 1 : 0);
+  };
+  (window as unknown as { __twin?: TwinTestHook }).__twin = hook;
+  return () => {
+    delete (window as unknown as { __twin?: TwinTestHook }).__twin;
+  };
+}
