@@ -6,7 +6,7 @@
 import type { Db, Queryable } from '../db/types.ts';
 import { parseBuildingCollection, type BuildingCandidate, type BuildingUse } from './geojson.ts';
 import { planCells } from './layout.ts';
-import { ImportError, ProblemList, type ImportProblem } from './problems.ts';
+import { ImportError, ProblemList, formatProblem, type ImportProblem } from './problems.ts';
 
 /** How a building's floors and units are produced. */
 export interface ImportOptions {
@@ -23,6 +23,11 @@ export interface ImportOptions {
   readonly onProgress?: (p: ImportProgress) => void;
   /** Largest accepted text input in bytes (default LIMITS.maxBytes). */
   readonly maxBytes?: number;
+  /**
+   * Records the import in the audit trail: inside the write transaction on success (both commit
+   * or neither), in a transaction of its own on rejection. Not called for dry runs.
+   */
+  readonly audit?: (q: Queryable, outcome: 'success' | 'failure', detail: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** Progress of a long import: features checked, then buildings written. */
@@ -347,6 +352,19 @@ async function writeBatch(tx: Queryable, park: Park, batch: Planned[], ids: Map<
  * Throws ImportError with every problem found (nothing written), or returns what was created.
  */
 export async function importBuildings(db: Db, input: string | unknown, opts: ImportOptions): Promise<ImportReport> {
+  try {
+    return await run(db, input, opts);
+  } catch (e) {
+    if (e instanceof ImportError && opts.audit && !opts.dryRun) {
+      const audit = opts.audit;
+      const detail = { park: opts.parkCode ?? null, problems: e.problems.length + e.omitted, first: e.problems.slice(0, 5).map(formatProblem) };
+      await db.transaction((tx) => audit(tx, 'failure', detail));
+    }
+    throw e;
+  }
+}
+
+async function run(db: Db, input: string | unknown, opts: ImportOptions): Promise<ImportReport> {
   const problems = new ProblemList();
   if (opts.units === 'auto' && opts.floors !== 'auto') {
     problems.error(null, 'options', 'units', "units 'auto' needs floors 'auto': units are laid out on the generated floors");
@@ -432,6 +450,11 @@ export async function importBuildings(db: Db, input: string | unknown, opts: Imp
         if (rows >= WRITE_ROWS) await flush();
       }
       if (batch.length > 0) await flush();
+      await opts.audit?.(tx, 'success', {
+        park: target.code, features: parsed.featureCount, created: { building: planned.length - old.length,
+          floor: planned.reduce((n, p) => n + p.floors.length, 0), room: planned.reduce((n, p) => n + p.rooms.length, 0) },
+        replaced: old.length, codes: planned.slice(0, 50).map((p) => p.code),
+      });
     });
   }
   if (replaced.equipment + replaced.lease > 0) {

@@ -1,10 +1,12 @@
 import type { TwinModule } from './types.ts';
 import { healthModule } from './health.ts';
+import { sampleParkModule } from './sample.ts';
 import { authModule } from '../auth/module.ts';
 import { twinModule } from './twin/index.ts';
 import { mapModule } from './map/index.ts';
 import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
+import { importModule } from './import.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -13,5 +15,5 @@ import { createLiveModule } from './live.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), tilesModule(), createLiveModule(), mapModule, twinModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule];
 }

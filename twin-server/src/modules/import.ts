@@ -1,0 +1,61 @@
+/**
+ * POST /api/import/buildings: the GeoJSON importer over HTTP. The body is the FeatureCollection
+ * itself (bounded by the app's JSON body limit); options are query parameters.
+ */
+import { z } from 'zod';
+import type { TwinModule } from './types.ts';
+import { appendAudit } from '../auth/audit.ts';
+import { importBuildings } from '../import/buildings.ts';
+import { ImportError, formatProblem } from '../import/problems.ts';
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Query parameters of the import route. */
+export const importQuery = z.object({
+  park: z.string().min(1).max(64).optional(),
+  floors: z.enum(['auto', 'none']).default('auto'),
+  units: z.enum(['auto', 'none']).default('auto'),
+  replace: flag.default(false),
+  dryRun: flag.default(false),
+}).strict();
+
+/** The import module: one route, `park:write`. */
+export const importModule: TwinModule = {
+  name: 'import',
+  routes: (sc) => [
+    {
+      method: 'POST',
+      path: '/api/import/buildings',
+      permission: 'park:write',
+      summary: 'Import building footprints (GeoJSON FeatureCollection) with floors and units; 422 lists every problem',
+      async handler(ctx) {
+        const q = importQuery.parse(ctx.query);
+        const p = ctx.state.principal;
+        const actor = p ? { kind: p.kind, id: p.id, name: p.name } : undefined;
+        try {
+          const report = await importBuildings(sc.db, ctx.request.body, {
+            floors: q.floors, units: q.units, replace: q.replace, dryRun: q.dryRun,
+            ...(q.park !== undefined ? { parkCode: q.park } : {}),
+            audit: (tx, outcome, detail) => appendAudit(tx, {
+              action: 'import.buildings', outcome, ...(actor ? { actor } : {}), object: `park:${String(detail.park ?? '?')}`,
+              source: ctx.ip, detail,
+            }, new Date()),
+          });
+          sc.log.info({ requestId: ctx.state.requestId, park: report.park.code, created: report.created, dryRun: report.dryRun }, 'import accepted');
+          ctx.body = report;
+        } catch (e) {
+          if (!(e instanceof ImportError)) throw e;
+          const count = e.problems.length + e.omitted;
+          sc.log.info({ requestId: ctx.state.requestId, user: p?.name, problems: count, first: e.problems[0] && formatProblem(e.problems[0]) }, 'import rejected');
+          ctx.status = 422;
+          ctx.body = {
+            error: {
+              status: 422, message: `import rejected, nothing was written: ${count} problem${count === 1 ? '' : 's'}`,
+              requestId: ctx.state.requestId, problems: e.problems, omitted: e.omitted, warnings: e.warnings,
+            },
+          };
+        }
+      },
+    },
+  ],
+};
