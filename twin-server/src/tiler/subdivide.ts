@@ -77,8 +77,15 @@ export function quadtree(items: readonly Item[], rect: Rect, caps: Caps): Leaf[]
   return out;
 }
 
-/** The leaf whose rectangle holds (x, y); points outside every leaf go to the nearest one. */
+/**
+ * The leaf whose rectangle holds (x, y), with the quadtree's own tie rule (half-open rects, so a
+ * point on a shared edge goes to the upper/right leaf); points outside every leaf go to the nearest.
+ */
 export function leafFor<T extends { rect: Rect }>(leaves: readonly T[], x: number, y: number): T | undefined {
+  for (const l of leaves) {
+    const [x0, y0, x1, y1] = l.rect;
+    if (x >= x0 && x < x1 && y >= y0 && y < y1) return l;
+  }
   let best: T | undefined;
   let bestD = Infinity;
   for (const l of leaves) {
@@ -86,7 +93,6 @@ export function leafFor<T extends { rect: Rect }>(leaves: readonly T[], x: numbe
     const dx = Math.max(x0 - x, 0, x - x1);
     const dy = Math.max(y0 - y, 0, y - y1);
     const d = dx * dx + dy * dy;
-    if (d === 0) return l;
     if (d < bestD) {
       bestD = d;
       best = l;
