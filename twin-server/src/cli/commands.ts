@@ -14,6 +14,7 @@ export interface Command {
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serveCommand,
   migrate: async () => (await import('./migrate.ts')).migrateCommand,
+  seed: async () => (await import('./seed.ts')).seedCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
   import: async () => (await import('./import.ts')).importCommand,
   simulate: async () => (await import('./simulate.ts')).simulateCommand,

@@ -1,5 +1,6 @@
 import type { TwinModule } from './types.ts';
 import { healthModule } from './health.ts';
+import { sampleParkModule } from './sample.ts';
 import { authModule } from '../auth/module.ts';
 import { twinModule } from './twin/index.ts';
 import { mapModule } from './map/index.ts';
@@ -14,5 +15,5 @@ import { importModule } from './import.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), tilesModule(), createLiveModule(), mapModule, twinModule, importModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule];
 }
