@@ -204,9 +204,16 @@ describeEachBackend('importBuildings', ({ db }) => {
       const c = mutate((c) => {
         c.features[0]!.properties.use = 'lab';
         c.features[2]!.geometry = { type: 'Point', coordinates: [0, 0] };
+        // Bad properties do not hide a bad geometry in the same feature.
+        c.features[3]!.properties.colour = 'red';
+        c.features[3]!.geometry = { type: 'Polygon', coordinates: [[[120.11, 30.276], [120.1104, 30.2763], [120.1104, 30.276], [120.11, 30.2763], [120.11, 30.276]]] };
       });
       const t = texts(await rejected(db(), c));
-      expect(t).toHaveLength(2);
+      expect(t).toHaveLength(4);
+      expect(t).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^features\[3\] .*colour: unknown property/),
+        expect.stringMatching(/^features\[3\] .*Self-intersection/),
+      ]));
       const many = { type: 'FeatureCollection', features: Array.from({ length: 150 }, () => ({ type: 'Feature', properties: { height: 10 }, geometry: null })) };
       const err = await importBuildings(db(), many, AUTO).catch((e: unknown) => e as ImportError);
       expect(err).toBeInstanceOf(ImportError);

@@ -4,7 +4,7 @@
  * whole file is rejected with every problem listed, or written in one transaction.
  */
 import type { Db, Queryable } from '../db/types.ts';
-import { parseBuildingCollection, type BuildingCandidate, type BuildingUse } from './geojson.ts';
+import { parseBuildingCollection, type BuildingCandidate, type BuildingUse, type FootprintShape } from './geojson.ts';
 import { planCells } from './layout.ts';
 import { ImportError, ProblemList, formatProblem, type ImportProblem } from './problems.ts';
 
@@ -150,9 +150,9 @@ function validityMessage(reason: string): string {
 }
 
 /** PostGIS checks on the candidates: validity, size, and position against the park boundary. */
-async function checkInPostgis(db: Queryable, cands: readonly BuildingCandidate[], park: Park | undefined, problems: ProblemList,
-  progress: (done: number) => void): Promise<BuildingCandidate[]> {
-  const ok: BuildingCandidate[] = [];
+async function checkInPostgis(db: Queryable, cands: readonly FootprintShape[], park: Park | undefined, problems: ProblemList,
+  progress: (done: number) => void): Promise<Set<number>> {
+  const ok = new Set<number>();
   for (let s = 0; s < cands.length; s += CHECK_CHUNK) {
     const chunk = cands.slice(s, s + CHECK_CHUNK);
     let rows: CheckRow[];
@@ -190,7 +190,7 @@ async function checkInPostgis(db: Queryable, cands: readonly BuildingCandidate[]
       if (park && r.inside === false) {
         problems.warn(c.index, c.ref, 'geometry', `footprint crosses the boundary of park "${park.code}" (${Math.round(r.outside ?? 0)} m² outside); imported anyway`);
       }
-      ok.push(c);
+      ok.add(c.index);
     }
     progress(chunk[chunk.length - 1]!.index + 1);
   }
@@ -381,7 +381,8 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     if (prev) problems.error(c.index, c.ref, 'code', `"${c.code}" is used twice in the file (also by ${prev.ref}); each building needs its own code`);
     else firstByCode.set(c.code, c);
   }
-  const valid = await checkInPostgis(db, parsed.candidates, park, problems, (done) => opts.onProgress?.({ phase: 'validated', done, total }));
+  const sound = await checkInPostgis(db, parsed.shapes, park, problems, (done) => opts.onProgress?.({ phase: 'validated', done, total }));
+  const valid = parsed.candidates.filter((c) => sound.has(c.index));
 
   let existing = new Map<string, number>();
   if (park) {
@@ -424,10 +425,10 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     await db.transaction(async (tx) => {
       // Re-read under the transaction: a concurrent import may have taken a code since the check.
       const now = await existingCodes(tx, target, planned.map((p) => p.code));
-      const clash = planned.filter((p) => now.has(p.code) && now.get(p.code) !== p.existing);
+      const clash = planned.filter((p) => now.get(p.code) !== p.existing);
       if (clash.length > 0) {
         throw new ImportError(clash.slice(0, 100).map((p) => ({ feature: p.c.index, ref: p.c.ref, field: 'code',
-          message: `building "${p.code}" was created by someone else during this import; run it again` })));
+          message: `building "${p.code}" was created or deleted by someone else during this import; run it again` })));
       }
       if (old.length > 0 && opts.floors === 'auto') {
         Object.assign(replaced, await countInterior(tx, old));
@@ -455,6 +456,12 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
           floor: planned.reduce((n, p) => n + p.floors.length, 0), room: planned.reduce((n, p) => n + p.rooms.length, 0) },
         replaced: old.length, codes: planned.slice(0, 50).map((p) => p.code),
       });
+    }).catch((e: unknown) => {
+      // Two imports racing on PostgreSQL: the loser hits the unique (park, code) index.
+      if ((e as { code?: string }).code === '23505') {
+        throw new ImportError([{ feature: null, ref: 'file', message: 'another import created some of these building codes at the same time; nothing was written, run it again' }]);
+      }
+      throw e;
     });
   }
   if (replaced.equipment + replaced.lease > 0) {

@@ -69,6 +69,15 @@ export interface BuildingCandidate {
 export interface ParsedCollection {
   readonly featureCount: number;
   readonly candidates: BuildingCandidate[];
+  /** Every footprint that passed the structural checks, even where the properties did not, so PostGIS can check it too. */
+  readonly shapes: FootprintShape[];
+}
+
+/** A structurally sound footprint, for the PostGIS checks. */
+export interface FootprintShape {
+  readonly index: number;
+  readonly ref: string;
+  readonly geojson: string;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -222,13 +231,13 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
     const bytes = Buffer.byteLength(input, 'utf8');
     if (bytes > maxBytes) {
       problems.error(null, 'file', undefined, `${describeSize(bytes)} is over the ${describeSize(maxBytes)} limit; split it into several files by area and import them one after another`);
-      return { featureCount: 0, candidates: [] };
+      return { featureCount: 0, candidates: [], shapes: [] };
     }
     try {
       doc = JSON.parse(input.replace(/^\uFEFF/, ''));
     } catch (e) {
       problems.error(null, 'file', undefined, `is not valid JSON: ${jsonErrorWhere(input, e as Error)}`);
-      return { featureCount: 0, candidates: [] };
+      return { featureCount: 0, candidates: [], shapes: [] };
     }
   }
   if (!isObj(doc) || doc.type !== 'FeatureCollection') {
@@ -238,24 +247,25 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
         : Array.isArray(doc) ? 'an array; wrap it as {"type": "FeatureCollection", "features": [ ... ]}'
           : `${show(doc)}`;
     problems.error(null, 'file', 'type', `must be a GeoJSON FeatureCollection, got ${got}`);
-    return { featureCount: 0, candidates: [] };
+    return { featureCount: 0, candidates: [], shapes: [] };
   }
   checkCrs(doc.crs, problems);
   const features = doc.features;
   if (!Array.isArray(features)) {
     problems.error(null, 'file', 'features', `must be an array of Features, got ${show(features)}`);
-    return { featureCount: 0, candidates: [] };
+    return { featureCount: 0, candidates: [], shapes: [] };
   }
   if (features.length === 0) {
     problems.error(null, 'file', 'features', 'the collection is empty; there is nothing to import');
-    return { featureCount: 0, candidates: [] };
+    return { featureCount: 0, candidates: [], shapes: [] };
   }
   if (features.length > LIMITS.maxFeatures) {
     problems.error(null, 'file', 'features', `has ${features.length} features, over the limit of ${LIMITS.maxFeatures} per import; split the file`);
-    return { featureCount: features.length, candidates: [] };
+    return { featureCount: features.length, candidates: [], shapes: [] };
   }
 
   const candidates: BuildingCandidate[] = [];
+  const shapes: FootprintShape[] = [];
   const projectedAt: { index: number; ref: string; at: [number, number] }[] = [];
   let withGeometry = 0;
   for (let i = 0; i < features.length; i++) {
@@ -271,9 +281,10 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
     if (f.geometry !== null && f.geometry !== undefined) withGeometry++;
     if (proj.hit) projectedAt.push({ index: i, ref, at: proj.hit });
     const attrs = checkProperties(f.properties, problems, i, ref);
-    if (rings && attrs && problems.count === before) {
-      candidates.push({ index: i, ref, ...attrs, rings, geojson: JSON.stringify({ type: 'Polygon', coordinates: rings }) });
-    }
+    if (!rings) continue;
+    const geojson = JSON.stringify({ type: 'Polygon', coordinates: rings });
+    shapes.push({ index: i, ref, geojson });
+    if (attrs && problems.count === before) candidates.push({ index: i, ref, ...attrs, rings, geojson });
   }
   // Projected metres usually affect every feature: say it once instead of once per feature.
   const projMsg = (at: [number, number]) => Math.abs(at[0]) <= 90 && Math.abs(at[1]) <= 180
@@ -284,7 +295,7 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
   } else {
     for (const p of projectedAt) problems.error(p.index, p.ref, 'geometry', projMsg(p.at));
   }
-  return { featureCount: features.length, candidates };
+  return { featureCount: features.length, candidates, shapes };
 }
 
 type Attrs = Omit<BuildingCandidate, 'index' | 'ref' | 'rings' | 'geojson'>;
