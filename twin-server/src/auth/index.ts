@@ -16,11 +16,11 @@ import type http from 'node:http';
 import type { ServerContext } from '../context.ts';
 import type { Permission, Principal } from './types.ts';
 import type { AuditEvent } from './audit.ts';
-import { AuthService, type AuthServiceOptions, type EndReason } from './service.ts';
+import { AuthService, type AuthServiceOptions, type EndReason, type LooseAuditEvent } from './service.ts';
 
 export type { Permission, Principal } from './types.ts';
 export type { AuditEvent } from './audit.ts';
-export { AuthService, type AuthServiceOptions, type EndReason } from './service.ts';
+export { AuthService, type AuthServiceOptions, type EndReason, type LooseAuditEvent } from './service.ts';
 
 /** What the rest of the server may rely on (a stable subset of AuthService). */
 export interface AuthApi {
@@ -29,7 +29,7 @@ export interface AuthApi {
   /** Whether the principal holds `<module>:<action>`. */
   can(principal: Principal | null | undefined, permission: Permission): boolean;
   /** Appends a hash-chained audit row. */
-  audit(event: AuditEvent): Promise<void>;
+  audit(event: AuditEvent | LooseAuditEvent): Promise<void>;
   /** Fired with `principal.sessionId` on logout, revocation, password change, idle or absolute expiry. */
   onSessionEnded(fn: (sessionId: string, reason: EndReason) => void): () => void;
   /** Records user activity on a session (keeps an interactive session from idling out). */

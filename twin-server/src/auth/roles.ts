@@ -26,7 +26,7 @@ export const ROLES: readonly RoleDef[] = [
   {
     id: 'leadership_viewer', name: { 'zh-CN': '领导驾驶舱', en: 'Leadership viewer' },
     description: 'Read-only view of the whole park: twin, KPIs, alarms, economy.',
-    permissions: p([...VIEW, 'alarm', 'equipment', 'leasing', 'enterprise', 'economy', 'network'], ['read']),
+    permissions: p([...VIEW, 'alarm', 'security', 'equipment', 'leasing', 'enterprise', 'economy', 'network'], ['read']),
   },
   {
     id: 'investment', name: { 'zh-CN': '招商人员', en: 'Investment' },
@@ -42,7 +42,7 @@ export const ROLES: readonly RoleDef[] = [
   {
     id: 'security_operator', name: { 'zh-CN': '安防值班员', en: 'Security operator' },
     description: 'Alarms, cameras and access control.',
-    permissions: [...p([...VIEW], ['read']), ...p(['alarm'], ['read', 'write', 'control']),
+    permissions: [...p([...VIEW], ['read']), ...p(['alarm', 'security'], ['read', 'write', 'control']),
       ...p(['equipment'], ['read', 'control'])],
   },
   {
@@ -60,18 +60,18 @@ export const ROLES: readonly RoleDef[] = [
   {
     id: 'data_exchange', name: { 'zh-CN': '数据交换客户端', en: 'Data-exchange client' },
     description: 'External system: the shared-data catalog and the data it grants (X3).',
-    permissions: [...p(['exchange'], ['read', 'write']), ...p(['park', 'telemetry'], ['read'])],
+    permissions: [...p(['exchange', 'telemetry'], ['read', 'write']), ...p(['park'], ['read'])],
   },
   {
     id: 'system_admin', name: { 'zh-CN': '系统管理员', en: 'System administrator' },
-    description: 'Accounts and configuration; cannot read or delete the audit trail, cannot grant roles.',
-    permissions: p(['system'], ['read', 'write', 'admin']),
+    description: 'Accounts and configuration (incl. rebuilding tiles); cannot read or delete the audit trail, cannot grant roles.',
+    permissions: [...p(['system'], ['read', 'write', 'admin']), 'tiles:admin'],
     admin: true,
   },
   {
     id: 'security_admin', name: { 'zh-CN': '安全管理员', en: 'Security administrator' },
-    description: 'Roles, permissions and device identities.',
-    permissions: p(['security'], ['read', 'write', 'admin']),
+    description: 'Roles, permissions and device identities (security:admin; security:read etc. are the G5 security module).',
+    permissions: ['security:admin'],
     admin: true,
   },
   {

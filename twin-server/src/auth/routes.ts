@@ -337,7 +337,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
 
     // ---- roles and devices: security administrator ----
     {
-      method: 'GET', path: '/api/roles', permission: 'security:read', summary: 'Roles and their permissions (the matrix)',
+      method: 'GET', path: '/api/roles', permission: 'security:admin', summary: 'Roles and their permissions (the matrix)',
       async handler(ctx) {
         ctx.body = {
           modules: MODULES, actions: ACTIONS, permissions: ALL_PERMISSIONS,
@@ -346,7 +346,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
       },
     },
     {
-      method: 'GET', path: '/api/roles/assignments', permission: 'security:read', summary: 'Who holds which role',
+      method: 'GET', path: '/api/roles/assignments', permission: 'security:admin', summary: 'Who holds which role',
       async handler(ctx) {
         const r = await sc.db.query<{ id: string; username: string; display_name: string; roles: string[]; enterprise_idx: number | null; disabled: boolean }>(
           'SELECT id, username, display_name, roles, enterprise_idx, disabled FROM app_user ORDER BY username');
@@ -378,7 +378,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
       },
     },
     {
-      method: 'GET', path: '/api/devices', permission: 'security:read', summary: 'Command walls and exchange clients',
+      method: 'GET', path: '/api/devices', permission: 'security:admin', summary: 'Command walls and exchange clients',
       async handler(ctx) {
         const r = await sc.db.query<{ id: string; name: string; kind: string; created_at: Date; created_by: string; revoked_at: Date | null;
           last_seen_at: Date | null; pairing_expires_at: Date | null; sessions: number }>(

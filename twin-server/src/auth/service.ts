@@ -103,6 +103,16 @@ export interface RequestInfo {
 /** Why a session ended, reported to onSessionEnded listeners and the audit log. */
 export type EndReason = 'logout' | 'revoked' | 'password-changed' | 'idle' | 'expired' | 'user-disabled' | 'user-deleted' | 'device-revoked';
 
+/** The audit shape other modules may pass: a principal instead of an actor, outcome optional. */
+export interface LooseAuditEvent {
+  readonly action: string;
+  readonly principal?: Principal;
+  readonly outcome?: AuditEvent['outcome'];
+  readonly object?: string | null;
+  readonly source?: string | null;
+  readonly detail?: Record<string, unknown>;
+}
+
 /** Splits a Cookie header into name/value pairs. */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
@@ -214,9 +224,21 @@ export class AuthService {
 
   // ---- audit --------------------------------------------------------------------------------
 
-  /** Appends an audit event in its own transaction. */
-  async audit(event: AuditEvent): Promise<void> {
-    await this.#sc.db.transaction((tx) => appendAudit(tx, event, this.now()));
+  /**
+   * Appends an audit event in its own transaction. Also takes the stream hub's shape
+   * (`principal` instead of `actor`, outcome defaulting to 'denied' for refusals it reports).
+   */
+  async audit(event: AuditEvent | LooseAuditEvent): Promise<void> {
+    const e: AuditEvent = 'principal' in event || !event.outcome
+      ? {
+        ...event,
+        outcome: event.outcome ?? 'denied',
+        actor: 'principal' in event && event.principal
+          ? { kind: event.principal.kind, id: event.principal.id, name: event.principal.name }
+          : (event as AuditEvent).actor ?? { kind: 'anonymous' },
+      }
+      : (event as AuditEvent);
+    await this.#sc.db.transaction((tx) => appendAudit(tx, e, this.now()));
   }
 
   /** Appends an audit event inside the caller's transaction. */
