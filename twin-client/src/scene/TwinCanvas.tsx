@@ -94,7 +94,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove }: Twin
     ctl.tilesRenderer = tiles as unknown as TwinController['tilesRenderer'];
     ctl.tilesetReady = true;
     const sphere = new Sphere();
-    if (!ctl.flight && tiles.getBoundingSphere(sphere) && ctl.camera && ctl.controls && !ctl.drill.building) {
+    if (!ctl.flight && tiles.getBoundingSphere(sphere) && ctl.camera && ctl.controls && !ctl.pendingFrame) {
       // First view: the whole park from the south-east, a little above.
       const r = Math.max(50, sphere.radius);
       const c = sphere.center;

@@ -170,7 +170,11 @@ export default function TwinView() {
       if (!p) return setProblem('empty');
       const index = await getJson<ParkIndexJson>(`/api/twin/parks/${encodeURIComponent(p.code)}/index`, ac.signal);
       ctl.setHierarchy(new Hierarchy(index));
-      if (deep.drill.building || deep.drill.selected) ctl.setDrill(deep.drill, { fly: false });
+      if (deep.drill.building || deep.drill.selected) {
+        ctl.setDrill(deep.drill, { fly: false });
+        // The building's overview shell is in the first tiles; frame it when it arrives.
+        ctl.pendingFrame = deep.drill.building || deep.drill.selected;
+      }
       setPark(p);
       client = new LiveClient({ url: wsUrl(), store: ctl.store, layers: [...LAYER_NAMES] as LayerName[] });
       ctl.live = client;

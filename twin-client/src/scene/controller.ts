@@ -55,6 +55,8 @@ export class TwinController {
   /** Tile models loaded so far (tests, bench). */
   tilesLoaded = 0;
   tilesetReady = false;
+  /** Object to frame as soon as its geometry is loaded (deep links). */
+  pendingFrame = 0;
   /** Bumped on every UI-visible change (drill, layer, hover, index); React reads it. */
   version = 0;
   /** Requests a frame (R3F invalidate); set by the canvas. */
@@ -149,6 +151,13 @@ export class TwinController {
         patchMaterial(m, this.state.uniform);
       }
     });
+    if (this.pendingFrame) {
+      const b = this.boundsOf(this.pendingFrame);
+      if (b) {
+        this.pendingFrame = 0;
+        this.frameBox(b, 1.6, 0);
+      }
+    }
     this.invalidate();
   }
 
@@ -232,12 +241,15 @@ export class TwinController {
 
   /**
    * Screen position (CSS pixels in the canvas) of a point on the object `idx`: the centre of its
-   * lowest horizontal surface, a spot a click hits from above (room floors). Null when not drawn.
+   * lowest surface (a spot a click hits from above: room floors) or of its top (roofs). Null when
+   * nothing of it is drawn or it is off screen.
    */
-  screenPositionOf(idx: number, canvas: { width: number; height: number }): { x: number; y: number } | null {
+  screenPositionOf(idx: number, canvas: { width: number; height: number }, at: 'bottom' | 'top' = 'bottom'): { x: number; y: number } | null {
     const b = this.boundsOf(idx);
     if (!b || !this.camera) return null;
-    const p = new Vector3((b.min.x + b.max.x) / 2, b.min.y + 0.05, (b.min.z + b.max.z) / 2).project(this.camera);
+    this.camera.updateMatrixWorld();
+    const y = at === 'top' ? b.max.y - 0.05 : b.min.y + 0.05;
+    const p = new Vector3((b.min.x + b.max.x) / 2, y, (b.min.z + b.max.z) / 2).project(this.camera);
     if (p.z > 1 || Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
     return { x: ((p.x + 1) / 2) * canvas.width, y: ((1 - p.y) / 2) * canvas.height };
   }

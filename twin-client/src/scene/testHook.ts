@@ -21,8 +21,10 @@ export interface TwinTestHook {
   liveStatus(): string;
   /** RGBA bytes of idx in the state texture. */
   texel(idx: number): number[];
-  /** Canvas pixel position of a point on the object (centre of its lowest surface), or null. */
-  screenPositionOf(idx: number): { x: number; y: number } | null;
+  /** Page position (CSS px) of a point on the object (centre of its lowest surface or top), or null. */
+  screenPositionOf(idx: number, at?: 'bottom' | 'top'): { x: number; y: number } | null;
+  /** World-space bounds of the object in the loaded tiles: [minX, minY, minZ, maxX, maxY, maxZ]. */
+  boundsOf(idx: number): number[] | null;
   /** Places the camera (local metres, +Y up) looking at target; no animation. */
   setCamera(pos: [number, number, number], target: [number, number, number]): void;
   frameObject(idx: number, factor?: number): void;
@@ -47,9 +49,16 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
     setLayer: (l) => ctl.setLayer(l),
     liveStatus: () => ctl.live?.status ?? 'none',
     texel: (idx) => [...ctl.state.colour(idx), ctl.state.flags(idx)],
-    screenPositionOf: (idx) => {
+    screenPositionOf: (idx, at) => {
       const c = canvas();
-      return c ? ctl.screenPositionOf(idx, { width: c.clientWidth, height: c.clientHeight }) : null;
+      if (!c) return null;
+      const p = ctl.screenPositionOf(idx, { width: c.clientWidth, height: c.clientHeight }, at);
+      const r = c.getBoundingClientRect();
+      return p ? { x: p.x + r.left, y: p.y + r.top } : null;
+    },
+    boundsOf: (idx) => {
+      const b = ctl.boundsOf(idx);
+      return b ? [...b.min.toArray(), ...b.max.toArray()] : null;
     },
     setCamera: (pos, target) => ctl.flyTo(new Vector3(...pos), new Vector3(...target), 0),
     frameObject: (idx, factor) => {

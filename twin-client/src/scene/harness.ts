@@ -1,0 +1,91 @@
+/**
+ * Node-side harness for the scene's browser tests and the scene bench: a real twin-server (auth,
+ * tiler, live data over the given MQTT broker, twin routes) over a real database holding the
+ * seeded sample park, a logged-in read-only viewer, and a Chromium page on the twin view.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Backend } from '../../../twin-server/src/db/types.ts';
+import { createTestDb, type TestDb } from '../../../twin-server/src/db/testing.ts';
+import { startTestServer, type TestServer } from '../../../twin-server/src/testing/server.ts';
+import { healthModule } from '../../../twin-server/src/modules/health.ts';
+import { authModule } from '../../../twin-server/src/auth/module.ts';
+import { hashPassword } from '../../../twin-server/src/auth/password.ts';
+import { tilesModule } from '../../../twin-server/src/modules/tiles.ts';
+import { createLiveModule } from '../../../twin-server/src/modules/live.ts';
+import { twinModule } from '../../../twin-server/src/modules/twin/index.ts';
+import { seedPark } from '../../../twin-server/src/seed/index.ts';
+import type { TwinTestHook } from './testHook.ts';
+
+/** A running server with the seeded park and a viewer session. */
+export interface SceneServer {
+  readonly server: TestServer;
+  readonly testDb: TestDb;
+  readonly park: string;
+  /** Session cookies of a leadership_viewer (read-only everything). */
+  readonly cookies: { name: string; value: string }[];
+  stop(): Promise<void>;
+}
+
+/** Starts the full stack over a fresh database with the sample park at `scale`. */
+export async function startSceneServer(backend: Backend, opts: { mqttUrl?: string; scale?: number } = {}): Promise<SceneServer> {
+  const testDb = await createTestDb(backend);
+  const park = `scene-${randomBytes(3).toString('hex')}`;
+  await seedPark(testDb.db, { seed: 7, scale: opts.scale ?? 0.1, code: park });
+  const adminPassword = `Adm-${randomBytes(6).toString('hex')}-Z9`;
+  const server = await startTestServer(backend, {
+    testDb,
+    env: opts.mqttUrl ? { MQTT_URL: opts.mqttUrl } : {},
+    modules: [
+      healthModule,
+      authModule({ dataKey: randomBytes(32), sweepIntervalMs: null, print: () => {}, settings: { adminPassword, rateApiPerMinute: 1_000_000 } }),
+      tilesModule({ pollMs: 60_000 }),
+      createLiveModule(opts.mqttUrl ? {} : { embeddedPort: 0 }),
+      twinModule,
+    ],
+  });
+  const username = `viewer-${randomBytes(3).toString('hex')}`;
+  const password = `Pw-${randomBytes(6).toString('hex')}-X1`;
+  await testDb.db.query(
+    `INSERT INTO app_user (username, display_name, password_hash, roles, must_change_password, password_changed_at, created_at)
+     VALUES ($1, $1, $2, $3, false, now(), now())`,
+    [username, await hashPassword(password), ['leadership_viewer']],
+  );
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server.url }, body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`viewer login failed: ${res.status} ${await res.text()}`);
+  const cookies = res.headers.getSetCookie().map((c) => {
+    const pair = c.split(';')[0]!;
+    const eq = pair.indexOf('=');
+    return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)) };
+  });
+  return {
+    server, testDb, park, cookies,
+    async stop() {
+      await server.stop();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Opens the twin view logged in as the viewer and waits until the park's tiles are loaded. */
+export async function openTwin(browser: Browser, s: SceneServer, query = '', size = { width: 1280, height: 720 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1 });
+  const u = new URL(s.server.url);
+  await context.addCookies(s.cookies.map((c) => ({ ...c, domain: u.hostname, path: '/' })));
+  const page = await context.newPage();
+  await page.goto(`${s.server.url}/?park=${s.park}${query ? `&${query}` : ''}`);
+  await waitReady(page);
+  return { context, page };
+}
+
+/** Waits until the tiles are loaded and the live socket is live (or throws after `ms`). */
+export async function waitReady(page: Page, ms = 120_000): Promise<void> {
+  await page.waitForFunction(() => {
+    const t = (window as unknown as { __twin?: TwinTestHook }).__twin;
+    return Boolean(t && t.ready() && t.liveStatus() === 'live');
+  }, undefined, { timeout: ms, polling: 250 });
+  // Let the frame after the last tile land.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}

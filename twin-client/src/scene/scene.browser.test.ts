@@ -1,0 +1,172 @@
+/**
+ * The twin scene in headless Chromium (SwiftShader) against the real server, the real PostgreSQL
+ * + PostGIS with the seeded sample park, real tiles from the tiler and live data through the real
+ * mosquitto. Must-show 1-4 of issue 6.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
+import { openTwin, startSceneServer, waitReady, type SceneServer } from './harness.ts';
+import type { TwinTestHook } from './testHook.ts';
+import { FLAG } from './featureState.ts';
+
+const run = promisify(execFile);
+const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+
+type Hooked = Window & { __twin: TwinTestHook };
+const hook = <T>(page: Page, fn: (t: TwinTestHook, arg: never) => T, arg?: unknown): Promise<T> =>
+  page.evaluate(({ src, arg }) => new Function('t', 'arg', `return (${src})(t, arg)`)((window as unknown as Hooked).__twin, arg), { src: fn.toString(), arg }) as Promise<T>;
+
+const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+
+describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== null || inject('mqttMissing') !== null)('twin scene in the browser', () => {
+  let s: SceneServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: ReturnType<typeof collectProblems>;
+  /** A top-floor room with an occupancy sensor, its floor and building. */
+  let room: { idx: number; floor: number; building: number; device: string; name: string; level: number };
+  let twoFloorBuilding: { idx: number; low: number; high: number };
+  const cookie = () => s.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const api = async <T>(path: string): Promise<T> => (await (await fetch(s.server.url + path, { headers: { Cookie: cookie() } })).json()) as T;
+
+  beforeAll(async () => {
+    ensureClientBuilt();
+    s = await startSceneServer('postgres', { mqttUrl: MQTT });
+    const db = s.testDb.db;
+    const r = await db.query<{ idx: number; floor: number; building: number; code: string; name: string; level: number }>(
+      `SELECT r.idx, r.floor_idx AS floor, r.building_idx AS building, e.code, o.name, f.level
+       FROM room r JOIN floor f ON f.idx = r.floor_idx JOIN twin_object o ON o.idx = r.idx
+       JOIN equipment e ON e.room_idx = r.idx AND e.type = 'occupancy_sensor'
+       WHERE r.capacity > 0 AND r.area > 30 AND f.level = (SELECT max(level) FROM floor f2 WHERE f2.building_idx = r.building_idx)
+       ORDER BY r.area DESC, r.idx LIMIT 1`,
+    );
+    const row = r.rows[0];
+    if (!row) throw new Error('seeded park has no top-floor room with an occupancy sensor');
+    room = { idx: row.idx, floor: row.floor, building: row.building, device: row.code, name: row.name, level: row.level };
+    const b = await db.query<{ idx: number; low: number; high: number }>(
+      `SELECT b.idx, (SELECT idx FROM floor WHERE building_idx = b.idx AND level = 1) AS low,
+              (SELECT idx FROM floor WHERE building_idx = b.idx ORDER BY level DESC LIMIT 1) AS high
+       FROM building b WHERE b.floors_above >= 3 ORDER BY b.height DESC, b.idx LIMIT 1`,
+    );
+    twoFloorBuilding = b.rows[0]!;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('1. shows the park: not blank, buildings differ from the sky, no console errors, nothing external', async () => {
+    ({ context, page } = await openTwin(browser, s, '', { width: 1280, height: 720 }));
+    problems = collectProblems(page);
+    await page.reload();
+    await waitReady(page);
+    const whole = await screenshotStats(page, 'scene-1-park');
+    expect(whole.distinct).toBeGreaterThan(40);
+    expect(whole.lumaStd).toBeGreaterThan(4);
+    const roof = await hook(page, (t, b: number) => t.screenPositionOf(b, 'top'), twoFloorBuilding.idx);
+    expect(roof).not.toBeNull();
+    const png = await page.screenshot();
+    const building = await pixelAt(page, png, roof!.x, roof!.y);
+    const sky = await pixelAt(page, png, 640, 70); // top of the canvas: background above the horizon
+    expect(dist(building, sky)).toBeGreaterThan(60);
+    expect(problems.errors).toEqual([]);
+    expect(problems.external).toEqual([]);
+  });
+
+  it('2. clicking a known room opens its panel with the data the API gives', async () => {
+    await page.goto(`${s.server.url}/?park=${s.park}&b=${room.building}&f=${room.floor}`);
+    await waitReady(page);
+    expect(await hook(page, (t) => t.drill())).toEqual({ building: room.building, floor: room.floor, selected: 0 });
+    // Camera straight above the room (slightly south so orbit controls have a direction).
+    await hook(page, (t, idx: number) => {
+      const b = t.boundsOf(idx)!;
+      const c = [(b[0]! + b[3]!) / 2, b[1]!, (b[2]! + b[5]!) / 2];
+      t.setCamera([c[0]!, c[1]! + 45, c[2]! + 2], [c[0]!, c[1]!, c[2]!]);
+    }, room.idx);
+    await waitReady(page);
+    const at = await hook(page, (t, idx: number) => t.screenPositionOf(idx), room.idx);
+    expect(at).not.toBeNull();
+    await page.mouse.click(at!.x, at!.y);
+    const panel = page.locator(`.object-panel[data-idx="${room.idx}"]`);
+    await panel.locator('tr[data-attr="area"]').waitFor({ timeout: 15_000 });
+    const details = await api<{ name: string; attributes: { code: string; area: number; lease_status: string } }>(`/api/twin/objects/${room.idx}`);
+    expect(details.name).toBe(room.name);
+    await expect.poll(() => panel.locator('.object-name').textContent()).toBe(details.name);
+    expect(await panel.locator('tr[data-attr="code"] td').textContent()).toBe(details.attributes.code);
+    expect(await panel.locator('tr[data-attr="area"] td').textContent()).toBe(String(details.attributes.area));
+    expect(await hook(page, (t) => t.drill().selected)).toBe(room.idx);
+    expect(problems.errors).toEqual([]);
+  });
+
+  it('3. one MQTT message for the room recolours it on screen within 2 s without any tile request', async () => {
+    await hook(page, (t) => t.setLayer('occupancy'));
+    // Close the panel so it cannot cover the room, keep the camera.
+    await page.locator('.object-panel button.icon').click();
+    await waitReady(page);
+    const at = (await hook(page, (t, idx: number) => t.screenPositionOf(idx), room.idx))!;
+    const before = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-3-before.png' }), at.x, at.y);
+    const tileRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/tiles/')) tileRequests.push(r.url());
+    });
+    const u = new URL(MQTT);
+    const t0 = Date.now();
+    // Far over capacity: the occupancy layer paints alarms red.
+    await run('mosquitto_pub', ['-h', u.hostname, '-p', u.port || '1883', '-q', '1', '-t', `park/${s.park}/occupancy/${room.device}`,
+      '-m', JSON.stringify({ count: 5000, seq: 1 })]);
+    let after = before;
+    while (Date.now() - t0 < 2000) {
+      after = await pixelAt(page, await page.screenshot(), at.x, at.y);
+      if (dist(after, before) > 40) break;
+    }
+    const elapsed = Date.now() - t0;
+    await page.screenshot({ path: 'test-results/scene-3-after.png' });
+    console.log(`[scene] room ${room.idx} pixel ${before} -> ${after} after ${elapsed} ms`);
+    expect(dist(after, before)).toBeGreaterThan(40);
+    expect(after[0]).toBeGreaterThan(after[1] + 40); // red dominates: the alarm colour
+    expect(elapsed).toBeLessThanOrEqual(2000);
+    expect((await hook(page, (t, idx: number) => t.texel(idx), room.idx)).slice(0, 3)).toEqual([230, 40, 40]);
+    expect(tileRequests).toEqual([]);
+  });
+
+  it('4. picking a lower floor hides the floors above (texture flags and pixels); Escape restores', async () => {
+    const b = twoFloorBuilding;
+    await page.goto(`${s.server.url}/?park=${s.park}&b=${b.idx}`);
+    await waitReady(page);
+    await hook(page, (t, idx: number) => t.frameObject(idx, 1.6), b.idx);
+    await waitReady(page);
+    const roof = (await hook(page, (t, idx: number) => t.screenPositionOf(idx, 'top'), b.idx))!;
+    expect(roof).not.toBeNull();
+    const whole = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-4-building.png' }), roof.x, roof.y);
+
+    // The floor list is the UI for it: click floor 1.
+    await page.locator(`.floor-list button[data-floor="${b.low}"]`).click();
+    await waitReady(page);
+    expect(await hook(page, (t) => t.drill())).toEqual({ building: b.idx, floor: b.low, selected: 0 });
+    const flags = (idx: number) => hook(page, (t, i: number) => t.texel(i)[3]!, idx);
+    expect((await flags(b.high)) & FLAG.hidden).toBe(FLAG.hidden);
+    expect((await flags(b.idx)) & FLAG.hidden).toBe(FLAG.hidden);
+    expect((await flags(b.low)) & FLAG.hidden).toBe(0);
+    // Same camera as before the cut: what was the roof is now empty space or the ground far below.
+    await hook(page, (t, idx: number) => t.frameObject(idx, 1.6), b.idx);
+    await waitReady(page);
+    const cut = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-4-floor1.png' }), roof.x, roof.y);
+    expect(dist(cut, whole)).toBeGreaterThan(40);
+
+    await page.keyboard.press('Escape');
+    await waitReady(page);
+    expect(await hook(page, (t) => t.drill())).toEqual({ building: b.idx, floor: 0, selected: 0 });
+    expect((await flags(b.high)) & FLAG.hidden).toBe(0);
+    await hook(page, (t, idx: number) => t.frameObject(idx, 1.6), b.idx);
+    await waitReady(page);
+    const restored = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-4-restored.png' }), roof.x, roof.y);
+    expect(dist(restored, whole)).toBeLessThan(25);
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+});
