@@ -19,4 +19,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./import.ts')).importCommand,
   simulate: async () => (await import('./simulate.ts')).simulateCommand,
   tiles: async () => (await import('./tiles.ts')).tilesCommand,
+  audit: async () => (await import('./audit.ts')).auditCommand,
+  user: async () => (await import('./user.ts')).userCommand,
 };

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../db/testing.ts';
+import { appendAudit, auditHead } from '../auth/audit.ts';
+import { parseArgs } from './args.ts';
+import { runAudit } from './audit.ts';
+import { runUser } from './user.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
+  const run = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runAudit(db(), parseArgs(argv), (l) => out.push(l), (l) => err.push(l));
+    return { code, out, err };
+  };
+
+  it('verifies an intact chain and exports lines plus the head for anchoring', async () => {
+    for (let i = 0; i < 12; i++) {
+      await db().transaction((tx) => appendAudit(tx, { action: 'test.event', outcome: 'success', object: `o${i}` }, new Date()));
+    }
+    const v = await run(['verify']);
+    expect(v.code).toBe(0);
+    expect(v.out[0]).toMatch(/intact: 12 rows/);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'audit-')), 'audit.jsonl');
+    const e = await run(['export', '--out', file]);
+    expect(e.code).toBe(0);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(13);
+    const head = await auditHead(db());
+    expect(JSON.parse(lines[12]!)).toEqual({ head: { seq: head.seq, hash: head.hash } });
+    expect(e.err[0]).toContain(`--anchor ${head.seq}:${head.hash}`);
+    expect((await run(['verify', '--anchor', `${head.seq}:${head.hash}`])).code).toBe(0);
+    expect((await run(['verify', '--anchor', `${head.seq}:${'0'.repeat(64)}`])).code).toBe(1);
+  });
+
+  it('unlocks and resets accounts from the console, audited', async () => {
+    const out: string[] = [];
+    expect(await runUser(db(), parseArgs(['reset-password', 'nobody']), (l) => out.push(l))).toBe(1);
+    await db().query(`INSERT INTO app_user (username, display_name, password_hash, roles, password_changed_at, created_at, locked_until)
+      VALUES ('locked.out', 'x', 'x', '{system_admin}', now(), now(), now() + interval '1 hour')`);
+    expect(await runUser(db(), parseArgs(['reset-password', 'locked.out']), (l) => out.push(l))).toBe(0);
+    expect(out.at(-1)).toMatch(/one-time password \S{20}/);
+    const u = await db().query<{ locked_until: Date | null; must_change_password: boolean }>("SELECT locked_until, must_change_password FROM app_user WHERE username = 'locked.out'");
+    expect(u.rows[0]).toEqual({ locked_until: null, must_change_password: true });
+    expect((await run(['verify'])).out[0]).toMatch(/intact: 13 rows/);
+  });
+
+  it('exits 1 naming the first broken row after tampering (run as the real CLI process)', async () => {
+    await db().exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+    await db().query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 5");
+    await db().exec('ALTER TABLE audit_log ENABLE TRIGGER USER');
+    const v = await run(['verify']);
+    expect(v.code).toBe(1);
+    expect(v.err[0]).toMatch(/BROKEN at row 5/);
+    if (backend !== 'postgres') return; // the subprocess needs a server it can reach by URL
+    const exec = promisify(execFile);
+    const r = await exec(path.join(ROOT, 'node_modules/.bin/tsx'), ['twin-server/src/main.ts', 'audit', 'verify'], {
+      cwd: ROOT, env: { ...process.env, DATABASE_URL: testDb().url!, TWIN_LOG_LEVEL: 'silent' },
+    }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/BROKEN at row 5/);
+  });
+});
