@@ -42,7 +42,10 @@ export async function runAudit(db: Db, args: Args, out: (line: string) => void, 
     const after = typeof args.flags.after === 'string' ? Number(args.flags.after) : 0;
     if (!Number.isInteger(after) || after < 0) throw new UsageError('--after must be a row number');
     const fd = file ? fs.openSync(file, 'wx', 0o600) : undefined;
-    const write = (line: string) => (fd === undefined ? out(line) : fs.writeSync(fd, `${line}\n`));
+    const write = (line: string): void => {
+      if (fd === undefined) out(line);
+      else fs.writeSync(fd, `${line}\n`);
+    };
     try {
       const head = await exportAudit(db, write, after);
       write(JSON.stringify({ head: { seq: head.seq, hash: head.hash } }));
