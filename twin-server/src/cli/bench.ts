@@ -8,7 +8,9 @@ export interface Bench {
 }
 
 /** Benchmarks by name; each area registers its own with one line. */
-export const BENCHES: Record<string, () => Promise<Bench>> = {};
+export const BENCHES: Record<string, () => Promise<Bench>> = {
+  import: async () => (await import('../import/bench.ts')).importBench,
+};
 
 /** `twin bench [name ...]`: runs the named benchmarks (all by default) and prints their results. */
 export const benchCommand: Command = {
