@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
@@ -6,6 +7,7 @@ import { openDb, migrate, type Db } from './db/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './http/app.ts';
 import { closedGuardDeps } from './auth/guard.ts';
+import { tlsFromEnv } from './auth/tls.ts';
 import type { RouteSpec } from './http/route.ts';
 import type { TwinModule } from './modules/types.ts';
 import { allModules } from './modules/index.ts';
@@ -67,7 +69,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     guard: guards[0]?.guard?.(sc) ?? closedGuardDeps,
     before: modules.flatMap((m) => m.middleware?.(sc) ?? []),
   });
-  const server = http.createServer(app.callback());
+  // HTTPS when TWIN_TLS_CERT / TWIN_TLS_KEY are set (Y3); cookies then get Secure and responses HSTS.
+  const tls = tlsFromEnv();
+  const server: http.Server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   for (const m of modules) m.attach?.(server, sc);
@@ -78,7 +82,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     sc,
     routes,
