@@ -9,6 +9,9 @@ import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameSecret, type AuthService 
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Requests made without user interaction (polls, refreshes) send this header: they do not count as activity. */
+export const BACKGROUND_HEADER = 'x-twin-background';
+
 /** Why a presented credential was not accepted, for the audit row (kept off TwinState). */
 const problems = new WeakMap<object, string>();
 
@@ -24,7 +27,8 @@ export function authGuardDeps(auth: AuthService): GuardDeps {
       }
       const token = ctx.cookies.get(SESSION_COOKIE);
       if (!token) return { principal: null, presented: false };
-      const r = await auth.resolveSession(token, { touch: true });
+      // Background polling (header set by the client) must not keep an unattended session alive.
+      const r = await auth.resolveSession(token, { touch: !ctx.get(BACKGROUND_HEADER) });
       if (!r) {
         problems.set(ctx, 'unknown-or-ended-session');
         return { principal: null, presented: true };

@@ -166,6 +166,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(late.status).toBe(401);
     });
 
+    it('does not let background polling keep an unattended session alive', async () => {
+      const { client } = await s.userWith(['leadership_viewer']);
+      for (let i = 0; i < 3; i++) {
+        s.clock.advanceMinutes(5);
+        expect((await client.req('GET', '/api/auth/me', undefined, { 'X-Twin-Background': '1' })).status).toBe(200);
+      }
+      s.clock.advanceMinutes(1); // 16 minutes without user activity
+      expect((await client.req('GET', '/api/auth/me', undefined, { 'X-Twin-Background': '1' })).status).toBe(401);
+    });
+
     it('closes an idle session\'s open WebSocket at the sweep, without any HTTP request', async () => {
       const { client } = await s.userWith(['leadership_viewer']);
       const { closed } = await openWs(ws.url, client);
