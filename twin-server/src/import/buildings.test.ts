@@ -5,6 +5,7 @@ import type { Db } from '../db/types.ts';
 import { importBuildings, type ImportOptions, type ImportReport } from './buildings.ts';
 import { ImportError, MAX_PROBLEMS, formatProblem, type ImportProblem } from './problems.ts';
 import { GOOD_FILE, countRows, createTestPark, goodCollection } from './fixtures/park.ts';
+import { syntheticBuildings } from './bench.ts';
 
 const AUTO: ImportOptions = { floors: 'auto', units: 'auto' };
 type Collection = ReturnType<typeof goodCollection>;
@@ -336,6 +337,16 @@ describeEachBackend('importBuildings', ({ db }) => {
     expect(far).toHaveLength(5);
     expect(far[0]).toMatch(/lies entirely outside park "far-park" \(1\d\d\.\d km/);
     expect(texts(await rejected(db(), goodCollection(), { ...AUTO, parkCode: 'nope' }))[0]).toMatch(/no park with code "nope"; parks: far-park, test-park/);
+  });
+
+  it('reports progress on a large file in steps', async () => {
+    await createTestPark(db(), 'big-park', [120.09, 30.27, 120.2, 30.35]);
+    const seen: string[] = [];
+    const r = await importBuildings(db(), JSON.stringify(syntheticBuildings(1200)), {
+      floors: 'none', units: 'none', dryRun: true, parkCode: 'big-park', onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total}`),
+    });
+    expect(r.created.building).toBe(1200);
+    expect(seen).toEqual(['validated 500/1200', 'validated 1000/1200', 'validated 1200/1200']);
   });
 
   it('warns (and imports) when a footprint crosses the park boundary; assigns codes when missing', async () => {

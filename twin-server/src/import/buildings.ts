@@ -381,7 +381,11 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     if (prev) problems.error(c.index, c.ref, 'code', `"${c.code}" is used twice in the file (also by ${prev.ref}); each building needs its own code`);
     else firstByCode.set(c.code, c);
   }
-  const sound = await checkInPostgis(db, parsed.shapes, park, problems, (done) => opts.onProgress?.({ phase: 'validated', done, total }));
+  let checked = 0;
+  const sound = await checkInPostgis(db, parsed.shapes, park, problems, (done) => {
+    checked = done;
+    opts.onProgress?.({ phase: 'validated', done, total });
+  });
   const valid = parsed.candidates.filter((c) => sound.has(c.index));
 
   let existing = new Map<string, number>();
@@ -396,7 +400,7 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     }
   }
   problems.throwIfAny();
-  opts.onProgress?.({ phase: 'validated', done: total, total });
+  if (checked < total) opts.onProgress?.({ phase: 'validated', done: total, total });
   const target = park!;
 
   // Features without a code get the next free "B-0001"-style code; re-importing them adds buildings again.
