@@ -10,6 +10,7 @@ export interface Bench {
 /** Benchmarks by name; each area registers its own with one line. */
 export const BENCHES: Record<string, () => Promise<Bench>> = {
   import: async () => (await import('../import/bench.ts')).importBench,
+  tiler: async () => (await import('../tiler/bench.ts')).tilerBench,
 };
 
 /** `twin bench [name ...]`: runs the named benchmarks (all by default) and prints their results. */

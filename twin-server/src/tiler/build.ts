@@ -512,9 +512,19 @@ export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildRes
       infraHash: old?.infraHash ?? '',
       infraVersion: old?.infraVersion ?? 0,
     };
-    for (const leaf of state.leaves) {
-      // One bounded batch of buildings at a time: rows are dropped once their files are written.
-      const interiors = await loadInteriors(db, leaf.buildings);
+    // One bounded batch of buildings at a time (rows are dropped once their files are written),
+    // with the next batch's query already running while this one is tessellated.
+    const fetch = (i: number) => {
+      const leaf = state!.leaves[i];
+      if (!leaf) return null;
+      const p = loadInteriors(db, leaf.buildings);
+      p.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+      return p;
+    };
+    let next = fetch(0);
+    for (const [i, leaf] of state.leaves.entries()) {
+      const interiors = (await next)!;
+      next = fetch(i + 1);
       const group = leaf.buildings.map((i) => byIdx.get(i)!);
       for (const pb of group) {
         const bs = await buildBuilding(outDir, pb, {

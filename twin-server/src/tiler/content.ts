@@ -3,7 +3,7 @@
  * shells for the overview and for building detail, interiors (floor slabs and rooms), instanced
  * equipment, and the hidden networks as tubes. Pure: rows in, bytes out.
  */
-import { MeshBuilder, extrudePolygon, insetRing, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
+import { MeshBuilder, extrudePolygon, insetRing, ringArea, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
 import { featureGlb, instancedGlb, type Instance } from './gltf.ts';
 import type { FeatureRow } from './metadata.ts';
 import { decodeEwkb } from './source.ts';
@@ -58,9 +58,16 @@ function shade(c: Rgba, k: number): Rgba {
   return [Math.min(255, Math.round(c[0] * k)), Math.min(255, Math.round(c[1] * k)), Math.min(255, Math.round(c[2] * k)), c[3]];
 }
 
+/** Footprint area in m² (outer ring minus courtyards), from the local rings. */
+export function polygonArea(rings: readonly Ring[]): number {
+  const a = rings.reduce((s, r, i) => s + (i === 0 ? 1 : -1) * Math.abs(ringArea(r)), 0);
+  return Math.round(a * 100) / 100;
+}
+
 /** The property-table row of a building. */
-export function buildingRow(b: BuildingRow): FeatureRow {
-  return { idx: b.idx, uuid: b.uuid, kind: 'building', name: b.name, code: b.code, area: b.area, use: b.use, height: b.height };
+export function buildingRow(pb: PreparedBuilding): FeatureRow {
+  const b = pb.row;
+  return { idx: b.idx, uuid: b.uuid, kind: 'building', name: b.name, code: b.code, area: polygonArea(pb.rings), use: b.use, height: b.height };
 }
 
 /** A prepared building: local rings and its floors. */
@@ -90,7 +97,7 @@ export function overviewContent(buildings: readonly PreparedBuilding[]): Content
   for (const pb of buildings) {
     const g = pb.row.ground_elevation;
     b.feature(pb.row.idx, rows.length, BUILDING_COLORS[pb.row.use] ?? GREY);
-    rows.push(buildingRow(pb.row));
+    rows.push(buildingRow(pb));
     extrudePolygon(b, pb.rings, g, g + pb.row.height, { walls: true, top: true });
   }
   return { glb: featureGlb(b, rows, 'overview'), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
@@ -116,7 +123,7 @@ export function shellContent(pb: PreparedBuilding, floors: readonly FloorRow[], 
       extrudePolygon(b, rings, g + f.elevation, g + top, { walls: true, top: true, bottom: i === 0 });
     });
   }
-  return { glb: featureGlb(b, [buildingRow(pb.row)], `building ${pb.row.code}`), bounds: boundsOf(b), features: 1, triangles: b.triangleCount };
+  return { glb: featureGlb(b, [buildingRow(pb)], `building ${pb.row.code}`), bounds: boundsOf(b), features: 1, triangles: b.triangleCount };
 }
 
 /**
@@ -130,9 +137,10 @@ export function interiorContent(pb: PreparedBuilding, floors: readonly FloorRow[
   const g = pb.row.ground_elevation;
   const levelOf = new Map(floors.map((f) => [f.idx, f]));
   for (const f of floors) {
+    const rings = polygonRings(f.footprint, project);
     b.feature(f.idx, rows.length, SLAB);
-    rows.push({ idx: f.idx, uuid: f.uuid, kind: 'floor', name: f.name, building: pb.row.code, floor: f.level, area: f.area, height: f.height });
-    extrudePolygon(b, polygonRings(f.footprint, project), g + f.elevation - 0.25, g + f.elevation);
+    rows.push({ idx: f.idx, uuid: f.uuid, kind: 'floor', name: f.name, building: pb.row.code, floor: f.level, area: polygonArea(rings), height: f.height });
+    extrudePolygon(b, rings, g + f.elevation - 0.25, g + f.elevation);
   }
   for (const r of rooms) {
     const f = levelOf.get(r.floor_idx);

@@ -65,26 +65,22 @@ export const METADATA_SCHEMA = {
  */
 export function encodePropertyTable(rows: readonly FeatureRow[], view: (bytes: Uint8Array) => number): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
-  const enc = new TextEncoder();
   for (const [key, prop] of Object.entries(TWIN_PROPERTIES) as [keyof FeatureRow, Prop][]) {
     const present = prop.required || rows.some((r) => r[key] !== undefined && r[key] !== null && r[key] !== prop.noData);
     if (!present) continue;
     if (prop.type === 'STRING') {
-      const parts = rows.map((r) => enc.encode(String(r[key] ?? prop.noData ?? '')));
+      // One pass for byte lengths, one write per string into a single buffer (no per-string arrays).
+      const strs = rows.map((r) => String(r[key] ?? prop.noData ?? ''));
       const offsets = new Uint32Array(rows.length + 1);
       let total = 0;
-      parts.forEach((p, i) => {
+      strs.forEach((str, i) => {
         offsets[i] = total;
-        total += p.length;
+        total += Buffer.byteLength(str, 'utf8');
       });
       offsets[rows.length] = total;
-      const values = new Uint8Array(total);
-      let o = 0;
-      for (const p of parts) {
-        values.set(p, o);
-        o += p.length;
-      }
-      properties[key] = { values: view(values), stringOffsets: view(new Uint8Array(offsets.buffer)) };
+      const values = Buffer.allocUnsafe(total);
+      strs.forEach((str, i) => values.write(str, offsets[i]!, 'utf8'));
+      properties[key] = { values: view(new Uint8Array(values.buffer, values.byteOffset, total)), stringOffsets: view(new Uint8Array(offsets.buffer)) };
     } else {
       const Arr = prop.componentType === 'UINT32' ? Uint32Array : prop.componentType === 'INT16' ? Int16Array : Float32Array;
       const a = new Arr(rows.length);

@@ -77,7 +77,6 @@ export interface BuildingRow {
   floors_above: number;
   use: string;
   ground_elevation: number;
-  area: number;
 }
 
 /** A floor of a building. */
@@ -90,7 +89,6 @@ export interface FloorRow {
   elevation: number;
   height: number;
   footprint: string;
-  area: number;
 }
 
 /** A room or unit. */
@@ -161,7 +159,7 @@ export async function listParks(db: Queryable): Promise<string[]> {
 }
 
 const BUILDING_COLS = `b.idx, o.uuid::text AS uuid, o.name, b.code, b.footprint, b.height, b.floors_above, b.use,
-  b.ground_elevation, ST_Area(b.footprint::geography)::real AS area`;
+  b.ground_elevation`;
 
 /** All buildings of a park (footprints are small; rooms and floors are loaded per batch). */
 export async function loadBuildings(db: Queryable, parkIdx: number, only?: readonly number[]): Promise<BuildingRow[]> {
@@ -181,8 +179,7 @@ export async function loadInteriors(
   const ids = [...buildingIdx];
   const [floors, rooms, equipment] = await Promise.all([
     db.query<FloorRow>(
-      `SELECT f.idx, o.uuid::text AS uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint,
-         ST_Area(f.footprint::geography)::real AS area
+      `SELECT f.idx, o.uuid::text AS uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
        FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY($1::int[]) ORDER BY f.building_idx, f.level`,
       [ids],
     ),

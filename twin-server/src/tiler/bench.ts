@@ -1,0 +1,154 @@
+/**
+ * `twin bench tiler [--scale S]`: the tiler on real PostgreSQL + PostGIS with the sample park at
+ * scale S (default 20), measured side by side in one run against a raw binary COPY of the same
+ * rows (geometry and attributes the tiler reads), plus peak memory and incremental re-tiles.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Args } from '../cli/args.ts';
+import { numberFlag } from '../cli/args.ts';
+import type { Bench } from '../cli/bench.ts';
+import { migrate } from '../db/migrate.ts';
+import { openPostgres } from '../db/postgres.ts';
+import { seedPark } from '../seed/index.ts';
+import { buildTileset } from './build.ts';
+
+// The same rows and columns the tiler reads (source.ts), for the whole park in one go.
+const COPY_QUERIES = [
+  `SELECT b.idx, o.uuid, o.name, b.code, b.footprint, b.height, b.floors_above, b.use, b.ground_elevation
+   FROM building b JOIN twin_object o ON o.idx = b.idx WHERE b.park_idx = $PARK`,
+  `SELECT f.idx, o.uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
+   FROM floor f JOIN twin_object o ON o.idx = f.idx JOIN building b ON b.idx = f.building_idx WHERE b.park_idx = $PARK`,
+  `SELECT r.idx, o.uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
+   FROM room r JOIN twin_object o ON o.idx = r.idx JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $PARK`,
+  `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
+   FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx WHERE e.park_idx = $PARK`,
+  `SELECT s.idx, o.uuid, o.name, s.code, s.network, s.geom, s.diameter_mm, s.depth, s.material
+   FROM pipe_segment s JOIN twin_object o ON o.idx = s.idx WHERE s.park_idx = $PARK`,
+  `SELECT n.idx, o.uuid, o.name, n.code, n.network, n.node_type, n.position
+   FROM pipe_node n JOIN twin_object o ON o.idx = n.idx WHERE n.park_idx = $PARK`,
+];
+
+/** Streams every COPY to a byte counter; returns bytes and milliseconds. */
+async function rawCopy(url: string, parkIdx: number): Promise<{ ms: number; bytes: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    let bytes = 0;
+    const t0 = performance.now();
+    for (const q of COPY_QUERIES) {
+      // parkIdx is an integer we read ourselves; COPY takes no bind parameters.
+      const sql = `COPY (${q.replaceAll('$PARK', String(Math.trunc(parkIdx)))}) TO STDOUT (FORMAT binary)`;
+      await pipeline(c.query(copyTo(sql)), new Writable({ write(chunk: Buffer, _e, cb) { bytes += chunk.length; cb(); } }));
+    }
+    return { ms: performance.now() - t0, bytes };
+  } finally {
+    await c.end();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The benchmark registered as `tiler`. */
+export const tilerBench: Bench = {
+  summary: 'tiler on PostgreSQL + PostGIS, sample park at --scale (default 20): features/s, vs raw binary COPY, peak memory, incremental re-tile',
+  async run(args: Args): Promise<string[]> {
+    const scale = numberFlag(args, 'scale', 20, 0.05, 100);
+    const admin = process.env.TWIN_BENCH_PG_URL ?? process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = `twin_bench_tiler_${randomBytes(4).toString('hex')}`;
+    const a = new pg.Client({ connectionString: admin });
+    await a.connect();
+    await a.query(`CREATE DATABASE ${name}`);
+    await a.end();
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    const url = u.toString();
+    const db = await openPostgres(url, { max: 4 });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-bench-tiles-'));
+    try {
+      await migrate(db);
+      let t0 = performance.now();
+      const seeded = await seedPark(db, { seed: 20261125, scale, code: 'bench-park' });
+      console.log(`  seeded scale ${scale} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(seeded.counts)}`);
+      await db.exec('ANALYZE');
+      const dir = path.join(out, 'bench-park');
+
+      // Warm both paths once (caches, JIT), then measure them back to back.
+      await rawCopy(url, seeded.parkIdx);
+      await buildTileset(db, { outDir: path.join(out, 'warm'), park: 'bench-park' });
+      fs.rmSync(path.join(out, 'warm'), { recursive: true, force: true });
+      const copies: { ms: number; bytes: number }[] = [];
+      copies.push(await rawCopy(url, seeded.parkIdx));
+
+      global.gc?.();
+      const base = process.memoryUsage();
+      let peakRss = base.rss;
+      let peakHeap = base.heapUsed;
+      const sampler = setInterval(() => {
+        const m = process.memoryUsage();
+        peakRss = Math.max(peakRss, m.rss);
+        peakHeap = Math.max(peakHeap, m.heapUsed);
+      }, 10);
+      t0 = performance.now();
+      const full = await buildTileset(db, { outDir: dir, park: 'bench-park', full: true });
+      const fullMs = performance.now() - t0;
+      clearInterval(sampler);
+      copies.push(await rawCopy(url, seeded.parkIdx));
+      const copyMs = median(copies.map((c) => c.ms));
+      const files = fs.readdirSync(dir);
+      const outBytes = files.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+
+      // Incremental: one building's height, then one room's use, several times each.
+      const ids = (await db.query<{ idx: number }>('SELECT idx FROM building WHERE park_idx = $1 ORDER BY idx', [seeded.parkIdx])).rows.map((r) => r.idx);
+      const incB: number[] = [];
+      const incR: number[] = [];
+      let written = 0;
+      for (let k = 0; k < 5; k++) {
+        const b = ids[Math.floor(((k + 0.5) * ids.length) / 5)]!;
+        await db.query('UPDATE building SET height = height + 1 WHERE idx = $1', [b]);
+        const r = await buildTileset(db, { outDir: dir, park: 'bench-park' });
+        if (r.mode !== 'incremental') throw new Error(`expected an incremental build, got ${r.mode}`);
+        incB.push(r.ms);
+        written = Math.max(written, r.written.length);
+        await db.query(
+          `UPDATE room SET use = CASE WHEN use = 'office' THEN 'meeting' ELSE 'office' END
+           WHERE idx = (SELECT idx FROM room WHERE building_idx = $1 ORDER BY idx LIMIT 1)`,
+          [b],
+        );
+        incR.push((await buildTileset(db, { outDir: dir, park: 'bench-park' })).ms);
+      }
+      const fps = full.features / (fullMs / 1000);
+      const ratio = fullMs / copyMs;
+      const mb = (b: number) => (b / 1048576).toFixed(0);
+      const lines = [
+        `Sample park (seed 20261125) at scale ${scale} on PostgreSQL ${(await db.versions()).postgres} + PostGIS ${(await db.versions()).postgis}, one run, side by side:`,
+        '',
+        '| measure | value | target |',
+        '| --- | --- | --- |',
+        `| objects | ${seeded.counts.buildings} buildings, ${seeded.counts.floors} floors, ${seeded.counts.rooms} rooms, ${seeded.counts.equipment} equipment, ${(seeded.counts.pipeSegments ?? 0) + (seeded.counts.pipeNodes ?? 0)} network objects | |`,
+        `| full tile build | ${(fullMs / 1000).toFixed(2)} s, ${full.features} features drawn, ${full.triangles} triangles, ${files.length} files, ${mb(outBytes)} MB | |`,
+        `| tiler features/s | ${Math.round(fps).toLocaleString('en')} | >= 10,000 |`,
+        `| raw binary COPY of the same rows | ${(copyMs / 1000).toFixed(2)} s (${mb(copies[0]!.bytes)} MB, median of ${copies.length}) | |`,
+        `| tiler time / raw COPY | ${ratio.toFixed(2)}x | <= 4x |`,
+        `| peak memory during the full build | RSS ${mb(peakRss)} MB (+${mb(peakRss - base.rss)}), heap ${mb(peakHeap)} MB (+${mb(peakHeap - base.heapUsed)}) | bounded |`,
+        `| incremental, one building's height | median ${incB.map(Math.round).sort((x, y) => x - y)[2]} ms (max ${Math.round(Math.max(...incB))} ms), <= ${written} files written | <= 1 s |`,
+        `| incremental, one room's use | median ${Math.round(median(incR))} ms (max ${Math.round(Math.max(...incR))} ms) | <= 1 s |`,
+      ];
+      for (const l of lines) console.log(`  ${l}`);
+      return lines;
+    } finally {
+      await db.close();
+      fs.rmSync(out, { recursive: true, force: true });
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    }
+  },
+};
