@@ -1,5 +1,5 @@
 import type { TwinModule } from './types.ts';
-import { DEFAULT_PARK_CODE, seedPark } from '../seed/index.ts';
+import { DEFAULT_PARK_CODE, seedIfNoPark } from '../seed/index.ts';
 import { progressPrinter } from '../cli/seed.ts';
 
 /**
@@ -18,7 +18,8 @@ export const sampleParkModule: TwinModule = {
       sc.log.info(line);
       if (process.stdout.isTTY) console.log(line);
     });
-    const res = await seedPark(sc.db, { seed, scale, code: DEFAULT_PARK_CODE, onProgress: print });
+    const res = await seedIfNoPark(sc.db, { seed, scale, code: DEFAULT_PARK_CODE, onProgress: print });
+    if (!res) return; // another server seeded first
     sc.log.info({ ...res.counts, asOf: res.asOf, parkIdx: res.parkIdx }, 'sample park seeded');
   },
 };

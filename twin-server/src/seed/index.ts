@@ -41,6 +41,23 @@ export interface SeedResult {
  * reset and then set past N); otherwise they follow the highest idx in use.
  */
 export async function seedPark(db: Db, opts: SeedOptions): Promise<SeedResult> {
+  return (await seed(db, opts, false))!;
+}
+
+/**
+ * Seeds only when the database has no park at all (checked again under the seeding lock, so two
+ * servers starting together on one empty database seed once). Returns null when it did nothing.
+ */
+export async function seedIfNoPark(db: Db, opts: SeedOptions): Promise<SeedResult | null> {
+  if (await anyPark(db)) return null;
+  return seed(db, opts, true);
+}
+
+async function anyPark(q: Tx): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM park LIMIT 1')).rows.length > 0;
+}
+
+async function seed(db: Db, opts: SeedOptions, onlyIfEmpty: boolean): Promise<SeedResult | null> {
   const code = opts.code ?? DEFAULT_PARK_CODE;
   if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(code)) throw new Error(`invalid park code ${JSON.stringify(code)}: use a-z, 0-9 and -`);
   if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error('seed must be a non-negative integer');
@@ -53,9 +70,13 @@ export async function seedPark(db: Db, opts: SeedOptions): Promise<SeedResult> {
   return db.transaction(async (tx) => {
     // Two seeders racing on one database wait for each other instead of colliding on idx.
     await tx.query('SELECT pg_advisory_xact_lock(72007002)');
+    if (onlyIfEmpty && (await anyPark(tx))) return null;
     const old = await tx.query<{ idx: number }>('SELECT idx FROM park WHERE code = $1', [code]);
     if (old.rows.length > 0) {
       await removePark(tx, old.rows[0]!.idx, progress);
+      // With no lease left anywhere, restart lease ids so a re-seed matches a fresh seed exactly.
+      const leases = await tx.query('SELECT 1 FROM lease LIMIT 1');
+      if (leases.rows.length === 0) await tx.query("SELECT setval(pg_get_serial_sequence('lease', 'id'), 1, false)");
     }
     const max = await tx.query<{ m: number | null }>('SELECT max(idx) AS m FROM twin_object');
     const first = (max.rows[0]?.m ?? 0) + 1;

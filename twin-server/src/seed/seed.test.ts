@@ -7,7 +7,7 @@ import type { Db } from '../db/index.ts';
 import { startTestServer } from '../testing/server.ts';
 import { sampleParkModule } from '../modules/sample.ts';
 import { progressPrinter } from '../cli/seed.ts';
-import { asOfDate, generatePark, parkChecksum, seedPark, type SeedProgress } from './index.ts';
+import { asOfDate, generatePark, parkChecksum, seedIfNoPark, seedPark, type SeedProgress } from './index.ts';
 import { isValidUscc } from './uscc.ts';
 import { outlineArea } from './geo.ts';
 import { EXPIRING_DAYS } from './economy.ts';
@@ -233,6 +233,9 @@ describeEachBackend('seedPark', ({ db, backend, testDb }) => {
     expect(await parkChecksum(db(), 'sample-park')).toBe(first);
     const n = await db().query<{ n: number }>("SELECT count(*)::int AS n FROM park WHERE code = 'sample-park'");
     expect(n.rows[0]!.n).toBe(1);
+    // Lease ids restart too, so the database matches a fresh seed row for row.
+    const ids = await db().query<{ lo: number; hi: number; n: number }>('SELECT min(id) AS lo, max(id) AS hi, count(*)::int AS n FROM lease');
+    expect(ids.rows[0]).toEqual({ lo: 1, hi: ids.rows[0]!.n, n: ids.rows[0]!.n });
   });
 
   it('a different seed gives a different checksum; a second park coexists and follows in idx', async () => {
@@ -270,6 +273,15 @@ describeEachBackend('seedPark', ({ db, backend, testDb }) => {
     await s2.stop();
     const p = await db().query<{ name: string }>('SELECT o.name FROM park JOIN twin_object o USING (idx)');
     expect(p.rows).toEqual([{ name: 'kept' }]);
+    // Two starts racing on an empty database seed once.
+    await db().query('DELETE FROM park');
+    const both = await Promise.all([
+      seedIfNoPark(db(), { seed: SEED, scale: 0.1 }),
+      seedIfNoPark(db(), { seed: SEED, scale: 0.1, code: 'racer' }),
+    ]);
+    expect(both.filter((r) => r !== null)).toHaveLength(1);
+    const parks = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM park');
+    expect(parks.rows[0]!.n).toBe(1);
   });
 });
 
