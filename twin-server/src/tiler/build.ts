@@ -521,10 +521,11 @@ export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildRes
       p.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       return p;
     };
-    let next = fetch(0);
+    // Two batches in flight hide the database round trips behind tessellation.
+    const ahead = [fetch(0), fetch(1)];
     for (const [i, leaf] of state.leaves.entries()) {
-      const interiors = (await next)!;
-      next = fetch(i + 1);
+      const interiors = (await ahead.shift())!;
+      ahead.push(fetch(i + 2));
       const group = leaf.buildings.map((i) => byIdx.get(i)!);
       for (const pb of group) {
         const bs = await buildBuilding(outDir, pb, {
