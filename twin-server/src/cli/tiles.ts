@@ -27,6 +27,10 @@ export const tilesCommand: Command = {
       for (const p of parks) {
         const r = await buildTileset(db, { outDir: path.join(config.tilesetDir, p), park: p, full: args.flags.full === true, log });
         for (const w of r.warnings) console.warn(`warning: ${w}`);
+        if (r.mode === 'none') {
+          console.log(`${p}: up to date, version ${r.version} (${Math.round(r.ms)} ms) -> ${path.join(config.tilesetDir, p)}`);
+          continue;
+        }
         console.log(
           `${p}: ${r.mode} build, version ${r.version}${r.changed ? ' (changed)' : ''}, ${r.written.length} files written, ` +
             `${r.removed.length} removed, ${r.features} features, ${r.triangles} triangles, ${Math.round(r.ms)} ms -> ${path.join(config.tilesetDir, p)}`,
