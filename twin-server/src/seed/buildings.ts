@@ -31,9 +31,11 @@ export interface Layout {
   gateRoad: number;
 }
 
+/** What a block of the grid holds. */
 export type BlockKind = 'build' | 'plaza' | 'green' | 'reserve';
 type Profile = 'rd' | 'office' | 'industrial' | 'digital';
 
+/** One block between four roads. */
 export interface Block {
   kind: BlockKind;
   col: number;

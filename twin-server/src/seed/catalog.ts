@@ -1,13 +1,16 @@
 /** Names, brands and models the generator draws from (fictional park, real-world brands). */
 import type { BuildingUse, EquipmentType, Industry, RoomUse } from './model.ts';
 
+/** The park's display names. */
 export const PARK_NAME = { zh: '未来科学城·智谷科创园', en: 'Future Sci-Tech City Zhigu Innovation Park' };
+/** City stored in park.city. */
 export const PARK_CITY = 'Hangzhou';
 /** A plot in the Future Sci-Tech City area west of Hangzhou (Yuhang district). */
 export const PARK_ORIGIN = { lon: 120.0125, lat: 30.2896 };
 /** Ground datum ellipsoidal height: about 6 m above sea level plus a geoid undulation of about 10 m. */
 export const PARK_GROUND_ELLIPSOIDAL = 16.4;
 
+/** Building name suffixes per use. */
 export const USE_NAMES: Record<BuildingUse, { zh: string; en: string }> = {
   office: { zh: '办公楼', en: 'Office' },
   research: { zh: '研发楼', en: 'R&D' },
@@ -29,6 +32,7 @@ export const BUILDING_PREFIX: readonly { zh: string; en: string }[] = [
   { zh: '海创', en: 'Haichuang' }, { zh: '梦想', en: 'Mengxiang' }, { zh: '未来', en: 'Weilai' }, { zh: '之江', en: 'Zhijiang' },
 ];
 
+/** Room names per use. */
 export const ROOM_NAMES: Record<RoomUse, { zh: string; en: string }> = {
   office: { zh: '办公单元', en: 'Office unit' },
   lab: { zh: '实验室', en: 'Laboratory' },
@@ -47,6 +51,7 @@ export const ROOM_NAMES: Record<RoomUse, { zh: string; en: string }> = {
   workshop: { zh: '生产车间', en: 'Workshop' },
 };
 
+/** Equipment names and code prefixes per type. */
 export const EQUIPMENT_NAMES: Record<EquipmentType, { zh: string; en: string; prefix: string }> = {
   ahu: { zh: '组合式空调机组', en: 'Air handling unit', prefix: 'AHU' },
   chiller: { zh: '冷水机组', en: 'Chiller', prefix: 'CH' },
@@ -113,6 +118,7 @@ export const BRAND_SYLLABLES: readonly [string, string][] = [
   ['深', 'Shen'], ['蓝', 'Lan'], ['天', 'Tian'], ['象', 'Xiang'], ['灵', 'Ling'], ['犀', 'Xi'], ['鲸', 'Jing'], ['驰', 'Chi'],
 ];
 
+/** Business-scope words in company names, per industry (Chinese and English in step). */
 export const INDUSTRY_WORDS: Record<Industry, { zh: string[]; en: string[] }> = {
   ai: { zh: ['人工智能科技', '智能科技', '机器人科技'], en: ['AI Technology', 'Intelligent Technology', 'Robotics'] },
   ic_design: { zh: ['微电子', '集成电路设计', '半导体科技'], en: ['Microelectronics', 'IC Design', 'Semiconductor'] },

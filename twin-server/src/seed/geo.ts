@@ -24,12 +24,17 @@ export interface Outline {
   readonly holes: readonly (readonly XY[])[];
 }
 
+/** A rectangle from its corners. */
 export const rect = (x0: number, y0: number, x1: number, y1: number): Rect => ({ x0, y0, x1, y1 });
+/** Width (east-west extent) of a rectangle. */
 export const rectW = (r: Rect): number => r.x1 - r.x0;
+/** Height (north-south extent) of a rectangle. */
 export const rectH = (r: Rect): number => r.y1 - r.y0;
+/** Area of a rectangle in m². */
 export const rectArea = (r: Rect): number => rectW(r) * rectH(r);
+/** Centre point of a rectangle. */
 export const rectCenter = (r: Rect): XY => ({ x: (r.x0 + r.x1) / 2, y: (r.y0 + r.y1) / 2 });
-export const offsetRect = (r: Rect, dx: number, dy: number): Rect => rect(r.x0 + dx, r.y0 + dy, r.x1 + dx, r.y1 + dy);
+/** The rectangle shrunk by d on every side (grown when d is negative). */
 export const insetRect = (r: Rect, d: number): Rect => rect(r.x0 + d, r.y0 + d, r.x1 - d, r.y1 - d);
 
 /** The counter-clockwise ring of a rectangle. */

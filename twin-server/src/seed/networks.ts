@@ -116,7 +116,7 @@ export function generateNetworks(
       let lastAt = 0;
       for (const st of stops) {
         if (st.at <= lastAt + 0.5 || st.at >= len - 0.5) {
-          if (st.tap) st.tap(st.at >= len - 0.5 ? prev : prev); // too close: tap off the previous node
+          st.tap?.(prev); // too close to a node already there: tap off it
           continue;
         }
         const t = st.at / len;
