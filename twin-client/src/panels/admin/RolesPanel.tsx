@@ -1,0 +1,76 @@
+/** Roles (security administrator): the permission matrix and who holds which role. */
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../auth/api.ts';
+import { useApi } from './useApi.ts';
+
+interface Role { id: string; name: { 'zh-CN': string; en: string }; permissions: string[]; admin: boolean; enterpriseScoped: boolean }
+interface RolesBody { modules: string[]; actions: string[]; roles: Role[] }
+interface Assignment { id: string; username: string; displayName: string; roles: string[]; enterpriseIdx: number | null; disabled: boolean }
+
+/** The roles tab. */
+export function RolesPanel() {
+  const { t, i18n } = useTranslation('auth');
+  const roles = useApi<RolesBody>('/api/roles');
+  const users = useApi<{ users: Assignment[] }>('/api/roles/assignments');
+  const [edits, setEdits] = useState<Record<string, string[]>>({});
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
+  const r = roles.data;
+  const save = async (u: Assignment) => {
+    try {
+      await api('PUT', `/api/users/${u.id}/roles`, { roles: edits[u.id] ?? u.roles });
+      setMsg({ ok: true, text: `${u.username}: ${t('admin.roles.saved')}` });
+      setEdits((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== u.id)));
+      users.reload();
+    } catch (e) {
+      setMsg({ ok: false, text: t('admin.error', { message: (e as Error).message }) });
+    }
+  };
+  return (
+    <section data-testid="roles-panel">
+      {(roles.error || users.error) && <p className="error">{roles.error ?? users.error}</p>}
+      <h3>{t('admin.roles.matrix')}</h3>
+      {r && (
+        <table className="matrix">
+          <thead><tr><th>{t('admin.roles.module')}</th>{r.roles.map((x) => <th key={x.id} title={x.id}>{x.name[lang]}</th>)}</tr></thead>
+          <tbody>
+            {r.modules.map((m) => (
+              <tr key={m}><th>{m}</th>
+                {r.roles.map((x) => {
+                  const acts = r.actions.filter((a) => x.permissions.includes(`${m}:${a}`));
+                  return <td key={x.id} className={acts.length ? 'has' : ''}>{acts.map((a) => t(`admin.roles.actions.${a}`)).join('') || '·'}</td>;
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>{t('admin.roles.assignments')}</h3>
+      <p className="muted">{t('admin.roles.adminNote')}</p>
+      {msg && <p className={msg.ok ? 'ok' : 'error'}>{msg.text}</p>}
+      <table>
+        <tbody>
+          {users.data?.users.map((u) => {
+            const current = edits[u.id] ?? u.roles;
+            return (
+              <tr key={u.id}>
+                <td>{u.username}<br /><code>{u.displayName}</code></td>
+                <td>
+                  {r?.roles.map((x) => (
+                    <label key={x.id} style={{ marginRight: 10, whiteSpace: 'nowrap' }}>
+                      <input type="checkbox" checked={current.includes(x.id)}
+                        onChange={(e) => setEdits({ ...edits, [u.id]: e.target.checked ? [...current, x.id] : current.filter((y) => y !== x.id) })} />
+                      {x.name[lang]}
+                    </label>
+                  ))}
+                </td>
+                <td><button type="button" disabled={!edits[u.id]} onClick={() => void save(u)}>{t('admin.roles.save')}</button></td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
