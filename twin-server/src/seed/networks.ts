@@ -192,7 +192,7 @@ export function generateNetworks(
   function emit(s: NetSpec, tree: TreeNode[], year: number): void {
     // Drainage: cover grows towards the outlet so the sewer falls along the flow.
     const maxDist = Math.max(...tree.map((n) => n.dist), 1);
-    const coverOf = (n: TreeNode) => (s.network === 'drainage' ? s.cover + 1.6 * (1 - n.dist / maxDist) : s.cover);
+    const coverOf = (n: TreeNode) => (s.network === 'drainage' ? s.cover + 1.5 * (1 - n.dist / maxDist) : s.cover);
     let nodeNo = 0;
     let segNo = 0;
     for (const n of tree) {

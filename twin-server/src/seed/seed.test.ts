@@ -95,6 +95,10 @@ describe('sample park generator (in memory)', () => {
     expect(key(again)).toBe(key(park));
     expect(key(generatePark(SEED + 1, 1, 'sample-park'))).not.toBe(key(park));
     expect(asOfDate(SEED)).toBe(park.asOf);
+    const uuids = [park.park, ...park.rooms, ...park.equipment].map((o) => o.uuid);
+    for (const u of uuids) expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    expect(generatePark(SEED, 1, 'other-code').rooms[0]!.uuid).not.toBe(park.rooms[0]!.uuid);
     expect(park.asOf).toMatch(/^20(25|26)-\d\d-\d\d$/);
   });
 
@@ -392,6 +396,16 @@ describe('scale 1 on PGlite', () => {
       "SELECT count(*)::int AS n FROM pipe_segment WHERE network = 'drainage' AND ST_Z(ST_EndPoint(geom)) > ST_Z(ST_StartPoint(geom)) + 0.001",
     );
     expect(up!.n).toBe(0);
+    const depths = await q<{ network: string; lo: number; hi: number }>(
+      'SELECT network, min(depth) AS lo, max(depth) AS hi FROM pipe_segment GROUP BY network ORDER BY network',
+    );
+    const d = Object.fromEntries(depths.map((r) => [r.network, r]));
+    expect(d.drainage!.lo).toBeGreaterThanOrEqual(1.5);
+    expect(d.drainage!.hi).toBeLessThanOrEqual(3.0);
+    expect(d.drainage!.hi).toBeGreaterThan(2.5);
+    expect(d.water!.lo).toBeCloseTo(1.2, 5);
+    expect(d.gas!.lo).toBeCloseTo(1.0, 5);
+    expect(d.power!.lo).toBeCloseTo(0.8, 5);
     await expectConsistent(db, 'sample-park');
   }, 300_000);
 });
