@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// `twin <command>`: runs the TypeScript CLI through tsx (no separate compile step).
-import { spawnSync } from 'node:child_process';
+// `twin <command>`: runs the TypeScript CLI in this same process through tsx's loader, so
+// signals (Ctrl-C, SIGTERM from a supervisor) reach the server's own shutdown handlers.
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
-const main = path.join(here, '../src/main.ts');
-const r = spawnSync(process.execPath, [tsxCli, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+register();
+const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+await import(pathToFileURL(main).href);

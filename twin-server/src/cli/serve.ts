@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.ts';
-import { startServer } from '../server.ts';
+import { startServer, type RunningServer } from '../server.ts';
 import type { Command } from './commands.ts';
 
 /** `twin serve`: run the twin (database, broker, simulator, HTTP + WebSocket). */
@@ -8,21 +8,30 @@ export const serveCommand: Command = {
   usage: 'twin serve   (settings by environment: PORT, TWIN_DATA_DIR, DATABASE_URL, MQTT_URL)',
   async run() {
     const config = loadConfig();
-    const s = await startServer(config);
-    console.log(`\nPark Twin is running: ${s.url}\n  backend: ${s.sc.db.backend}${config.db.backend === 'pglite' ? ` (${config.db.dataDir})` : ''}\n`);
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (sig: string) => {
-        if (stopping) process.exit(1); // second Ctrl-C: stop now
-        stopping = true;
-        s.sc.log.info({ signal: sig }, 'shutting down');
-        s.close().then(resolve, (err: unknown) => {
-          s.sc.log.error({ err }, 'shutdown failed');
-          resolve();
-        });
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+    // Handlers go in before startup, so Ctrl-C while seeding or tiling still shuts down cleanly
+    // (the data folder is closed properly instead of the process dying mid-write).
+    let stopRequested = false;
+    let wake: (() => void) | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopRequested) process.exit(1); // second Ctrl-C: stop now
+      stopRequested = true;
+      console.error(`\n${sig}: shutting down...`);
+      wake?.();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let s: RunningServer | undefined;
+    try {
+      s = await startServer(config);
+      if (!stopRequested) {
+        console.log(`\nPark Twin is running: ${s.url}\n  backend: ${s.sc.db.backend}${config.db.backend === 'pglite' ? ` (${config.db.dataDir})` : ''}\n`);
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      s.sc.log.info('shutting down');
+    } finally {
+      await s?.close().catch((err: unknown) => console.error('shutdown failed:', err));
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   },
 };
