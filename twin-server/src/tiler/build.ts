@@ -24,7 +24,7 @@ import {
   latestChangeId, loadBuildings, loadInfrastructure, loadInteriors, loadPark, loadSiteEquipment,
   missingSpatialIndexes, pendingChanges, type EquipmentRow, type ParkRow,
 } from './source.ts';
-import { decodeEwkb } from './source.ts';
+import { decodeEwkb, decodePoint } from './source.ts';
 
 /** Tuning of the spatial split. */
 export interface TilerLimits {
@@ -335,8 +335,8 @@ async function buildInfra(
       return { id: s.idx, x: p[0], y: p[1], weight: 1 };
     }),
     ...nodes.map((n) => {
-      const pt = decodeEwkb(n.position)[0]![0]!;
-      const p = project(pt[0]!, pt[1]!);
+      const pt = decodePoint(n.position);
+      const p = project(pt[0], pt[1]);
       pos.set(n.idx, p);
       return { id: n.idx, x: p[0], y: p[1], weight: 1 };
     }),
@@ -487,8 +487,8 @@ export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildRes
     const prepared = rows.map((r) => prepareBuilding(r, project));
     const site = await loadSiteEquipment(db, park.idx);
     const sitePts = site.map((e) => {
-      const p = decodeEwkb(e.position)[0]![0]!;
-      return project(p[0]!, p[1]!);
+      const p = decodePoint(e.position);
+      return project(p[0], p[1]);
     });
     const rect = boundingSquare([...prepared.map((p) => p.centroid), ...sitePts], 10);
     const leaves = quadtree(
@@ -609,8 +609,8 @@ async function buildSite(
   const site = rows ?? (await loadSiteEquipment(db, park.idx));
   const byLeaf = new Map<string, EquipmentRow[]>();
   for (const e of site) {
-    const p = decodeEwkb(e.position)[0]![0]!;
-    const [x, y] = project(p[0]!, p[1]!);
+    const p = decodePoint(e.position);
+    const [x, y] = project(p[0], p[1]);
     const leaf = leafFor(state.leaves, x, y);
     if (!leaf) continue;
     const list = byLeaf.get(leaf.key) ?? [];

@@ -6,7 +6,7 @@
 import { MeshBuilder, extrudePolygon, insetRing, ringArea, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
 import { featureGlb, instancedGlb, type Instance } from './gltf.ts';
 import type { FeatureRow } from './metadata.ts';
-import { decodeEwkb } from './source.ts';
+import { decodeEwkb, decodePoint } from './source.ts';
 import type { BuildingRow, EquipmentRow, FloorRow, NodeRow, RoomRow, SegmentRow } from './source.ts';
 import { equipmentModel, isEquipmentType } from '../../../models/src/catalog.ts';
 
@@ -167,9 +167,9 @@ export function equipmentContent(
   let triangles = 0;
   for (const e of items) {
     if (!isEquipmentType(e.type)) continue;
-    const [p] = decodeEwkb(e.position)[0]!;
-    const [x, y] = project(p![0]!, p![1]!);
-    const z = p![2] ?? 0;
+    const p = decodePoint(e.position);
+    const [x, y] = project(p[0], p[1]);
+    const z = p[2];
     const model = equipmentModel(e.type);
     const r = Math.hypot(model.size[0], model.size[1]) / 2;
     bounds[0] = Math.min(bounds[0], x - r);
@@ -213,9 +213,9 @@ export function infraContent(segments: readonly SegmentRow[], nodes: readonly No
     const c = NETWORK_COLORS[n.network] ?? GREY;
     b.feature(n.idx, rows.length, shade(c, 0.75));
     rows.push({ idx: n.idx, uuid: n.uuid, kind: 'pipe_node', name: n.name, code: n.code, network: n.network, type: n.node_type });
-    const [p] = decodeEwkb(n.position)[0]!;
-    const [x, y] = project(p![0]!, p![1]!);
-    const z = p![2] ?? 0;
+    const p = decodePoint(n.position);
+    const [x, y] = project(p[0], p[1]);
+    const z = p[2];
     if (n.node_type === 'manhole') cylinder(b, x, y, Math.min(z - 0.5, -0.5), 0.05, 0.6, 12);
     else if (n.node_type === 'valve' || n.node_type === 'meter' || n.node_type === 'hydrant') box(b, x, y, z - 0.35, z + 0.35, 0.7, 0.7);
     else box(b, x, y, z - 0.5, z + 0.5, 1, 1);

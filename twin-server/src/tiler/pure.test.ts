@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { enuFrame, geodeticToEcef } from './enu.ts';
 import { MeshBuilder, extrudePolygon, tube } from './mesh.ts';
 import { quadtree, boundingSquare, leafFor, type Item } from './subdivide.ts';
+import { decodeEwkb, decodePoint } from './source.ts';
 
 describe('WGS84 / ENU', () => {
   it('puts known points where geodesy says', () => {
@@ -136,5 +137,46 @@ describe('quadtree subdivision', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('EWKB decoding', () => {
+  const ewkb = (type: number, srid: number | null, coords: number[], le = true) => {
+    const b = Buffer.alloc(1 + 4 + (srid === null ? 0 : 4) + 8 * coords.length);
+    b[0] = le ? 1 : 0;
+    const w32 = (v: number, o: number) => (le ? b.writeUInt32LE(v >>> 0, o) : b.writeUInt32BE(v >>> 0, o));
+    w32(type, 1);
+    let o = 5;
+    if (srid !== null) {
+      w32(srid, o);
+      o += 4;
+    }
+    for (const c of coords) {
+      if (le) b.writeDoubleLE(c, o);
+      else b.writeDoubleBE(c, o);
+      o += 8;
+    }
+    return b.toString('hex');
+  };
+
+  it('reads points the fast way exactly as the general decoder does (EWKB and ISO, Z or not, both byte orders)', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ min: -100, max: 100, noNaN: true }), fc.boolean(), (x, y, z, le) => {
+        const pz = ewkb(0xa0000001, 4326, [x, y, z], le);
+        expect(decodePoint(pz)).toEqual([x, y, z]);
+        expect(decodeEwkb(pz)[0]![0]).toEqual([x, y, z]);
+        expect(decodePoint(ewkb(0x20000001, 4326, [x, y], le))).toEqual([x, y, 0]);
+        expect(decodePoint(ewkb(1001, null, [x, y, z], le))).toEqual([x, y, z]);
+      }),
+    );
+  });
+
+  it('reads polygons with holes', () => {
+    const hex = ewkb(0x20000003, 4326, []).slice(0, 18) + Buffer.from(new Uint32Array([2, 4]).buffer).toString('hex')
+      + Buffer.from(new Float64Array([0, 0, 1, 0, 1, 1, 0, 0]).buffer).toString('hex')
+      + Buffer.from(new Uint32Array([4]).buffer).toString('hex') + Buffer.from(new Float64Array([0.2, 0.2, 0.4, 0.2, 0.4, 0.4, 0.2, 0.2]).buffer).toString('hex');
+    const rings = decodeEwkb(hex);
+    expect(rings).toHaveLength(2);
+    expect(rings[1]![2]).toEqual([0.4, 0.4]);
   });
 });

@@ -55,6 +55,27 @@ export function decodeEwkb(hex: string): Coords[] {
   throw new Error(`unsupported geometry type ${type}`);
 }
 
+// Scratch space for decodePoint: hex -> bytes without a Buffer per point (hundreds of thousands per park).
+const HEX = new Uint8Array(128).fill(255);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[65 + i] = 10 + i;
+  HEX[97 + i] = 10 + i;
+}
+const scratch = new DataView(new ArrayBuffer(64));
+
+/** Decodes the hex EWKB of a Point / PointZ to [x, y, z] (z = 0 for 2D points); fast path for equipment and nodes. */
+export function decodePoint(hex: string): [number, number, number] {
+  const n = Math.min(hex.length >> 1, 64);
+  for (let i = 0; i < n; i++) scratch.setUint8(i, (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!);
+  const le = scratch.getUint8(0) === 1;
+  const type = scratch.getUint32(1, le);
+  if ((type & 0x0fffffff) % 1000 !== 1) return decodeEwkb(hex)[0]![0]! as [number, number, number];
+  const hasZ = (type & 0x80000000) !== 0 || Math.floor((type & 0x0fffffff) / 1000) % 2 === 1;
+  const o = type & 0x20000000 ? 9 : 5;
+  return [scratch.getFloat64(o, le), scratch.getFloat64(o + 8, le), hasZ ? scratch.getFloat64(o + 16, le) : 0];
+}
+
 /** The park row the tileset is built for. */
 export interface ParkRow {
   idx: number;
