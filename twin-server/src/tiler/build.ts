@@ -145,16 +145,24 @@ function boundsOfBox(box: readonly number[]): Bounds {
   return [box[0]! - box[3]!, box[1]! - box[7]!, box[2]! - box[11]!, box[0]! + box[3]!, box[1]! + box[7]!, box[2]! + box[11]!];
 }
 
+// Content files already in each output folder, read once per build (one readdir instead of a stat per file).
+const existing = new Map<string, Set<string>>();
+
 /** Writes a content file named by its hash, unless a file with that name (so those bytes) exists. */
 async function writeContent(outDir: string, prefix: string, c: Content, written: string[]): Promise<string> {
   const name = `${prefix}-${sha(c.glb).slice(0, 20)}.glb`;
-  const file = path.join(outDir, name);
-  try {
-    await fs.access(file);
-  } catch {
+  let have = existing.get(outDir);
+  if (!have) {
+    have = new Set(await fs.readdir(outDir));
+    existing.set(outDir, have);
+  }
+  if (!have.has(name)) {
+    // Write then rename, so a crash never leaves a truncated file under a valid content name.
+    const file = path.join(outDir, name);
     const tmp = `${file}.${process.pid}.tmp`;
     await fs.writeFile(tmp, c.glb);
     await fs.rename(tmp, file);
+    have.add(name);
     written.push(name);
   }
   return name;
@@ -397,12 +405,28 @@ async function bumpVersion(db: Db, parkIdx: number, current: number, changeId: n
  * change table names is regenerated; otherwise everything (unchanged bytes keep their files).
  */
 export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildResult> {
+  // Builds of one folder run one after another (the watcher and the rebuild route may overlap).
+  const key = path.resolve(opts.outDir);
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.catch(() => {}).then(() => buildLocked(db, opts));
+  const tail = run.catch(() => {});
+  locks.set(key, tail);
+  void tail.then(() => {
+    if (locks.get(key) === tail) locks.delete(key);
+  });
+  return run;
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   const t0 = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const park = await loadPark(db, opts.park);
   if (!park) throw new Error(`no park with code ${JSON.stringify(opts.park)}`);
   const outDir = opts.outDir;
   await fs.mkdir(outDir, { recursive: true });
+  existing.delete(outDir); // another process (or a person) may have changed the folder since
   const warnings: string[] = [];
   const frame = enuFrame(park.lon, park.lat, park.h);
   const project = frame.projector();
@@ -579,6 +603,7 @@ export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildRes
   }
   const removed = await collectGarbage(outDir, new Set([...current, ...s.previousFiles]));
   await writeIfChanged(outDir, STATE_FILE, JSON.stringify(s), []);
+  existing.delete(outDir);
   // Consumed changes are no longer needed (the state records where we are).
   await db.query('DELETE FROM tile_change WHERE park_idx = $1 AND id <= $2', [park.idx, changeId]);
   return {

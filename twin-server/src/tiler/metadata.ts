@@ -69,17 +69,21 @@ export function encodePropertyTable(rows: readonly FeatureRow[], view: (bytes: U
     const present = prop.required || rows.some((r) => r[key] !== undefined && r[key] !== null && r[key] !== prop.noData);
     if (!present) continue;
     if (prop.type === 'STRING') {
-      // One pass for byte lengths, one write per string into a single buffer (no per-string arrays).
-      const strs = rows.map((r) => String(r[key] ?? prop.noData ?? ''));
+      // One pass: write each string into a buffer sized for the worst case (3 bytes per UTF-16 unit).
       const offsets = new Uint32Array(rows.length + 1);
+      let cap = 0;
+      const strs = rows.map((r) => {
+        const str = String(r[key] ?? prop.noData ?? '');
+        cap += str.length * 3;
+        return str;
+      });
+      const values = Buffer.allocUnsafe(cap);
       let total = 0;
       strs.forEach((str, i) => {
         offsets[i] = total;
-        total += Buffer.byteLength(str, 'utf8');
+        total += values.write(str, total, 'utf8');
       });
       offsets[rows.length] = total;
-      const values = Buffer.allocUnsafe(total);
-      strs.forEach((str, i) => values.write(str, offsets[i]!, 'utf8'));
       properties[key] = { values: view(new Uint8Array(values.buffer, values.byteOffset, total)), stringOffsets: view(new Uint8Array(offsets.buffer)) };
     } else {
       const Arr = prop.componentType === 'UINT32' ? Uint32Array : prop.componentType === 'INT16' ? Int16Array : Float32Array;
