@@ -224,6 +224,13 @@ describeEachBackend('tiler', ({ db }) => {
     expect(again.written).toEqual([]);
   });
 
+  it('runs overlapping builds of one folder one after the other: one re-tiles, the other finds nothing to do', async () => {
+    await db().query('UPDATE building SET height = height + 1 WHERE idx = $1', [fx.buildings[3]!.idx]);
+    const [a, b] = await Promise.all([build(), build()]);
+    expect([a.mode, b.mode].sort()).toEqual(['incremental', 'none']);
+    checkTileset(out, 'tileset.json');
+  });
+
   it('re-plans the layout when a building is removed and drops its files after one generation', async () => {
     const gone = fx.buildings[2]!;
     await db().query('DELETE FROM building WHERE idx = $1', [gone.idx]);
