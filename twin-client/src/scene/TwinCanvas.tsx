@@ -9,11 +9,11 @@ import { OrbitControls } from '@react-three/drei';
 import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
 import { GLTFExtensionsPlugin, ReorientationPlugin } from '3d-tiles-renderer/plugins';
 import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
-import { Color, Sphere, Vector3, type Object3D } from 'three';
+import { Color, Sphere, type Object3D } from 'three';
 import { FLAG } from './featureState.ts';
 import { featureIdOfHit } from './shaderPatch.ts';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
-import type { TwinController } from './controller.ts';
+import type { ControlsLike, TwinController } from './controller.ts';
 
 const DEG = Math.PI / 180;
 const BACKGROUND = new Color('#070d18');
@@ -43,13 +43,17 @@ function firstPick(ctl: TwinController, e: ThreeEvent<PointerEvent | MouseEvent>
 function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats }) {
   const invalidate = useThree((s) => s.invalidate);
   const camera = useThree((s) => s.camera);
+  // OrbitControls with makeDefault registers here once mounted (a separate React root from the view).
+  const controls = useThree((s) => s.controls) as unknown as ControlsLike | null;
   useEffect(() => {
     ctl.invalidate = () => invalidate();
     ctl.camera = camera;
+    ctl.controls = controls;
+    if (controls && ctl.pendingFrame) ctl.retryPendingFrame();
     return () => {
       ctl.invalidate = () => {};
     };
-  }, [ctl, invalidate, camera]);
+  }, [ctl, invalidate, camera, controls]);
   // Priority 1: this callback renders (after the tiles' update at priority 0).
   useFrame((s) => {
     const t0 = performance.now();
@@ -83,22 +87,22 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove }: Twin
   const tilesRef = useRef<TilesRendererImpl>(null);
   const controlsRef = useRef<OrbitControlsImpl>(null);
 
-  useEffect(() => {
-    ctl.controls = controlsRef.current;
-  });
-
   const onTileset = () => {
     const tiles = tilesRef.current;
     if (!tiles) return;
     ctl.tilesRoot = tiles.group as Object3D;
     ctl.tilesRenderer = tiles as unknown as TwinController['tilesRenderer'];
     ctl.tilesetReady = true;
-    const sphere = new Sphere();
-    if (!ctl.flight && tiles.getBoundingSphere(sphere) && ctl.camera && ctl.controls && !ctl.pendingFrame) {
-      // First view: the whole park from the south-east, a little above.
-      const r = Math.max(50, sphere.radius);
-      const c = sphere.center;
-      ctl.flyTo(new Vector3(c.x + r * 0.9, c.y + r * 1.1, c.z + r * 1.2), c, 0);
+    ctl.parkSphere = () => {
+      const sphere = new Sphere();
+      if (!tiles.getBoundingSphere(sphere)) return null;
+      tiles.group.updateMatrixWorld(true);
+      return sphere.applyMatrix4(tiles.group.matrixWorld);
+    };
+    if (!ctl.tilesetFramed) {
+      ctl.tilesetFramed = true;
+      if (!ctl.pendingFrame) ctl.pendingOverview = true;
+      ctl.retryPendingFrame();
     }
     ctl.invalidate();
   };

@@ -3,7 +3,7 @@
  * active layer, drill-down and camera flights. React components read it through `subscribe` /
  * `version` (changes on clicks and layer switches only); per-message data never enters React.
  */
-import { Box3, Matrix4, Vector3, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
+import { Box3, Matrix4, Vector3, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
 import { LAYER_IDS, encodeState, type LayerName } from '@park-twin/layers';
 import { FeatureStateTexture } from './featureState.ts';
 import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, patchMaterial } from './shaderPatch.ts';
@@ -57,6 +57,12 @@ export class TwinController {
   tilesetReady = false;
   /** Object to frame as soon as its geometry is loaded (deep links). */
   pendingFrame = 0;
+  /** World-space bounding sphere of the whole tileset (set by the canvas). */
+  parkSphere: () => Sphere | null = () => null;
+  /** The initial whole-park framing is still to be done. */
+  pendingOverview = false;
+  /** The first tileset load already chose the initial view (a re-tile must not move the camera). */
+  tilesetFramed = false;
   /** Bumped on every UI-visible change (drill, layer, hover, index); React reads it. */
   version = 0;
   /** Requests a frame (R3F invalidate); set by the canvas. */
@@ -151,14 +157,30 @@ export class TwinController {
         patchMaterial(m, this.state.uniform);
       }
     });
-    if (this.pendingFrame) {
-      const b = this.boundsOf(this.pendingFrame);
-      if (b) {
-        this.pendingFrame = 0;
-        this.frameBox(b, 1.6, 0);
-      }
-    }
+    this.retryPendingFrame();
     this.invalidate();
+  }
+
+  /** Frames the deep-linked object once its geometry and the camera controls are there. */
+  retryPendingFrame(): void {
+    if (!this.camera || !this.controls) return;
+    if (!this.pendingFrame && this.pendingOverview) {
+      // First view: the whole park, once the first (overview) tile is in. Bounds come from the
+      // loaded geometry, already re-oriented into the local frame.
+      if (!this.tilesRoot || this.tilesLoaded === 0) return;
+      const sphere = this.parkSphere();
+      if (!sphere || !Number.isFinite(sphere.radius) || sphere.radius <= 0) return;
+      this.pendingOverview = false;
+      const box = new Box3().setFromCenterAndSize(sphere.center, new Vector3(1, 1, 1).multiplyScalar(sphere.radius * 1.2));
+      this.frameBox(box, 0.9, 0);
+      return;
+    }
+    if (!this.pendingFrame) return;
+    const b = this.boundsOf(this.pendingFrame);
+    if (!b) return;
+    this.pendingFrame = 0;
+    this.pendingOverview = false;
+    this.frameBox(b, 1.6, 0);
   }
 
   /** Applies a drill state: flags in the texture, camera framing, URL, UI. */
@@ -213,6 +235,10 @@ export class TwinController {
     const box = new Box3();
     const v = new Vector3();
     let found = false;
+    // Up close a building's shell is replaced by its interior: then its floors and rooms frame it.
+    const h = this.h;
+    const isBuilding = h?.kindOf(idx) === 'building';
+    const matches = (id: number) => id === idx || (isBuilding && id < h!.size && h!.buildingOf[id] === idx);
     for (const m of this.featureMeshes()) {
       const ids = m.geometry.getAttribute(FEATURE_ATTRIBUTE);
       const pos = m.geometry.getAttribute('position');
@@ -221,7 +247,7 @@ export class TwinController {
         const im = m as InstancedMesh;
         const mat = new Matrix4();
         for (let i = 0; i < ids.count; i++) {
-          if (Math.round(ids.getX(i)) !== idx) continue;
+          if (!matches(Math.round(ids.getX(i)))) continue;
           im.getMatrixAt(i, mat);
           v.setFromMatrixPosition(mat).applyMatrix4(m.matrixWorld);
           box.expandByPoint(v);
@@ -230,7 +256,7 @@ export class TwinController {
         continue;
       }
       for (let i = 0; i < ids.count; i++) {
-        if (Math.round(ids.getX(i)) !== idx) continue;
+        if (!matches(Math.round(ids.getX(i)))) continue;
         v.fromBufferAttribute(pos, i).applyMatrix4(m.matrixWorld);
         box.expandByPoint(v);
         found = true;

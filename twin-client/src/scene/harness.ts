@@ -28,8 +28,8 @@ export interface SceneServer {
 }
 
 /** Starts the full stack over a fresh database with the sample park at `scale`. */
-export async function startSceneServer(backend: Backend, opts: { mqttUrl?: string; scale?: number } = {}): Promise<SceneServer> {
-  const testDb = await createTestDb(backend);
+export async function startSceneServer(backend: Backend, opts: { mqttUrl?: string; scale?: number; testDb?: TestDb } = {}): Promise<SceneServer> {
+  const testDb = opts.testDb ?? (await createTestDb(backend));
   const park = `scene-${randomBytes(3).toString('hex')}`;
   await seedPark(testDb.db, { seed: 7, scale: opts.scale ?? 0.1, code: park });
   const adminPassword = `Adm-${randomBytes(6).toString('hex')}-Z9`;
@@ -82,10 +82,14 @@ export async function openTwin(browser: Browser, s: SceneServer, query = '', siz
 
 /** Waits until the tiles are loaded and the live socket is live (or throws after `ms`). */
 export async function waitReady(page: Page, ms = 120_000): Promise<void> {
-  await page.waitForFunction(() => {
-    const t = (window as unknown as { __twin?: TwinTestHook }).__twin;
-    return Boolean(t && t.ready() && t.liveStatus() === 'live');
-  }, undefined, { timeout: ms, polling: 250 });
+  // Twice, a moment apart: right after a camera jump the next tile requests are not queued yet.
+  for (let i = 0; i < 2; i++) {
+    await page.waitForFunction(() => {
+      const t = (window as unknown as { __twin?: TwinTestHook }).__twin;
+      return Boolean(t && t.ready() && t.liveStatus() === 'live');
+    }, undefined, { timeout: ms, polling: 250 });
+    await page.waitForTimeout(400);
+  }
   // Let the frame after the last tile land.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }

@@ -82,6 +82,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.goto(`${s.server.url}/?park=${s.park}&b=${room.building}&f=${room.floor}`);
     await waitReady(page);
     expect(await hook(page, (t) => t.drill())).toEqual({ building: room.building, floor: room.floor, selected: 0 });
+    // The deep link framed the building; up close its interior (rooms) replaces the shell.
+    await expect.poll(() => hook(page, (t, idx: number) => t.boundsOf(idx) !== null, room.idx), { timeout: 60_000 }).toBe(true);
     // Camera straight above the room (slightly south so orbit controls have a direction).
     await hook(page, (t, idx: number) => {
       const b = t.boundsOf(idx)!;

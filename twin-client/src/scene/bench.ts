@@ -1,0 +1,109 @@
+/**
+ * `twin bench scene`: the 3D twin in headless Chromium (SwiftShader, 1280x720) against the real
+ * server with the seeded sample park, measured side by side in one run:
+ *  - frame time while recolouring 10,000 features/s / frame time with no updates (target <= 1.15);
+ *  - draw calls of the whole-park view (target <= 200);
+ *  - JS heap after N minutes at 2,000 updates/s / after 1 minute (target <= 1.05).
+ * Updates go through the real client path (frame bytes -> decode -> live store -> state texture).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Args } from '../../../twin-server/src/cli/args.ts';
+import { numberFlag } from '../../../twin-server/src/cli/args.ts';
+import type { Bench } from '../../../twin-server/src/cli/bench.ts';
+import { openPostgres } from '../../../twin-server/src/db/postgres.ts';
+import { migrate } from '../../../twin-server/src/db/migrate.ts';
+import { ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
+import { openTwin, startSceneServer } from './harness.ts';
+import type { TwinTestHook } from './testHook.ts';
+
+type Measured = Awaited<ReturnType<TwinTestHook['measure']>>;
+
+async function benchDb() {
+  const admin = process.env.TWIN_BENCH_PG_URL ?? process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `twin_bench_scene_${randomBytes(4).toString('hex')}`;
+  const a = new pg.Client({ connectionString: admin });
+  await a.connect();
+  await a.query(`CREATE DATABASE ${name}`);
+  await a.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  const db = await openPostgres(u.toString(), { max: 4 });
+  await migrate(db);
+  return {
+    db, backend: 'postgres' as const, url: u.toString(),
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+export const sceneBench: Bench = {
+  summary: 'twin scene in Chromium/SwiftShader: recolour frame-time ratio, whole-park draw calls, heap growth under updates',
+  async run(args: Args): Promise<string[]> {
+    const scale = numberFlag(args, 'scale', 1, 0.05, 20);
+    const seconds = numberFlag(args, 'seconds', 15, 2, 600);
+    const heapMinutes = numberFlag(args, 'heap-minutes', 10, 1.5, 60);
+    ensureClientBuilt();
+    const testDb = await benchDb();
+    const s = await startSceneServer('postgres', { testDb, scale });
+    const browser = await launchBrowser();
+    try {
+      const { page } = await openTwin(browser, s);
+      const counts = await page.evaluate(() => (window as unknown as { __twin: TwinTestHook }).__twin.stats());
+      const measure = (ms: number, ups: number): Promise<Measured> =>
+        page.evaluate(([m, u]) => (window as unknown as { __twin: TwinTestHook }).__twin.measure(m!, u!), [ms, ups]);
+      await measure(2000, 0); // warm-up: shaders compiled, caches filled
+      // Alternate so drift (other load on the machine) hits both sides equally.
+      const idle: Measured[] = [];
+      const busy: Measured[] = [];
+      for (let i = 0; i < 2; i++) {
+        idle.push(await measure((seconds * 1000) / 2, 0));
+        busy.push(await measure((seconds * 1000) / 2, 10_000));
+      }
+      const mean = (xs: Measured[]) => xs.reduce((a, x) => a + x.meanMs * x.frames, 0) / xs.reduce((a, x) => a + x.frames, 0);
+      const idleMs = mean(idle);
+      const busyMs = mean(busy);
+      const records = busy.reduce((a, x) => a + x.records, 0);
+      const drawCalls = Math.max(...idle.map((x) => x.drawCalls));
+      const triangles = Math.max(...idle.map((x) => x.triangles));
+      console.log(`  frame: idle ${f1(idleMs)} ms, recolouring ${f1(busyMs)} ms (${records} records) -> ${f2(busyMs / idleMs)}x; draw calls ${drawCalls}`);
+
+      // Heap: updates at 2k/s with continuous rendering; GC before each reading.
+      const cdp = await page.context().newCDPSession(page);
+      const heap = async () => {
+        await cdp.send('HeapProfiler.collectGarbage');
+        return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      };
+      await measure(60_000, 2000);
+      const heap1 = await heap();
+      await measure((heapMinutes - 1) * 60_000, 2000);
+      const heapN = await heap();
+      console.log(`  heap: ${f1(heap1 / 1e6)} MB after 1 min, ${f1(heapN / 1e6)} MB after ${heapMinutes} min -> ${f2(heapN / heap1)}x`);
+      return [
+        `\`npm run bench -- scene --scale ${scale} --seconds ${seconds} --heap-minutes ${heapMinutes}\` (Chromium ${browser.version()}, SwiftShader, 1280x720,`,
+        `sample park at scale ${scale}, whole-park view; ${counts.frames} frames before measuring)`,
+        '',
+        '| measure | value | target |',
+        '| --- | --- | --- |',
+        `| frame time, no updates | ${f1(idleMs)} ms (${idle.reduce((a, x) => a + x.frames, 0)} frames) | |`,
+        `| frame time, recolouring 10,000 features/s | ${f1(busyMs)} ms (${busy.reduce((a, x) => a + x.frames, 0)} frames, ${records} records) | |`,
+        `| ratio | ${f2(busyMs / idleMs)}x | <= 1.15 |`,
+        `| draw calls, whole park | ${drawCalls} (${triangles} triangles) | <= 200 |`,
+        `| JS heap after 1 min at 2,000 updates/s | ${f1(heap1 / 1e6)} MB | |`,
+        `| JS heap after ${heapMinutes} min at 2,000 updates/s | ${f1(heapN / 1e6)} MB | |`,
+        `| heap ratio | ${f2(heapN / heap1)}x | <= 1.05 |`,
+      ];
+    } finally {
+      await browser.close();
+      await s.stop();
+    }
+  },
+};
