@@ -36,6 +36,9 @@ type Phase =
   | { kind: 'error'; message: string }
   | { kind: 'in'; me: Me };
 
+/** The wall's token exchange, shared by every load of this page (the token is read from the URL once). */
+let deviceExchange: Promise<boolean> | null = null;
+
 /** User interaction within this many ms counts as activity worth telling the server about. */
 const KEEPALIVE_MS = 60_000;
 
@@ -49,13 +52,11 @@ export function SessionGate({ children, showUserMenu = true }: { children: React
   const load = useCallback(async () => {
     try {
       const token = takeDeviceTokenFromUrl();
-      if (token) {
-        try {
-          await api('POST', '/api/auth/device/session', { token });
-        } catch {
-          setPhase({ kind: 'device-failed' });
-          return;
-        }
+      if (token) deviceExchange = api('POST', '/api/auth/device/session', { token }).then(() => true, () => false);
+      // A second load racing the first (StrictMode, fast remounts) waits for the same exchange.
+      if (deviceExchange && !(await deviceExchange)) {
+        setPhase({ kind: 'device-failed' });
+        return;
       }
       const me = await fetchMe();
       setPhase(me ? { kind: 'in', me } : { kind: 'login' });
