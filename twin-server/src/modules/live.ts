@@ -177,7 +177,8 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
 
       let brokerUrl = sc.config.mqttUrl ?? '';
       if (opts.mqtt !== false && !sc.config.mqttUrl) {
-        broker = await startEmbeddedBroker(opts.embeddedPort ?? sc.config.embeddedMqttPort);
+        // An ephemeral HTTP port (tests, several servers at once) gets an ephemeral broker port too.
+        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort));
         brokerUrl = broker.url;
         sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
       }
@@ -209,7 +210,15 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     routes,
     attach(server: http.Server, sc) {
       const auth: StreamAuth = opts.auth ? opts.auth(sc) : authService(sc);
-      need().stream = new StreamServer(server, need().hub, auth, sc.log, opts.stream);
+      const stream = new StreamServer(server, need().hub, auth, sc.log, opts.stream);
+      need().stream = stream;
+      // http.Server#close waits for every socket, upgraded WebSockets included, and the host calls
+      // it before finalize: so the sockets must go when close starts, or shutdown never ends.
+      const close = server.close.bind(server);
+      server.close = ((cb?: (err?: Error) => void) => {
+        void stream.close();
+        return close(cb);
+      }) as typeof server.close;
     },
     async finalize() {
       for (const t of timers) clearInterval(t);

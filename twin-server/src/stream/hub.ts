@@ -340,6 +340,11 @@ export class Hub {
     }
   }
 
+  /** Per-subscriber buffer figures (stats, and the stalled-client test's bounds). */
+  subscriberBuffers(): { buffered: number; pending: number; conflating: boolean; needSnapshot: boolean }[] {
+    return [...this.subs].map((s) => ({ buffered: s.sink.bufferedAmount(), pending: s.pending.size, conflating: s.conflating, needSnapshot: s.needSnapshot }));
+  }
+
   /** Registers a listener for alarm transitions decided by ingest (ws.ts forwards them). */
   onAlarm(cb: (ops: readonly AlarmOp[]) => void): void {
     this.alarmListeners.push(cb);

@@ -33,6 +33,8 @@ export interface StreamStats {
   forbidden: number;
   closedBySessionEnd: number;
   heartbeatTimeouts: number;
+  /** Alarm messages not sent to clients that were behind. */
+  alarmsDropped: number;
 }
 
 /** Options of the stream server. */
@@ -55,7 +57,7 @@ interface Conn {
 
 /** The stream server attached to one HTTP server. */
 export class StreamServer {
-  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0 };
+  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0 };
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -93,6 +95,12 @@ export class StreamServer {
     hub.onAlarm((ops) => {
       for (const c of this.conns) {
         if (!c.sub) continue;
+        // A slow client's alarm messages are dropped like its deltas are conflated (bounded
+        // memory); the record status still shows the alarm and GET /api/alarms lists it.
+        if (c.ws.bufferedAmount > this.hub.opts.highWaterBytes) {
+          this.stats.alarmsDropped += ops.length;
+          continue;
+        }
         for (const a of ops) {
           const layer = LAYERS.find((l) => l.id === a.layer);
           if (!layer || (c.sub.layerMask & (1 << a.layer)) === 0) continue;
@@ -212,6 +220,14 @@ export class StreamServer {
 
   /** Closes every socket and detaches from the HTTP server. */
   async close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | null = null;
+
+  private async doClose(): Promise<void> {
     clearInterval(this.heartbeat);
     this.server.off('upgrade', this.onUpgrade);
     for (const c of this.conns) {
