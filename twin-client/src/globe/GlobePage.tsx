@@ -31,24 +31,21 @@ function GlobeView() {
   useEffect(() => {
     const params = new URLSearchParams(window.location.search);
     const park = params.get('park') ?? undefined;
-    let disposed = false;
-    let created: Globe | null = null;
+    const ac = new AbortController();
     if (!host.current) return;
-    createGlobe(host.current, { park, test: params.get('test') === '1', onStatus: (s) => !disposed && setStatus(s) })
+    createGlobe(host.current, { park, test: params.get('test') === '1', signal: ac.signal, onStatus: (s) => !ac.signal.aborted && setStatus(s) })
       .then((g) => {
-        created = g;
-        if (disposed) {
-          g.destroy();
-          return;
-        }
         globe.current = g;
         const p = g.park?.properties;
         setParkName(p ? (lang === 'en' && p.nameEn ? p.nameEn : p.name) : null);
       })
-      .catch((err: unknown) => setStatus({ state: 'error', tileset: 'none', imagery: false, footprints: 0, error: String(err) }));
+      .catch((err: unknown) => {
+        if (ac.signal.aborted) return;
+        setStatus({ state: 'error', tileset: 'none', imagery: false, footprints: 0, error: String(err) });
+      });
     return () => {
-      disposed = true;
-      created?.destroy();
+      ac.abort();
+      globe.current?.destroy();
       globe.current = null;
     };
     // The globe is created once; language changes only relabel the overlay.

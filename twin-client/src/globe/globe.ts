@@ -44,6 +44,8 @@ export interface GlobeOptions {
   /** Deterministic rendering for tests: no MSAA, sky, atmosphere, fog or FXAA. */
   readonly test: boolean;
   readonly onStatus?: (s: GlobeStatus) => void;
+  /** Aborting stops loading and destroys the widget (React unmounts, StrictMode's double mount). */
+  readonly signal?: AbortSignal;
 }
 
 /** A running globe; `destroy` frees the WebGL context and listeners. */
@@ -113,8 +115,16 @@ export async function createGlobe(container: HTMLElement, opts: GlobeOptions): P
     widget.camera.lookAtTransform(Matrix4.IDENTITY);
   };
 
+  // Checked after every await: an aborted globe frees its WebGL context and stops fetching.
+  const live = () => {
+    if (!opts.signal?.aborted) return;
+    offPostRender();
+    if (!widget.isDestroyed()) widget.destroy();
+    throw new DOMException('globe disposed', 'AbortError');
+  };
   try {
-    const parks = await getCollection<ParkProps, Polygon>('parks', opts.park ? { park: opts.park } : {});
+    const parks = await getCollection<ParkProps, Polygon>('parks', opts.park ? { park: opts.park } : {}, opts.signal);
+    live();
     park = parks.features[0] ?? null;
     if (!park) {
       report({ state: 'empty' });
@@ -133,13 +143,18 @@ export async function createGlobe(container: HTMLElement, opts: GlobeOptions): P
         polyline: { positions, width: 3, material: Color.fromCssColorString('#ffd24a') },
       });
       flyHome();
-      tileset = await loadTileset(widget, park.properties.code, report);
+      tileset = await loadTileset(widget, park.properties.code, report, opts.signal);
+      live();
       if (!tileset) {
-        const n = await drawFootprints(widget, park, h);
+        const n = await drawFootprints(widget, park, h, opts.signal);
+        live();
         report({ footprints: n });
       }
     }
   } catch (err) {
+    if (opts.signal?.aborted) {
+      live();
+    }
     const login = err instanceof MapApiError && err.status === 401;
     report({ state: login ? 'login' : 'error', error: err instanceof Error ? err.message : String(err) });
   }
@@ -157,10 +172,11 @@ export async function createGlobe(container: HTMLElement, opts: GlobeOptions): P
 }
 
 /** Loads the park tileset; null when the park has none yet (404) or it cannot be read. */
-async function loadTileset(widget: CesiumWidget, code: string, report: (s: Partial<GlobeStatus>) => void): Promise<Cesium3DTileset | null> {
+async function loadTileset(widget: CesiumWidget, code: string, report: (s: Partial<GlobeStatus>) => void, signal?: AbortSignal): Promise<Cesium3DTileset | null> {
   const url = `/tiles/${encodeURIComponent(code)}/tileset.json`;
   // Ask first with a plain fetch: a missing tileset is a normal state, not an error to log.
-  const head = await fetch(url, { credentials: 'same-origin' }).catch(() => null);
+  const head = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) }).catch(() => null);
+  if (signal?.aborted) return null;
   if (!head || !head.ok) {
     report({ tileset: head && (head.status === 404 || head.status === 403) ? 'missing' : 'error' });
     return null;
@@ -179,8 +195,9 @@ async function loadTileset(widget: CesiumWidget, code: string, report: (s: Parti
 }
 
 /** Extrudes building footprints coloured by industry (the stand-in while tiles are not built). */
-async function drawFootprints(widget: CesiumWidget, park: Feature<ParkProps, Polygon>, h: number): Promise<number> {
-  const buildings = await getCollection<BuildingProps, Polygon>('buildings', { park: park.properties.code });
+async function drawFootprints(widget: CesiumWidget, park: Feature<ParkProps, Polygon>, h: number, signal?: AbortSignal): Promise<number> {
+  const buildings = await getCollection<BuildingProps, Polygon>('buildings', { park: park.properties.code }, signal);
+  if (signal?.aborted) return 0;
   for (const b of buildings.features) {
     const ring = (b.geometry.coordinates[0] ?? []).slice(0, -1);
     const [r, g, bl] = industryColour(b.properties.industry);

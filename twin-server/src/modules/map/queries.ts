@@ -1,8 +1,9 @@
 /**
  * Development-map data (standard P3) as RFC 7946 GeoJSON: planning blocks, buildings with their
  * dominant tenant industry and occupancy, leading enterprises with trailing 12-month output, and
- * an occupancy heat-map point set. Every query is bbox-filtered with `&&` on a GiST-indexed column
- * and runs unchanged on PostgreSQL 15 + PostGIS 3.3 and PGlite (PostGIS 3.6).
+ * an occupancy heat-map point set. Every query keeps the features whose geometry intersects the
+ * bbox (ST_Intersects, exact; `&&` alone compares float4 boxes and lets near misses through), on
+ * GiST-indexed columns, and runs unchanged on PostgreSQL 15 + PostGIS 3.3 and PGlite (PostGIS 3.6).
  */
 import { z } from 'zod';
 import type { Queryable } from '../../db/index.ts';
@@ -157,7 +158,7 @@ export async function parkFeatures(db: Queryable, q: MapQuery): Promise<FeatureC
     `SELECT p.idx, p.code, o.name, o.name_en, p.city, ${polygonJson('p.boundary')} AS geom,
             ST_AsGeoJSON(p.origin, 7) AS origin
        FROM park p JOIN twin_object o ON o.idx = p.idx
-      WHERE p.boundary && ${ENV} AND ($5::text IS NULL OR p.code = $5)
+      WHERE ST_Intersects(p.boundary, ${ENV}) AND ($5::text IS NULL OR p.code = $5)
       ORDER BY p.idx LIMIT $6`,
     baseParams(q),
   );
@@ -177,7 +178,7 @@ export async function blockFeatures(db: Queryable, q: MapQuery): Promise<Feature
     `SELECT z.idx, z.code, o.name, o.name_en, z.planned_use, z.plot_ratio,
             ST_Area(z.boundary::geography) AS area_m2, ${polygonJson('z.boundary')} AS geom
        FROM zone z JOIN twin_object o ON o.idx = z.idx JOIN park p ON p.idx = z.park_idx
-      WHERE z.zone_type = 'block' AND z.boundary && ${ENV} AND ($5::text IS NULL OR p.code = $5)
+      WHERE z.zone_type = 'block' AND ST_Intersects(z.boundary, ${ENV}) AND ($5::text IS NULL OR p.code = $5)
       ORDER BY z.idx LIMIT $6`,
     baseParams(q),
   );
@@ -202,7 +203,7 @@ export async function buildingFeatures(db: Queryable, q: MapQuery): Promise<Feat
     `WITH b AS (
        SELECT b.idx, b.code, b.use, b.height, b.floors_above, b.footprint
          FROM building b JOIN park p ON p.idx = b.park_idx
-        WHERE b.footprint && ${ENV} AND ($5::text IS NULL OR p.code = $5)
+        WHERE ST_Intersects(b.footprint, ${ENV}) AND ($5::text IS NULL OR p.code = $5)
         ORDER BY b.idx LIMIT $6
      ), area AS (
        SELECT r.building_idx, sum(r.area) AS leasable,
@@ -282,7 +283,8 @@ export async function enterpriseFeatures(db: Queryable, q: MapQuery): Promise<Fe
        JOIN building b ON b.idx = main.building_idx
        JOIN park p ON p.idx = e.park_idx
        LEFT JOIN out12 ON out12.enterprise_idx = e.idx
-      WHERE b.footprint && ${ENV} AND ($5::text IS NULL OR p.code = $5)
+      -- The point decides; '&&' on the footprint (which contains its centroid's box) is for the index.
+      WHERE b.footprint && ${ENV} AND ST_Intersects(ST_Centroid(b.footprint), ${ENV}) AND ($5::text IS NULL OR p.code = $5)
         AND ($7::boolean OR e.is_leading) AND ($8::integer IS NULL OR e.idx = $8)
       ORDER BY output_12m DESC, e.idx LIMIT $6`,
     [...baseParams(q), q.all ?? false, q.enterpriseIdx ?? null],
@@ -303,15 +305,20 @@ export async function enterpriseFeatures(db: Queryable, q: MapQuery): Promise<Fe
 
 /**
  * Occupancy heat-map points: leasable rooms snapped to a ~5 m grid at their centroid, so the
- * floors of a tower stack into one weighted point. Weight the map by `leasedArea`.
+ * floors of a tower stack into one weighted point. Weight the map by `leasedArea`. The bbox
+ * filters the points themselves.
  */
 export async function occupancyHeatFeatures(db: Queryable, q: MapQuery): Promise<FeatureCollection<HeatProps>> {
   const r = await db.query<GeomRow & { leased: number; leasable: number; rooms: number }>(
     `SELECT min(r.idx) AS idx, g.geom, sum(r.area) AS leasable, count(*)::int AS rooms,
             coalesce(sum(r.area) FILTER (WHERE r.lease_status IN ('leased', 'expiring')), 0) AS leased
        FROM room r JOIN building b ON b.idx = r.building_idx JOIN park p ON p.idx = b.park_idx,
-            LATERAL (SELECT ST_AsGeoJSON(ST_SnapToGrid(ST_Centroid(r.footprint), 0.00005), 7) AS geom) g
-      WHERE r.leasable AND r.footprint && ${ENV} AND ($5::text IS NULL OR p.code = $5)
+            LATERAL (SELECT ST_SnapToGrid(ST_Centroid(r.footprint), 0.00005) AS pt) c,
+            LATERAL (SELECT ST_AsGeoJSON(c.pt, 7) AS geom) g
+      -- The point decides (so the floors stacked on one point stay together); the footprint test on a
+      -- slightly grown box only lets the GiST index narrow the rooms (a centroid lies in its footprint's box).
+      WHERE r.leasable AND ST_Intersects(c.pt, ${ENV}) AND r.footprint && ST_Expand(${ENV}, 0.0001)
+        AND ($5::text IS NULL OR p.code = $5)
       GROUP BY g.geom ORDER BY min(r.idx) LIMIT $6`,
     baseParams(q),
   );
