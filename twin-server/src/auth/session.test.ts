@@ -295,6 +295,30 @@ for (const backend of ['pglite', 'postgres'] as const) {
   });
 }
 
+describe('login rate limit over HTTP', () => {
+  let s: AuthTestServer;
+  beforeAll(async () => {
+    s = await startAuthServer('pglite', { settings: { rateLoginPerMinute: 3 } });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.server.stop();
+  });
+
+  it('answers 429 with Retry-After past the per-minute limit, audits it once, and recovers after the window', async () => {
+    const c = new HttpClient(s.server.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await c.req('POST', '/api/auth/login', { username: 'nobody', password: 'Nope-Nope-1' })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    const r = await c.req('POST', '/api/auth/login', { username: 'nobody', password: 'Nope-Nope-1' });
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await auditCount(s, 'rate.limited')).toBe(1);
+    // Other API routes have their own, larger budget.
+    expect((await c.req('GET', '/api/health')).status).toBe(200);
+    s.clock.advanceMinutes(1);
+    expect((await c.req('POST', '/api/auth/login', { username: 'nobody', password: 'Nope-Nope-1' })).status).toBe(401);
+  });
+});
+
 describe('rate limiter', () => {
   it('allows the limit per window, then asks to retry after the window, auditing once', () => {
     let t = 0;
