@@ -12,6 +12,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   import: async () => (await import('../import/bench.ts')).importBench,
   tiler: async () => (await import('../tiler/bench.ts')).tilerBench,
   auth: async () => (await import('../auth/bench.ts')).authBench,
+  map: async () => (await import('../modules/map/bench.ts')).mapBench,
   // Browser-side code: a computed path keeps the server type check out of the client's DOM types.
   scene: async () => ((await import(['../../../twin-client/src/scene', 'bench.ts'].join('/'))) as { sceneBench: Bench }).sceneBench,
 };
