@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import validator from 'gltf-validator';
 import { describeEachBackend } from '../db/testing.ts';
 import { seedPark } from '../seed/index.ts';
@@ -20,6 +20,9 @@ describeEachBackend('tiler on the seeded sample park', ({ db }) => {
     out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'twin-seeded-tiles-')), 'seeded-tiles');
     r = await buildTileset(db(), { outDir: out, park: 'seeded-tiles' });
   }, 240_000);
+  afterAll(() => {
+    if (out) fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  });
 
   it('draws every building, floor, room, equipment and network object once, as its own feature', async () => {
     const idx = new Map<number, string>();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import validator from 'gltf-validator';
 import { describeEachBackend } from '../db/testing.ts';
 import { buildTileset } from './build.ts';
@@ -20,6 +20,9 @@ describeEachBackend('tiler', ({ db }) => {
     out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'twin-tiles-')), fx.code);
     const r = await build();
     expect(r.mode).toBe('full');
+  });
+  afterAll(() => {
+    if (out) fs.rmSync(path.dirname(out), { recursive: true, force: true });
   });
 
   it('writes only GLBs that pass the Khronos glTF validator with 0 errors', async () => {
