@@ -123,12 +123,19 @@ export class Ingest {
     if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
     const obj = d.objects.get(target);
+    const bursts = new Map<string, number>();
     const ctx: LayerContext = {
       kind: obj?.kind ?? 'equipment',
       type: dev?.type,
       capacity: obj?.capacity ?? null,
       now: ts,
-      burst: (k, windowMs) => this.burst(`${target}/${k}`, ts, windowMs),
+      // Once per message, however many hooks ask (snapshot and alarms both do).
+      burst: (k, windowMs) => {
+        const mk = `${k}/${windowMs}`;
+        let n = bursts.get(mk);
+        if (n === undefined) bursts.set(mk, (n = this.burst(`${target}/${k}`, ts, windowMs)));
+        return n;
+      },
     };
     const state = layer.snapshot(parsed.data, ctx);
     const alarms: AlarmOp[] = [];
