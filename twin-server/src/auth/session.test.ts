@@ -286,6 +286,45 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await aud.req('GET', '/api/devices')).status).toBe(403);
     });
 
+    it('lets the system administrator disable, reset, unlock and delete accounts, ending their sessions', async () => {
+      const sys = await s.admin('sysadmin');
+      const u = await s.userWith(['investment']);
+      const sock = await openWs(ws.url, u.client);
+      expect((await sys.req('PATCH', `/api/users/${u.id}`, { disabled: true })).status).toBe(200);
+      expect(await sock.closed).toMatchObject({ code: 4001 });
+      expect((await u.client.req('GET', '/api/auth/me')).status).toBe(401);
+      expect((await new HttpClient(s.server.url).req('POST', '/api/auth/login', { username: u.username, password: u.password })).text).toMatch(/disabled/);
+      expect((await sys.req('PATCH', `/api/users/${u.id}`, { disabled: false })).status).toBe(200);
+      const reset = await sys.req('POST', `/api/users/${u.id}/reset-password`);
+      const temp = (reset.body as { initialPassword: string }).initialPassword;
+      expect((await new HttpClient(s.server.url).req('POST', '/api/auth/login', { username: u.username, password: u.password })).status).toBe(401);
+      const again = new HttpClient(s.server.url);
+      expect(((await again.login(u.username, temp)).body as { mustChangePassword: boolean }).mustChangePassword).toBe(true);
+      expect((await again.req('GET', '/api/auth/me')).status).toBe(200);
+      expect((await sys.req('DELETE', `/api/users/${u.id}`)).status).toBe(204);
+      expect((await again.req('GET', '/api/auth/me')).status).toBe(401);
+      const me = (await sys.req('GET', '/api/auth/me')).body as { id: string };
+      expect((await sys.req('DELETE', `/api/users/${me.id}`)).status).toBe(400);
+      expect((await sys.req('POST', '/api/users', { username: 'bad name', displayName: 'x' })).status).toBe(400);
+      expect((await sys.req('POST', '/api/users', { username: 'weak.pw', displayName: 'x', password: 'short' })).status).toBe(400);
+      const n = await s.server.sc.db.query<{ n: number }>("SELECT count(*)::int AS n FROM app_user WHERE username = 'weak.pw'");
+      expect(n.rows[0]!.n).toBe(0);
+    });
+
+    it('gives data-exchange clients a bearer identity with only the exchange role', async () => {
+      const sec = await s.admin('secadmin');
+      const created = (await sec.req('POST', '/api/devices', { name: 'City data hub', kind: 'exchange' })).body as { token: string; pairingCode: string | null };
+      expect(created.pairingCode).toBeNull();
+      const ex = new HttpClient(s.server.url, { bearer: created.token });
+      const me = (await ex.req('GET', '/api/auth/me')).body as { kind: string; permissions: string[]; roles: string[] };
+      expect(me.kind).toBe('exchange');
+      expect(me.roles).toEqual(['data_exchange']);
+      expect(me.permissions).toContain('exchange:read');
+      expect(me.permissions).not.toContain('stream:read');
+      // An exchange token cannot become a browser session.
+      expect((await new HttpClient(s.server.url).req('POST', '/api/auth/device/session', { token: created.token })).status).toBe(401);
+    });
+
     it('rejects oversized bodies before reading them', async () => {
       const c = new HttpClient(s.server.url);
       const big = 'x'.repeat(1024 * 1024 + 10);
