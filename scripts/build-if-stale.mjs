@@ -27,6 +27,7 @@ const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
 const sources = Math.max(newest(['twin-client', 'layers', 'models/scripts']), fs.statSync(path.join(root, 'vite.config.ts')).mtimeMs);
 if (built < sources) {
   console.log('Building the client (missing or sources changed)...');
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  // Always a production bundle: under vitest NODE_ENV=test would otherwise leak into the build.
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -11,7 +11,7 @@ describe('TWIN_REQUIRE_ALL', () => {
       cwd: ROOT,
       env: { ...process.env, ...env, FORCE_COLOR: '0' },
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 240_000,
     });
 
   it('fails the run when PostgreSQL + PostGIS is unavailable', () => {
@@ -19,12 +19,12 @@ describe('TWIN_REQUIRE_ALL', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/TWIN_REQUIRE_ALL=1 but required services are missing/);
     expect(r.stdout + r.stderr).toMatch(/PostgreSQL not reachable at postgres:\/\/postgres@127\.0\.0\.1:1/);
-  });
+  }, 300_000);
 
   it('only warns (and skips those tests) when the variable is not set', () => {
     const env = { TWIN_REQUIRE_ALL: '0', TWIN_TEST_PG_URL: 'postgres://postgres@127.0.0.1:1/postgres' };
     const r = runNested(env);
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/PostgreSQL not reachable/);
-  });
+  }, 300_000);
 });

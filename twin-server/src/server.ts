@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Use this database instead of opening config.db (tests share one). */
   readonly db?: Db;
   readonly modules?: readonly TwinModule[];
+  /** Folder of the built client to serve (tests); defaults to twin-client/dist. */
+  readonly clientDir?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     modules,
     guard: guards[0]?.guard?.(sc) ?? closedGuardDeps,
     before: modules.flatMap((m) => m.middleware?.(sc) ?? []),
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
   // HTTPS when TWIN_TLS_CERT / TWIN_TLS_KEY are set (Y3); cookies then get Secure and responses HSTS.
   const tls = tlsFromEnv();

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeEachBackend } from '../db/testing.ts';
@@ -37,10 +40,16 @@ const probe: TwinModule = {
 
 describeEachBackend('http app', ({ backend }) => {
   let s: TestServer;
+  // A built client with an SPA entry, so the fallback to index.html is exercised.
+  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-client-'));
+  fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>spa</title>');
   beforeAll(async () => {
-    s = await startTestServer(backend, { modules: [healthModule, probe] });
+    s = await startTestServer(backend, { modules: [healthModule, probe], clientDir });
   });
-  afterAll(() => s?.stop());
+  afterAll(async () => {
+    await s?.stop();
+    fs.rmSync(clientDir, { recursive: true, force: true });
+  });
 
   it('serves /api/health with backend, PostGIS version and migration level', async () => {
     const r = await fetch(`${s.url}/api/health`);
@@ -60,9 +69,11 @@ describeEachBackend('http app', ({ backend }) => {
   });
 
   it('returns JSON errors for unknown routes, bad JSON, invalid bodies and oversized bodies', async () => {
-    const nf = await fetch(`${s.url}/api/nope`);
-    expect(nf.status).toBe(404);
-    expect((await errorOf(nf)).message).toMatch(/no route for GET \/api\/nope/);
+    for (const p of ['/api/nope', '/api/nope/deeper', '/tiles/nope']) {
+      const nf = await fetch(`${s.url}${p}`);
+      expect(nf.status).toBe(404);
+      expect((await errorOf(nf)).message).toContain(`no route for GET ${p}`);
+    }
 
     const post = (body: string) =>
       fetch(`${s.url}/api/probe/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
@@ -80,6 +91,14 @@ describeEachBackend('http app', ({ backend }) => {
 
     const good = await post(JSON.stringify({ name: 'ok' }));
     expect(await good.json()).toEqual({ got: 'ok' });
+  });
+
+  it('serves the client app for view routes (SPA fallback) but not for API paths', async () => {
+    const view = await fetch(`${s.url}/invest/some/deep/link`);
+    expect(view.status).toBe(200);
+    expect(await view.text()).toContain('<title>spa</title>');
+    const escape = await fetch(`${s.url}/..%2f..%2fetc/passwd`);
+    expect(await escape.text()).not.toContain('root:');
   });
 
   it('hides internal error details from the client', async () => {

@@ -61,6 +61,6 @@ export function createApp(sc: ServerContext, opts: AppOptions): { app: Koa<TwinS
   }
   app.use(router.routes());
   app.use(router.allowedMethods());
-  app.use(serveDir(() => opts.clientDir ?? CLIENT_DIST, { prefix: '/', immutable: /-[A-Za-z0-9_-]{8,}\.(js|css|wasm)$/, spaFallback: 'index.html' }));
+  app.use(serveDir(() => opts.clientDir ?? CLIENT_DIST, { prefix: '/', immutable: /-[A-Za-z0-9_-]{8,}\.(js|css|wasm)$/, spaFallback: 'index.html', noFallbackUnder: ['/api', '/tiles', '/ws'] }));
   return { app, routes };
 }

@@ -19,6 +19,8 @@ export interface StaticOptions {
   immutable?: RegExp;
   /** Serve this file (relative to root) for unknown paths without an extension (SPA routes). */
   spaFallback?: string;
+  /** Paths under these prefixes never get the SPA fallback (an API typo must be a JSON 404, not HTML). */
+  noFallbackUnder?: readonly string[];
 }
 
 /**
@@ -43,7 +45,8 @@ export function serveDir(root: () => string, opts: StaticOptions): Koa.Middlewar
       file = path.join(file, 'index.html');
       stat = await fs.stat(file).catch(() => null);
     }
-    if (!stat && opts.spaFallback && !path.extname(rel)) {
+    const fallbackAllowed = !(opts.noFallbackUnder ?? []).some((p) => ctx.path === p || ctx.path.startsWith(`${p}/`));
+    if (!stat && opts.spaFallback && fallbackAllowed && !path.extname(rel)) {
       file = path.join(base, opts.spaFallback);
       stat = await fs.stat(file).catch(() => null);
     }

@@ -24,7 +24,7 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(
   backend: Backend,
-  opts: { env?: Record<string, string>; modules?: StartOptions['modules']; testDb?: TestDb } = {},
+  opts: { env?: Record<string, string>; modules?: StartOptions['modules']; testDb?: TestDb; clientDir?: string } = {},
 ): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb(backend));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-srv-'));
@@ -45,6 +45,7 @@ export async function startTestServer(
     db: testDb.db,
     log: createLogger(config.logLevel),
     ...(opts.modules ? { modules: opts.modules } : {}),
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
   return {
     ...s,
