@@ -4,7 +4,7 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerMessage } from '@park-twin/layers';
+import { LAYER_IDS, type ServerMessage } from '@park-twin/layers';
 import type { Permission, Principal } from '../auth/types.ts';
 import { startTestServer, type TestServer } from '../testing/server.ts';
 import { healthModule } from '../modules/health.ts';
@@ -72,5 +72,32 @@ describe('stream authorization [pglite]', () => {
     expect(closed).toBe(4001);
     expect(c2.json.at(-1)).toEqual({ type: 'bye', reason: 'session ended' });
     expect(live.runtime!.stream!.stats.closedBySessionEnd).toBe(1);
+  });
+
+  it("shows an enterprise user only its own enterprise's economy figures", async () => {
+    const hub = live.runtime!.hub;
+    who = testPrincipal({ enterpriseIdx: 9001, sessionId: 'ent' });
+    const ent = await TestClient.connect(srv.url);
+    who = testPrincipal({ sessionId: 'staff' });
+    const staff = await TestClient.connect(srv.url);
+    for (const c of [ent, staff]) {
+      c.send({ type: 'hello', version: 1 });
+      c.send({ type: 'subscribe', layers: ['economy'] });
+      await c.until(() => c.frames.length > 0);
+    }
+    hub.update(9001, LAYER_IDS.economy, 10, 0);
+    hub.update(9002, LAYER_IDS.economy, 20, 0);
+    hub.flush();
+    await staff.until(() => staff.frames.flatMap((f) => f.records).length >= 2);
+    await ent.until(() => ent.frames.flatMap((f) => f.records).length >= 1);
+    expect(staff.frames.flatMap((f) => f.records).map((r) => r.idx).sort()).toEqual([9001, 9002]);
+    // Reconnect: the snapshot is scoped too.
+    who = testPrincipal({ enterpriseIdx: 9001, sessionId: 'ent2' });
+    const again = await TestClient.connect(srv.url);
+    again.send({ type: 'hello', version: 1 });
+    again.send({ type: 'subscribe', layers: ['economy'] });
+    await again.until(() => again.frames.length > 0);
+    for (const c of [ent, again]) expect(c.frames.flatMap((f) => f.records).map((r) => r.idx)).toEqual([9001]);
+    for (const c of [ent, staff, again]) c.close();
   });
 });

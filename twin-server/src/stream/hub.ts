@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import {
-  encodeFrame, FRAME, FRAME_FLAGS, LAYERS, STATUS, type Area, type LayerDef, type StateRecord, type StatusCode,
+  encodeFrame, FRAME, FRAME_FLAGS, LAYER_IDS, LAYERS, STATUS, type Area, type LayerDef, type StateRecord, type StatusCode,
 } from '@park-twin/layers';
 import type { DirectoryData, ObjInfo } from '../ingest/directory.ts';
 import type { AlarmOp } from '../ingest/writer.ts';
@@ -49,6 +49,8 @@ export interface Subscriber {
   area: Area | undefined;
   /** Subscribers with equal keys share encoded frames. */
   key: string;
+  /** Enterprise users see only their own enterprise's economy records (no park roll-up either). */
+  enterpriseIdx: number | undefined;
   conflating: boolean;
   readonly pending: Map<number, StateRecord>;
   needSnapshot: boolean;
@@ -205,9 +207,9 @@ export class Hub {
   }
 
   /** Adds a subscriber; the caller then calls `start` to send its first frames. */
-  subscribe(sink: Sink, layers: readonly number[], area: Area | undefined): Subscriber {
+  subscribe(sink: Sink, layers: readonly number[], area: Area | undefined, enterpriseIdx?: number): Subscriber {
     const s: Subscriber = {
-      sink, layerMask: 0, area, key: '', conflating: false, pending: new Map(), needSnapshot: false,
+      sink, layerMask: 0, area, key: '', conflating: false, pending: new Map(), needSnapshot: false, enterpriseIdx,
     };
     this.setFilter(s, layers, area);
     this.subs.add(s);
@@ -219,7 +221,7 @@ export class Hub {
   setFilter(s: Subscriber, layers: readonly number[], area: Area | undefined): void {
     s.layerMask = layers.reduce((m, l) => m | (1 << l), 0);
     s.area = area;
-    s.key = `${s.layerMask}|${area ? JSON.stringify(area) : ''}`;
+    s.key = `${s.layerMask}|${area ? JSON.stringify(area) : ''}|${s.enterpriseIdx ?? ''}`;
     s.pending.clear();
     s.needSnapshot = false;
     s.conflating = false;
@@ -255,6 +257,7 @@ export class Hub {
 
   private matches(s: Subscriber, r: StateRecord): boolean {
     if ((s.layerMask & (1 << r.layer)) === 0) return false;
+    if (s.enterpriseIdx !== undefined && r.layer === LAYER_IDS.economy && r.idx !== s.enterpriseIdx) return false;
     const a = s.area;
     if (!a) return true;
     const o = this.objects.get(r.idx);

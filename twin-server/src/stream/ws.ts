@@ -193,7 +193,7 @@ export class StreamServer {
         const layers = [...new Set(msg.layers)] as LayerName[];
         const ids = layers.map((n) => layerByName(n)!.id);
         if (c.sub) this.hub.unsubscribe(c.sub);
-        c.sub = this.hub.subscribe(this.sinkOf(c.ws), ids, msg.area);
+        c.sub = this.hub.subscribe(this.sinkOf(c.ws), ids, msg.area, c.principal.enterpriseIdx);
         // The answer goes out first so the client knows what the next frames are.
         const resumable = this.hub.canResume(msg.resume);
         this.send(c, { type: 'subscribed', layers, mode: resumable ? 'resume' : 'snapshot', seq: this.hub.currentSeq });
