@@ -20,7 +20,11 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Outcome of one message. `durable` settles when it is committed (QoS 1 acks wait on it). */
 export type IngestResult =
-  | { ok: true; idx: number; layer: number; durable: Promise<void> }
+  | {
+    ok: true; idx: number; layer: number; durable: Promise<void>;
+    /** For HTTP messages: the validated message with its seq and ts, to publish for the other nodes. */
+    republish?: { topic: string; payload: Record<string, unknown> };
+  }
   | { ok: false; reason: RejectReason; detail?: string };
 
 /** Largest payload accepted (bytes). */
@@ -55,6 +59,7 @@ export class Ingest {
   private readonly recentSeqs = new Map<string, string[]>();
   private readonly bursts = new Map<string, number[]>();
   private localSeq = 0;
+  private readonly httpSeqBase = Date.now() * 1000;
   private lastLog = 0;
   private suppressed = 0;
 
@@ -118,8 +123,9 @@ export class Ingest {
     const msg = parsed.data as { seq?: number; ts?: number | string };
     const ts = msg.ts === undefined ? receivedAt : typeof msg.ts === 'number' ? msg.ts : Date.parse(msg.ts);
     const device = `${where.park}/${where.device}`;
-    // Device seq when given; otherwise a node-local negative counter (unique, never deduplicated).
-    const seq = msg.seq ?? -++this.localSeq;
+    // Device seq when given. HTTP messages without one get a unique positive seq, since they are
+    // republished to the other nodes with it; other sources a node-local negative counter.
+    const seq = msg.seq ?? (source === 'http' ? this.httpSeqBase + ++this.localSeq : -++this.localSeq);
     if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
     const obj = d.objects.get(target);
@@ -152,7 +158,11 @@ export class Ingest {
     if (!history) this.hub.update(target, layer.id, state.value, state.status);
     if (alarms.length) this.hub.alarms(alarms);
     this.stats.accepted++;
-    return { ok: true, idx: target, layer: layer.id, durable };
+    if (source !== 'http') return { ok: true, idx: target, layer: layer.id, durable };
+    // This node marks the pair as seen, so its own republished copy comes back as a duplicate.
+    if (msg.seq === undefined) this.seenBefore(device, seq, ts);
+    const payload = { ...(parsed.data as Record<string, unknown>), seq, ts };
+    return { ok: true, idx: target, layer: layer.id, durable, republish: { topic: `park/${where.park}/${layer.name}/${where.device}`, payload } };
   }
 
   /** Same (device, seq, ts) seen lately on this node: a redelivery. Bounded per device. */

@@ -93,16 +93,22 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         const { messages } = ctx.request.body as { messages: z.infer<typeof httpMessage>[] };
         const rejected: { i: number; reason: RejectReason; detail?: string }[] = [];
         const durable: Promise<void>[] = [];
+        const republish: { topic: string; payload: Record<string, unknown> }[] = [];
         messages.forEach((m, i) => {
           const res = r.ingest.handle(m, m.payload, 'http');
-          if (res.ok) durable.push(res.durable);
-          else rejected.push({ i, reason: res.reason, ...(res.detail ? { detail: res.detail } : {}) });
+          if (res.ok) {
+            durable.push(res.durable);
+            if (res.republish) republish.push(res.republish);
+          } else rejected.push({ i, reason: res.reason, ...(res.detail ? { detail: res.detail } : {}) });
         });
         try {
           await Promise.all(durable);
         } catch {
           ctx.throw(503, 'telemetry could not be stored; retry');
         }
+        // The other nodes' clients need these too: publish them on the broker (this node drops
+        // its own copy as a duplicate; the database keeps one row by (device, seq, ts)).
+        for (const m of republish) r.mqtt?.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1 });
         ctx.status = rejected.length === messages.length ? 422 : 200;
         ctx.body = { accepted: durable.length, rejected };
       },

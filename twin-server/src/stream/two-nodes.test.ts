@@ -62,6 +62,17 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
     expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device = $1', [`${park}/CAM-0`])).rows[0]!.n).toBe(1);
     const alarms = await t.db.query<{ kind: string }>('SELECT kind FROM alarm WHERE idx = $1', [cam]);
     expect(alarms.rows).toEqual([{ kind: 'perimeter_intrusion' }]);
+
+    // HTTP ingest on node A reaches node B's client through the broker, stored once.
+    const res = await fetch(`${a.url}/api/telemetry`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ park, layer: 'security', device: 'DOOR-0', payload: { event: 'access_granted' } }] }) });
+    expect(res.status).toBe(200);
+    const door = fx.equipment['DOOR-0']!;
+    for (const c of clients) await c.until(() => c.recordsFor(door, LAYER_IDS.security).length > 0);
+    expect(clients.map((c) => c.recordsFor(door, LAYER_IDS.security).length)).toEqual([1, 1]);
+    await liveA.runtime!.writer.drain();
+    await liveB.runtime!.writer.drain();
+    expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device = $1', [`${park}/DOOR-0`])).rows[0]!.n).toBe(1);
     for (const c of clients) c.close();
   });
 });
