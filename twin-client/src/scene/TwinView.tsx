@@ -17,6 +17,9 @@ import { installTestHook } from './testHook.ts';
 
 type Park = ParkIndexJson['park'];
 
+/** How often the view asks whether the park was re-tiled. */
+const TILES_POLL_MS = 10_000;
+
 /** Reads the drill deep link from the URL. */
 function drillFromUrl(): { drill: DrillState; layer: LayerChoice | null } {
   const q = new URLSearchParams(location.search);
@@ -150,12 +153,29 @@ function Tooltip({ ctl, tipRef }: { ctl: TwinController; tipRef: React.RefObject
 export default function TwinView() {
   const { t } = useTranslation();
   const ctl = useMemo(() => new TwinController(), []);
-  const stats = useRef<FrameStats>({ frames: 0, times: [], drawCalls: 0, triangles: 0, measure: false }).current;
+  const stats = useRef<FrameStats>({ frames: 0, times: [], drawCalls: 0, triangles: 0, measure: false, pendingWorkMs: 0 }).current;
   const [park, setPark] = useState<Park | null>(null);
   const [problem, setProblem] = useState<'login' | 'empty' | string | null>(null);
   const [live, setLive] = useState<LiveClient | null>(null);
   const tipRef = useRef<HTMLDivElement>(null);
+  const [tilesVersion, setTilesVersion] = useState<number | null>(null);
   useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+
+  // Re-tiles: poll the published tileset version; a new version reloads tileset.json. Content
+  // files are content-hashed and cached immutably, so only changed tiles are fetched again.
+  useEffect(() => {
+    if (!park) return;
+    let stop = false;
+    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`)
+      .then((v) => { if (!stop) setTilesVersion(v.version); })
+      .catch(() => {});
+    void check();
+    const timer = setInterval(check, TILES_POLL_MS);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [park]);
 
   // Park, hierarchy, then the live socket.
   useEffect(() => {
@@ -209,11 +229,11 @@ export default function TwinView() {
   return (
     <div className="twin-view">
       {!park && <div className="center-message">{t('scene.loading')}</div>}
-      {park && (
+      {park && tilesVersion !== null && (
         <TwinCanvas
           ctl={ctl}
           stats={stats}
-          tilesetUrl={`/tiles/${encodeURIComponent(park.code)}/tileset.json`}
+          tilesetUrl={`/tiles/${encodeURIComponent(park.code)}/tileset.json?v=${tilesVersion}`}
           origin={park.origin}
           onHoverMove={(x, y) => {
             const el = tipRef.current;

@@ -3,10 +3,10 @@
  * active layer, drill-down and camera flights. React components read it through `subscribe` /
  * `version` (changes on clicks and layer switches only); per-message data never enters React.
  */
-import { Box3, Matrix4, Vector3, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
+import { Box3, Matrix4, Raycaster, Vector2, Vector3, type Intersection, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
 import { LAYER_IDS, encodeState, type LayerName } from '@park-twin/layers';
-import { FeatureStateTexture } from './featureState.ts';
-import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, patchMaterial } from './shaderPatch.ts';
+import { FLAG, FeatureStateTexture } from './featureState.ts';
+import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, featureIdOfHit, patchMaterial } from './shaderPatch.ts';
 import { DRILL_NONE, applyDrill, drillBack, drillPick, type DrillState, type Hierarchy } from './hierarchy.ts';
 import { LiveStore } from '../live/store.ts';
 import type { LiveClient } from '../live/client.ts';
@@ -19,6 +19,10 @@ export const LAYER_CHOICES: readonly LayerChoice[] = ['occupancy', 'equipment', 
 export const LEASE_COLOURS: Record<string, readonly [number, number, number]> = {
   vacant: [46, 204, 113], reserved: [241, 196, 15], leased: [52, 120, 220], expiring: [230, 110, 40],
 };
+
+const SPECIFIC: Record<string, number> = { equipment: 4, room: 3, pipe_node: 3, pipe_segment: 3, floor: 2, building: 1 };
+/** Surfaces this close together count as one spot (a room's floor lies on its floor slab). */
+const SAME_SPOT_M = 0.3;
 
 /** A camera flight in progress. */
 interface Flight {
@@ -201,6 +205,37 @@ export class TwinController {
     // A click on the isolated building's own shell does not restart the drill-down.
     if (idx === this.drill.building && this.drill.floor === 0) return;
     this.setDrill(drillPick(this.h, this.drill, idx));
+  }
+
+  /**
+   * The object a pointer hit means: the first drawn hit (not hidden, not faded behind an
+   * isolation); among hits at the same spot the most specific kind wins (room over its slab).
+   */
+  pickFromHits(hits: readonly Intersection[]): number {
+    let best = 0;
+    let bestRank = -1;
+    let first = Infinity;
+    for (const hit of hits) {
+      if (hit.distance > first + SAME_SPOT_M) break;
+      const idx = featureIdOfHit(hit);
+      if (idx <= 0) continue;
+      if (this.state.flags(idx) & (FLAG.hidden | FLAG.faded)) continue;
+      if (first === Infinity) first = hit.distance;
+      const rank = SPECIFIC[this.h?.kindOf(idx) ?? ''] ?? 0;
+      if (rank > bestRank) {
+        best = idx;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  /** What a click at normalized device coordinates would pick (tests; same rules as clicks). */
+  pickAtNdc(x: number, y: number): number {
+    if (!this.camera || !this.tilesRoot) return 0;
+    const rc = new Raycaster();
+    rc.setFromCamera(new Vector2(x, y), this.camera);
+    return this.pickFromHits(rc.intersectObject(this.tilesRoot, true));
   }
 
   /** Escape: one level up. */

@@ -23,10 +23,16 @@ export interface TwinTestHook {
   texel(idx: number): number[];
   /** Page position (CSS px) of a point on the object (centre of its lowest surface or top), or null. */
   screenPositionOf(idx: number, at?: 'bottom' | 'top'): { x: number; y: number } | null;
+  /** The idx a click at this page position would pick (same rules as a real click). */
+  idxAt(x: number, y: number): number;
+  /** Page positions of a 5x5 grid over the object's lowest surface (candidates for clicking it). */
+  gridOf(idx: number): Array<{ x: number; y: number }>;
   /** World-space bounds of the object in the loaded tiles: [minX, minY, minZ, maxX, maxY, maxZ]. */
   boundsOf(idx: number): number[] | null;
   /** Places the camera (local metres, +Y up) looking at target; no animation. */
   setCamera(pos: [number, number, number], target: [number, number, number]): void;
+  /** Current camera position and orbit target. */
+  camera(): { pos: [number, number, number]; target: [number, number, number] } | null;
   frameObject(idx: number, factor?: number): void;
   frameAll(): void;
   /** Renders frames continuously for `ms`, applying `updatesPerSecond` synthetic records (bench). */
@@ -56,11 +62,34 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       const r = c.getBoundingClientRect();
       return p ? { x: p.x + r.left, y: p.y + r.top } : null;
     },
+    idxAt: (x, y) => {
+      const c = canvas();
+      if (!c) return 0;
+      const r = c.getBoundingClientRect();
+      return ctl.pickAtNdc(((x - r.left) / r.width) * 2 - 1, -((y - r.top) / r.height) * 2 + 1);
+    },
+    gridOf: (idx) => {
+      const c = canvas();
+      const b = ctl.boundsOf(idx);
+      if (!c || !b || !ctl.camera) return [];
+      const r = c.getBoundingClientRect();
+      const out: Array<{ x: number; y: number }> = [];
+      for (let i = 1; i <= 5; i++) {
+        for (let j = 1; j <= 5; j++) {
+          const p = new Vector3(b.min.x + ((b.max.x - b.min.x) * i) / 6, b.min.y + 0.05, b.min.z + ((b.max.z - b.min.z) * j) / 6).project(ctl.camera);
+          out.push({ x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height });
+        }
+      }
+      return out;
+    },
     boundsOf: (idx) => {
       const b = ctl.boundsOf(idx);
       return b ? [...b.min.toArray(), ...b.max.toArray()] : null;
     },
     setCamera: (pos, target) => ctl.flyTo(new Vector3(...pos), new Vector3(...target), 0),
+    camera: () => (ctl.camera && ctl.controls
+      ? { pos: ctl.camera.position.toArray() as [number, number, number], target: ctl.controls.target.toArray() as [number, number, number] }
+      : null),
     frameObject: (idx, factor) => {
       const b = ctl.boundsOf(idx);
       if (b) ctl.frameBox(b, factor ?? 1.5, 0);
@@ -73,6 +102,7 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       const ids = ctl.h ? Array.from(ctl.h.all) : [1];
       const id = LAYER_IDS[layer];
       stats.times.length = 0;
+      stats.pendingWorkMs = 0;
       stats.measure = true;
       const start = performance.now();
       let last = start;
@@ -87,7 +117,9 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
             // Through the real path: frame bytes -> decode -> store -> texture, as from the socket.
             const recs: StateRecord[] = new Array(due);
             for (let i = 0; i < due; i++, k++) recs[i] = { idx: ids[k % ids.length]!, layer: id, status: 0, value: (k * 7) % 60 };
+            const w0 = performance.now();
             ctl.store.apply(decodeFrame(encodeFrame(FRAME.delta, 0, seq++, recs)));
+            stats.pendingWorkMs += performance.now() - w0;
             records += due;
             last = now;
           }
