@@ -4,7 +4,7 @@
  * `version` (changes on clicks and layer switches only); per-message data never enters React.
  */
 import { Box3, Matrix4, Raycaster, Vector2, Vector3, type Intersection, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
-import { LAYER_IDS, encodeState, type LayerName } from '@park-twin/layers';
+import { LAYER_IDS, encodeState, layerById, type LayerName } from '@park-twin/layers';
 import { FLAG, FeatureStateTexture } from './featureState.ts';
 import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, featureIdOfHit, patchMaterial } from './shaderPatch.ts';
 import { DRILL_NONE, applyDrill, drillBack, drillPick, type DrillState, type Hierarchy } from './hierarchy.ts';
@@ -23,6 +23,44 @@ export const LEASE_COLOURS: Record<string, readonly [number, number, number]> = 
 const SPECIFIC: Record<string, number> = { equipment: 4, room: 3, pipe_node: 3, pipe_segment: 3, floor: 2, building: 1 };
 /** Surfaces this close together count as one spot (a room's floor lies on its floor slab). */
 const SAME_SPOT_M = 0.3;
+
+/** A layer's colours precomputed: 256 value steps over its domain for each of the 4 statuses. */
+interface ColourLut {
+  rgb: Uint8Array;
+  /** Offset into `rgb` of (value, status). */
+  at(value: number, status: number): number;
+}
+
+const LUTS = new Map<number, ColourLut>();
+const STEPS = 256;
+
+/**
+ * The layer's encode() sampled once into a table, so a live update costs a lookup instead of a
+ * ramp evaluation and an array allocation per record (thousands per second).
+ */
+export function colourLut(layerId: number): ColourLut {
+  let lut = LUTS.get(layerId);
+  if (lut) return lut;
+  const def = layerById(layerId);
+  const [d0, d1] = def?.domain ?? [0, 1];
+  const rgb = new Uint8Array(4 * STEPS * 3);
+  for (let s = 0; s < 4; s++) {
+    for (let i = 0; i < STEPS; i++) {
+      const c = encodeState(layerId, d0 + ((d1 - d0) * i) / (STEPS - 1), s);
+      rgb.set([c[0], c[1], c[2]], (s * STEPS + i) * 3);
+    }
+  }
+  const span = d1 - d0;
+  lut = {
+    rgb,
+    at(value, status) {
+      const t = span > 0 && Number.isFinite(value) ? Math.min(1, Math.max(0, (value - d0) / span)) : 0;
+      return ((status & 3) * STEPS + Math.round(t * (STEPS - 1))) * 3;
+    },
+  };
+  LUTS.set(layerId, lut);
+  return lut;
+}
 
 /** A camera flight in progress. */
 interface Flight {
@@ -78,12 +116,12 @@ export class TwinController {
   constructor() {
     this.store.subscribe((layer, idx, n) => {
       if (layer !== this.layer) return;
-      const id = LAYER_IDS[layer];
+      const lut = colourLut(LAYER_IDS[layer]);
       const a = this.store.arrays(layer);
       for (let i = 0; i < n; i++) {
         const k = idx[i]!;
-        const c = encodeState(id, a.value[k]!, a.status[k]!);
-        this.state.setColour(k, c[0], c[1], c[2]);
+        const o = lut.at(a.value[k]!, a.status[k]!);
+        this.state.setColour(k, lut.rgb[o]!, lut.rgb[o + 1]!, lut.rgb[o + 2]!);
       }
       this.invalidate();
     });
@@ -133,11 +171,11 @@ export class TwinController {
     }
     const a = this.store.layers.get(layer);
     if (!a) return;
-    const id = LAYER_IDS[layer];
+    const lut = colourLut(LAYER_IDS[layer]);
     for (let i = 0; i < a.has.length; i++) {
       if (!a.has[i]) continue;
-      const c = encodeState(id, a.value[i]!, a.status[i]!);
-      this.state.setColour(i, c[0], c[1], c[2]);
+      const o = lut.at(a.value[i]!, a.status[i]!);
+      this.state.setColour(i, lut.rgb[o]!, lut.rgb[o + 1]!, lut.rgb[o + 2]!);
     }
   }
 
