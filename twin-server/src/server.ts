@@ -91,11 +91,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     routes,
     server,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Stop accepting, drop idle keep-alive connections, then finalize modules while the server
+      // drains: upgraded sockets (WebSockets) are not HTTP connections, so their owners close them.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
       await finalizeAll();
+      await drained;
       if (ownsDb) await db.close();
     },
   };

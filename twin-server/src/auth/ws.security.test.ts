@@ -98,6 +98,9 @@ describe('WebSocket access control on the real stream hub', () => {
   it('enumerates every client message type; principals without the permission get no data', async () => {
     const types = clientMessageSchema.options.map((o) => (o.shape.type as unknown as { value: string }).value);
     expect([...types].sort()).toEqual(Object.keys(EXAMPLES).sort());
+    const streamDenials = async () => (await s.server.sc.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'stream.denied' AND outcome = 'denied'")).rows[0]!.n;
+    const before = await streamDenials();
     // An account without roles, and the auditor (no stream:read): authenticated, but entitled to nothing.
     for (const roles of [[], ['auditor'], ['system_admin']]) {
       const u = await s.userWith(roles);
@@ -110,6 +113,9 @@ describe('WebSocket access control on the real stream hub', () => {
       expect(sock.texts.some((t) => t.type === 'subscribed')).toBe(false);
       sock.ws.close();
     }
+    // Each refusal is audited (the writes are asynchronous: wait for them to land).
+    for (let i = 0; i < 50 && (await streamDenials()) < before + 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await streamDenials()).toBeGreaterThanOrEqual(before + 3);
   });
 
   it('refuses each layer to a role without that layer\'s permission', async () => {

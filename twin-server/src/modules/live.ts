@@ -217,14 +217,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     attach(server: http.Server, sc) {
       const auth: StreamAuth = opts.auth ? opts.auth(sc) : authService(sc);
       const stream = new StreamServer(server, need().hub, auth, sc.log, opts.stream);
-      need().stream = stream;
-      // http.Server#close waits for every socket, upgraded WebSockets included, and the host calls
-      // it before finalize: so the sockets must go when close starts, or shutdown never ends.
-      const close = server.close.bind(server);
-      server.close = ((cb?: (err?: Error) => void) => {
-        void stream.close();
-        return close(cb);
-      }) as typeof server.close;
+      need().stream = stream; // closed in finalize, which the host runs while the HTTP server drains
     },
     async finalize() {
       for (const t of timers) clearInterval(t);

@@ -21,7 +21,7 @@ export interface StreamAuth {
   can(principal: Principal, permission: Permission): boolean;
   /** Registers a callback for ended sessions (logout, revocation, expiry). */
   onSessionEnded?(cb: (sessionId: string) => void): void;
-  audit?(event: { action: string; principal?: Principal; detail?: Record<string, unknown> }): void | Promise<void>;
+  audit?(event: { action: string; principal?: Principal; outcome?: 'success' | 'failure' | 'denied'; object?: string; detail?: Record<string, unknown> }): void | Promise<void>;
 }
 
 /** Socket-level counters. */
@@ -149,7 +149,13 @@ export class StreamServer {
 
   private error(c: Conn, code: ErrorCode, message: string): void {
     if (code === 'bad-message') this.stats.malformed++;
-    if (code === 'forbidden') this.stats.forbidden++;
+    if (code === 'forbidden') {
+      this.stats.forbidden++;
+      // Refused subscriptions are permission denials: audited like refused HTTP routes.
+      void Promise.resolve(
+        this.auth.audit?.({ action: 'stream.denied', principal: c.principal, outcome: 'denied', object: 'WS /ws', detail: { message } }),
+      ).catch((err: unknown) => this.log.warn({ err }, 'audit of a refused subscription failed'));
+    }
     this.send(c, { type: 'error', code, message });
   }
 
