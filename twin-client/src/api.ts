@@ -8,9 +8,14 @@ export class ApiError extends Error {
   }
 }
 
-/** GETs JSON from the API; throws ApiError on a non-2xx answer. */
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const r = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' }, ...(signal ? { signal } : {}) });
+/**
+ * GETs JSON from the API; throws ApiError on a non-2xx answer. `background` marks automatic polls,
+ * which must not count as user activity (an idle operator's session has to time out).
+ */
+export async function getJson<T>(path: string, signal?: AbortSignal, opts: { background?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (opts.background) headers['X-Twin-Background'] = '1';
+  const r = await fetch(path, { credentials: 'same-origin', headers, ...(signal ? { signal } : {}) });
   if (!r.ok) {
     let msg = r.statusText;
     try {

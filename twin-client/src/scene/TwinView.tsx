@@ -166,7 +166,7 @@ export default function TwinView() {
   useEffect(() => {
     if (!park) return;
     let stop = false;
-    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`)
+    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
       .then((v) => { if (!stop) setTilesVersion(v.version); })
       .catch(() => {});
     void check();
