@@ -7,7 +7,8 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // Browser tests run WebGL on SwiftShader; two workers share two cores.
+    testTimeout: 120_000,
     hookTimeout: 180_000,
     // Each file gets its own databases and ports; isolation keeps module state from leaking.
     isolate: true,

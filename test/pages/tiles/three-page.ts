@@ -53,6 +53,7 @@ tiles.setCamera(camera);
 tiles.setResolutionFromRenderer(camera, renderer);
 scene.add(tiles.group);
 
+let framesSinceLook = 0;
 const state: Omit<Window['tilesTest'], 'pickWorld'> & Partial<Pick<Window['tilesTest'], 'pickWorld'>> = {
   errors: [],
   loaded: 0,
@@ -62,10 +63,18 @@ const state: Omit<Window['tilesTest'], 'pickWorld'> & Partial<Pick<Window['tiles
     camera.lookAt(new THREE.Vector3(...to));
     camera.updateMatrixWorld();
     state.tilesLoaded = false;
+    framesSinceLook = 0;
   },
   waitLoaded() {
     return new Promise((resolve) => {
-      const check = () => (state.tilesLoaded && tiles.loadProgress === 1 ? resolve(state.loaded) : setTimeout(check, 50));
+      // Settled = a few frames ran with the new camera and nothing is queued, downloading or
+      // parsing. Waiting for a fresh 'tiles-load-end' alone would hang when the new view needs no
+      // new tiles (they were already loaded for the previous camera).
+      // `stats` exists at run time (TilesRendererBase) but is missing from the 0.5.3 typings.
+      const { stats } = tiles as unknown as { stats: { queued: number; downloading: number; parsing: number } };
+      const idle = () => stats.queued + stats.downloading + stats.parsing === 0;
+      const check = () =>
+        framesSinceLook >= 3 && tiles.loadProgress === 1 && (state.tilesLoaded || idle()) ? resolve(state.loaded) : setTimeout(check, 50);
       check();
     });
   },
@@ -120,6 +129,7 @@ tiles.addEventListener('load-error', (e: { error: Error; url: string }) => state
 function frame() {
   camera.updateMatrixWorld();
   tiles.update();
+  framesSinceLook++;
   renderer.render(scene, camera);
   requestAnimationFrame(frame);
 }

@@ -90,7 +90,7 @@ describe.skipIf(inject('chromiumMissing') !== null)('park tileset in the browser
     expect(problems.errors).toEqual([]);
     expect(problems.external).toEqual([]);
     await page.close();
-  });
+  }, 180_000);
 
   it('picks a rendered room and returns its idx and metadata, equal to PostGIS', async () => {
     const db = s.server.sc.db;
