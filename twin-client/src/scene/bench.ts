@@ -6,13 +6,10 @@
  *  - JS heap after N minutes at 2,000 updates/s / after 1 minute (target <= 1.05).
  * Updates go through the real client path (frame bytes -> decode -> live store -> state texture).
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Args } from '../../../twin-server/src/cli/args.ts';
 import { numberFlag } from '../../../twin-server/src/cli/args.ts';
 import type { Bench } from '../../../twin-server/src/cli/bench.ts';
-import { openPostgres } from '../../../twin-server/src/db/postgres.ts';
-import { migrate } from '../../../twin-server/src/db/migrate.ts';
+import { benchAdminUrl, createScratchDatabase } from '../../../twin-server/src/db/scratch.ts';
 import { ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
 import { openTwin, startSceneServer } from './harness.ts';
 import type { TwinTestHook } from './testHook.ts';
@@ -20,26 +17,8 @@ import type { TwinTestHook } from './testHook.ts';
 type Measured = Awaited<ReturnType<TwinTestHook['measure']>>;
 
 async function benchDb() {
-  const admin = process.env.TWIN_BENCH_PG_URL ?? process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `twin_bench_scene_${randomBytes(4).toString('hex')}`;
-  const a = new pg.Client({ connectionString: admin });
-  await a.connect();
-  await a.query(`CREATE DATABASE ${name}`);
-  await a.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const db = await openPostgres(u.toString(), { max: 4 });
-  await migrate(db);
-  return {
-    db, backend: 'postgres' as const, url: u.toString(),
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchDatabase(benchAdminUrl(), 'twin_bench_scene');
+  return { db: scratch.db, backend: 'postgres' as const, url: scratch.url, drop: scratch.drop };
 }
 
 const f1 = (n: number) => n.toFixed(1);

@@ -3,12 +3,10 @@
  * real PostgreSQL + PostGIS server, each test file on its own fresh, migrated database.
  */
 import fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import type { Backend, Db } from './types.ts';
 import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { createScratchDatabase } from './scratch.ts';
 import { migrate } from './migrate.ts';
 
 const PG_ADMIN_URL = process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,27 +28,8 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
     await migrate(db); // no-op unless a migration was added after the template was built
     return { db, backend, drop: () => db.close() };
   }
-  const name = `twin_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString(), { max: 4 });
-  await migrate(db);
-  return {
-    db,
-    backend,
-    url: url.toString(),
-    async drop() {
-      await db.close();
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  const scratch = await createScratchDatabase(PG_ADMIN_URL, 'twin_test');
+  return { db: scratch.db, backend, url: scratch.url, drop: scratch.drop };
 }
 
 /**

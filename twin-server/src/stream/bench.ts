@@ -8,14 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import pg from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import { decodeFrame, LAYER_IDS } from '@park-twin/layers';
 import type { Bench } from '../cli/bench.ts';
 import { numberFlag, type Args } from '../cli/args.ts';
 import { loadConfig } from '../config.ts';
-import { openPostgres } from '../db/postgres.ts';
-import { migrate } from '../db/migrate.ts';
+import { createScratchDatabase } from '../db/scratch.ts';
 import { createLogger } from '../log.ts';
 import { startServer } from '../server.ts';
 import { healthModule } from '../modules/health.ts';
@@ -59,16 +57,11 @@ async function connectClients(url: string, n: number, layers: string[], onFrame:
 async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines: string[]): Promise<void> {
   const clients = numberFlag(args, 'clients', 100, 1, 1000);
   const seconds = numberFlag(args, 'seconds', 5, 1, 120);
-  const name = `twin_bench_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: pgAdmin });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(pgAdmin);
-  u.pathname = `/${name}`;
-  const db = await openPostgres(u.toString(), { max: 4 });
+  const scratch = await createScratchDatabase(pgAdmin, 'twin_bench_stream');
+  const { db } = scratch;
+  const u = new URL(scratch.url);
   const park = `bench-${randomBytes(3).toString('hex')}`;
   try {
-    await migrate(db);
     const fx = await insertLiveFixture(db, park);
     const live = createLiveModule({ auth: () => openStreamAuth(), stream: { messagesPerSecond: 1e9 } });
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MQTT_URL: mqttUrl, DATABASE_URL: u.toString(), TWIN_SIMULATOR: '0', TWIN_SEED_ON_START: '0', TWIN_LOG_LEVEL: 'warn' });
@@ -150,9 +143,7 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     lines.push('', ingestLine);
     await srv.close();
   } finally {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -14,8 +13,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Args } from '../cli/args.ts';
 import { numberFlag } from '../cli/args.ts';
 import type { Bench } from '../cli/bench.ts';
-import { migrate } from '../db/migrate.ts';
-import { openPostgres } from '../db/postgres.ts';
+import { benchAdminUrl, createScratchDatabase } from '../db/scratch.ts';
 import { seedPark } from '../seed/index.ts';
 import { buildTileset } from './build.ts';
 
@@ -60,19 +58,10 @@ export const tilerBench: Bench = {
   summary: 'tiler on PostgreSQL + PostGIS, sample park at --scale (default 20): features/s, vs raw binary COPY, peak memory, incremental re-tile',
   async run(args: Args): Promise<string[]> {
     const scale = numberFlag(args, 'scale', 20, 0.05, 100);
-    const admin = process.env.TWIN_BENCH_PG_URL ?? process.env.TWIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const name = `twin_bench_tiler_${randomBytes(4).toString('hex')}`;
-    const a = new pg.Client({ connectionString: admin });
-    await a.connect();
-    await a.query(`CREATE DATABASE ${name}`);
-    await a.end();
-    const u = new URL(admin);
-    u.pathname = `/${name}`;
-    const url = u.toString();
-    const db = await openPostgres(url, { max: 4 });
+    const scratch = await createScratchDatabase(benchAdminUrl(), 'twin_bench_tiler');
+    const { db, url } = scratch;
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-bench-tiles-'));
     try {
-      await migrate(db);
       let t0 = performance.now();
       const seeded = await seedPark(db, { seed: 20261125, scale, code: 'bench-park' });
       console.log(`  seeded scale ${scale} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(seeded.counts)}`);
@@ -143,12 +132,8 @@ export const tilerBench: Bench = {
       for (const l of lines) console.log(`  ${l}`);
       return lines;
     } finally {
-      await db.close();
       fs.rmSync(out, { recursive: true, force: true });
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
     }
   },
 };
