@@ -16,3 +16,5 @@ export { equipmentLayer } from './equipment/index.ts';
 export { securityLayer } from './security/index.ts';
 export { energyLayer } from './energy/index.ts';
 export { economyLayer } from './economy/index.ts';
+
+export type { ParkIndex } from './park-index.ts';

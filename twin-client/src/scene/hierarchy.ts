@@ -3,18 +3,10 @@
  * drill-down rules that turn "building / floor / selected" into state-texture flags.
  */
 import { FLAG, type FeatureStateTexture } from './featureState.ts';
+import type { ParkIndex } from '@park-twin/layers';
 
-/** The JSON the server sends (columns; see twin-server/src/modules/twin/queries.ts ParkIndex). */
-export interface ParkIndexJson {
-  park: { idx: number; code: string; name: string; nameEn: string | null; origin: { lon: number; lat: number; h: number } };
-  idx: number[];
-  kind: string[];
-  parent: number[];
-  level: number[];
-  name: string[];
-  nameEn: (string | null)[];
-  lease: (string | null)[];
-}
+/** The JSON the server sends (the shared wire type from layers/). */
+export type ParkIndexJson = ParkIndex;
 
 export const KIND_CODES = ['', 'park', 'building', 'floor', 'room', 'equipment', 'pipe_node', 'pipe_segment', 'zone', 'enterprise'] as const;
 export type KindName = Exclude<(typeof KIND_CODES)[number], ''>;

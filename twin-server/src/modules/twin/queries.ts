@@ -3,6 +3,7 @@
  * its children and a short history. Parameterized SQL only; the same statements on both backends.
  */
 import type { Queryable } from '../../db/index.ts';
+import type { ParkIndex } from '@park-twin/layers';
 
 /** Kind-specific detail columns, selected per kind from this allowlist (never from input). */
 const DETAIL_SQL: Record<string, string> = {
@@ -45,19 +46,8 @@ const INDEX_SQL = `
   ) x JOIN twin_object o ON o.idx = x.idx
   ORDER BY o.idx`;
 
-/** The park hierarchy as parallel columns (compact JSON for tens of thousands of objects). */
-export interface ParkIndex {
-  park: { idx: number; code: string; name: string; nameEn: string | null; origin: { lon: number; lat: number; h: number } };
-  idx: number[];
-  kind: string[];
-  parent: number[];
-  /** Floor level for floors, rooms and equipment on a floor; 0 otherwise. */
-  level: number[];
-  name: string[];
-  nameEn: (string | null)[];
-  /** Room lease status, null for other kinds. */
-  lease: (string | null)[];
-}
+/** The park hierarchy as parallel columns; the wire type lives in layers/ (shared with the client). */
+export type { ParkIndex };
 
 /** Parks visible in the scene, with the origin their tiles are built around. */
 export async function listParks(db: Queryable): Promise<ParkIndex['park'][]> {
