@@ -3,7 +3,7 @@
  * re-oriented so the park origin is (0,0,0) with +Y up, lit for the dark theme, orbit controls,
  * picking and hover. Renders on demand; the state texture is flushed right before each render.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
 import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
@@ -74,10 +74,12 @@ export interface TwinCanvasProps {
   stats: FrameStats;
   /** Called with pointer position (CSS px) when the hovered object changes or moves. */
   onHoverMove?: (x: number, y: number) => void;
+  /** Extra scene content of a view (markers, the infrastructure tileset, clipping helpers). */
+  children?: ReactNode;
 }
 
 /** The 3D canvas of the twin view. */
-export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove }: TwinCanvasProps) {
+export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, children }: TwinCanvasProps) {
   const tilesRef = useRef<TilesRendererImpl>(null);
   const controlsRef = useRef<OrbitControlsImpl>(null);
 
@@ -146,6 +148,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove }: Twin
           />
         </TilesRenderer>
       </group>
+      {children}
       <OrbitControls
         ref={controlsRef}
         makeDefault

@@ -3,49 +3,18 @@
  * indicator. Deep links: `?b=<building idx>&f=<floor idx>&o=<object idx>&layer=<layer>`.
  * `window.__twin` exposes state and camera placement for browser tests and the bench.
  */
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LAYER_NAMES, LAYERS, type LayerName } from '@park-twin/layers';
-import { ApiError, getJson } from '../api.ts';
+import { LAYERS } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
-import { LiveClient, type LiveStatus } from '../live/client.ts';
+import type { LiveClient, LiveStatus } from '../live/client.ts';
 import { ObjectPanel } from '../panels/ObjectPanel.tsx';
-import { LAYER_CHOICES, LEASE_COLOURS, TwinController, type LayerChoice } from './controller.ts';
-import { Hierarchy, type DrillState, type ParkIndexJson } from './hierarchy.ts';
-import { TwinCanvas, type FrameStats } from './TwinCanvas.tsx';
-import { installTestHook } from './testHook.ts';
-
-type Park = ParkIndexJson['park'];
-
-/** How often the view asks whether the park was re-tiled. */
-const TILES_POLL_MS = 10_000;
-
-/** Reads the drill deep link from the URL. */
-function drillFromUrl(): { drill: DrillState; layer: LayerChoice | null } {
-  const q = new URLSearchParams(location.search);
-  const n = (k: string) => Math.max(0, Number.parseInt(q.get(k) ?? '0', 10) || 0);
-  const l = q.get('layer');
-  return { drill: { building: n('b'), floor: n('f'), selected: n('o') }, layer: LAYER_CHOICES.includes(l as LayerChoice) ? (l as LayerChoice) : null };
-}
-
-/** Writes the drill state into the URL (replaceState: Back does not walk every click). */
-function drillToUrl(d: DrillState, layer: LayerChoice): void {
-  const q = new URLSearchParams(location.search);
-  for (const [k, v] of [['b', d.building], ['f', d.floor], ['o', d.selected]] as const) {
-    if (v) q.set(k, String(v));
-    else q.delete(k);
-  }
-  q.set('layer', layer);
-  const s = q.toString();
-  history.replaceState(history.state, '', `${location.pathname}${s ? `?${s}` : ''}`);
-}
-
-function wsUrl(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-}
+import { LAYER_CHOICES, LEASE_COLOURS, type TwinController } from './controller.ts';
+import { TwinCanvas } from './TwinCanvas.tsx';
+import { drillToUrl, useTwinPark } from './useTwinPark.ts';
 
 /** The connection indicator (top bar). */
-function LiveIndicator({ live }: { live: LiveClient | null }) {
+export function LiveIndicator({ live }: { live: LiveClient | null }) {
   const { t } = useTranslation();
   const status = useSyncExternalStore(live?.onStatus ?? (() => () => {}), live?.getStatus ?? (() => 'offline' as LiveStatus));
   return (
@@ -56,7 +25,7 @@ function LiveIndicator({ live }: { live: LiveClient | null }) {
 }
 
 /** Layer switcher and the legend of the active layer (colours from layers/). */
-function LayerPanel({ ctl }: { ctl: TwinController }) {
+export function LayerPanel({ ctl }: { ctl: TwinController }) {
   const { t, i18n } = useTranslation();
   const en = i18n.language === 'en';
   const legend = ctl.layer === 'lease'
@@ -85,7 +54,7 @@ function LayerPanel({ ctl }: { ctl: TwinController }) {
 }
 
 /** Breadcrumbs park / building / floor / object, and the floor list of the isolated building. */
-function DrillBar({ ctl }: { ctl: TwinController }) {
+export function DrillBar({ ctl }: { ctl: TwinController }) {
   const { t } = useTranslation();
   const h = ctl.h;
   if (!h) return null;
@@ -133,7 +102,7 @@ function DrillBar({ ctl }: { ctl: TwinController }) {
 }
 
 /** Hover tooltip; positioned imperatively from pointer moves (no React state per move). */
-function Tooltip({ ctl, tipRef }: { ctl: TwinController; tipRef: React.RefObject<HTMLDivElement | null> }) {
+export function Tooltip({ ctl, tipRef }: { ctl: TwinController; tipRef: React.RefObject<HTMLDivElement | null> }) {
   const { t } = useTranslation();
   const idx = ctl.hover;
   const h = ctl.h;
@@ -152,64 +121,8 @@ function Tooltip({ ctl, tipRef }: { ctl: TwinController; tipRef: React.RefObject
 /** The twin view. */
 export default function TwinView() {
   const { t } = useTranslation();
-  const ctl = useMemo(() => new TwinController(), []);
-  const stats = useRef<FrameStats>({ frames: 0, times: [], drawCalls: 0, triangles: 0, measure: false, pendingWorkMs: 0 }).current;
-  const [park, setPark] = useState<Park | null>(null);
-  const [problem, setProblem] = useState<'login' | 'empty' | string | null>(null);
-  const [live, setLive] = useState<LiveClient | null>(null);
+  const { ctl, stats, park, problem, live, tilesetUrl } = useTwinPark();
   const tipRef = useRef<HTMLDivElement>(null);
-  const [tilesVersion, setTilesVersion] = useState<number | null>(null);
-  useSyncExternalStore(ctl.subscribe, ctl.getVersion);
-
-  // Re-tiles: poll the published tileset version; a new version reloads tileset.json. Content
-  // files are content-hashed and cached immutably, so only changed tiles are fetched again.
-  useEffect(() => {
-    if (!park) return;
-    let stop = false;
-    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
-      .then((v) => { if (!stop) setTilesVersion(v.version); })
-      .catch(() => {});
-    void check();
-    const timer = setInterval(check, TILES_POLL_MS);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [park]);
-
-  // Park, hierarchy, then the live socket.
-  useEffect(() => {
-    const ac = new AbortController();
-    let client: LiveClient | null = null;
-    const deep = drillFromUrl();
-    if (deep.layer) ctl.layer = deep.layer;
-    (async () => {
-      const { parks } = await getJson<{ parks: Park[] }>('/api/twin/parks', ac.signal);
-      const want = new URLSearchParams(location.search).get('park');
-      const p = parks.find((x) => x.code === want) ?? parks[0];
-      if (!p) return setProblem('empty');
-      const index = await getJson<ParkIndexJson>(`/api/twin/parks/${encodeURIComponent(p.code)}/index`, ac.signal);
-      ctl.setHierarchy(new Hierarchy(index));
-      if (deep.drill.building || deep.drill.selected) {
-        ctl.setDrill(deep.drill, { fly: false });
-        // The building's overview shell is in the first tiles; frame it when it arrives.
-        ctl.pendingFrame = deep.drill.building || deep.drill.selected;
-      }
-      setPark(p);
-      client = new LiveClient({ url: wsUrl(), store: ctl.store, layers: [...LAYER_NAMES] as LayerName[] });
-      ctl.live = client;
-      setLive(client);
-    })().catch((e: Error) => {
-      if (e.name === 'AbortError') return;
-      setProblem(e instanceof ApiError && e.status === 401 ? 'login' : e.message);
-    });
-    return () => {
-      ac.abort();
-      client?.close();
-    };
-  }, [ctl]);
-
-  useEffect(() => installTestHook(ctl, stats), [ctl, stats]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -229,11 +142,11 @@ export default function TwinView() {
   return (
     <div className="twin-view">
       {!park && <div className="center-message">{t('scene.loading')}</div>}
-      {park && tilesVersion !== null && (
+      {park && tilesetUrl && (
         <TwinCanvas
           ctl={ctl}
           stats={stats}
-          tilesetUrl={`/tiles/${encodeURIComponent(park.code)}/tileset.json?v=${tilesVersion}`}
+          tilesetUrl={tilesetUrl}
           origin={park.origin}
           onHoverMove={(x, y) => {
             const el = tipRef.current;

@@ -1,0 +1,128 @@
+/**
+ * The data side of any view that shows the twin (`/`, `/wall`, `/invest`, `/ops`): loads the park
+ * and its hierarchy into a controller, opens the live socket, and follows the published tileset
+ * version. Views compose this hook with `TwinCanvas` and their own overlays.
+ */
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { LAYER_NAMES, type LayerName } from '@park-twin/layers';
+import { ApiError, getJson } from '../api.ts';
+import { LiveClient } from '../live/client.ts';
+import { LAYER_CHOICES, TwinController, type LayerChoice } from './controller.ts';
+import { Hierarchy, type DrillState, type ParkIndexJson } from './hierarchy.ts';
+import type { FrameStats } from './TwinCanvas.tsx';
+import { installTestHook } from './testHook.ts';
+
+export type Park = ParkIndexJson['park'];
+
+/** How often a view asks whether the park was re-tiled. */
+const TILES_POLL_MS = 10_000;
+
+/** Reads the drill deep link from the URL: `?b=&f=&o=&layer=`. */
+export function drillFromUrl(): { drill: DrillState; layer: LayerChoice | null } {
+  const q = new URLSearchParams(location.search);
+  const n = (k: string) => Math.max(0, Number.parseInt(q.get(k) ?? '0', 10) || 0);
+  const l = q.get('layer');
+  return { drill: { building: n('b'), floor: n('f'), selected: n('o') }, layer: LAYER_CHOICES.includes(l as LayerChoice) ? (l as LayerChoice) : null };
+}
+
+/** Writes the drill state into the URL (replaceState: Back does not walk every click). */
+export function drillToUrl(d: DrillState, layer: LayerChoice): void {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of [['b', d.building], ['f', d.floor], ['o', d.selected]] as const) {
+    if (v) q.set(k, String(v));
+    else q.delete(k);
+  }
+  q.set('layer', layer);
+  const s = q.toString();
+  history.replaceState(history.state, '', `${location.pathname}${s ? `?${s}` : ''}`);
+}
+
+function wsUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+/** Options of `useTwinPark`. */
+export interface TwinParkOptions {
+  /** Live layers to subscribe to (all by default). */
+  layers?: readonly LayerName[];
+  /** Follow the `?b=&f=&o=&layer=` deep link (default true). */
+  deepLink?: boolean;
+}
+
+/** What a twin view needs to render. */
+export interface TwinPark {
+  ctl: TwinController;
+  stats: FrameStats;
+  park: Park | null;
+  /** 'login', 'empty' or an error message; null while fine. */
+  problem: string | null;
+  live: LiveClient | null;
+  /** Tileset URL with the published version (null until known). */
+  tilesetUrl: string | null;
+}
+
+/** Loads the park into a fresh controller and keeps it live (see the module comment). */
+export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
+  const ctl = useMemo(() => new TwinController(), []);
+  const stats = useRef<FrameStats>({ frames: 0, times: [], drawCalls: 0, triangles: 0, measure: false, pendingWorkMs: 0 }).current;
+  const [park, setPark] = useState<Park | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [live, setLive] = useState<LiveClient | null>(null);
+  const [tilesVersion, setTilesVersion] = useState<number | null>(null);
+  const deepLink = opts.deepLink ?? true;
+  const layersKey = (opts.layers ?? LAYER_NAMES).join(',');
+  useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+
+  // Re-tiles: poll the published tileset version; a new version reloads tileset.json. Content
+  // files are content-hashed and cached immutably, so only changed tiles are fetched again.
+  useEffect(() => {
+    if (!park) return;
+    let stop = false;
+    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
+      .then((v) => { if (!stop) setTilesVersion(v.version); })
+      .catch(() => {});
+    void check();
+    const timer = setInterval(check, TILES_POLL_MS);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [park]);
+
+  // Park, hierarchy, then the live socket.
+  useEffect(() => {
+    const ac = new AbortController();
+    let client: LiveClient | null = null;
+    const deep = deepLink ? drillFromUrl() : { drill: { building: 0, floor: 0, selected: 0 }, layer: null };
+    if (deep.layer) ctl.layer = deep.layer;
+    (async () => {
+      const { parks } = await getJson<{ parks: Park[] }>('/api/twin/parks', ac.signal);
+      const want = new URLSearchParams(location.search).get('park');
+      const p = parks.find((x) => x.code === want) ?? parks[0];
+      if (!p) return setProblem('empty');
+      const index = await getJson<ParkIndexJson>(`/api/twin/parks/${encodeURIComponent(p.code)}/index`, ac.signal);
+      ctl.setHierarchy(new Hierarchy(index));
+      if (deep.drill.building || deep.drill.selected) {
+        ctl.setDrill(deep.drill, { fly: false });
+        // The building's overview shell is in the first tiles; frame it when it arrives.
+        ctl.pendingFrame = deep.drill.building || deep.drill.selected;
+      }
+      setPark(p);
+      client = new LiveClient({ url: wsUrl(), store: ctl.store, layers: layersKey.split(',') as LayerName[] });
+      ctl.live = client;
+      setLive(client);
+    })().catch((e: Error) => {
+      if (e.name === 'AbortError') return;
+      setProblem(e instanceof ApiError && e.status === 401 ? 'login' : e.message);
+    });
+    return () => {
+      ac.abort();
+      client?.close();
+    };
+  }, [ctl, deepLink, layersKey]);
+
+  useEffect(() => installTestHook(ctl, stats), [ctl, stats]);
+
+  const tilesetUrl = park && tilesVersion !== null ? `/tiles/${encodeURIComponent(park.code)}/tileset.json?v=${tilesVersion}` : null;
+  return { ctl, stats, park, problem, live, tilesetUrl };
+}
