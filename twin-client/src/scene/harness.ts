@@ -14,6 +14,7 @@ import { hashPassword } from '../../../twin-server/src/auth/password.ts';
 import { tilesModule } from '../../../twin-server/src/modules/tiles.ts';
 import { createLiveModule } from '../../../twin-server/src/modules/live.ts';
 import { twinModule } from '../../../twin-server/src/modules/twin/index.ts';
+import type { TwinModule } from '../../../twin-server/src/modules/types.ts';
 import { seedPark } from '../../../twin-server/src/seed/index.ts';
 import type { TwinTestHook } from './testHook.ts';
 
@@ -28,7 +29,10 @@ export interface SceneServer {
 }
 
 /** Starts the full stack over a fresh database with the sample park at `scale`. */
-export async function startSceneServer(backend: Backend, opts: { mqttUrl?: string; scale?: number; testDb?: TestDb } = {}): Promise<SceneServer> {
+export async function startSceneServer(
+  backend: Backend,
+  opts: { mqttUrl?: string; scale?: number; testDb?: TestDb; /** Extra modules after the twin module (a view's own routes). */ modules?: TwinModule[] } = {},
+): Promise<SceneServer> {
   const testDb = opts.testDb ?? (await createTestDb(backend));
   const park = `scene-${randomBytes(3).toString('hex')}`;
   await seedPark(testDb.db, { seed: 7, scale: opts.scale ?? 0.1, code: park });
@@ -42,6 +46,7 @@ export async function startSceneServer(backend: Backend, opts: { mqttUrl?: strin
       tilesModule({ pollMs: 60_000 }),
       createLiveModule(opts.mqttUrl ? {} : { embeddedPort: 0 }),
       twinModule,
+      ...(opts.modules ?? []),
     ],
   });
   const username = `viewer-${randomBytes(3).toString('hex')}`;
@@ -71,11 +76,18 @@ export async function startSceneServer(backend: Backend, opts: { mqttUrl?: strin
 
 /** Opens the twin view logged in as the viewer and waits until the park's tiles are loaded. */
 export async function openTwin(browser: Browser, s: SceneServer, query = '', size = { width: 1280, height: 720 }): Promise<{ context: BrowserContext; page: Page }> {
+  return openView(browser, s, '/', query, size);
+}
+
+/** Opens any twin view (`/`, `/invest`, ...) of the seeded park logged in as the viewer, and waits until it is ready. */
+export async function openView(
+  browser: Browser, s: SceneServer, path: string, query = '', size = { width: 1280, height: 720 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1 });
   const u = new URL(s.server.url);
   await context.addCookies(s.cookies.map((c) => ({ ...c, domain: u.hostname, path: '/' })));
   const page = await context.newPage();
-  await page.goto(`${s.server.url}/?park=${s.park}${query ? `&${query}` : ''}`);
+  await page.goto(`${s.server.url}${path}?park=${s.park}${query ? `&${query}` : ''}`);
   await waitReady(page);
   return { context, page };
 }
