@@ -54,6 +54,8 @@ tiles.setResolutionFromRenderer(camera, renderer);
 scene.add(tiles.group);
 
 let framesSinceLook = 0;
+/** Frames rendered since the root tileset arrived (-1 before): tiles are queued only by the updates after it. */
+let framesSinceRoot = -1;
 const state: Omit<Window['tilesTest'], 'pickWorld'> & Partial<Pick<Window['tilesTest'], 'pickWorld'>> = {
   errors: [],
   loaded: 0,
@@ -74,7 +76,7 @@ const state: Omit<Window['tilesTest'], 'pickWorld'> & Partial<Pick<Window['tiles
       const { stats } = tiles as unknown as { stats: { queued: number; downloading: number; parsing: number } };
       const idle = () => stats.queued + stats.downloading + stats.parsing === 0;
       const check = () =>
-        framesSinceLook >= 3 && tiles.loadProgress === 1 && (state.tilesLoaded || idle()) ? resolve(state.loaded) : setTimeout(check, 50);
+        framesSinceLook >= 3 && framesSinceRoot >= 3 && tiles.loadProgress === 1 && (state.tilesLoaded || idle()) ? resolve(state.loaded) : setTimeout(check, 50);
       check();
     });
   },
@@ -116,6 +118,7 @@ tiles.addEventListener('load-root-tileset', (e: { tileset: { root: { transform?:
   tiles.group.matrix.copy(m.invert());
   tiles.group.matrixAutoUpdate = false;
   tiles.group.updateMatrixWorld(true);
+  framesSinceRoot = 0;
 });
 tiles.addEventListener('load-model', (e: { scene: THREE.Object3D; tile: { content?: { uri?: string } } }) => {
   state.loaded++;
@@ -130,6 +133,7 @@ function frame() {
   camera.updateMatrixWorld();
   tiles.update();
   framesSinceLook++;
+  if (framesSinceRoot >= 0) framesSinceRoot++;
   renderer.render(scene, camera);
   requestAnimationFrame(frame);
 }
