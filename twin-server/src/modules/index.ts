@@ -7,6 +7,9 @@ import { mapModule } from './map/index.ts';
 import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
 import { importModule } from './import.ts';
+import { investModule } from './invest/index.ts';
+import { opsModule } from './ops/index.ts';
+import { wallModule } from './wall/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -15,5 +18,5 @@ import { importModule } from './import.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule];
 }
