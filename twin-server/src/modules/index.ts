@@ -7,6 +7,7 @@ import { mapModule } from './map/index.ts';
 import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
 import { importModule } from './import.ts';
+import { wallModule } from './wall/index.ts';
 import { investModule } from './invest/index.ts';
 import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
