@@ -85,6 +85,12 @@ const TABLES: readonly TableSpec[] = [
     name: 'pipe_segment', from: 'pipe_segment x JOIN twin_object o USING (idx)', where: 'x.park_idx = $1', key: 'x.idx', order: 'x.idx', bucket: 5000,
     cols: [rel('x.idx'), ...obj, t('x.network'), t('x.code'), rel('x.from_node'), rel('x.to_node'), geo('x.geom'), t('x.diameter_mm'), t('x.depth'), t('x.material'), t('x.install_year')],
   },
+  {
+    // work_order.id is a database sequence, not part of the park's content; the code identifies an order.
+    name: 'work_order', from: 'work_order x', where: 'x.park_idx = $1', key: 'x.equipment_idx', order: 'x.equipment_idx, x.code', bucket: 5000,
+    cols: [rel('x.equipment_idx'), t('x.code'), t('x.title'), t('x.title_en'), t('x.order_type'), t('x.priority'), t('x.status'),
+      t('x.assignee'), day('x.opened_on'), day('x.due_on'), day('x.closed_on')],
+  },
 ];
 
 /**

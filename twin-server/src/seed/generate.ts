@@ -10,6 +10,7 @@ import { generateBuildings } from './buildings.ts';
 import { generateEquipment } from './equipment.ts';
 import { generateNetworks } from './networks.ts';
 import { generateEconomy } from './economy.ts';
+import { generateWorkOrders } from './workOrders.ts';
 import type { ParkData, TwinBase } from './model.ts';
 
 /** The date the data describes, derived from the seed (never the wall clock). */
@@ -39,7 +40,7 @@ export function generatePark(seed: number, scale: number, code: string, firstIdx
   };
   const data: ParkData = {
     park, origin: PARK_ORIGIN, asOf, zones, buildings, floors, rooms, equipment, enterprises, leases,
-    pipeNodes: nodes, pipeSegments: segments,
+    pipeNodes: nodes, pipeSegments: segments, workOrders: generateWorkOrders(seed, asOf, equipment),
   };
   const uuids = new Rng(seed, `uuid:${code}`);
   let idx = firstIdx;

@@ -102,6 +102,7 @@ async function seed(db: Db, opts: SeedOptions, onlyIfEmpty: boolean): Promise<Se
         leases: data.leases.length,
         pipeNodes: data.pipeNodes.length,
         pipeSegments: data.pipeSegments.length,
+        workOrders: data.workOrders.length,
         zones: data.zones.length,
         objects: n,
       },

@@ -157,6 +157,23 @@ export interface LeaseObj {
   status: 'signed' | 'active' | 'ended';
 }
 
+export type WorkOrderStatus = 'open' | 'assigned' | 'in_progress' | 'on_hold' | 'done' | 'cancelled';
+
+/** A maintenance work order on one piece of equipment (table work_order). */
+export interface WorkOrderObj {
+  equipment: EquipmentObj;
+  code: string;
+  title: string;
+  titleEn: string;
+  type: 'repair' | 'preventive' | 'inspection' | 'replacement';
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  status: WorkOrderStatus;
+  assignee: string | null;
+  opened: string;
+  due: string | null;
+  closed: string | null;
+}
+
 export type Network = 'water' | 'drainage' | 'power' | 'gas' | 'telecom' | 'hvac';
 export type NodeType =
   | 'source' | 'valve' | 'manhole' | 'junction' | 'hydrant' | 'meter' | 'transformer' | 'cabinet' | 'outlet' | 'service';
@@ -200,4 +217,5 @@ export interface ParkData {
   leases: LeaseObj[];
   pipeNodes: PipeNodeObj[];
   pipeSegments: PipeSegmentObj[];
+  workOrders: WorkOrderObj[];
 }

@@ -225,4 +225,19 @@ export async function writePark(tx: Tx, d: ParkData, progress: (p: SeedProgress)
     { name: 'material', type: 'text', get: (s) => s.material },
     { name: 'install_year', type: 'int', get: (s) => s.installYear },
   ], d.pipeSegments, 'pipe segments', progress);
+
+  await insertMany(tx, 'work_order', [
+    { name: 'park_idx', type: 'int', get: () => parkIdx },
+    { name: 'equipment_idx', type: 'int', get: (w) => w.equipment.idx },
+    { name: 'code', type: 'text', get: (w) => w.code },
+    { name: 'title', type: 'text', get: (w) => w.title },
+    { name: 'title_en', type: 'text', get: (w) => w.titleEn },
+    { name: 'order_type', type: 'text', get: (w) => w.type },
+    { name: 'priority', type: 'text', get: (w) => w.priority },
+    { name: 'status', type: 'text', get: (w) => w.status },
+    { name: 'assignee', type: 'text', get: (w) => w.assignee },
+    { name: 'opened_on', type: 'date', get: (w) => w.opened },
+    { name: 'due_on', type: 'date', get: (w) => w.due },
+    { name: 'closed_on', type: 'date', get: (w) => w.closed },
+  ], d.workOrders, 'work orders', progress);
 }
