@@ -1,33 +1,40 @@
 /**
  * `twin bench stream`: MQTT -> WebSocket latency with 100 clients at 1k/5k/20k msg/s beside a
- * bare mosquitto subscriber on the same load; hub fan-out vs a bare `ws` broadcast of the same
- * bytes; sustained ingest with persistence (lost = 0). Needs mosquitto (MQTT_URL, default
+ * bare mosquitto subscriber on the same load, and sustained ingest with persistence (lost = 0),
+ * against the real `twin serve` in its own process, with the publisher, the stream clients and
+ * the bare subscriber in child processes (bench-roles.ts); and the hub's fan-out vs a bare `ws`
+ * broadcast of the same bytes (in this process). Needs mosquitto (MQTT_URL, default
  * mqtt://127.0.0.1:1883) and PostgreSQL + PostGIS (TWIN_BENCH_PG_URL, default the local server).
+ * `--profile` runs the server under `node --cpu-prof` (profile in test-results/).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import WebSocket, { WebSocketServer } from 'ws';
-import { decodeFrame, LAYER_IDS } from '@park-twin/layers';
+import { LAYER_IDS } from '@park-twin/layers';
 import type { Bench } from '../cli/bench.ts';
 import { numberFlag, type Args } from '../cli/args.ts';
-import { loadConfig } from '../config.ts';
-import { createScratchDatabase } from '../db/scratch.ts';
+import { benchAdminUrl, createScratchDatabase } from '../db/scratch.ts';
 import { createLogger } from '../log.ts';
-import { startServer } from '../server.ts';
-import { healthModule } from '../modules/health.ts';
-import { createLiveModule } from '../modules/live.ts';
+import { hashPassword } from '../auth/password.ts';
 import { Hub } from './hub.ts';
 import { StreamServer } from './ws.ts';
-import { insertLiveFixture, openGuardModule, openStreamAuth } from './testing.ts';
+import { insertLiveFixture, openStreamAuth } from './testing.ts';
+import { LatencyHistogram, type BenchCommand, type BenchReply, type Role, type RoleConfig } from './bench-roles.ts';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROLES_SCRIPT = path.join(HERE, 'bench-roles.ts');
+const MAIN_SCRIPT = path.join(HERE, '../main.ts');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
+/** A CPU share (1 = one core busy) as a percentage. */
+const pc = (x: number) => `${(x * 100).toFixed(0)}%`;
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
 /** Connects `n` stream clients subscribed to `layers`; calls onFrame for each binary frame. */
@@ -54,97 +61,202 @@ async function connectClients(url: string, n: number, layers: string[], onFrame:
   return out;
 }
 
+/** A forked bench role (bench-roles.ts) with a request/reply helper over IPC. */
+interface RoleProc {
+  readonly child: ChildProcess;
+  send(m: BenchCommand): void;
+  next<T extends BenchReply['type']>(type: T, timeoutMs?: number): Promise<Extract<BenchReply, { type: T }>>;
+}
+
+function forkRole(role: Role, cfg: RoleConfig): RoleProc {
+  const child = fork(ROLES_SCRIPT, [role, JSON.stringify(cfg)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const inbox: BenchReply[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (m: BenchReply) => {
+    inbox.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  child.on('exit', () => { for (const w of waiters.splice(0)) w(); });
+  return {
+    child,
+    send: (m) => child.send(m),
+    next(type, timeoutMs = 120_000) {
+      const end = performance.now() + timeoutMs;
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
+          if (i >= 0) {
+            const m = inbox.splice(i, 1)[0]!;
+            if (m.type === 'error') reject(new Error(`bench ${role}: ${m.message}`));
+            else resolve(m as Extract<BenchReply, { type: typeof type }>);
+          } else if (child.exitCode !== null || performance.now() > end) reject(new Error(`bench ${role}: no ${type} (exit ${child.exitCode})`));
+          else waiters.push(check);
+        };
+        check();
+        setTimeout(check, timeoutMs + 10).unref();
+      });
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (NaN elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * The real `twin serve` in its own process on the scratch database and the broker; resolves once
+ * /api/health answers. `profileDir` runs it under `node --cpu-prof` (written at exit).
+ */
+async function spawnServer(env: Record<string, string>, profileDir: string | undefined): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const execArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', MAIN_SCRIPT, 'serve'];
+  const child = spawn(process.execPath, execArgs, { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(30_000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  for (const end = performance.now() + 180_000; ;) {
+    if (child.exitCode !== null) throw new Error(`twin serve exited with ${child.exitCode}:\n${stderr}`);
+    if (performance.now() > end) {
+      await stop();
+      throw new Error(`twin serve did not answer /api/health within 180 s:\n${stderr}`);
+    }
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return { child, url, stop };
+    await sleep(250);
+  }
+}
+
 async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines: string[]): Promise<void> {
   const clients = numberFlag(args, 'clients', 100, 1, 1000);
   const seconds = numberFlag(args, 'seconds', 5, 1, 120);
+  const meters = numberFlag(args, 'meters', 100, 1, 1000);
+  const ingestN = numberFlag(args, 'ingest', 100_000, 1000, 10_000_000);
+  const profileDir = args.flags.profile ? path.resolve('test-results/stream-bench-profile') : undefined;
   const scratch = await createScratchDatabase(pgAdmin, 'twin_bench_stream');
   const { db } = scratch;
-  const u = new URL(scratch.url);
   const park = `bench-${randomBytes(3).toString('hex')}`;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'twin-bench-stream-'));
+  const procs: RoleProc[] = [];
+  let server: Awaited<ReturnType<typeof spawnServer>> | undefined;
   try {
-    const fx = await insertLiveFixture(db, park);
-    const live = createLiveModule({ auth: () => openStreamAuth(), stream: { messagesPerSecond: 1e9 } });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MQTT_URL: mqttUrl, DATABASE_URL: u.toString(), TWIN_SIMULATOR: '0', TWIN_SEED_ON_START: '0', TWIN_LOG_LEVEL: 'warn' });
-    const srv = await startServer(config, { db, log: createLogger('warn'), modules: [healthModule, openGuardModule, live] });
-    const target = fx.equipment['PM-0']!;
-    const sentAt = new Map<number, number>();
-    const wsLat: number[] = [];
-    // Latency is sampled on 10 of the clients (all of them receive everything); the process is shared.
-    const ws = await connectClients(srv.url.replace(/^http/, 'ws') + '/ws', clients, ['energy'], (i, buf) => {
-      if (i >= 10) return;
-      const f = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-      const now = performance.now();
-      for (let k = 0; k < f.count; k++) {
-        if (f.words[k * 3] !== target || (f.words[k * 3 + 1]! & 0xff) !== LAYER_IDS.energy) continue;
-        const t = sentAt.get(f.values[k * 3 + 2]!);
-        if (t !== undefined) wsLat.push(now - t);
+    const fx = await insertLiveFixture(db, park, 3, 121.5, meters);
+    const devices = Array.from({ length: meters }, (_, i) => `PM-${i}`);
+    const deviceIdx = devices.map((d) => fx.equipment[d]!);
+    // A read-only viewer for the stream clients (inserted before the first start, so no bootstrap accounts).
+    const username = `bench-${randomBytes(3).toString('hex')}`;
+    const password = `Pw-${randomBytes(8).toString('hex')}-X1`;
+    await db.query(`INSERT INTO app_user (username, display_name, password_hash, roles, must_change_password, password_changed_at, created_at)
+                    VALUES ($1, $1, $2, $3, false, now(), now())`, [username, await hashPassword(password), ['leadership_viewer']]);
+    server = await spawnServer({
+      DATABASE_URL: scratch.url, MQTT_URL: mqttUrl, TWIN_SIMULATOR: '0', TWIN_SEED_ON_START: '0', TWIN_LOG_LEVEL: 'warn',
+      TWIN_DATA_DIR: path.join(tmp, 'data'), TWIN_TILESET_DIR: path.join(tmp, 'tiles'), TWIN_DATA_KEY: randomBytes(32).toString('hex'),
+    }, profileDir);
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server.url }, body: JSON.stringify({ username, password }),
+    });
+    if (login.status !== 200) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cfg: RoleConfig = { mqttUrl, park, devices, deviceIdx, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`, cookie, clients };
+    const wsProc = forkRole('clients', cfg);
+    const bareProc = forkRole('bare', cfg);
+    const pubProc = forkRole('publisher', cfg);
+    procs.push(wsProc, bareProc, pubProc);
+    await Promise.all(procs.map((p) => p.next('ready')));
+
+    const persisted = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device LIKE $1', [`${park}/%`])).rows[0]!.n;
+    /** Waits until `want` rows are stored or the count stops moving for 10 s. */
+    const settle = async (want: number) => {
+      let n = await persisted();
+      for (let last = n, still = performance.now(); n < want && performance.now() - still < 10_000; n = await persisted()) {
+        if (n !== last) [last, still] = [n, performance.now()];
+        await sleep(100);
       }
-    });
-    const bareLat: number[] = [];
-    const bare = await mqtt.connectAsync(mqttUrl, { clientId: `bench-bare-${randomBytes(3).toString('hex')}` });
-    await bare.subscribeAsync(`park/${park}/energy/PM-0`, { qos: 0 });
-    bare.on('message', (_t, payload) => {
-      const t = sentAt.get(JSON.parse(payload.toString()).kw as number);
-      if (t !== undefined) bareLat.push(performance.now() - t);
-    });
-    const pub = await mqtt.connectAsync(mqttUrl, { clientId: `bench-pub-${randomBytes(3).toString('hex')}` });
-    lines.push(`MQTT -> WebSocket, ${clients} clients (latency sampled on 10), ${seconds} s per level, QoS 0, server + clients + publisher in one process on this machine:`, '',
-      '| target msg/s | achieved msg/s | WS p50 ms | WS p99 ms | bare mosquitto sub p99 ms | WS p99 / bare p99 | persisted |', '| --- | --- | --- | --- | --- | --- | --- |');
-    let seq = 0;
+      return n;
+    };
+    lines.push(
+      `MQTT -> WebSocket: the real \`twin serve\` in its own process (PostgreSQL ${scratch.name}, broker ${mqttUrl}), ${clients} stream clients in one child process, ` +
+      `a bare mosquitto subscriber in another, the publisher in a third; ${meters} meters, QoS 0, ${seconds} s per level. ` +
+      'Latency = receive time - publish time stamped in the message (all on this machine\'s clock); every record on every client counts.', '',
+      '| target msg/s | achieved msg/s | WS p50 ms | WS p99 ms | bare sub p50 ms | bare sub p99 ms | WS p99 / bare p99 | records per client (min) | persisted | server CPU | clients CPU | load avg |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    let stored = await persisted();
     for (const rate of [1000, 5000, 20000]) {
-      wsLat.length = 0;
-      bareLat.length = 0;
-      sentAt.clear();
-      const written0 = live.runtime!.writer.stats.written;
-      const t0 = performance.now();
-      let sent = 0;
-      for (let tick = 0; performance.now() - t0 < seconds * 1000; tick++) {
-        const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-        for (; sent < due; sent++) {
-          const v = ++seq % 16_000_000; // exact in f32: the value carries the message id
-          sentAt.set(v, performance.now());
-          pub.publish(`park/${park}/energy/PM-0`, JSON.stringify({ kw: v, seq }), { qos: 0 });
-        }
-        await sleep(5);
-      }
-      const achieved = sent / ((performance.now() - t0) / 1000);
-      await sleep(1500);
-      await live.runtime!.writer.drain();
-      const persisted = live.runtime!.writer.stats.written - written0;
-      const w99 = pct(wsLat, 99);
-      const b99 = pct(bareLat, 99);
-      const line = `| ${rate} | ${achieved.toFixed(0)} | ${f1(pct(wsLat, 50))} | ${f1(w99)} | ${f1(b99)} | ${f1(w99 / b99)} | ${persisted}/${sent} |`;
+      for (const p of [wsProc, bareProc]) p.send({ cmd: 'reset' });
+      const cpu0 = [server.child, wsProc.child].map((c) => cpuSeconds(c.pid!));
+      pubProc.send({ cmd: 'paced', rate, seconds });
+      const sent = await pubProc.next('sent');
+      await sleep(1500); // stragglers
+      const [cpu, cpuClients] = [server.child, wsProc.child].map((c, i) => (cpuSeconds(c.pid!) - cpu0[i]!) / (sent.seconds + 1.5));
+      wsProc.send({ cmd: 'report' });
+      bareProc.send({ cmd: 'report' });
+      const [wr, br] = [await wsProc.next('report'), await bareProc.next('report')];
+      const w = new LatencyHistogram();
+      w.merge(wr.hist);
+      const b = new LatencyHistogram();
+      b.merge(br.hist);
+      const now = await settle(stored + sent.sent);
+      const line = `| ${rate} | ${(sent.sent / sent.seconds).toFixed(0)} | ${f1(w.percentile(50))} | ${f1(w.percentile(99))} | ${f1(b.percentile(50))} | ${f1(b.percentile(99))} | ` +
+        `${(w.percentile(99) / b.percentile(99)).toFixed(2)} | ${wr.minPerClient}/${sent.sent} | ${now - stored}/${sent.sent} | ${pc(cpu!)} | ${pc(cpuClients!)} | ${os.loadavg()[0]!.toFixed(1)} |`;
+      stored = now;
       console.log(line);
       lines.push(line);
     }
-    for (const w of ws) w.terminate();
-    await pub.endAsync();
-    await bare.endAsync();
+    wsProc.send({ cmd: 'exit' });
+    bareProc.send({ cmd: 'exit' });
 
-    // Sustained ingest with persistence: publish as fast as the broker takes it, then count rows.
-    const n = numberFlag(args, 'ingest', 100_000, 1000, 10_000_000);
-    const before = live.runtime!.writer.stats.written;
-    const rej0 = live.runtime!.ingest.rejectedTotal;
-    const ip = await mqtt.connectAsync(mqttUrl, { clientId: `bench-ingest-${randomBytes(3).toString('hex')}` });
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      ip.publish(`park/${park}/energy/PM-0`, JSON.stringify({ kw: i % 500, seq: ++seq }), { qos: 0 });
-      if (i % 2000 === 1999) await sleep(0);
+    // Sustained ingest with persistence: as fast as the broker takes it; done when the rows are in.
+    for (const qos of [0, 1] as const) {
+      const t0 = performance.now();
+      const cpu0 = cpuSeconds(server.child.pid!);
+      pubProc.send({ cmd: 'flood', n: ingestN, qos });
+      const sent = await pubProc.next('sent', 600_000);
+      const now = await settle(stored + sent.sent);
+      const secs = (performance.now() - t0) / 1000;
+      const cpu = (cpuSeconds(server.child.pid!) - cpu0) / secs;
+      const line = `Sustained ingest with persistence, QoS ${qos} publisher (${meters} meters, no stream clients): ${sent.sent} messages published in ${sent.seconds.toFixed(1)} s, ` +
+        `all committed after ${secs.toFixed(1)} s = **${((now - stored) / secs).toFixed(0)} msg/s durable**, lost = ${sent.sent - (now - stored)}; server CPU ${pc(cpu)}, load avg ${os.loadavg()[0]!.toFixed(1)}.`;
+      stored = now;
+      console.log(line);
+      lines.push('', line);
     }
-    while (live.runtime!.writer.stats.written - before < n && performance.now() - t0 < 120_000) await sleep(20);
-    await live.runtime!.writer.drain();
-    const secs = (performance.now() - t0) / 1000;
-    const stored = live.runtime!.writer.stats.written - before;
-    const rows = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device = $1', [`${park}/PM-0`])).rows[0]!.n;
-    await ip.endAsync();
-    const lost = n - stored;
-    const ingestLine = `Sustained ingest with persistence (QoS 0 via mosquitto, batched COMMITs to PostgreSQL): ${n} messages in ${secs.toFixed(1)} s = **${(stored / secs).toFixed(0)} msg/s durable**, lost = ${lost} (rejected ${live.runtime!.ingest.rejectedTotal - rej0}; telemetry rows for the device: ${rows}).`;
-    console.log(ingestLine);
-    lines.push('', ingestLine);
-    await srv.close();
   } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill();
+    await server?.stop();
+    if (server) await forgetSession(mqttUrl, server.url);
+    if (profileDir) console.log(`server CPU profile written to ${profileDir}`);
     await scratch.drop();
+    await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Removes the persistent MQTT session `twin serve` left on the broker (its client id is per host and port). */
+async function forgetSession(mqttUrl: string, serverUrl: string): Promise<void> {
+  const clientId = `twin-${os.hostname()}-${new URL(serverUrl).port}`.slice(0, 64);
+  const c = await mqtt.connectAsync(mqttUrl, { clientId, clean: true, reconnectPeriod: 0 }).catch(() => null);
+  await c?.endAsync();
 }
 
 /** Hub fan-out vs a bare ws broadcast of the very same frames, 100 clients, one process. */
@@ -215,8 +327,8 @@ export const streamBench: Bench = {
   summary: 'MQTT -> WebSocket latency vs bare subscriber, fan-out vs bare ws, sustained ingest with persistence',
   async run(args: Args) {
     const mqttUrl = process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-    const pgAdmin = process.env.TWIN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const lines: string[] = [`Command: \`npm run bench -- stream\` (flags: --clients, --seconds, --ingest). Broker ${mqttUrl.replace(/\/\/[^@]*@/, '//')}; PostgreSQL ${pgAdmin.replace(/\/\/[^@]*@/, '//')}.`, ''];
+    const pgAdmin = benchAdminUrl();
+    const lines: string[] = [`Command: \`npm run bench -- stream\` (flags: --clients, --seconds, --meters, --ingest, --profile). Broker ${mqttUrl.replace(/\/\/[^@]*@/, '//')}; PostgreSQL ${pgAdmin.replace(/\/\/[^@]*@/, '//')}.`, ''];
     await fanout(args, lines);
     lines.push('');
     await latencyLevels(args, mqttUrl, pgAdmin, lines);

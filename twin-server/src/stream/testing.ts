@@ -33,9 +33,10 @@ async function reg(db: Queryable, kind: string, name: string): Promise<number> {
 /**
  * Inserts park `code` with one building, one floor, `rooms` rooms (capacity 10 each) and in
  * room 0: an occupancy sensor OCC-0, an AHU AHU-0, a power meter PM-0, an env sensor ENV-0; a
- * perimeter camera CAM-0 and a door reader DOOR-0 at building level; one enterprise.
+ * perimeter camera CAM-0 and a door reader DOOR-0 at building level; one enterprise. `meters` > 1
+ * adds power meters PM-1... spread over the rooms (the stream bench publishes to many devices).
  */
-export async function insertLiveFixture(db: Queryable, code = 'testpark', rooms = 3, lon0 = 121.5): Promise<LiveFixture> {
+export async function insertLiveFixture(db: Queryable, code = 'testpark', rooms = 3, lon0 = 121.5, meters = 1): Promise<LiveFixture> {
   const park = await reg(db, 'park', code);
   await db.query(`INSERT INTO park (idx, code, city, origin, boundary) VALUES ($1, $2, 'Shanghai', ST_GeomFromEWKT($3), ST_GeomFromEWKT($4))`,
     [park, code, `SRID=4326;POINT Z(${lon0} 31.2 4)`, sq(lon0 - 0.01, 31.19, 0.03)]);
@@ -64,6 +65,7 @@ export async function insertLiveFixture(db: Queryable, code = 'testpark', rooms 
   await eq('OCC-0', 'occupancy_sensor', roomIdx[0]!);
   await eq('AHU-0', 'ahu', roomIdx[0]!);
   await eq('PM-0', 'power_meter', roomIdx[0]!);
+  for (let i = 1; i < meters; i++) await eq(`PM-${i}`, 'power_meter', roomIdx[i % rooms]!);
   await eq('ENV-0', 'env_sensor', roomIdx[0]!);
   await eq('CAM-0', 'camera', null, async (idx) => {
     await db.query(`INSERT INTO camera (idx, coverage) VALUES ($1, 'perimeter')`, [idx]);
