@@ -3,6 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { initI18n } from './i18n/index.ts';
 import { App } from './app/App.tsx';
 import { SessionGate } from './auth/SessionGate.tsx';
+// A bundled CJK font (subset files by unicode-range, fetched from this server only when a glyph
+// needs them), for walls and kiosks whose OS has no Chinese font; system CJK fonts come first.
+import '@fontsource-variable/noto-sans-sc';
 import './app/theme.css';
 
 initI18n();

@@ -45,6 +45,12 @@ describe.skipIf(inject('chromiumMissing') !== null)('login page and admin panels
     expect(await page.textContent('.auth-card h1')).toBe('园区数字孪生');
     expect(await page.textContent('button[type=submit]')).toBe('登录');
     expect(await page.getAttribute('input[name=password]', 'type')).toBe('password');
+    // The Chinese text is drawn with the bundled CJK font (this machine has none), served by the twin itself.
+    const cjkFaces = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC Variable' && f.status === 'loaded').length;
+    });
+    expect(cjkFaces).toBeGreaterThan(0);
     const card = await page.locator('.auth-card').boundingBox();
     expect(card!.width).toBeGreaterThan(300);
     const zh = await screenshotStats(page, 'auth-login-zh', { x: Math.round(card!.x), y: Math.round(card!.y), width: Math.round(card!.width), height: Math.round(card!.height) });
