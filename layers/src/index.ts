@@ -18,3 +18,4 @@ export { energyLayer } from './energy/index.ts';
 export { economyLayer } from './economy/index.ts';
 
 export type { ParkIndex } from './park-index.ts';
+export * from './invest.ts';

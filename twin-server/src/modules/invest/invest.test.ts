@@ -14,8 +14,9 @@ import type { ErrorBody } from '../../http/errors.ts';
 import { investModule } from './index.ts';
 import {
   ADJACENT_M, INDUSTRIES, SUITABLE_BY_USE, availabilityWindow, compareQuerySchema, findPark, searchUnits, unitDetail,
-  unitsQuerySchema, type InvestPark, type UnitRow, type UnitsQuery,
+  unitsQuerySchema, type InvestPark, type UnitsQuery,
 } from './queries.ts';
+import type { UnitRow } from '@park-twin/layers';
 
 const SEED = 7;
 const CODE = 'invest-test';

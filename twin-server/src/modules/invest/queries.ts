@@ -13,12 +13,12 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/index.ts';
 import { enuFrame } from '../../tiler/enu.ts';
 import { polygonRings, type Project } from '../../tiler/content.ts';
-import type { ParkIndex } from '@park-twin/layers';
+import {
+  INDUSTRIES, MAX_COMPARE, type Availability, type AvailabilityWindow, type Industry, type LocalRings, type ParkIndex,
+  type UnitDetail, type UnitRow, type UnitsResult,
+} from '@park-twin/layers';
 
-/** Enterprise industries (enterprise.industry in the core schema). */
-export const INDUSTRIES = ['ai', 'ic_design', 'software', 'biomed', 'new_energy', 'smart_manufacturing', 'digital_media',
-  'fintech', 'e_commerce', 'services'] as const;
-export type Industry = (typeof INDUSTRIES)[number];
+export { INDUSTRIES, MAX_COMPARE };
 
 /**
  * The industries a unit suits by its use (room.use of leasable rooms): labs for wet and hardware
@@ -35,9 +35,6 @@ export const SUITABLE_BY_USE: Readonly<Record<string, readonly Industry[]>> = {
 
 /** Rooms on the same floor this close (metres, outline to outline) are adjacent: next door or across the corridor. */
 export const ADJACENT_M = 3;
-
-/** Availability of a leasable unit at the reference date. */
-export type Availability = 'vacant' | 'soon' | 'leased' | 'reserved';
 
 /** `sort` values and the ORDER BY each stands for (an allowlist: input never reaches SQL text). */
 const SORTS = {
@@ -94,9 +91,6 @@ export const unitsQuerySchema = z.object({
 });
 export type UnitsQuery = z.infer<typeof unitsQuerySchema>;
 
-/** Most units a comparison takes. */
-export const MAX_COMPARE = 3;
-
 /** Query string of GET /api/invest/compare. */
 export const compareQuerySchema = z.object({
   ...availabilityShape,
@@ -112,41 +106,6 @@ export const unitQuerySchema = z.object({
   idx: int('idx').min(1, 'idx must be a positive integer').max(0x7fffffff, 'idx must be a positive integer'),
 });
 
-/** One leasable unit as the list, the 3D highlight and the comparison show it. */
-export interface UnitRow {
-  idx: number;
-  code: string;
-  name: string;
-  nameEn: string | null;
-  use: string;
-  /** Usable area, m². */
-  area: number;
-  /** CNY per m² per month: asking rent when vacant, the current contract's when soon vacant. */
-  rent: number;
-  level: number;
-  floorIdx: number;
-  buildingIdx: number;
-  buildingCode: string;
-  buildingName: string;
-  buildingNameEn: string | null;
-  availability: Availability;
-  /** End of the active lease (soon vacant, leased), YYYY-MM-DD. */
-  leaseEnd: string | null;
-  /** When a prospect could move in: asOf for vacant units, the day after the lease ends otherwise. */
-  availableFrom: string;
-  /** Industries of the tenants in adjacent units (same floor, within ADJACENT_M). */
-  neighbourIndustries: Industry[];
-  /** Industries the unit suits: by its use, plus its neighbours' (see SUITABLE_BY_USE). */
-  suitable: Industry[];
-}
-
-/** The reference date and cut-off a response was computed for. */
-export interface AvailabilityWindow {
-  asOf: string;
-  within: number;
-  /** Leases ending on or before this date make a unit soon vacant. */
-  cutoff: string;
-}
 
 /** A park as the investment routes need it. */
 export type InvestPark = ParkIndex['park'];
@@ -250,15 +209,6 @@ async function unitRows(db: Queryable, f: SqlFilter): Promise<UnitRow[]> {
   });
 }
 
-/** Result of a unit search. */
-export interface UnitsResult extends AvailabilityWindow {
-  park: string;
-  /** Units matching every filter, before `limit`. */
-  total: number;
-  truncated: boolean;
-  units: UnitRow[];
-}
-
 /** Available units of a park matching the query, sorted and limited. */
 export async function searchUnits(db: Queryable, park: InvestPark, q: UnitsQuery): Promise<UnitsResult> {
   const window = await availabilityWindow(db, park.idx, q.within, q.asOf);
@@ -277,40 +227,9 @@ export async function unitsByIdx(db: Queryable, park: InvestPark, idx: readonly 
   return idx.flatMap((i) => by.get(i) ?? []);
 }
 
-/** Outline rings in park metres (x east, y north), to the centimetre. */
-type LocalRings = [number, number][][];
-
+/** Outline rings in park metres to the centimetre. */
 function localRings(hex: string, project: Project): LocalRings {
   return polygonRings(hex, project).map((ring) => ring.map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]));
-}
-
-/** A room of the floor plan: outline rings in park metres (x east, y north). */
-export interface PlanRoom {
-  idx: number;
-  code: string;
-  use: string;
-  leaseStatus: string;
-  rings: LocalRings;
-}
-
-/** A tenant on the unit's floor. */
-export interface Neighbour {
-  enterpriseIdx: number;
-  /** Names only for callers that may read enterprises. */
-  name: string | null;
-  nameEn: string | null;
-  industry: Industry;
-  /** Units it leases on this floor. */
-  units: number;
-  /** One of its units is adjacent to this one. */
-  adjacent: boolean;
-}
-
-/** What the unit panel shows. */
-export interface UnitDetail extends AvailabilityWindow {
-  unit: UnitRow;
-  floorPlan: { outline: LocalRings; rooms: PlanRoom[] };
-  neighbours: Neighbour[];
 }
 
 /** One leasable unit of the park with its floor plan and neighbours, or null when it is not one. */
