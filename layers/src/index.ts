@@ -18,4 +18,5 @@ export { energyLayer } from './energy/index.ts';
 export { economyLayer } from './economy/index.ts';
 
 export type { ParkIndex } from './park-index.ts';
+export * from './networks.ts';
 export * from './invest.ts';

@@ -76,10 +76,12 @@ export interface TwinCanvasProps {
   onHoverMove?: (x: number, y: number) => void;
   /** Extra scene content of a view (markers, the infrastructure tileset, clipping helpers). */
   children?: ReactNode;
+  /** Opacity of the ground disc (default 1; the x-ray view sees through it to what lies below). */
+  groundOpacity?: number;
 }
 
 /** The 3D canvas of the twin view. */
-export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, children }: TwinCanvasProps) {
+export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, children, groundOpacity = 1 }: TwinCanvasProps) {
   const tilesRef = useRef<TilesRendererImpl>(null);
   const controlsRef = useRef<OrbitControlsImpl>(null);
 
@@ -120,7 +122,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, childr
       <gridHelper args={[4000, 80, '#1d3a5c', '#112238']} position={[0, -0.05, 0]} />
       <mesh rotation={[-Math.PI / 2, 0, 0]} position={[0, -0.1, 0]}>
         <circleGeometry args={[3000, 64]} />
-        <meshStandardMaterial color="#0c1626" roughness={1} />
+        <meshStandardMaterial color="#0c1626" roughness={1} transparent={groundOpacity < 1} opacity={groundOpacity} depthWrite={groundOpacity >= 1} />
       </mesh>
       <group
         onClick={(e: ThreeEvent<MouseEvent>) => {

@@ -89,6 +89,10 @@ export class TwinController {
   hover = 0;
   /** Root of the loaded tiles (for geometry scans and picking). */
   tilesRoot: Object3D | null = null;
+  /** Roots of further tilesets a view shows (the infrastructure): scanned and picked like tilesRoot. */
+  readonly extraRoots = new Set<Object3D>();
+  /** Section box in world space: hits outside it are clipped away, so they are not picked. */
+  clipBox: Box3 | null = null;
   /** The 3d-tiles-renderer instance (load progress for tests; reload on re-tile). */
   tilesRenderer: { loadProgress: number; stats?: { queued: number; downloading: number; parsing: number } } | null = null;
   camera: Camera | null = null;
@@ -257,7 +261,8 @@ export class TwinController {
       if (hit.distance > first + SAME_SPOT_M) break;
       const idx = featureIdOfHit(hit);
       if (idx <= 0) continue;
-      if (this.state.flags(idx) & (FLAG.hidden | FLAG.faded)) continue;
+      if (this.state.flags(idx) & (FLAG.hidden | FLAG.faded | FLAG.ghost)) continue;
+      if (this.clipBox && !this.clipBox.containsPoint(hit.point)) continue;
       if (first === Infinity) first = hit.distance;
       const rank = SPECIFIC[this.h?.kindOf(idx) ?? ''] ?? 0;
       if (rank > bestRank) {
@@ -273,7 +278,8 @@ export class TwinController {
     if (!this.camera || !this.tilesRoot) return 0;
     const rc = new Raycaster();
     rc.setFromCamera(new Vector2(x, y), this.camera);
-    return this.pickFromHits(rc.intersectObject(this.tilesRoot, true));
+    const hits = [this.tilesRoot, ...this.extraRoots].flatMap((r) => rc.intersectObject(r, true));
+    return this.pickFromHits(hits.sort((a, b) => a.distance - b.distance));
   }
 
   /** Escape: one level up. */
@@ -293,10 +299,12 @@ export class TwinController {
   /** Meshes of the loaded tiles carrying feature ids. */
   private featureMeshes(): Mesh[] {
     const out: Mesh[] = [];
-    this.tilesRoot?.traverse((o) => {
-      const m = o as Mesh;
-      if (m.isMesh && m.visible && m.geometry.getAttribute(FEATURE_ATTRIBUTE)) out.push(m);
-    });
+    for (const root of [this.tilesRoot, ...this.extraRoots]) {
+      root?.traverse((o) => {
+        const m = o as Mesh;
+        if (m.isMesh && m.visible && m.geometry.getAttribute(FEATURE_ATTRIBUTE)) out.push(m);
+      });
+    }
     return out;
   }
 

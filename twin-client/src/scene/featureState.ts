@@ -18,6 +18,8 @@ export const FLAG = {
   selected: 8,
   /** RGB holds a layer colour; without it the tile's own material colour is kept. */
   coloured: 16,
+  /** Drawn as a sparse see-through ghost and not pickable (x-ray: walls and floors seen through). */
+  ghost: 32,
 } as const;
 
 /** Texture width in texels; a power of two keeps the row/column split a shift in the shader. */

@@ -43,6 +43,11 @@ if ((twinFlags & ${FLAG.faded}) != 0) {
   if (mod(floor(gl_FragCoord.x) + floor(gl_FragCoord.y), 3.0) != 0.0) discard;
   diffuseColor.rgb *= 0.35;
 }
+if ((twinFlags & ${FLAG.ghost}) != 0) {
+  // X-ray: one pixel in four, tinted like glass, so what lies behind and below shows through.
+  if (mod(floor(gl_FragCoord.x), 2.0) + mod(floor(gl_FragCoord.y), 2.0) != 0.0) discard;
+  diffuseColor.rgb = mix(diffuseColor.rgb, vec3(0.45, 0.62, 0.85), 0.5);
+}
 `;
 
 // Emission keeps layer colours readable on the dark theme, whatever the lighting.

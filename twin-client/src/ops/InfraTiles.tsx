@@ -1,0 +1,86 @@
+/**
+ * The infrastructure tileset (`infra.json`: pipes and cables as tubes at their real depth, nodes)
+ * as a second 3D Tiles renderer in the twin canvas, in the same re-oriented frame as the park
+ * tileset. Its tiles go through the controller like the park's (feature ids, state texture), and
+ * while shown its root is scanned and picked with the park (`ctl.extraRoots`).
+ */
+import { useEffect, useRef } from 'react';
+import type { ThreeEvent } from '@react-three/fiber';
+import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
+import { GLTFExtensionsPlugin, ReorientationPlugin } from '3d-tiles-renderer/plugins';
+import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
+import type { Object3D } from 'three';
+import type { TwinController } from '../scene/controller.ts';
+
+const DEG = Math.PI / 180;
+
+/** Load state of the infrastructure tiles, for the view's status and the test hook. */
+export interface InfraStatus {
+  tiles: TilesRendererImpl | null;
+  loaded: number;
+}
+
+/** Props: the controller, the infra.json URL, the park origin, whether it is shown. */
+export interface InfraTilesProps {
+  ctl: TwinController;
+  url: string;
+  origin: { lon: number; lat: number; h: number };
+  visible: boolean;
+  status: InfraStatus;
+  onHoverMove?: (x: number, y: number) => void;
+}
+
+/** The networks in 3D. */
+export function InfraTiles({ ctl, url, origin, visible, status, onHoverMove }: InfraTilesProps) {
+  const ref = useRef<TilesRendererImpl>(null);
+  const register = () => {
+    const t = ref.current;
+    if (!t) return;
+    status.tiles = t;
+    t.group.visible = visible;
+    if (visible) ctl.extraRoots.add(t.group);
+    else ctl.extraRoots.delete(t.group);
+    ctl.invalidate();
+  };
+  useEffect(() => {
+    register();
+    const group = ref.current?.group;
+    return () => {
+      if (group) ctl.extraRoots.delete(group);
+    };
+  });
+  // Pointer handlers only while shown: hidden pipes must not be hit.
+  const events = visible
+    ? {
+      onClick: (e: ThreeEvent<MouseEvent>) => {
+        e.stopPropagation();
+        ctl.pick(ctl.pickFromHits(e.intersections));
+      },
+      onPointerMove: (e: ThreeEvent<PointerEvent>) => {
+        e.stopPropagation();
+        ctl.setHover(ctl.pickFromHits(e.intersections));
+        onHoverMove?.(e.nativeEvent.offsetX, e.nativeEvent.offsetY);
+      },
+    }
+    : {};
+  return (
+    <group {...events}>
+      <TilesRenderer
+        ref={ref}
+        url={url}
+        errorTarget={12}
+        onLoadModel={(e) => {
+          status.loaded++;
+          ctl.onTileLoaded(e.scene as Object3D);
+        }}
+        onLoadTileset={register}
+      >
+        <TilesPlugin plugin={GLTFExtensionsPlugin} args={[{ metadata: false, rtc: true, autoDispose: true }]} />
+        <TilesPlugin
+          plugin={ReorientationPlugin}
+          args={[{ lat: origin.lat * DEG, lon: origin.lon * DEG, height: origin.h, up: '+y', recenter: true }]}
+        />
+      </TilesRenderer>
+    </group>
+  );
+}

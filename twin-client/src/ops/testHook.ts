@@ -1,0 +1,37 @@
+/**
+ * `window.__ops`: what the maintenance view's browser test reads besides `window.__twin`: whether
+ * the infrastructure tiles are loaded, the x-ray switch, the shown trace.
+ */
+import type { TwinController } from '../scene/controller.ts';
+import type { InfraStatus } from './InfraTiles.tsx';
+import type { TraceResult } from './panels.tsx';
+
+/** The hook's shape. */
+export interface OpsTestHook {
+  /** True once infra.json and its visible tiles are loaded. */
+  infraReady(): boolean;
+  xray(): boolean;
+  /** The trace on screen (API result), or null. */
+  trace(): TraceResult | null;
+  /** The networks (colours by depth) have arrived. */
+  networks(): boolean;
+}
+
+/** Installs the hook; returns the uninstall function. */
+export function installOpsHook(ctl: TwinController, infra: InfraStatus, view: () => { xray: boolean; trace: TraceResult | null; networks: boolean }): () => void {
+  const hook: OpsTestHook = {
+    infraReady: () => {
+      const t = infra.tiles;
+      if (!t || !t.root || infra.loaded === 0) return false;
+      const s = (t as unknown as { stats: unknown }).stats as { queued: number; downloading: number; parsing: number };
+      return t.loadProgress >= 1 && s.queued + s.downloading + s.parsing === 0 && !ctl.flight;
+    },
+    xray: () => view().xray,
+    trace: () => view().trace,
+    networks: () => view().networks,
+  };
+  (window as unknown as { __ops?: OpsTestHook }).__ops = hook;
+  return () => {
+    delete (window as unknown as { __ops?: OpsTestHook }).__ops;
+  };
+}
