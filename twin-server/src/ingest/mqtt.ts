@@ -10,6 +10,13 @@
  * being written (in arrival order, as MQTT requires), while later packets keep flowing. When a
  * batch fails the connection is dropped, so the broker redelivers everything unacknowledged
  * (persistent session: clean=false with a stable client id).
+ *
+ * Throughput of QoS 1 is bounded by the broker's window of unacknowledged messages per client
+ * divided by the commit time. MQTT 3.1.1 leaves that window to the broker (mosquitto: 20,
+ * which holds ingest to a few hundred messages per second once every PUBACK waits for a
+ * commit, and the broker drops what overflows its queue). So an external broker is spoken to in
+ * MQTT 5 with a Receive Maximum of INGEST_RECEIVE_MAXIMUM, which mosquitto and EMQX honour; the
+ * embedded aedes speaks 3.1.1 only.
  */
 import net from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
@@ -19,6 +26,11 @@ import type { Ingest } from './pipeline.ts';
 
 /** Topic filter every node subscribes to. */
 export const INGEST_TOPIC = 'park/+/+/+';
+
+/** QoS 1 messages the broker may have in flight to a node (MQTT 5 Receive Maximum). */
+export const INGEST_RECEIVE_MAXIMUM = 10_000;
+/** How long the broker keeps a stable node's session (and its unacknowledged messages) after it disconnects. */
+const SESSION_EXPIRY_SECONDS = 24 * 3600;
 
 /** A running in-process broker. */
 export interface EmbeddedBroker {
@@ -56,14 +68,17 @@ export interface MqttIngest {
 /**
  * Connects to `url`, subscribes to INGEST_TOPIC with QoS 1 and feeds every message to `ingest`.
  * `clientId` must be stable per node for redelivery after a crash; tests pass `clean: true`.
+ * `mqtt5` is for external brokers (see the top of this file).
  */
-export async function startMqttIngest(opts: { url: string; clientId: string; clean: boolean; ingest: Ingest; log: Logger }): Promise<MqttIngest> {
+export async function startMqttIngest(opts: { url: string; clientId: string; clean: boolean; mqtt5: boolean; ingest: Ingest; log: Logger }): Promise<MqttIngest> {
   const options: IClientOptions = {
     clientId: opts.clientId,
     clean: opts.clean,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
-    protocolVersion: 4,
+    ...(opts.mqtt5
+      ? { protocolVersion: 5, properties: { receiveMaximum: INGEST_RECEIVE_MAXIMUM, ...(opts.clean ? {} : { sessionExpiryInterval: SESSION_EXPIRY_SECONDS }) } }
+      : { protocolVersion: 4 }),
     // Messages arriving before our subscription completes must not be acked by default handlers.
     resubscribe: true,
   };
@@ -72,16 +87,20 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
   const durable = new Map<number, Promise<void>>();
   let ackChain: Promise<unknown> = Promise.resolve();
 
+  /** PUBACKs queued behind a commit; while any are, every PUBACK queues (acks keep arrival order). */
+  let acksQueued = 0;
   const internals = client as unknown as { _sendPacket: SendPacket };
   const send = internals._sendPacket.bind(client);
   internals._sendPacket = (packet, cb, ...rest) => {
-    const wait = packet.cmd === 'puback' && packet.messageId !== undefined ? durable.get(packet.messageId) : undefined;
-    if (!wait) return send(packet, cb, ...rest);
-    durable.delete(packet.messageId!);
+    if (packet.cmd !== 'puback' || packet.messageId === undefined) return send(packet, cb, ...rest);
+    const wait = durable.get(packet.messageId);
+    if (!wait && acksQueued === 0) return send(packet, cb, ...rest); // refused message: nothing to wait for
+    durable.delete(packet.messageId);
     cb?.(); // let mqtt.js go on with the next packet now; the PUBACK itself follows the commit
-    ackChain = ackChain.then(() => wait).then(
+    acksQueued++;
+    ackChain = ackChain.then(() => wait).finally(() => acksQueued--).then(
       () => {
-        stats.ackedAfterCommit++;
+        if (wait) stats.ackedAfterCommit++;
         send(packet, undefined, ...rest);
       },
       (err: unknown) => {

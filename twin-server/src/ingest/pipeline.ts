@@ -49,6 +49,16 @@ export interface RawMessage {
 
 const DEVICE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const BURST_KEEP = 64;
+/** (seq, ts) pairs remembered per device for dropping redeliveries. */
+const SEQ_KEEP = 32;
+
+/** The last SEQ_KEEP (seq, ts) pairs of one device, in a ring (no per-message allocation). */
+interface SeqRing {
+  readonly seq: Float64Array;
+  readonly ts: Float64Array;
+  next: number;
+  size: number;
+}
 
 /** The pipeline; one per process, shared by MQTT, HTTP and CSV. */
 export class Ingest {
@@ -56,7 +66,7 @@ export class Ingest {
   /** Open alarms as this node knows them (idx/kind); refreshed from the database periodically. */
   readonly openAlarms = new Set<string>();
   private profiles = new Map<string, Profile>();
-  private readonly recentSeqs = new Map<string, string[]>();
+  private readonly recentSeqs = new Map<string, SeqRing>();
   private readonly bursts = new Map<string, number[]>();
   private localSeq = 0;
   private readonly httpSeqBase = Date.now() * 1000;
@@ -129,7 +139,7 @@ export class Ingest {
     if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
     const obj = d.objects.get(target);
-    const bursts = new Map<string, number>();
+    let bursts: Map<string, number> | undefined; // only the layers that count bursts need it
     const ctx: LayerContext = {
       kind: obj?.kind ?? 'equipment',
       type: dev?.type,
@@ -138,7 +148,7 @@ export class Ingest {
       // Once per message, however many hooks ask (snapshot and alarms both do).
       burst: (k, windowMs) => {
         const mk = `${k}/${windowMs}`;
-        let n = bursts.get(mk);
+        let n = (bursts ??= new Map()).get(mk);
         if (n === undefined) bursts.set(mk, (n = this.burst(`${target}/${k}`, ts, windowMs)));
         return n;
       },
@@ -168,12 +178,15 @@ export class Ingest {
   /** Same (device, seq, ts) seen lately on this node: a redelivery. Bounded per device. */
   private seenBefore(device: string, seq: number, ts: number): boolean {
     let ring = this.recentSeqs.get(device);
-    if (!ring && this.recentSeqs.size > 200_000) this.recentSeqs.clear(); // bounded even with many devices
-    if (!ring) this.recentSeqs.set(device, (ring = []));
-    const k = `${seq}@${ts}`;
-    if (ring.includes(k)) return true;
-    ring.push(k);
-    if (ring.length > 32) ring.shift();
+    if (!ring) {
+      if (this.recentSeqs.size > 200_000) this.recentSeqs.clear(); // bounded even with many devices
+      this.recentSeqs.set(device, (ring = { seq: new Float64Array(SEQ_KEEP), ts: new Float64Array(SEQ_KEEP), next: 0, size: 0 }));
+    }
+    for (let i = 0; i < ring.size; i++) if (ring.seq[i] === seq && ring.ts[i] === ts) return true;
+    ring.seq[ring.next] = seq;
+    ring.ts[ring.next] = ts;
+    ring.next = (ring.next + 1) % SEQ_KEEP;
+    if (ring.size < SEQ_KEEP) ring.size++;
     return false;
   }
 

@@ -197,6 +197,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
           url: brokerUrl,
           clientId: stable ? `twin-${os.hostname()}-${sc.config.port}`.slice(0, 64) : `twin-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
           clean: !stable,
+          mqtt5: Boolean(sc.config.mqttUrl),
           ingest,
           log: sc.log,
         });
