@@ -5,14 +5,11 @@
  * while shown its root is scanned and picked with the park (`ctl.extraRoots`).
  */
 import { useEffect, useRef } from 'react';
-import type { ThreeEvent } from '@react-three/fiber';
-import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
-import { GLTFExtensionsPlugin, ReorientationPlugin } from '3d-tiles-renderer/plugins';
+import { TilesRenderer } from '3d-tiles-renderer/r3f';
 import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
 import type { Object3D } from 'three';
 import type { TwinController } from '../scene/controller.ts';
-
-const DEG = Math.PI / 180;
+import { TwinTilesPlugins, pickEvents } from '../scene/TwinCanvas.tsx';
 
 /** Load state of the infrastructure tiles, for the view's status and the test hook. */
 export interface InfraStatus {
@@ -49,22 +46,9 @@ export function InfraTiles({ ctl, url, origin, visible, status, onHoverMove }: I
       if (group) ctl.extraRoots.delete(group);
     };
   });
-  // Pointer handlers only while shown: hidden pipes must not be hit.
-  const events = visible
-    ? {
-      onClick: (e: ThreeEvent<MouseEvent>) => {
-        e.stopPropagation();
-        ctl.pick(ctl.pickFromHits(e.intersections));
-      },
-      onPointerMove: (e: ThreeEvent<PointerEvent>) => {
-        e.stopPropagation();
-        ctl.setHover(ctl.pickFromHits(e.intersections));
-        onHoverMove?.(e.nativeEvent.offsetX, e.nativeEvent.offsetY);
-      },
-    }
-    : {};
   return (
-    <group {...events}>
+    // Pointer handlers only while shown: hidden pipes must not be hit.
+    <group {...(visible ? pickEvents(ctl, onHoverMove) : {})}>
       <TilesRenderer
         ref={ref}
         url={url}
@@ -75,11 +59,7 @@ export function InfraTiles({ ctl, url, origin, visible, status, onHoverMove }: I
         }}
         onLoadTileset={register}
       >
-        <TilesPlugin plugin={GLTFExtensionsPlugin} args={[{ metadata: false, rtc: true, autoDispose: true }]} />
-        <TilesPlugin
-          plugin={ReorientationPlugin}
-          args={[{ lat: origin.lat * DEG, lon: origin.lon * DEG, height: origin.h, up: '+y', recenter: true }]}
-        />
+        <TwinTilesPlugins origin={origin} />
       </TilesRenderer>
     </group>
   );

@@ -66,6 +66,38 @@ function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats })
   return null;
 }
 
+/**
+ * Pointer handlers for a group of twin tiles: a click picks and a move hovers the most specific
+ * object at the spot, over every tileset in the scene (the park and, in x-ray, the networks).
+ */
+export function pickEvents(ctl: TwinController, onHoverMove?: (x: number, y: number) => void) {
+  return {
+    onClick: (e: ThreeEvent<MouseEvent>) => {
+      e.stopPropagation();
+      ctl.pick(firstPick(ctl, e));
+    },
+    onPointerMove: (e: ThreeEvent<PointerEvent>) => {
+      e.stopPropagation();
+      ctl.setHover(firstPick(ctl, e));
+      onHoverMove?.(e.nativeEvent.offsetX, e.nativeEvent.offsetY);
+    },
+    onPointerOut: () => ctl.setHover(0),
+  };
+}
+
+/** The plugins every twin tileset loads with: glTF extensions, and the park frame (origin at 0, +Y up). */
+export function TwinTilesPlugins({ origin }: { origin: TwinCanvasProps['origin'] }) {
+  return (
+    <>
+      <TilesPlugin plugin={GLTFExtensionsPlugin} args={[{ metadata: false, rtc: true, autoDispose: true }]} />
+      <TilesPlugin
+        plugin={ReorientationPlugin}
+        args={[{ lat: origin.lat * DEG, lon: origin.lon * DEG, height: origin.h, up: '+y', recenter: true }]}
+      />
+    </>
+  );
+}
+
 /** Props of the canvas. */
 export interface TwinCanvasProps {
   ctl: TwinController;
@@ -124,18 +156,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, childr
         <circleGeometry args={[3000, 64]} />
         <meshStandardMaterial color="#0c1626" roughness={1} transparent={groundOpacity < 1} opacity={groundOpacity} depthWrite={groundOpacity >= 1} />
       </mesh>
-      <group
-        onClick={(e: ThreeEvent<MouseEvent>) => {
-          e.stopPropagation();
-          ctl.pick(firstPick(ctl, e));
-        }}
-        onPointerMove={(e: ThreeEvent<PointerEvent>) => {
-          e.stopPropagation();
-          ctl.setHover(firstPick(ctl, e));
-          onHoverMove?.(e.nativeEvent.offsetX, e.nativeEvent.offsetY);
-        }}
-        onPointerOut={() => ctl.setHover(0)}
-      >
+      <group {...pickEvents(ctl, onHoverMove)}>
         <TilesRenderer
           ref={tilesRef}
           url={tilesetUrl}
@@ -143,11 +164,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, childr
           onLoadModel={(e) => ctl.onTileLoaded(e.scene as Object3D)}
           onLoadTileset={onTileset}
         >
-          <TilesPlugin plugin={GLTFExtensionsPlugin} args={[{ metadata: false, rtc: true, autoDispose: true }]} />
-          <TilesPlugin
-            plugin={ReorientationPlugin}
-            args={[{ lat: origin.lat * DEG, lon: origin.lon * DEG, height: origin.h, up: '+y', recenter: true }]}
-          />
+          <TwinTilesPlugins origin={origin} />
         </TilesRenderer>
       </group>
       {children}

@@ -9,6 +9,7 @@ import type { FeatureRow } from './metadata.ts';
 import { decodeEwkb, decodePoint } from './source.ts';
 import type { BuildingRow, EquipmentRow, FloorRow, NodeRow, RoomRow, SegmentRow } from './source.ts';
 import { equipmentModel, isEquipmentType } from '../../../models/src/catalog.ts';
+import { NETWORK_COLOURS } from '@park-twin/layers';
 
 /** Local z-up bounds: [minX, minY, minZ, maxX, maxY, maxZ]. */
 export type Bounds = [number, number, number, number, number, number];
@@ -36,11 +37,10 @@ const ROOM_COLORS: Record<string, Rgba> = {
   plant: [170, 150, 130, 255], storage: [180, 170, 150, 255], parking: [160, 160, 160, 255], restroom: [170, 200, 210, 255],
   data_center: [130, 140, 210, 255], showroom: [230, 130, 180, 255], workshop: [190, 160, 120, 255],
 };
-/** Network colours, as maintenance crews expect them (water blue, power red, gas yellow, ...). */
-export const NETWORK_COLORS: Record<string, Rgba> = {
-  water: [30, 120, 230, 255], drainage: [140, 100, 60, 255], power: [230, 60, 40, 255], gas: [245, 200, 30, 255],
-  telecom: [50, 180, 90, 255], hvac: [160, 90, 210, 255],
-};
+/** Network colours, as maintenance crews expect them (shared with the client's x-ray legend). */
+export const NETWORK_COLORS: Record<string, Rgba> = Object.fromEntries(
+  Object.entries(NETWORK_COLOURS).map(([n, c]) => [n, [c[0], c[1], c[2], 255]]),
+);
 const SLAB: Rgba = [125, 128, 135, 255];
 const GREY: Rgba = [190, 190, 190, 255];
 
