@@ -62,6 +62,7 @@ export class LiveClient {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private statusListeners = new Set<() => void>();
+  private messageListeners = new Set<(m: ServerMessage) => void>();
   private layers: LayerName[];
 
   /** Creates the client and connects at once. */
@@ -75,6 +76,12 @@ export class LiveClient {
     this.statusListeners.add(fn);
     return () => this.statusListeners.delete(fn);
   };
+
+  /** Adds a listener for JSON messages (alarms), besides the `onMessage` option; returns its remover. */
+  addMessageListener(fn: (m: ServerMessage) => void): () => void {
+    this.messageListeners.add(fn);
+    return () => this.messageListeners.delete(fn);
+  }
 
   /** For useSyncExternalStore: the current status. */
   getStatus = (): LiveStatus => this.status;
@@ -201,6 +208,7 @@ export class LiveClient {
       }
     }
     this.opts.onMessage?.(m);
+    for (const l of this.messageListeners) l(m);
   }
 
   /** Drops the socket as if the network failed (tests, and the "reconnect" button). */

@@ -105,3 +105,14 @@ export async function waitReady(page: Page, ms = 120_000): Promise<void> {
   // Let the frame after the last tile land.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
+
+/**
+ * Runs `fn(window.__twin, arg)` in the page and returns its result; `fn` is sent as source, so it
+ * may use only its arguments (the test hook and one serializable value).
+ */
+export function twinEval<T>(page: Page, fn: (t: TwinTestHook, arg: never) => T, arg?: unknown): Promise<T> {
+  return page.evaluate(
+    ({ src, arg }) => new Function('t', 'arg', `return (${src})(t, arg)`)((window as unknown as { __twin: TwinTestHook }).__twin, arg),
+    { src: fn.toString(), arg },
+  ) as Promise<T>;
+}

@@ -16,6 +16,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   stream: async () => (await import('../stream/bench.ts')).streamBench,
   // Browser-side code: a computed path keeps the server type check out of the client's DOM types.
   scene: async () => ((await import(['../../../twin-client/src/scene', 'bench.ts'].join('/'))) as { sceneBench: Bench }).sceneBench,
+  wall: async () => ((await import(['../../../twin-client/src/wall', 'soak.ts'].join('/'))) as { wallSoak: Bench }).wallSoak,
 };
 
 /** `twin bench [name ...]`: runs the named benchmarks (all by default) and prints their results. */

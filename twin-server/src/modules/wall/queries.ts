@@ -3,7 +3,10 @@
  * on PGlite and PostgreSQL) and the tour bookmarks. Every figure is defined once here; the wall
  * shows these numbers as they are (docs/wall.md lists the definitions).
  */
+import type { Bookmark, WallKpis } from '@park-twin/layers/wall.ts';
 import type { Queryable } from '../../db/types.ts';
+
+export type { Bookmark, WallKpis };
 
 /** Percentage with one decimal, 0 when the base is empty. */
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
@@ -13,35 +16,6 @@ const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 /** Live sensor values older than this do not count as "now" (a dead sensor must not hold a room full). */
 export const FRESH_MINUTES = 60;
-
-/** The wall's KPI set for one park (GET /api/wall/kpis). */
-export interface WallKpis {
-  park: string;
-  /** Server time of the computation (ISO); live figures are as of then. */
-  at: string;
-  timezone: string;
-  /** Leasing: leased or expiring units over leasable units, by area. */
-  occupancy: { leasableUnits: number; leasedUnits: number; leasableArea: number; leasedArea: number; rate: number };
-  /** Head count from the occupancy sensors (fresh readings), against the rooms' capacity. */
-  people: { onSite: number; capacity: number; rooms: number };
-  /** Metered energy (kWh counters of the park's meters), today so far vs yesterday; power now (kW). */
-  energy: {
-    todayKwh: number; yesterdaySameTimeKwh: number; yesterdayKwh: number; powerKw: number;
-    /** kWh per local hour 0-23, today and yesterday. */
-    hourly: { today: number[]; yesterday: number[] };
-  };
-  /** Devices neither faulty nor offline (live status where reported, else the register's status). */
-  equipment: { total: number; available: number; rate: number };
-  /** Raised or acknowledged alarms on the park's objects. */
-  alarms: { open: number; bySeverity: { 1: number; 2: number; 3: number } };
-  enterprises: { count: number; employees: number; leading: number; highTech: number };
-  /** Output value and tax (10k CNY) from January to the latest reported month, and the same months a year before. */
-  economy: {
-    from: string | null; to: string | null;
-    outputYtd: number; taxYtd: number; outputPrevYtd: number; taxPrevYtd: number;
-    monthly: { month: string; output: number; tax: number }[];
-  };
-}
 
 /** A park by code (or the first park when no code is given). */
 export async function findPark(db: Queryable, code: string | undefined): Promise<{ idx: number; code: string; timezone: string } | null> {
@@ -178,17 +152,6 @@ export async function parkKpis(db: Queryable, park: { idx: number; code: string;
       monthly: cur.map((m) => ({ month: m.month, output: d1(num(m.output)), tax: d1(num(m.tax)) })),
     },
   };
-}
-
-/** A tour stop. */
-export interface Bookmark {
-  id: number;
-  name: string;
-  /** [px, py, pz, tx, ty, tz]: camera position and orbit target (local metres, +Y up). */
-  camera: number[];
-  layer: string;
-  position: number;
-  dwellS: number;
 }
 
 /** The park's bookmarks in tour order. */

@@ -1,0 +1,171 @@
+/**
+ * The wall's KPI boards: big numbers readable from across the room plus an ECharts figure each.
+ * Every headline number carries `data-kpi` (its path in the API answer) and `data-value` (the
+ * API's value), so tests compare what is shown with what the server computed.
+ */
+import { useMemo, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { WallKpis } from '@park-twin/layers/wall.ts';
+import { useEChart, type ChartOption } from './useEChart.ts';
+
+const AXIS = '#7f98b8';
+const GRID = '#1a2b42';
+const SEVERITY_COLOURS = { 1: '#f5d21e', 2: '#f5861e', 3: '#e62828' } as const;
+
+/** Number in the UI language with grouping and a fixed number of decimals. */
+export function formatNumber(v: number, decimals: number, lang: string): string {
+  return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'zh-CN', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
+}
+
+/** Signed percentage change, or an em dash when the base is zero. */
+function change(now: number, before: number, lang: string): string {
+  if (!(before > 0)) return '—';
+  const p = ((now - before) / before) * 100;
+  return `${p >= 0 ? '+' : ''}${formatNumber(p, 1, lang)}%`;
+}
+
+/** One headline number. `scale` divides the API value for display (10k CNY -> 100M CNY). */
+function Big({ path, value, decimals = 0, scale = 1, unit }: { path: string; value: number; decimals?: number; scale?: number; unit: string }) {
+  const { i18n } = useTranslation();
+  return (
+    <span className="kpi-big">
+      <span className="kpi-value" data-kpi={path} data-value={value} data-scale={scale} data-decimals={decimals}>
+        {formatNumber(value / scale, decimals, i18n.language)}
+      </span>
+      {unit && <span className="kpi-unit">{unit}</span>}
+    </span>
+  );
+}
+
+function Board({ id, title, children, chart }: { id: string; title: string; children: ReactNode; chart?: ChartOption | null }) {
+  const ref = useEChart(chart ?? null);
+  return (
+    <section className="kpi-board panel" data-board={id}>
+      <h2>{title}</h2>
+      <div className="kpi-numbers">{children}</div>
+      {chart !== undefined && <div ref={ref} className="kpi-chart" />}
+    </section>
+  );
+}
+
+function gauge(value: number, colour: string): ChartOption {
+  return {
+    animation: false,
+    series: [{
+      type: 'gauge', min: 0, max: 100, startAngle: 210, endAngle: -30, radius: '95%', center: ['50%', '58%'],
+      progress: { show: true, width: 14, itemStyle: { color: colour } },
+      axisLine: { lineStyle: { width: 14, color: [[1, '#1a2b42']] } },
+      pointer: { show: false }, axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+      detail: { show: false }, data: [{ value }],
+    }],
+  };
+}
+
+/** The boards, by id. */
+export const BOARD_IDS = ['occupancy', 'people', 'energy', 'equipment', 'alarms', 'enterprises', 'economy'] as const;
+export type BoardId = (typeof BOARD_IDS)[number];
+
+/** Hour of the day (0-23) of an instant in a time zone. */
+function hourIn(iso: string, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', timeZone }).format(new Date(iso)));
+}
+
+/** The boards `ids` (a column of the layout), in that order. */
+export function KpiBoards({ k, ids }: { k: WallKpis; ids: readonly BoardId[] }) {
+  const { t, i18n } = useTranslation('wall');
+  const lang = i18n.language;
+  const occupancyChart = useMemo(() => gauge(k.occupancy.rate, '#3fc1ff'), [k.occupancy.rate]);
+  const equipmentChart = useMemo(() => gauge(k.equipment.rate, k.equipment.rate >= 95 ? '#2ecc71' : '#f5aa1e'), [k.equipment.rate]);
+  const energyChart = useMemo((): ChartOption => ({
+    animation: false,
+    grid: { left: 48, right: 12, top: 28, bottom: 22 },
+    legend: { top: 0, right: 0, textStyle: { color: AXIS, fontSize: 12 }, data: [t('kpi.energyToday'), t('kpi.energyYesterdaySeries')] },
+    xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h)), axisLabel: { color: AXIS }, axisLine: { lineStyle: { color: GRID } } },
+    yAxis: { type: 'value', axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID } } },
+    series: [
+      { name: t('kpi.energyYesterdaySeries'), type: 'line', showSymbol: false, lineStyle: { color: '#7f98b8', type: 'dashed' }, data: k.energy.hourly.yesterday },
+      { name: t('kpi.energyToday'), type: 'line', showSymbol: false, lineStyle: { color: '#f5d21e', width: 3 }, areaStyle: { color: 'rgba(245,210,30,0.15)' },
+        // Hours still to come stay empty rather than drawn as zero.
+        data: k.energy.hourly.today.map((v, h) => (h <= hourIn(k.at, k.timezone) ? v : null)) },
+    ],
+  }), [k.energy.hourly, k.at, k.timezone, t]);
+  const alarmChart = useMemo((): ChartOption => ({
+    animation: false,
+    grid: { left: 64, right: 24, top: 6, bottom: 6 },
+    xAxis: { type: 'value', show: false, minInterval: 1 },
+    yAxis: { type: 'category', data: [3, 2, 1].map((s) => t(`kpi.severity.${s}`)), axisLabel: { color: AXIS, fontSize: 14 }, axisLine: { show: false }, axisTick: { show: false } },
+    series: [{ type: 'bar', barWidth: '60%', label: { show: true, position: 'right', color: '#d8e6f7', fontSize: 14 },
+      data: ([3, 2, 1] as const).map((s) => ({ value: k.alarms.bySeverity[s], itemStyle: { color: SEVERITY_COLOURS[s] } })) }],
+  }), [k.alarms.bySeverity, t]);
+  const economyChart = useMemo((): ChartOption => ({
+    animation: false,
+    grid: { left: 48, right: 12, top: 28, bottom: 22 },
+    legend: { top: 0, right: 0, textStyle: { color: AXIS, fontSize: 12 }, data: [t('kpi.output'), t('kpi.tax')] },
+    xAxis: { type: 'category', data: k.economy.monthly.map((m) => m.month.slice(5)), axisLabel: { color: AXIS }, axisLine: { lineStyle: { color: GRID } } },
+    yAxis: { type: 'value', axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID } } },
+    series: [
+      { name: t('kpi.output'), type: 'bar', itemStyle: { color: '#3fc1ff' }, data: k.economy.monthly.map((m) => Math.round(m.output)) },
+      { name: t('kpi.tax'), type: 'bar', itemStyle: { color: '#2ecc71' }, data: k.economy.monthly.map((m) => Math.round(m.tax)) },
+    ],
+  }), [k.economy.monthly, t]);
+
+  const boards: Record<BoardId, ReactNode> = {
+    occupancy: (
+      <Board key="occupancy" id="occupancy" title={t('kpi.occupancy')} chart={occupancyChart}>
+        <Big path="occupancy.rate" value={k.occupancy.rate} decimals={1} unit={t('unit.pct')} />
+        <div className="kpi-detail">{t('kpi.occupancyDetail', { leased: formatNumber(k.occupancy.leasedUnits, 0, lang), units: formatNumber(k.occupancy.leasableUnits, 0, lang) })}</div>
+      </Board>
+    ),
+    people: (
+      <Board key="people" id="people" title={t('kpi.people')}>
+        <Big path="people.onSite" value={k.people.onSite} unit={t('unit.people')} />
+        <div className="kpi-detail">{t('kpi.peopleDetail', { capacity: formatNumber(k.people.capacity, 0, lang), rooms: formatNumber(k.people.rooms, 0, lang) })}</div>
+      </Board>
+    ),
+    energy: (
+      <Board key="energy" id="energy" title={t('kpi.energy')} chart={energyChart}>
+        <Big path="energy.todayKwh" value={k.energy.todayKwh} unit={t('unit.kwh')} />
+        <div className="kpi-detail">
+          {t('kpi.energyYesterday')} <span data-kpi="energy.yesterdaySameTimeKwh" data-value={k.energy.yesterdaySameTimeKwh} data-decimals={0} data-scale={1}>{formatNumber(k.energy.yesterdaySameTimeKwh, 0, lang)}</span> {t('unit.kwh')}
+          {' · '}{t('kpi.energyDelta')} <span className="kpi-change">{change(k.energy.todayKwh, k.energy.yesterdaySameTimeKwh, lang)}</span>
+          {' · '}{t('kpi.energyPower')} <span data-kpi="energy.powerKw" data-value={k.energy.powerKw} data-decimals={0} data-scale={1}>{formatNumber(k.energy.powerKw, 0, lang)}</span> {t('unit.kw')}
+        </div>
+      </Board>
+    ),
+    equipment: (
+      <Board key="equipment" id="equipment" title={t('kpi.equipment')} chart={equipmentChart}>
+        <Big path="equipment.rate" value={k.equipment.rate} decimals={1} unit={t('unit.pct')} />
+        <div className="kpi-detail">{t('kpi.equipmentDetail', { available: formatNumber(k.equipment.available, 0, lang), total: formatNumber(k.equipment.total, 0, lang) })}</div>
+      </Board>
+    ),
+    alarms: (
+      <Board key="alarms" id="alarms" title={t('kpi.alarms')} chart={alarmChart}>
+        <Big path="alarms.open" value={k.alarms.open} unit="" />
+        <div className="kpi-detail severity-row">
+          {([3, 2, 1] as const).map((s) => (
+            <span key={s} className={`sev sev-${s}`}>{t(`kpi.severity.${s}`)} <span data-kpi={`alarms.bySeverity.${s}`} data-value={k.alarms.bySeverity[s]} data-decimals={0} data-scale={1}>{k.alarms.bySeverity[s]}</span></span>
+          ))}
+        </div>
+      </Board>
+    ),
+    enterprises: (
+      <Board key="enterprises" id="enterprises" title={t('kpi.enterprises')}>
+        <div className="kpi-pair">
+          <div><Big path="enterprises.count" value={k.enterprises.count} unit={t('unit.units')} /><div className="kpi-label">{t('kpi.enterprises')}</div></div>
+          <div><Big path="enterprises.employees" value={k.enterprises.employees} unit={t('unit.people')} /><div className="kpi-label">{t('kpi.employees')}</div></div>
+        </div>
+        <div className="kpi-detail">{t('kpi.leading')} {k.enterprises.leading} · {t('kpi.highTech')} {k.enterprises.highTech}</div>
+      </Board>
+    ),
+    economy: (
+      <Board key="economy" id="economy" title={t('kpi.economy')} chart={economyChart}>
+        <div className="kpi-pair">
+          <div><Big path="economy.outputYtd" value={k.economy.outputYtd} scale={10_000} decimals={2} unit={t('unit.yi')} /><div className="kpi-label">{t('kpi.output')} · {t('kpi.yoy')} {change(k.economy.outputYtd, k.economy.outputPrevYtd, lang)}</div></div>
+          <div><Big path="economy.taxYtd" value={k.economy.taxYtd} scale={10_000} decimals={2} unit={t('unit.yi')} /><div className="kpi-label">{t('kpi.tax')} · {t('kpi.yoy')} {change(k.economy.taxYtd, k.economy.taxPrevYtd, lang)}</div></div>
+        </div>
+        {k.economy.from && <div className="kpi-detail">{t('kpi.period', { from: k.economy.from, to: k.economy.to })}</div>}
+      </Board>
+    ),
+  };
+  return <>{ids.map((id) => boards[id])}</>;
+}

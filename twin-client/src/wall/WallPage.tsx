@@ -1,0 +1,244 @@
+/**
+ * The leadership command wall (`/wall`): the 3D twin in the middle, live KPI boards on the sides
+ * (one to three columns a side for 16:9, 32:9 and 48:9 walls), the alarm ticker below, a clock,
+ * the unattended tour and the alarm focus. URL parameters are in params.ts and docs/wall.md.
+ * It never shows a dead screen: the socket reconnects, KPI fetches retry, a failed start reloads.
+ */
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useFrame, useThree } from '@react-three/fiber';
+import { Vector3 } from 'three';
+import type { Bookmark } from '@park-twin/layers/wall.ts';
+import { getJson } from '../api.ts';
+import { api } from '../auth/api.ts';
+import { localName } from '../i18n/index.ts';
+import { LiveIndicator } from '../scene/TwinView.tsx';
+import { TwinCanvas } from '../scene/TwinCanvas.tsx';
+import { useTwinPark } from '../scene/useTwinPark.ts';
+import type { Hierarchy } from '../scene/hierarchy.ts';
+import { WallDirector } from './director.ts';
+import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
+import { wallI18n } from './i18n.ts';
+import { KpiBoards, type BoardId } from './KpiBoards.tsx';
+import { cameraParam, layoutFor, parseWallParams, type WallLayout } from './params.ts';
+import './wall.css';
+
+wallI18n();
+
+/** Board columns left and right of the twin, per layout. */
+const COLUMNS: Record<WallLayout, { left: BoardId[][]; right: BoardId[][]; twin: number }> = {
+  '16:9': { left: [['occupancy', 'people', 'energy']], right: [['equipment', 'alarms', 'enterprises', 'economy']], twin: 2.4 },
+  '32:9': { left: [['occupancy', 'people'], ['energy', 'equipment']], right: [['alarms'], ['enterprises', 'economy']], twin: 3 },
+  '48:9': { left: [['occupancy'], ['people', 'equipment'], ['energy']], right: [['alarms'], ['enterprises'], ['economy']], twin: 4 },
+};
+/** Seconds before a wall that could not start tries again. */
+const RESTART_S = 15;
+
+/** Renders pulses each frame while any is active (inside the twin's canvas). */
+function PulseDriver({ director }: { director: WallDirector }) {
+  const invalidate = useThree((s) => s.invalidate);
+  useFrame(() => {
+    if (director.stepPulses(performance.now())) invalidate();
+  });
+  return null;
+}
+
+function Clock() {
+  const { i18n } = useTranslation();
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const t = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const lang = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  return (
+    <div className="wall-clock" data-testid="wall-clock">
+      <span className="time">{now.toLocaleTimeString(lang, { hour12: false })}</span>
+      <span className="date">{now.toLocaleDateString(lang, { year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' })}</span>
+    </div>
+  );
+}
+
+function Ticker({ alarms, h }: { alarms: TickerAlarm[]; h: Hierarchy | null }) {
+  const { t, i18n } = useTranslation('wall');
+  const lang = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  return (
+    <footer className="wall-ticker" data-count={alarms.length}>
+      <span className="ticker-title">{t('ticker.title')}</span>
+      <ol>
+        {alarms.length === 0 && <li className="ticker-none">{t('ticker.none')}</li>}
+        {alarms.map((a) => {
+          const n = h?.names.get(a.idx);
+          return (
+            <li key={a.key} className={`ticker-item sev-${a.severity}`} data-idx={a.idx} data-kind={a.kind} data-severity={a.severity}>
+              <span className="sev-badge">{t(`kpi.severity.${a.severity}`)}</span>
+              <time>{new Date(a.at).toLocaleTimeString(lang, { hour12: false })}</time>
+              <strong>{n ? localName(n) : `#${a.idx}`}</strong>
+              <span className="msg">{a.message}</span>
+            </li>
+          );
+        })}
+      </ol>
+    </footer>
+  );
+}
+
+/** Tracks the window size (layout choice). */
+function useViewport(): { w: number; h: number } {
+  const [size, setSize] = useState({ w: window.innerWidth, h: window.innerHeight });
+  useEffect(() => {
+    const on = () => setSize({ w: window.innerWidth, h: window.innerHeight });
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return size;
+}
+
+/** A start that failed for a reason other than login: count down, then reload the page. */
+function RestartCountdown() {
+  const { t } = useTranslation('wall');
+  const [left, setLeft] = useState(RESTART_S);
+  useEffect(() => {
+    const timer = setInterval(() => setLeft((s) => s - 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    if (left <= 0) location.reload();
+  }, [left]);
+  return <div className="center-message wall-restart" data-problem="retrying">{t('retrying', { s: Math.max(0, left) })}</div>;
+}
+
+/** The wall. */
+export default function WallPage() {
+  const { t } = useTranslation('wall');
+  const params = useMemo(() => parseWallParams(location.search), []);
+  const { ctl, stats, park, problem, live, tilesetUrl } = useTwinPark();
+  const director = useMemo(() => new WallDirector(ctl, params), [ctl, params]);
+  const subscribe = useMemo(() => (fn: () => void) => {
+    director.onChange = fn;
+    return () => {
+      director.onChange = () => {};
+    };
+  }, [director]);
+  const version = useSyncExternalStore(
+    subscribe,
+    () => `${director.focus?.idx ?? 0}/${director.current ? director.stops.indexOf(director.current) : -1}`,
+  );
+  const vp = useViewport();
+  const layout = layoutFor(params.aspect, vp.w, vp.h);
+  const cols = COLUMNS[layout];
+  const { alarms, bump } = useAlarmFeed(live, ctl.h, (idx) => director.alarm(idx));
+  const { kpis, stale } = useKpis(park?.code ?? null, params.refreshS, bump);
+  const [notice, setNotice] = useState<string | null>(null);
+  const appliedCamera = useRef(false);
+
+  // Kiosk: no cursor, no app chrome (the shell's top bar is hidden by CSS on this class).
+  useEffect(() => {
+    document.body.classList.add('wall-mode');
+    document.body.classList.toggle('wall-kiosk', params.kiosk);
+    return () => document.body.classList.remove('wall-mode', 'wall-kiosk');
+  }, [params.kiosk]);
+
+  // Tour stops: the park's bookmarks (the default tour when there are none or they cannot be read).
+  const h = ctl.h;
+  useEffect(() => {
+    if (!park || !h) return;
+    let stop = false;
+    getJson<{ bookmarks: Bookmark[] }>(`/api/wall/bookmarks?park=${encodeURIComponent(park.code)}`, undefined, { background: true })
+      .then((b) => !stop && director.setBookmarks(b.bookmarks))
+      .catch(() => !stop && director.setBookmarks([]));
+    return () => {
+      stop = true;
+    };
+  }, [park, h, director]);
+
+  // One timer drives the tour, the alarm return, the shared camera and the URL.
+  useEffect(() => {
+    let lastUrl = '';
+    const timer = setInterval(() => {
+      if (!appliedCamera.current && params.camera && ctl.controls && ctl.tilesLoaded > 0 && !ctl.pendingOverview) {
+        appliedCamera.current = true;
+        const c = params.camera;
+        ctl.flyTo(new Vector3(c[0], c[1], c[2]), new Vector3(c[3], c[4], c[5]), 0);
+        director.pause();
+      }
+      director.tick();
+      if (ctl.camera && ctl.controls && !ctl.flight) {
+        const q = new URLSearchParams(location.search);
+        q.set('cam', cameraParam(ctl.camera.position.toArray(), ctl.controls.target.toArray()));
+        q.set('layer', ctl.layer);
+        const s = q.toString();
+        if (s !== lastUrl) {
+          lastUrl = s;
+          history.replaceState(history.state, '', `${location.pathname}?${s}${location.hash}`);
+        }
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [ctl, director, params]);
+
+  const saveStop = async () => {
+    if (!park || !ctl.camera || !ctl.controls) return;
+    const name = window.prompt(t('tour.namePrompt'), new Date().toLocaleTimeString());
+    if (!name) return;
+    try {
+      await api('POST', '/api/wall/bookmarks', {
+        park: park.code, name, layer: ctl.layer, dwellS: params.dwellS,
+        camera: [...ctl.camera.position.toArray(), ...ctl.controls.target.toArray()].map((v) => Math.round(v * 10) / 10),
+      });
+      setNotice(t('tour.saved'));
+      const b = await getJson<{ bookmarks: Bookmark[] }>(`/api/wall/bookmarks?park=${encodeURIComponent(park.code)}`);
+      director.setBookmarks(b.bookmarks);
+    } catch (e) {
+      setNotice(t('tour.saveFailed', { message: (e as Error).message }));
+    }
+  };
+
+  if (problem === 'login') return <div className="center-message" data-problem="login">{t('loginNeeded')}</div>;
+  if (problem === 'empty') return <div className="center-message" data-problem="empty">{t('noPark')}</div>;
+  if (problem) return <RestartCountdown />;
+
+  const focusName = director.focus && h?.names.get(director.focus.idx);
+  const stop = director.current;
+  const stopName = !stop ? '' : stop.kind === 'bookmark' ? stop.name : stop.kind === 'overview' ? t('tour.overview')
+    : (() => {
+      const n = h?.names.get(stop.idx);
+      return n ? localName(n) : '';
+    })();
+  const colCount = cols.left.length + 1 + cols.right.length;
+  const template = [...cols.left.map(() => '1fr'), `${cols.twin}fr`, ...cols.right.map(() => '1fr')].join(' ');
+  return (
+    <div className={`wall wall-${layout.replace(':', 'x')}`} data-layout={layout} data-focus={director.focus?.idx ?? 0}
+      data-version={version} style={{ gridTemplateColumns: template }}>
+      {/* The twin first in the document: its canvas is the page's first (the test hook reads it). */}
+      <div className="wall-twin" style={{ gridColumn: cols.left.length + 1 }} onPointerDown={() => director.pause()}>
+        {!park && <div className="center-message">{t('loading')}</div>}
+        {park && tilesetUrl && (
+          <TwinCanvas ctl={ctl} stats={stats} tilesetUrl={tilesetUrl} origin={park.origin}>
+            <PulseDriver director={director} />
+          </TwinCanvas>
+        )}
+        {focusName && <div className="wall-focus" data-focus-idx={director.focus!.idx}>{t('focus', { name: localName(focusName) })}</div>}
+      </div>
+      <header className="wall-head" style={{ gridColumn: `1 / span ${colCount}` }}>
+        <h1>{park ? localName({ name: park.name, nameEn: park.nameEn }) : t('title')}</h1>
+        <div className="wall-status">
+          {stale && <span className="wall-stale" data-stale="1">{t('stale')}</span>}
+          {params.tour && <span className="wall-tour" data-tour-stop={stopName}>{t('tour.on')}{stopName ? ` · ${stopName}` : ''}</span>}
+          {!params.kiosk && <button type="button" className="wall-save" onClick={() => void saveStop()}>{t('tour.save')}</button>}
+          {notice && <span className="wall-notice">{notice}</span>}
+          <LiveIndicator live={live} />
+        </div>
+        <Clock />
+      </header>
+      {[...cols.left, ...cols.right].map((ids, i) => (
+        <div key={ids.join()} className="wall-col" style={{ gridColumn: i < cols.left.length ? i + 1 : i + 2 }}>
+          {kpis && <KpiBoards k={kpis} ids={ids} />}
+        </div>
+      ))}
+      <div className="wall-foot" style={{ gridColumn: `1 / span ${colCount}` }}>
+        <Ticker alarms={alarms} h={h} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * `twin bench wall`: the command wall left running in headless Chromium (SwiftShader) against the
+ * real server, PostgreSQL and mosquitto with the park simulator publishing (occupancy, energy,
+ * access events, and now and then an equipment fault: a critical alarm that flies the camera).
+ * Kiosk mode with the tour on. The JS heap is read after a forced GC at minute 1 and at the end
+ * (samples in between for the trend); prints the growth ratio (target <= 1.05) and the console
+ * error count (target 0). Default 60 minutes; `--minutes N` shortens it.
+ */
+import type { Args } from '../../../twin-server/src/cli/args.ts';
+import { numberFlag } from '../../../twin-server/src/cli/args.ts';
+import type { Bench } from '../../../twin-server/src/cli/bench.ts';
+import { benchAdminUrl, createScratchDatabase } from '../../../twin-server/src/db/scratch.ts';
+import { createLogger } from '../../../twin-server/src/log.ts';
+import { startSimulator } from '../../../twin-server/src/sim/simulator.ts';
+import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
+import { collectProblems, ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
+import { openView, startSceneServer } from '../scene/harness.ts';
+
+const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const f1 = (n: number) => n.toFixed(1);
+const f3 = (n: number) => n.toFixed(3);
+
+export const wallSoak: Bench = {
+  summary: 'command wall soak in Chromium/SwiftShader with the simulator publishing: JS heap growth and console errors',
+  async run(args: Args): Promise<string[]> {
+    const minutes = numberFlag(args, 'minutes', 60, 2, 24 * 60);
+    const scale = numberFlag(args, 'scale', 0.5, 0.05, 5);
+    const rate = numberFlag(args, 'rate', 200, 1, 5000);
+    const width = numberFlag(args, 'width', 1920, 640, 7680);
+    const height = numberFlag(args, 'height', 1080, 360, 2160);
+    ensureClientBuilt();
+    const scratch = await createScratchDatabase(benchAdminUrl(), 'twin_bench_wall');
+    const s = await startSceneServer('postgres', { testDb: { db: scratch.db, backend: 'postgres', url: scratch.url, drop: scratch.drop }, scale, mqttUrl: MQTT, modules: [wallModule] });
+    const sim = await startSimulator({ url: MQTT, db: scratch.db, rate, log: createLogger('warn') });
+    const browser = await launchBrowser();
+    try {
+      const { page } = await openView(browser, s, '/wall', 'kiosk=1&tour=1&dwell=20&focus=20', { width, height });
+      const problems = collectProblems(page);
+      await page.reload();
+      await page.locator('[data-kpi="people.onSite"]').waitFor({ timeout: 120_000 });
+      const cdp = await page.context().newCDPSession(page);
+      const heap = async () => {
+        await cdp.send('HeapProfiler.collectGarbage');
+        return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+      };
+      const t0 = Date.now();
+      const until = (min: number) => page.waitForTimeout(Math.max(0, t0 + min * 60_000 - Date.now()));
+      await until(1);
+      const heap1 = await heap();
+      const samples: string[] = [`1 min ${f1(heap1 / 1e6)} MB`];
+      console.log(`  heap after 1 min: ${f1(heap1 / 1e6)} MB`);
+      for (let m = 5; m < minutes; m += 5) {
+        await until(m);
+        const h = await heap();
+        samples.push(`${m} min ${f1(h / 1e6)} MB`);
+        console.log(`  heap after ${m} min: ${f1(h / 1e6)} MB (${f3(h / heap1)}x); sim published ${sim.stats.published}, faults ${sim.stats.faults}; console errors ${problems.errors.length}`);
+      }
+      await until(minutes);
+      const heapN = await heap();
+      samples.push(`${minutes} min ${f1(heapN / 1e6)} MB`);
+      const state = await page.evaluate(() => ({
+        ticker: document.querySelectorAll('.ticker-item').length,
+        live: document.querySelector('.live-indicator')?.getAttribute('data-status') ?? '',
+        stale: document.querySelector('[data-stale]') !== null,
+      }));
+      console.log(`  heap: ${f1(heap1 / 1e6)} MB after 1 min, ${f1(heapN / 1e6)} MB after ${minutes} min -> ${f3(heapN / heap1)}x; console errors ${problems.errors.length}`);
+      for (const e of problems.errors.slice(0, 10)) console.log(`  console error: ${e}`);
+      return [
+        `\`npm run bench -- wall --minutes ${minutes} --scale ${scale} --rate ${rate} --width ${width} --height ${height}\``,
+        `(Chromium ${browser.version()}, SwiftShader, ${width}x${height}, kiosk with the tour on, sample park at scale ${scale},`,
+        `simulator ${rate} msg/s over MQTT: ${sim.stats.published} messages, ${sim.stats.faults} equipment faults = critical alarms)`,
+        '',
+        '| measure | value | target |',
+        '| --- | --- | --- |',
+        `| JS heap after 1 min (after GC) | ${f1(heap1 / 1e6)} MB | |`,
+        `| JS heap after ${minutes} min (after GC) | ${f1(heapN / 1e6)} MB | |`,
+        `| heap ratio | ${f3(heapN / heap1)}x | <= 1.05 |`,
+        `| console errors | ${problems.errors.length} | 0 |`,
+        `| at the end | live socket ${state.live}, KPIs ${state.stale ? 'stale' : 'fresh'}, ${state.ticker} alarms in the ticker | |`,
+        '',
+        `Heap samples: ${samples.join(', ')}.`,
+      ];
+    } finally {
+      await browser.close();
+      await sim.close();
+      await s.stop();
+    }
+  },
+};
