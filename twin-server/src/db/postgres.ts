@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { OID, parseInt8, parseNumeric, type Db, type Queryable, type QueryResult } from './types.ts';
 
 const types = {
@@ -65,6 +66,18 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       return async () => {
         set.delete(onPayload);
       };
+    },
+    async copyBinary(select) {
+      const client = await pool.connect();
+      try {
+        const chunks: Buffer[] = [];
+        for await (const c of client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`))) chunks.push(c as Buffer);
+        client.release();
+        return Buffer.concat(chunks);
+      } catch (err) {
+        client.release(true); // a failed COPY may leave the connection mid-protocol: drop it
+        throw err;
+      }
     },
     async versions() {
       const r = await base.query<{ pg: string; gis: string }>(

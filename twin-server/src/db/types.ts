@@ -33,6 +33,12 @@ export interface Db extends Queryable {
    * unsubscribe function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `COPY (select) TO STDOUT (FORMAT binary)` and returns the bytes (the tiler reads bulk rows
+   * this way: no per-row parsing on the way in). COPY takes no parameters: the caller may inline
+   * only values it has validated itself (integers), never user input.
+   */
+  copyBinary(select: string): Promise<Uint8Array>;
   /** Server versions, for /api/health. */
   versions(): Promise<{ postgres: string; postgis: string }>;
   /** Closes connections; the handle is unusable afterwards. */

@@ -9,20 +9,22 @@
  * read the change table written by triggers (migration 020) and regenerate only the buildings,
  * leaves and layers that changed; unchanged contents keep their file names and are not rewritten.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enuFrame } from './enu.ts';
 import { quadtree, boundingSquare, leafFor, type Rect } from './subdivide.ts';
+import { equipmentContent, infraContent, overviewContent, prepareBuilding, type Bounds, type Project } from './content.ts';
 import {
-  equipmentContent, infraContent, interiorContent, overviewContent, prepareBuilding, shellContent,
-  type Bounds, type Content, type PreparedBuilding, type Project,
-} from './content.ts';
+  boxOf, buildBuilding, ContentWriter, ERR_EQUIPMENT, runLeafJob, sha, unionBounds,
+  type BuildingState, type LeafJob, type LeafResult, type TileJson, type TileStats,
+} from './leaf.ts';
+import { leafPool } from './pool.ts';
 import {
-  latestChangeId, loadBuildings, loadInfrastructure, loadInteriors, loadPark, loadSiteEquipment,
-  missingSpatialIndexes, pendingChanges, type EquipmentRow, type ParkRow,
+  interiorBytes, latestChangeId, loadBuildings, loadInfrastructure, loadInteriors, loadPark, loadSiteEquipment,
+  missingSpatialIndexes, pendingChanges, type BuildingRow, type EquipmentRow, type ParkRow,
 } from './source.ts';
 import { decodeEwkb, decodePoint } from './source.ts';
 
@@ -47,6 +49,11 @@ export interface BuildOptions {
   readonly full?: boolean;
   readonly limits?: Partial<TilerLimits>;
   readonly log?: Logger;
+  /**
+   * Worker threads for a full build of a park with several leaves (default: one per core, at most
+   * 4); 0 tiles in this thread. Output is the same either way.
+   */
+  readonly workers?: number;
 }
 
 /** What a build did. */
@@ -67,23 +74,6 @@ export interface BuildResult {
 }
 
 type Json = Record<string, unknown>;
-
-interface TileJson {
-  boundingVolume: { box: number[] };
-  geometricError: number;
-  refine?: 'ADD' | 'REPLACE';
-  content?: { uri: string };
-  children?: TileJson[];
-  transform?: number[];
-}
-
-interface BuildingState {
-  leaf: string;
-  centroid: [number, number];
-  tile: TileJson;
-  bounds: Bounds;
-  files: string[];
-}
 
 interface LeafState {
   key: string;
@@ -114,58 +104,8 @@ interface TilerState {
 
 const STATE_FILE = '.tiler-state.json';
 
-// Geometric errors (metres). Each level must be larger than everything below it.
-const ERR_EQUIPMENT = 0;
-const ERR_INTERIOR = 1.5;
-
-const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
-
-function unionBounds(list: readonly (Bounds | undefined)[]): Bounds {
-  const out: Bounds = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
-  for (const b of list) {
-    if (!b) continue;
-    for (let k = 0; k < 3; k++) {
-      out[k] = Math.min(out[k]!, b[k]!);
-      out[k + 3] = Math.max(out[k + 3]!, b[k + 3]!);
-    }
-  }
-  if (!Number.isFinite(out[0])) return [-1, -1, -1, 1, 1, 1];
-  return out;
-}
-
-/** A 3D Tiles `box` (centre + half axes) around bounds, padded a little so contents sit inside. */
-export function boxOf(b: Bounds, pad = 0.05): number[] {
-  const c = [(b[0] + b[3]) / 2, (b[1] + b[4]) / 2, (b[2] + b[5]) / 2];
-  const h = [(b[3] - b[0]) / 2 + pad, (b[4] - b[1]) / 2 + pad, (b[5] - b[2]) / 2 + pad];
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return [r(c[0]!), r(c[1]!), r(c[2]!), r(h[0]!), 0, 0, 0, r(h[1]!), 0, 0, 0, r(h[2]!)];
-}
-
 function boundsOfBox(box: readonly number[]): Bounds {
   return [box[0]! - box[3]!, box[1]! - box[7]!, box[2]! - box[11]!, box[0]! + box[3]!, box[1]! + box[7]!, box[2]! + box[11]!];
-}
-
-// Content files already in each output folder, read once per build (one readdir instead of a stat per file).
-const existing = new Map<string, Set<string>>();
-
-/** Writes a content file named by its hash, unless a file with that name (so those bytes) exists. */
-async function writeContent(outDir: string, prefix: string, c: Content, written: string[]): Promise<string> {
-  const name = `${prefix}-${sha(c.glb).slice(0, 20)}.glb`;
-  let have = existing.get(outDir);
-  if (!have) {
-    have = new Set(await fs.readdir(outDir));
-    existing.set(outDir, have);
-  }
-  if (!have.has(name)) {
-    // Write then rename, so a crash never leaves a truncated file under a valid content name.
-    const file = path.join(outDir, name);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, c.glb);
-    await fs.rename(tmp, file);
-    have.add(name);
-    written.push(name);
-  }
-  return name;
 }
 
 async function writeIfChanged(outDir: string, name: string, text: string, written: string[]): Promise<void> {
@@ -185,61 +125,6 @@ async function readState(outDir: string): Promise<TilerState | null> {
   } catch {
     return null;
   }
-}
-
-/** Builds one building's subtree: detail shell -> interior -> equipment. */
-async function buildBuilding(
-  outDir: string,
-  pb: PreparedBuilding,
-  interior: { floors: Parameters<typeof shellContent>[1]; rooms: Parameters<typeof interiorContent>[2]; equipment: EquipmentRow[] },
-  project: Project,
-  written: string[],
-  stats: { features: number; triangles: number },
-): Promise<BuildingState> {
-  const shell = shellContent(pb, interior.floors, project);
-  const inner = interiorContent(pb, interior.floors, interior.rooms, project);
-  const equip = equipmentContent(interior.equipment, project, () => pb.row.code);
-  const files: string[] = [];
-  const shellUri = await writeContent(outDir, `b${pb.row.idx}-shell`, shell, written);
-  files.push(shellUri);
-  stats.features += shell.features;
-  stats.triangles += shell.triangles;
-  const maxFloor = Math.max(3, ...interior.floors.map((f) => f.height));
-  const tile: TileJson = {
-    boundingVolume: { box: [] },
-    geometricError: Math.max(ERR_INTERIOR + 1, maxFloor),
-    refine: 'REPLACE',
-    content: { uri: shellUri },
-  };
-  const all: Bounds[] = [shell.bounds];
-  if (inner) {
-    const uri = await writeContent(outDir, `b${pb.row.idx}-interior`, inner, written);
-    files.push(uri);
-    stats.features += inner.features;
-    stats.triangles += inner.triangles;
-    const it: TileJson = { boundingVolume: { box: [] }, geometricError: ERR_INTERIOR, refine: 'ADD', content: { uri } };
-    const ib: Bounds[] = [inner.bounds];
-    if (equip) {
-      const eu = await writeContent(outDir, `b${pb.row.idx}-equipment`, equip, written);
-      files.push(eu);
-      stats.features += equip.features;
-      stats.triangles += equip.triangles;
-      it.children = [{ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: eu } }];
-      ib.push(equip.bounds);
-    }
-    it.boundingVolume.box = boxOf(unionBounds(ib), 0.1);
-    all.push(...ib);
-    tile.children = [it];
-  } else if (equip) {
-    const eu = await writeContent(outDir, `b${pb.row.idx}-equipment`, equip, written);
-    files.push(eu);
-    stats.features += equip.features;
-    tile.children = [{ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: eu } }];
-    all.push(equip.bounds);
-  }
-  const bounds = unionBounds(all);
-  tile.boundingVolume.box = boxOf(bounds, 0.2);
-  return { leaf: '', centroid: pb.centroid, tile, bounds, files };
 }
 
 /** Assembles tileset.json from the state: quadtree of leaves, each leaf's buildings below it. */
@@ -323,13 +208,12 @@ function assembleTileset(state: TilerState, transform: number[]): { json: Json; 
 /** Builds the infrastructure tileset (pipes, cables, nodes), split spatially with a cap per tile. */
 async function buildInfra(
   db: Db,
-  outDir: string,
+  out: ContentWriter,
   park: ParkRow,
   project: Project,
   transform: number[],
   limits: TilerLimits,
-  written: string[],
-  stats: { features: number; triangles: number },
+  stats: TileStats,
 ): Promise<{ tileset: Json | null; files: string[] }> {
   const { segments, nodes } = await loadInfrastructure(db, park.idx);
   if (segments.length + nodes.length === 0) return { tileset: null, files: [] };
@@ -362,7 +246,7 @@ async function buildInfra(
       project,
     );
     if (!c) continue;
-    const uri = await writeContent(outDir, `infra-${leaf.key}`, c, written);
+    const uri = out.write(`infra-${leaf.key}`, c);
     files.push(uri);
     stats.features += c.features;
     stats.triangles += c.triangles;
@@ -426,13 +310,14 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   if (!park) throw new Error(`no park with code ${JSON.stringify(opts.park)}`);
   const outDir = opts.outDir;
   await fs.mkdir(outDir, { recursive: true });
-  existing.delete(outDir); // another process (or a person) may have changed the folder since
   const warnings: string[] = [];
   const frame = enuFrame(park.lon, park.lat, park.h);
   const project = frame.projector();
   const transform = frame.transform;
-  const written: string[] = [];
-  const stats = { features: 0, triangles: 0 };
+  // The folder's files, read once per build (another process or a person may have changed it since the last one).
+  const out = new ContentWriter(outDir, new Set(await fs.readdir(outDir)));
+  const written = out.written;
+  const stats: TileStats = { features: 0, triangles: 0 };
 
   let state = opts.full ? null : await readState(outDir);
   if (state && (state.parkUuid !== park.uuid || state.origin.join() !== [park.lon, park.lat, park.h].join())) state = null;
@@ -458,11 +343,11 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
         const interiors = await loadInteriors(db, ids);
         for (const row of rows) {
           const pb = prepareBuilding(row, project);
-          const bs = await buildBuilding(outDir, pb, {
+          const bs = buildBuilding(out, pb, {
             floors: interiors.floors.filter((f) => f.building_idx === row.idx),
             rooms: interiors.rooms.filter((r) => r.building_idx === row.idx),
             equipment: interiors.equipment.filter((e) => e.building_idx === row.idx),
-          }, project, written, stats);
+          }, project, stats);
           const old = s.buildings[row.idx];
           const leaf = leafFor(s.leaves, pb.centroid[0], pb.centroid[1])!;
           if (old && old.leaf !== leaf.key) {
@@ -487,12 +372,12 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
           continue;
         }
         const ov = overviewContent(rows.map((r) => prepareBuilding(r, project)));
-        leaf.overview = { uri: await writeContent(outDir, `overview-${leaf.key}`, ov, written), bounds: ov.bounds };
+        leaf.overview = { uri: out.write(`overview-${leaf.key}`, ov), bounds: ov.bounds };
         stats.features += ov.features;
         stats.triangles += ov.triangles;
       }
-      if (ch.layers.has('site')) await buildSite(db, outDir, park, s, project, written, stats);
-      if (ch.layers.has('infra')) s.infra = await buildInfra(db, outDir, park, project, transform, limits, written, stats);
+      if (ch.layers.has('site')) await buildSite(db, out, park, s, project, stats);
+      if (ch.layers.has('infra')) s.infra = await buildInfra(db, out, park, project, transform, limits, stats);
     }
   } else {
     changeId = await latestChangeId(db);
@@ -520,7 +405,6 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       rect,
       { maxItems: limits.maxBuildingsPerTile, maxWeight: limits.maxTrianglesPerTile },
     );
-    const byIdx = new Map(prepared.map((p) => [p.row.idx, p]));
     state = {
       format: 3,
       parkUuid: park.uuid,
@@ -536,38 +420,20 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       infraHash: old?.infraHash ?? '',
       infraVersion: old?.infraVersion ?? 0,
     };
-    // One bounded batch of buildings at a time (rows are dropped once their files are written),
-    // with the next batch's query already running while this one is tessellated.
-    const fetch = (i: number) => {
-      const leaf = state!.leaves[i];
-      if (!leaf) return null;
-      const p = loadInteriors(db, leaf.buildings);
-      p.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-      return p;
-    };
-    // Two batches in flight hide the database round trips behind tessellation.
-    const ahead = [fetch(0), fetch(1)];
-    for (const [i, leaf] of state.leaves.entries()) {
-      const interiors = (await ahead.shift())!;
-      ahead.push(fetch(i + 2));
-      const group = leaf.buildings.map((i) => byIdx.get(i)!);
-      for (const pb of group) {
-        const bs = await buildBuilding(outDir, pb, {
-          floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
-          rooms: interiors.rooms.filter((r) => r.building_idx === pb.row.idx),
-          equipment: interiors.equipment.filter((e) => e.building_idx === pb.row.idx),
-        }, project, written, stats);
+    const results = await tileLeaves(db, state.leaves, rows, out, [park.lon, park.lat, park.h], opts.workers);
+    state.leaves.forEach((leaf, i) => {
+      const r = results[i]!;
+      for (const [idx, bs] of r.buildings) {
         bs.leaf = leaf.key;
-        state.buildings[pb.row.idx] = bs;
+        state!.buildings[idx] = bs;
         buildingsRetiled++;
       }
-      const ov = overviewContent(group);
-      leaf.overview = { uri: await writeContent(outDir, `overview-${leaf.key}`, ov, written), bounds: ov.bounds };
-      stats.features += ov.features;
-      stats.triangles += ov.triangles;
-    }
-    await buildSite(db, outDir, park, state, project, written, stats, site);
-    state.infra = await buildInfra(db, outDir, park, project, transform, limits, written, stats);
+      if (r.overview) leaf.overview = r.overview;
+      stats.features += r.stats.features;
+      stats.triangles += r.stats.triangles;
+    });
+    await buildSite(db, out, park, state, project, stats, site);
+    state.infra = await buildInfra(db, out, park, project, transform, limits, stats);
   }
 
   // Publish: tileset.json and infra.json, a version bump when either changed, then clean up.
@@ -603,7 +469,6 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   }
   const removed = await collectGarbage(outDir, new Set([...current, ...s.previousFiles]));
   await writeIfChanged(outDir, STATE_FILE, JSON.stringify(s), []);
-  existing.delete(outDir);
   // Consumed changes are no longer needed (the state records where we are).
   await db.query('DELETE FROM tile_change WHERE park_idx = $1 AND id <= $2', [park.idx, changeId]);
   return {
@@ -621,14 +486,65 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   };
 }
 
+/**
+ * Tiles every leaf of a full build: the main thread reads one leaf's interiors (binary COPY) after
+ * another and hands the bytes to worker threads, which tessellate, encode and write while the next
+ * leaves are read. A bounded number of leaves is in flight, so memory does not grow with the park.
+ * Small parks (a few leaves) are tiled in this thread. Results come back in leaf order.
+ */
+async function tileLeaves(
+  db: Db,
+  leaves: readonly LeafState[],
+  rows: readonly BuildingRow[],
+  out: ContentWriter,
+  origin: [number, number, number],
+  workers = Math.min(4, os.availableParallelism()),
+): Promise<LeafResult[]> {
+  const pool = workers > 0 && leaves.length >= 4 ? leafPool(workers) : null;
+  const byIdx = new Map(rows.map((r) => [r.idx, r]));
+  // The folder's content names by prefix ("b12-shell", "overview-r03"), so each job gets its own.
+  const have = new Map<string, string[]>();
+  for (const f of out.names()) {
+    const k = f.slice(0, f.lastIndexOf('-'));
+    const list = have.get(k);
+    if (list) list.push(f);
+    else have.set(k, [f]);
+  }
+  const prefixes = (leaf: LeafState) => [`overview-${leaf.key}`, ...leaf.buildings.flatMap((b) => [`b${b}-shell`, `b${b}-interior`, `b${b}-equipment`])];
+  const results: Promise<LeafResult>[] = [];
+  const inFlight = pool ? pool.size * 2 : 1;
+  // The next leaf's rows are read while the current one is tiled (with workers, while several are).
+  let reading = leaves.length > 0 ? interiorBytes(db, leaves[0]!.buildings) : null;
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i]!;
+    const interiors = await reading!;
+    reading = i + 1 < leaves.length ? interiorBytes(db, leaves[i + 1]!.buildings) : null;
+    reading?.catch(() => {}); // awaited on the next turn; this only keeps an early failure from going unhandled
+    const job: LeafJob = {
+      outDir: out.outDir,
+      origin,
+      buildings: leaf.buildings.map((b) => byIdx.get(b)!),
+      interiors,
+      overview: leaf.key,
+      have: prefixes(leaf).flatMap((p) => have.get(p) ?? []),
+    };
+    const r = pool ? pool.run(job) : Promise.resolve(runLeafJob(job));
+    r.catch(() => {}); // awaited below
+    results.push(r);
+    if (results.length >= inFlight) await results[results.length - inFlight];
+  }
+  const done = await Promise.all(results);
+  for (const r of done) for (const f of r.written) out.add(f);
+  return done;
+}
+
 async function buildSite(
   db: Db,
-  outDir: string,
+  out: ContentWriter,
   park: ParkRow,
   state: TilerState,
   project: Project,
-  written: string[],
-  stats: { features: number; triangles: number },
+  stats: TileStats,
   rows?: EquipmentRow[],
 ): Promise<void> {
   const site = rows ?? (await loadSiteEquipment(db, park.idx));
@@ -648,7 +564,7 @@ async function buildSite(
       delete leaf.site;
       continue;
     }
-    leaf.site = { uri: await writeContent(outDir, `site-${leaf.key}`, c, written), bounds: c.bounds };
+    leaf.site = { uri: out.write(`site-${leaf.key}`, c), bounds: c.bounds };
     stats.features += c.features;
     stats.triangles += c.triangles;
   }

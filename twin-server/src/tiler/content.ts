@@ -44,9 +44,14 @@ export const NETWORK_COLORS: Record<string, Rgba> = Object.fromEntries(
 const SLAB: Rgba = [125, 128, 135, 255];
 const GREY: Rgba = [190, 190, 190, 255];
 
-/** Decodes a polygon to local rings. */
-export function polygonRings(hex: string, project: Project): Ring[] {
-  return decodeEwkb(hex).map((ring) => ring.map((p) => project(p[0]!, p[1]!)));
+// One builder reused by every content of this thread: each content function encodes its GLB
+// (a copy) before returning, so the builder's arrays grow once instead of per content.
+const shared = new MeshBuilder();
+const builder = () => shared.reset();
+
+/** Decodes a polygon (EWKB bytes or hex) to local rings. */
+export function polygonRings(wkb: Uint8Array | string, project: Project): Ring[] {
+  return decodeEwkb(wkb).map((ring) => ring.map((p) => project(p[0]!, p[1]!)));
 }
 
 function boundsOf(b: MeshBuilder): Bounds {
@@ -92,7 +97,7 @@ export function prepareBuilding(row: BuildingRow, project: Project): PreparedBui
 
 /** Overview content: every building of a leaf as one plain extruded shell, one draw call. */
 export function overviewContent(buildings: readonly PreparedBuilding[]): Content {
-  const b = new MeshBuilder();
+  const b = builder();
   const rows: FeatureRow[] = [];
   for (const pb of buildings) {
     const g = pb.row.ground_elevation;
@@ -108,7 +113,7 @@ export function overviewContent(buildings: readonly PreparedBuilding[]): Content
  * podiums), slightly alternating shade so floors read from afar; the top reaches the roof height.
  */
 export function shellContent(pb: PreparedBuilding, floors: readonly FloorRow[], project: Project): Content {
-  const b = new MeshBuilder();
+  const b = builder();
   const g = pb.row.ground_elevation;
   const color = BUILDING_COLORS[pb.row.use] ?? GREY;
   const above = floors.filter((f) => f.level > 0).sort((x, y) => x.level - y.level);
@@ -132,7 +137,7 @@ export function shellContent(pb: PreparedBuilding, floors: readonly FloorRow[], 
  */
 export function interiorContent(pb: PreparedBuilding, floors: readonly FloorRow[], rooms: readonly RoomRow[], project: Project): Content | null {
   if (floors.length === 0) return null;
-  const b = new MeshBuilder();
+  const b = builder();
   const rows: FeatureRow[] = [];
   const g = pb.row.ground_elevation;
   const levelOf = new Map(floors.map((f) => [f.idx, f]));
@@ -198,7 +203,7 @@ export function equipmentContent(
  */
 export function infraContent(segments: readonly SegmentRow[], nodes: readonly NodeRow[], project: Project): Content | null {
   if (segments.length + nodes.length === 0) return null;
-  const b = new MeshBuilder();
+  const b = builder();
   const rows: FeatureRow[] = [];
   for (const s of segments) {
     b.feature(s.idx, rows.length, NETWORK_COLORS[s.network] ?? GREY);

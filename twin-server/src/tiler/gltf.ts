@@ -2,7 +2,9 @@
  * A small glTF 2.0 binary (GLB) writer: buffer views, accessors, meshes, nodes, and the 3D Tiles
  * metadata extensions (EXT_mesh_features, EXT_structural_metadata, EXT_mesh_gpu_instancing,
  * EXT_instance_features). Input geometry is in the tiler's z-up ENU frame; glTF is y-up, so every
- * position and normal is written as (x, z, -y), which 3D Tiles runtimes rotate back.
+ * position and normal is written as (x, z, -y), which 3D Tiles runtimes rotate back. Buffer views
+ * are written straight into the GLB when it is serialized (no intermediate copies), so arrays
+ * handed to a document must stay unchanged until `toGlb`.
  */
 import type { MeshBuilder } from './mesh.ts';
 import { encodePropertyTable, METADATA_SCHEMA, type FeatureRow } from './metadata.ts';
@@ -15,6 +17,42 @@ const ARRAY_BUFFER = 34962;
 const ELEMENT_ARRAY_BUFFER = 34963;
 
 type Json = Record<string, unknown>;
+
+/** The bytes of one buffer view, produced when the GLB is serialized. */
+export interface Chunk {
+  readonly byteLength: number;
+  /** Writes the bytes at `at` (4-byte aligned) of `out`. */
+  write(out: Uint8Array, at: number): void;
+}
+
+const bytesChunk = (b: Uint8Array): Chunk => ({ byteLength: b.byteLength, write: (out, at) => out.set(b, at) });
+
+/** `count` z-up vec3s of `src` as y-up floats: (x, y, z) -> (x, z, -y). */
+function yUpChunk(src: Float32Array, count: number): Chunk {
+  return {
+    byteLength: count * 12,
+    write(out, at) {
+      const f = new Float32Array(out.buffer, out.byteOffset + at, count * 3);
+      for (let i = 0; i < count * 3; i += 3) {
+        const y = src[i + 1]!;
+        f[i] = src[i]!;
+        f[i + 1] = src[i + 2]!;
+        f[i + 2] = y === 0 ? 0 : -y; // no negative zero in min/max
+      }
+    },
+  };
+}
+
+/** Triangle indices, as 16-bit when every vertex index fits. */
+function indexChunk(src: Uint32Array, count: number, short: boolean): Chunk {
+  return {
+    byteLength: count * (short ? 2 : 4),
+    write(out, at) {
+      if (short) new Uint16Array(out.buffer, out.byteOffset + at, count).set(src.subarray(0, count));
+      else out.set(new Uint8Array(src.buffer, src.byteOffset, count * 4), at);
+    },
+  };
+}
 
 /** Builds one glTF document and its single binary buffer. */
 export class GltfDoc {
@@ -32,17 +70,13 @@ export class GltfDoc {
     extensionsRequired: [] as string[],
     extensions: {} as Json,
   };
-  private chunks: Uint8Array[] = [];
+  private chunks: Array<{ at: number; chunk: Chunk }> = [];
   private length = 0;
 
-  /** Appends raw bytes as a buffer view, 8-byte aligned (required for metadata, harmless elsewhere). */
-  bufferView(bytes: Uint8Array, target?: number): number {
-    const pad = (8 - (this.length % 8)) % 8;
-    if (pad) {
-      this.chunks.push(new Uint8Array(pad));
-      this.length += pad;
-    }
-    this.chunks.push(bytes);
+  /** Appends bytes as a buffer view, 8-byte aligned (required for metadata, harmless elsewhere). */
+  bufferView(bytes: Uint8Array | Chunk, target?: number): number {
+    this.length += (8 - (this.length % 8)) % 8;
+    this.chunks.push({ at: this.length, chunk: bytes instanceof Uint8Array ? bytesChunk(bytes) : bytes });
     const view: Json = { buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength };
     if (target !== undefined) view.target = target;
     this.length += bytes.byteLength;
@@ -50,29 +84,21 @@ export class GltfDoc {
     return this.json.bufferViews.length - 1;
   }
 
-  /** Adds an accessor over a new buffer view holding `data`. */
+  /** Adds an accessor over a new buffer view holding `data` (or `chunk`, `data`'s bytes in another form). */
   accessor(
     data: Float32Array | Uint8Array | Uint16Array | Uint32Array,
     type: 'SCALAR' | 'VEC3' | 'VEC4',
-    opts: { target?: number; normalized?: boolean; minMax?: boolean } = {},
+    opts: { target?: number; normalized?: boolean; minMax?: [number[], number[]]; chunk?: Chunk; componentType?: number } = {},
   ): number {
     const comps = type === 'SCALAR' ? 1 : type === 'VEC3' ? 3 : 4;
-    const componentType =
-      data instanceof Float32Array ? FLOAT : data instanceof Uint8Array ? UBYTE : data instanceof Uint16Array ? USHORT : UINT;
-    const view = this.bufferView(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), opts.target);
+    const componentType = opts.componentType ??
+      (data instanceof Float32Array ? FLOAT : data instanceof Uint8Array ? UBYTE : data instanceof Uint16Array ? USHORT : UINT);
+    const view = this.bufferView(opts.chunk ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength), opts.target);
     const acc: Json = { bufferView: view, componentType, count: data.length / comps, type };
     if (opts.normalized) acc.normalized = true;
     if (opts.minMax) {
-      const min = new Array<number>(comps).fill(Infinity);
-      const max = new Array<number>(comps).fill(-Infinity);
-      for (let i = 0; i < data.length; i++) {
-        const k = i % comps;
-        const v = data[i]!;
-        if (v < min[k]!) min[k] = v;
-        if (v > max[k]!) max[k] = v;
-      }
-      acc.min = min;
-      acc.max = max;
+      acc.min = opts.minMax[0];
+      acc.max = opts.minMax[1];
     }
     this.json.accessors.push(acc);
     return this.json.accessors.length - 1;
@@ -102,13 +128,9 @@ export class GltfDoc {
     return i;
   }
 
-  /** Serializes to GLB (12-byte header, JSON chunk, BIN chunk). */
+  /** Serializes to GLB (12-byte header, JSON chunk, BIN chunk): one allocation, each view written in place. */
   toGlb(): Uint8Array {
-    const pad = (4 - (this.length % 4)) % 4;
-    if (pad) {
-      this.chunks.push(new Uint8Array(pad));
-      this.length += pad;
-    }
+    this.length += (4 - (this.length % 4)) % 4;
     this.json.buffers[0]!.byteLength = this.length;
     const j: Json = { ...this.json };
     for (const k of ['extensionsUsed', 'extensionsRequired', 'materials', 'meshes', 'accessors', 'bufferViews'] as const) {
@@ -130,50 +152,64 @@ export class GltfDoc {
     out.set(jsonBytes, 20);
     out.fill(0x20, 20 + jsonBytes.length, 20 + jsonLen);
     if (this.length) {
-      let o = 20 + jsonLen;
+      const o = 20 + jsonLen;
       dv.setUint32(o, this.length, true);
       dv.setUint32(o + 4, 0x004e4942, true); // 'BIN\0'
-      o += 8;
-      for (const c of this.chunks) {
-        out.set(c, o);
-        o += c.byteLength;
-      }
+      for (const { at, chunk } of this.chunks) chunk.write(out, o + 8 + at);
     }
     return out;
   }
 }
 
-/** Copies z-up positions or normals into a y-up array: (x, y, z) -> (x, z, -y). */
-export function toYUp(src: Float32Array, count: number): Float32Array {
-  const out = new Float32Array(count * 3);
+/** Min and max of `count` z-up vec3s of `src`, in y-up axes. */
+function minMaxYUp(src: Float32Array, count: number): [number[], number[]] {
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
   for (let i = 0; i < count * 3; i += 3) {
-    out[i] = src[i]!;
-    out[i + 1] = src[i + 2]!;
-    out[i + 2] = src[i + 1] === 0 ? 0 : -src[i + 1]!; // no negative zero in min/max
+    const x = src[i]!;
+    const y = src[i + 2]!;
+    const z = src[i + 1] === 0 ? 0 : -src[i + 1]!;
+    if (x < min[0]!) min[0] = x;
+    if (x > max[0]!) max[0] = x;
+    if (y < min[1]!) min[1] = y;
+    if (y > max[1]!) max[1] = y;
+    if (z < min[2]!) min[2] = z;
+    if (z > max[2]!) max[2] = z;
   }
-  return out;
+  return [min, max];
 }
 
-function indexArray(b: MeshBuilder): Uint16Array | Uint32Array {
-  const src = b.indices.subarray(0, b.indexCount);
-  return b.vertexCount <= 65535 ? Uint16Array.from(src) : Uint32Array.from(src);
+/** Min and max per component of a small array (instance translations). */
+function minMaxOf(data: Float32Array, comps: number): [number[], number[]] {
+  const min = new Array<number>(comps).fill(Infinity);
+  const max = new Array<number>(comps).fill(-Infinity);
+  for (let i = 0; i < data.length; i++) {
+    const k = i % comps;
+    const v = data[i]!;
+    if (v < min[k]!) min[k] = v;
+    if (v > max[k]!) max[k] = v;
+  }
+  return [min, max];
 }
 
 /** Adds a mesh primitive with POSITION, NORMAL, COLOR_0 and optional feature-id attributes. */
 function addPrimitive(doc: GltfDoc, b: MeshBuilder, material: number, withFeatures: boolean): Json {
   const n = b.vertexCount;
   const attributes: Json = {
-    POSITION: doc.accessor(toYUp(b.positions, n), 'VEC3', { target: ARRAY_BUFFER, minMax: true }),
-    NORMAL: doc.accessor(toYUp(b.normals, n), 'VEC3', { target: ARRAY_BUFFER }),
-    COLOR_0: doc.accessor(b.colors.slice(0, n * 4), 'VEC4', { target: ARRAY_BUFFER, normalized: true }),
+    POSITION: doc.accessor(b.positions.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, minMax: minMaxYUp(b.positions, n), chunk: yUpChunk(b.positions, n) }),
+    NORMAL: doc.accessor(b.normals.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, chunk: yUpChunk(b.normals, n) }),
+    COLOR_0: doc.accessor(b.colors.subarray(0, n * 4), 'VEC4', { target: ARRAY_BUFFER, normalized: true }),
   };
   if (withFeatures) {
-    attributes._FEATURE_ID_0 = doc.accessor(b.ids.slice(0, n), 'SCALAR', { target: ARRAY_BUFFER });
-    attributes._FEATURE_ID_1 = doc.accessor(b.rows.slice(0, n), 'SCALAR', { target: ARRAY_BUFFER });
+    attributes._FEATURE_ID_0 = doc.accessor(b.ids.subarray(0, n), 'SCALAR', { target: ARRAY_BUFFER });
+    attributes._FEATURE_ID_1 = doc.accessor(b.rows.subarray(0, n), 'SCALAR', { target: ARRAY_BUFFER });
   }
+  const short = n <= 65535;
   return {
     attributes,
-    indices: doc.accessor(indexArray(b), 'SCALAR', { target: ELEMENT_ARRAY_BUFFER }),
+    indices: doc.accessor(b.indices.subarray(0, b.indexCount), 'SCALAR', {
+      target: ELEMENT_ARRAY_BUFFER, chunk: indexChunk(b.indices, b.indexCount, short), componentType: short ? USHORT : UINT,
+    }),
     material,
     mode: 4,
   };
@@ -256,7 +292,7 @@ export function instancedGlb(
       extensions: {
         EXT_mesh_gpu_instancing: {
           attributes: {
-            TRANSLATION: doc.accessor(t, 'VEC3', { minMax: true }),
+            TRANSLATION: doc.accessor(t, 'VEC3', { minMax: minMaxOf(t, 3) }),
             ROTATION: doc.accessor(r, 'VEC4'),
             _FEATURE_ID_0: doc.accessor(id, 'SCALAR'),
             _FEATURE_ID_1: doc.accessor(row, 'SCALAR'),

@@ -28,6 +28,13 @@ export class MeshBuilder {
   private id = 0;
   private row = 0;
 
+  /** Empties the builder, keeping its arrays (one builder can make many meshes without regrowing). */
+  reset(): this {
+    this.vertexCount = 0;
+    this.indexCount = 0;
+    return this;
+  }
+
   /** Sets colour and feature for the vertices added next. */
   feature(idx: number, row: number, color: Rgba): this {
     this.id = idx;

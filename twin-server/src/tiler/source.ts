@@ -1,19 +1,22 @@
 /**
- * Reads the park from PostGIS for the tiler. Geometry arrives as hex EWKB (both backends return
- * it that way) and is decoded here, which is much cheaper than GeoJSON text. Queries are
- * parameterized and batched by building, so the tiler never holds the whole park in memory.
+ * Reads the park from PostGIS for the tiler. Bulk rows arrive as binary COPY (geometry as EWKB
+ * bytes, numbers and uuids in binary), parsed here without per-field strings; both backends
+ * support it. Reads are batched by building, so the tiler never holds the whole park in memory,
+ * and a batch's raw bytes can be handed to a worker thread as they are (`interiorBytes`).
  */
-import type { Queryable } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { CopyReader } from './copy.ts';
 
 /** A decoded geometry: rings of [lon, lat, z?] (polygons) or one line/point. */
 export type Coords = number[][];
 
-/** Decodes hex EWKB of a Point, LineString or Polygon (2D or Z) into rings of coordinates. */
-export function decodeEwkb(hex: string): Coords[] {
-  const buf = Buffer.from(hex, 'hex');
+/** Decodes EWKB (bytes, or hex text as PostGIS prints it) of a Point, LineString or Polygon (2D or Z) into rings of coordinates. */
+export function decodeEwkb(wkb: Uint8Array | string): Coords[] {
+  const buf = typeof wkb === 'string' ? Buffer.from(wkb, 'hex') : wkb;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const le = buf[0] === 1;
-  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-  const f64 = (o: number) => (le ? buf.readDoubleLE(o) : buf.readDoubleBE(o));
+  const u32 = (o: number) => dv.getUint32(o, le);
+  const f64 = (o: number) => dv.getFloat64(o, le);
   const raw = u32(1);
   let type = raw & 0x0fffffff;
   let hasZ = (raw & 0x80000000) !== 0;
@@ -55,25 +58,15 @@ export function decodeEwkb(hex: string): Coords[] {
   throw new Error(`unsupported geometry type ${type}`);
 }
 
-// Scratch space for decodePoint: hex -> bytes without a Buffer per point (hundreds of thousands per park).
-const HEX = new Uint8Array(128).fill(255);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) {
-  HEX[65 + i] = 10 + i;
-  HEX[97 + i] = 10 + i;
-}
-const scratch = new DataView(new ArrayBuffer(64));
-
-/** Decodes the hex EWKB of a Point / PointZ to [x, y, z] (z = 0 for 2D points); fast path for equipment and nodes. */
-export function decodePoint(hex: string): [number, number, number] {
-  const n = Math.min(hex.length >> 1, 64);
-  for (let i = 0; i < n; i++) scratch.setUint8(i, (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!);
-  const le = scratch.getUint8(0) === 1;
-  const type = scratch.getUint32(1, le);
-  if ((type & 0x0fffffff) % 1000 !== 1) return decodeEwkb(hex)[0]![0]! as [number, number, number];
+/** Decodes the EWKB of a Point / PointZ to [x, y, z] (z = 0 for 2D points); fast path for equipment and nodes. */
+export function decodePoint(wkb: Uint8Array): [number, number, number] {
+  const dv = new DataView(wkb.buffer, wkb.byteOffset, wkb.byteLength);
+  const le = wkb[0] === 1;
+  const type = dv.getUint32(1, le);
+  if ((type & 0x0fffffff) % 1000 !== 1) return decodeEwkb(wkb)[0]![0]! as [number, number, number];
   const hasZ = (type & 0x80000000) !== 0 || Math.floor((type & 0x0fffffff) / 1000) % 2 === 1;
   const o = type & 0x20000000 ? 9 : 5;
-  return [scratch.getFloat64(o, le), scratch.getFloat64(o + 8, le), hasZ ? scratch.getFloat64(o + 16, le) : 0];
+  return [dv.getFloat64(o, le), dv.getFloat64(o + 8, le), hasZ ? dv.getFloat64(o + 16, le) : 0];
 }
 
 /** The park row the tileset is built for. */
@@ -93,7 +86,7 @@ export interface BuildingRow {
   uuid: string;
   name: string;
   code: string;
-  footprint: string;
+  footprint: Uint8Array;
   height: number;
   floors_above: number;
   use: string;
@@ -109,7 +102,7 @@ export interface FloorRow {
   level: number;
   elevation: number;
   height: number;
-  footprint: string;
+  footprint: Uint8Array;
 }
 
 /** A room or unit. */
@@ -120,7 +113,7 @@ export interface RoomRow {
   code: string;
   floor_idx: number;
   building_idx: number;
-  footprint: string;
+  footprint: Uint8Array;
   area: number;
   use: string;
   lease_status: string;
@@ -136,7 +129,7 @@ export interface EquipmentRow {
   status: string;
   building_idx: number | null;
   level: number | null;
-  position: string;
+  position: Uint8Array;
   heading: number;
 }
 
@@ -147,7 +140,7 @@ export interface SegmentRow {
   name: string;
   code: string;
   network: string;
-  geom: string;
+  geom: Uint8Array;
   diameter_mm: number;
   depth: number;
   material: string;
@@ -161,7 +154,7 @@ export interface NodeRow {
   code: string;
   network: string;
   node_type: string;
-  position: string;
+  position: Uint8Array;
 }
 
 /** Loads the park by code, or null. */
@@ -179,71 +172,126 @@ export async function listParks(db: Queryable): Promise<string[]> {
   return (await db.query<{ code: string }>('SELECT code FROM park ORDER BY idx')).rows.map((r) => r.code);
 }
 
-const BUILDING_COLS = `b.idx, o.uuid::text AS uuid, o.name, b.code, b.footprint, b.height, b.floors_above, b.use,
-  b.ground_elevation`;
+/** An integer we read from the database ourselves, checked before it is inlined into a COPY. */
+function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+}
 
-/** All buildings of a park (footprints are small; rooms and floors are loaded per batch). */
-export async function loadBuildings(db: Queryable, parkIdx: number, only?: readonly number[]): Promise<BuildingRow[]> {
-  const r = await db.query<BuildingRow>(
-    `SELECT ${BUILDING_COLS} FROM building b JOIN twin_object o ON o.idx = b.idx
-     WHERE b.park_idx = $1 AND ($2::int[] IS NULL OR b.idx = ANY($2::int[])) ORDER BY b.idx`,
-    [parkIdx, only ? [...only] : null],
+/** An int[] literal of checked integers. */
+const intArray = (ids: readonly number[]) => `'{${ids.map(int).join(',')}}'::int[]`;
+
+/** Reads every row of a binary COPY with `row`. */
+function rowsOf<T>(bytes: Uint8Array, row: (r: CopyReader) => T): T[] {
+  const r = new CopyReader(bytes);
+  const out: T[] = [];
+  while (r.next()) out.push(row(r));
+  return out;
+}
+
+/** All buildings of a park, or only those listed (footprints are small; rooms and floors are read per batch). */
+export async function loadBuildings(db: Db, parkIdx: number, only?: readonly number[]): Promise<BuildingRow[]> {
+  const bytes = await db.copyBinary(
+    `SELECT b.idx, o.uuid, o.name, b.code, b.footprint, b.height, b.floors_above, b.use, b.ground_elevation
+     FROM building b JOIN twin_object o ON o.idx = b.idx
+     WHERE b.park_idx = ${int(parkIdx)}${only ? ` AND b.idx = ANY(${intArray(only)})` : ''} ORDER BY b.idx`,
   );
-  return r.rows;
+  return rowsOf(bytes, (r) => ({
+    idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), footprint: r.bytes(), height: r.real(),
+    floors_above: r.int(), use: r.str(), ground_elevation: r.real(),
+  }));
+}
+
+/** The raw rows (binary COPY) of a batch of buildings' floors, rooms and equipment. */
+export interface InteriorBytes {
+  readonly floors: Uint8Array;
+  readonly rooms: Uint8Array;
+  readonly equipment: Uint8Array;
 }
 
 /** Floors, rooms and equipment of a batch of buildings. */
-export async function loadInteriors(
-  db: Queryable,
-  buildingIdx: readonly number[],
-): Promise<{ floors: FloorRow[]; rooms: RoomRow[]; equipment: EquipmentRow[] }> {
-  const ids = [...buildingIdx];
+export interface Interiors {
+  readonly floors: FloorRow[];
+  readonly rooms: RoomRow[];
+  readonly equipment: EquipmentRow[];
+}
+
+/** Reads a batch's floors, rooms and equipment as binary COPY bytes, to parse here or in a worker. */
+export async function interiorBytes(db: Db, buildingIdx: readonly number[]): Promise<InteriorBytes> {
+  const ids = intArray(buildingIdx);
   const [floors, rooms, equipment] = await Promise.all([
-    db.query<FloorRow>(
-      `SELECT f.idx, o.uuid::text AS uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
-       FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY($1::int[]) ORDER BY f.building_idx, f.level`,
-      [ids],
+    db.copyBinary(
+      `SELECT f.idx, o.uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
+       FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids}) ORDER BY f.building_idx, f.level`,
     ),
-    db.query<RoomRow>(
-      `SELECT r.idx, o.uuid::text AS uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
-       FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY($1::int[]) ORDER BY r.building_idx, r.idx`,
-      [ids],
+    db.copyBinary(
+      `SELECT r.idx, o.uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
+       FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids}) ORDER BY r.building_idx, r.idx`,
     ),
-    db.query<EquipmentRow>(
-      `SELECT e.idx, o.uuid::text AS uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
+    db.copyBinary(
+      `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
        FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
-       WHERE e.building_idx = ANY($1::int[]) ORDER BY e.building_idx, e.idx`,
-      [ids],
+       WHERE e.building_idx = ANY(${ids}) ORDER BY e.building_idx, e.idx`,
     ),
   ]);
-  return { floors: floors.rows, rooms: rooms.rows, equipment: equipment.rows };
+  return { floors, rooms, equipment };
+}
+
+const equipmentRow = (r: CopyReader): EquipmentRow => ({
+  idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), type: r.str(), status: r.str(),
+  building_idx: r.intOrNull(), level: r.intOrNull(), position: r.bytes(), heading: r.real(),
+});
+
+/** Parses what `interiorBytes` read. */
+export function parseInteriors(b: InteriorBytes): Interiors {
+  return {
+    floors: rowsOf(b.floors, (r) => ({
+      idx: r.int(), uuid: r.uuid(), name: r.str(), building_idx: r.int(), level: r.int(), elevation: r.real(),
+      height: r.real(), footprint: r.bytes(),
+    })),
+    rooms: rowsOf(b.rooms, (r) => ({
+      idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), floor_idx: r.int(), building_idx: r.int(),
+      footprint: r.bytes(), area: r.real(), use: r.str(), lease_status: r.str(),
+    })),
+    equipment: rowsOf(b.equipment, equipmentRow),
+  };
+}
+
+/** Floors, rooms and equipment of a batch of buildings, parsed. */
+export async function loadInteriors(db: Db, buildingIdx: readonly number[]): Promise<Interiors> {
+  return parseInteriors(await interiorBytes(db, buildingIdx));
 }
 
 /** Outdoor equipment (not in any building). */
-export async function loadSiteEquipment(db: Queryable, parkIdx: number): Promise<EquipmentRow[]> {
-  const r = await db.query<EquipmentRow>(
-    `SELECT e.idx, o.uuid::text AS uuid, o.name, e.code, e.type, e.status, e.building_idx, NULL::smallint AS level, e.position, e.heading
-     FROM equipment e JOIN twin_object o ON o.idx = e.idx WHERE e.park_idx = $1 AND e.building_idx IS NULL ORDER BY e.idx`,
-    [parkIdx],
+export async function loadSiteEquipment(db: Db, parkIdx: number): Promise<EquipmentRow[]> {
+  const bytes = await db.copyBinary(
+    `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, NULL::smallint AS level, e.position, e.heading
+     FROM equipment e JOIN twin_object o ON o.idx = e.idx WHERE e.park_idx = ${int(parkIdx)} AND e.building_idx IS NULL ORDER BY e.idx`,
   );
-  return r.rows;
+  return rowsOf(bytes, equipmentRow);
 }
 
 /** Pipes, cables and nodes of a park. */
-export async function loadInfrastructure(db: Queryable, parkIdx: number): Promise<{ segments: SegmentRow[]; nodes: NodeRow[] }> {
+export async function loadInfrastructure(db: Db, parkIdx: number): Promise<{ segments: SegmentRow[]; nodes: NodeRow[] }> {
   const [segments, nodes] = await Promise.all([
-    db.query<SegmentRow>(
-      `SELECT s.idx, o.uuid::text AS uuid, o.name, s.code, s.network, s.geom, s.diameter_mm, s.depth, s.material
-       FROM pipe_segment s JOIN twin_object o ON o.idx = s.idx WHERE s.park_idx = $1 ORDER BY s.idx`,
-      [parkIdx],
+    db.copyBinary(
+      `SELECT s.idx, o.uuid, o.name, s.code, s.network, s.geom, s.diameter_mm, s.depth, s.material
+       FROM pipe_segment s JOIN twin_object o ON o.idx = s.idx WHERE s.park_idx = ${int(parkIdx)} ORDER BY s.idx`,
     ),
-    db.query<NodeRow>(
-      `SELECT n.idx, o.uuid::text AS uuid, o.name, n.code, n.network, n.node_type, n.position
-       FROM pipe_node n JOIN twin_object o ON o.idx = n.idx WHERE n.park_idx = $1 ORDER BY n.idx`,
-      [parkIdx],
+    db.copyBinary(
+      `SELECT n.idx, o.uuid, o.name, n.code, n.network, n.node_type, n.position
+       FROM pipe_node n JOIN twin_object o ON o.idx = n.idx WHERE n.park_idx = ${int(parkIdx)} ORDER BY n.idx`,
     ),
   ]);
-  return { segments: segments.rows, nodes: nodes.rows };
+  return {
+    segments: rowsOf(segments, (r) => ({
+      idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), network: r.str(), geom: r.bytes(),
+      diameter_mm: r.real(), depth: r.real(), material: r.str(),
+    })),
+    nodes: rowsOf(nodes, (r) => ({
+      idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), network: r.str(), node_type: r.str(), position: r.bytes(),
+    })),
+  };
 }
 
 /** The spatial (GiST) indexes the tiler's queries rely on. */

@@ -211,6 +211,21 @@ describeEachBackend('tiler', ({ db }) => {
     checkTileset(dir, 'tileset.json');
   });
 
+  it('writes the same files from worker threads as from the main thread', async () => {
+    const limits = { maxBuildingsPerTile: 2 };
+    const serial = path.join(path.dirname(out), 'serial');
+    const parallel = path.join(path.dirname(out), 'parallel');
+    const a = await buildTileset(db(), { outDir: serial, park: fx.code, limits, workers: 0, full: true });
+    const b = await buildTileset(db(), { outDir: parallel, park: fx.code, limits, workers: 2, full: true });
+    const glbs = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.glb')).sort();
+    expect(glbs(serial).length).toBeGreaterThan(fx.counts.buildings * 2);
+    // Content names are hashes of the bytes: equal names mean byte-identical contents.
+    expect(glbs(parallel)).toEqual(glbs(serial));
+    expect([b.features, b.triangles, b.buildingsRetiled]).toEqual([a.features, a.triangles, a.buildingsRetiled]);
+    expect(fs.readFileSync(path.join(parallel, 'tileset.json'), 'utf8').replace(/"tilesetVersion":"\d+"/, ''))
+      .toBe(fs.readFileSync(path.join(serial, 'tileset.json'), 'utf8').replace(/"tilesetVersion":"\d+"/, ''));
+  });
+
   it('warns when a spatial index is missing', async () => {
     await db().query('DROP INDEX room_footprint_gix');
     const r = await buildTileset(db(), { outDir: path.join(path.dirname(out), 'noindex'), park: fx.code });
