@@ -101,6 +101,23 @@ describeEachBackend('ingest pipeline and persistence', ({ db }) => {
     expect(hub.get(fx.park, LAYER_IDS.energy)!.value).toBeCloseTo(123.45);
   });
 
+  it('writes a batch in one go: duplicates once, the newest row as latest state, never an older one later', async () => {
+    const idx = fx.equipment['ENV-0']!;
+    const row = (seq: number, ts: number, value: number) =>
+      ({ ts, device: 'ipark/ENV-0', seq, idx, layer: LAYER_IDS.energy, value, status: 0, payload: { kw: value, seq } });
+    const t0 = 1764000000000;
+    const before = writer.stats.written;
+    // One batch: out of order, two rows at the newest time (the later one wins), one exact duplicate.
+    await Promise.all([row(1, t0 + 300, 3), row(2, t0 + 100, 1), row(3, t0 + 300, 4), row(2, t0 + 100, 1)].map((r) => writer.enqueue(r)));
+    expect(writer.stats.written - before).toBe(3);
+    const state = async () => (await db().query<{ value: number }>('SELECT value FROM live_state WHERE idx = $1 AND layer = $2', [idx, LAYER_IDS.energy])).rows[0]?.value;
+    expect(await state()).toBe(4);
+    await writer.enqueue(row(4, t0 + 200, 2)); // older than the stored state: history only
+    expect(await state()).toBe(4);
+    const n = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device = $1', ['ipark/ENV-0']);
+    expect(n.rows[0]!.n).toBe(4);
+  });
+
   it('raises an access-denied burst only after five denials in a minute, and occupancy over capacity', async () => {
     let last: Promise<void> = Promise.resolve();
     for (let i = 0; i < 5; i++) {

@@ -60,6 +60,43 @@ interface SeqRing {
   size: number;
 }
 
+/** Recent event times per key (target/kind), bounded per key and in keys. */
+class BurstCounter {
+  private readonly times = new Map<string, number[]>();
+
+  /** Adds an event at `now` and returns how many fell within the last `windowMs`. */
+  count(key: string, now: number, windowMs: number): number {
+    let times = this.times.get(key);
+    if (!times && this.times.size > 200_000) this.times.clear();
+    if (!times) this.times.set(key, (times = []));
+    times.push(now);
+    while (times.length > 0 && (times[0]! < now - windowMs || times.length > BURST_KEEP)) times.shift();
+    return times.length;
+  }
+}
+
+/** What the layer hooks learn about one message's target (a class: no closures per message). */
+class MessageContext implements LayerContext {
+  private counted: Map<string, number> | undefined;
+
+  constructor(
+    private readonly bursts: BurstCounter,
+    private readonly target: number,
+    readonly kind: string,
+    readonly type: string | undefined,
+    readonly capacity: number | null,
+    readonly now: number,
+  ) {}
+
+  /** Counted once per message, however many hooks ask (snapshot and alarms both do). */
+  burst(k: string, windowMs: number): number {
+    const mk = `${k}/${windowMs}`;
+    let n = (this.counted ??= new Map()).get(mk);
+    if (n === undefined) this.counted.set(mk, (n = this.bursts.count(`${this.target}/${k}`, this.now, windowMs)));
+    return n;
+  }
+}
+
 /** The pipeline; one per process, shared by MQTT, HTTP and CSV. */
 export class Ingest {
   readonly stats: IngestStats = { accepted: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number> };
@@ -67,7 +104,7 @@ export class Ingest {
   readonly openAlarms = new Set<string>();
   private profiles = new Map<string, Profile>();
   private readonly recentSeqs = new Map<string, SeqRing>();
-  private readonly bursts = new Map<string, number[]>();
+  private readonly bursts = new BurstCounter();
   private localSeq = 0;
   private readonly httpSeqBase = Date.now() * 1000;
   private lastLog = 0;
@@ -139,20 +176,7 @@ export class Ingest {
     if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
     const obj = d.objects.get(target);
-    let bursts: Map<string, number> | undefined; // only the layers that count bursts need it
-    const ctx: LayerContext = {
-      kind: obj?.kind ?? 'equipment',
-      type: dev?.type,
-      capacity: obj?.capacity ?? null,
-      now: ts,
-      // Once per message, however many hooks ask (snapshot and alarms both do).
-      burst: (k, windowMs) => {
-        const mk = `${k}/${windowMs}`;
-        let n = (bursts ??= new Map()).get(mk);
-        if (n === undefined) bursts.set(mk, (n = this.burst(`${target}/${k}`, ts, windowMs)));
-        return n;
-      },
-    };
+    const ctx = new MessageContext(this.bursts, target, obj?.kind ?? 'equipment', dev?.type, obj?.capacity ?? null, ts);
     const state = layer.snapshot(parsed.data, ctx);
     const alarms: AlarmOp[] = [];
     // History (CSV) is stored only: old rows must not repaint the live scene or raise alarms now.
@@ -188,15 +212,6 @@ export class Ingest {
     ring.next = (ring.next + 1) % SEQ_KEEP;
     if (ring.size < SEQ_KEEP) ring.size++;
     return false;
-  }
-
-  private burst(key: string, now: number, windowMs: number): number {
-    let times = this.bursts.get(key);
-    if (!times && this.bursts.size > 200_000) this.bursts.clear();
-    if (!times) this.bursts.set(key, (times = []));
-    times.push(now);
-    while (times.length > 0 && (times[0]! < now - windowMs || times.length > BURST_KEEP)) times.shift();
-    return times.length;
   }
 
   private miss(reason: RejectReason, source: Source, detail: string): IngestResult {

@@ -1,8 +1,9 @@
 /**
  * Batched persistence of accepted messages: telemetry history (deduplicated by (device, seq, ts)
  * with ON CONFLICT DO NOTHING, so redeliveries and a second node are no-ops), the latest-state
- * table and alarm lifecycle rows, one transaction per batch. `enqueue` returns a promise that
- * settles when the row's batch has committed: MQTT QoS 1 is acknowledged on that.
+ * table and alarm lifecycle rows, one transaction per batch (a single statement when the batch
+ * changes no alarm). `enqueue` returns a promise that settles when the row's batch has
+ * committed: MQTT QoS 1 is acknowledged on that.
  */
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -71,24 +72,30 @@ function newBatch(): PendingBatch {
   return { rows: [], alarms: [], promise, resolve, reject };
 }
 
-const INSERT_TELEMETRY = `
+/**
+ * One statement per batch: history rows (duplicates skipped) and the latest state per (idx, layer)
+ * (the last of the batch's newest rows; never older than what is stored). A single statement is
+ * its own transaction, so a batch without alarm changes costs one round trip.
+ */
+const WRITE_BATCH = `
   WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb)
-      AS t(ts double precision, device text, seq bigint, idx integer, layer smallint, value real, status smallint, payload jsonb)
+    SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+      AS (ts double precision, device text, seq bigint, idx integer, layer smallint, value real, status smallint, payload jsonb))
+      WITH ORDINALITY AS t(ts, device, seq, idx, layer, value, status, payload, n)
   ), ins AS (
     INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
     SELECT to_timestamp(ts / 1000.0), device, seq, idx, layer, value, status, payload FROM input
     ON CONFLICT DO NOTHING
     RETURNING 1
+  ), latest AS (
+    SELECT DISTINCT ON (idx, layer) idx, layer, value, status, ts FROM input ORDER BY idx, layer, ts DESC, n DESC
+  ), state AS (
+    INSERT INTO live_state (idx, layer, value, status, ts)
+    SELECT idx, layer, value, status, to_timestamp(ts / 1000.0) FROM latest
+    ON CONFLICT (idx, layer) DO UPDATE SET value = excluded.value, status = excluded.status, ts = excluded.ts
+    WHERE live_state.ts <= excluded.ts
   )
   SELECT count(*)::int AS n FROM ins`;
-
-const UPSERT_STATE = `
-  INSERT INTO live_state (idx, layer, value, status, ts)
-  SELECT idx, layer, value, status, to_timestamp(ts / 1000.0)
-  FROM jsonb_to_recordset($1::jsonb) AS t(ts double precision, idx integer, layer smallint, value real, status smallint)
-  ON CONFLICT (idx, layer) DO UPDATE SET value = excluded.value, status = excluded.status, ts = excluded.ts
-  WHERE live_state.ts <= excluded.ts`;
 
 /** The batch writer; one per server process. */
 export class TelemetryWriter {
@@ -147,34 +154,29 @@ export class TelemetryWriter {
 
   private async write(b: PendingBatch): Promise<void> {
     try {
-      // One row per (idx, layer) for the latest-state upsert: a batch may hold several.
-      const latest = new Map<number, TelemetryRow>();
-      for (const r of b.rows) {
-        const k = r.idx * 256 + r.layer;
-        const prev = latest.get(k);
-        if (!prev || prev.ts <= r.ts) latest.set(k, r);
-      }
+      const rows = JSON.stringify(b.rows);
       const changed: AlarmOp[] = [];
-      const n = await this.db.transaction(async (tx) => {
-        const ins = await tx.query<{ n: number }>(INSERT_TELEMETRY, [JSON.stringify(b.rows)]);
-        await tx.query(UPSERT_STATE, [JSON.stringify([...latest.values()].map((r) => ({ ts: r.ts, idx: r.idx, layer: r.layer, value: r.value, status: r.status })))]);
-        for (const a of b.alarms) {
-          if (a.op === 'raise') {
-            const r = await tx.query(
-              `INSERT INTO alarm (idx, layer, kind, severity, message, device, raised_at)
-               VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
-               ON CONFLICT (idx, kind) WHERE state <> 'cleared' DO NOTHING RETURNING id`,
-              [a.idx, a.layer, a.kind, a.severity, a.message.slice(0, 500), a.device, a.ts]);
-            if (r.rows.length) changed.push(a);
-          } else {
-            const r = await tx.query(
-              `UPDATE alarm SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0), cleared_by = 'device'
-               WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`, [a.idx, a.kind, a.ts]);
-            if (r.rows.length) changed.push(a);
+      const n = b.alarms.length === 0
+        ? (await this.db.query<{ n: number }>(WRITE_BATCH, [rows])).rows[0]?.n ?? 0
+        : await this.db.transaction(async (tx) => {
+          const ins = await tx.query<{ n: number }>(WRITE_BATCH, [rows]);
+          for (const a of b.alarms) {
+            if (a.op === 'raise') {
+              const r = await tx.query(
+                `INSERT INTO alarm (idx, layer, kind, severity, message, device, raised_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
+                 ON CONFLICT (idx, kind) WHERE state <> 'cleared' DO NOTHING RETURNING id`,
+                [a.idx, a.layer, a.kind, a.severity, a.message.slice(0, 500), a.device, a.ts]);
+              if (r.rows.length) changed.push(a);
+            } else {
+              const r = await tx.query(
+                `UPDATE alarm SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0), cleared_by = 'device'
+                 WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`, [a.idx, a.kind, a.ts]);
+              if (r.rows.length) changed.push(a);
+            }
           }
-        }
-        return ins.rows[0]?.n ?? 0;
-      });
+          return ins.rows[0]?.n ?? 0;
+        });
       this.stats.batches++;
       this.stats.written += n;
       this.stats.duplicates += b.rows.length - n;

@@ -4,9 +4,12 @@
  * same topics) and `publisher` (a paced MQTT publisher). The bench forks them and talks to them
  * over the IPC channel (BenchCommand in, BenchReply out).
  *
- * Latency: the publisher puts its wall-clock time into the message as the meter reading (`kw`,
- * in 0.1 ms ticks modulo 100 s, an integer below 1e6, so exact as the f32 of a binary frame);
- * receivers subtract it from their own clock. All processes read the same machine clock.
+ * Latency: the publisher puts its wall-clock time into the message as the meter reading (`kw`:
+ * STAMP_BASE + 0.1 ms ticks modulo 99 s, an integer below the layer's 1e6 kW limit, so exact as
+ * the f32 of a binary frame); receivers subtract it from their own clock. All processes read the
+ * same machine clock. The base keeps every reading above the overload threshold (2,000 kW): each
+ * meter raises its alarm once and keeps it, instead of clearing and re-raising all of them
+ * together whenever the ticks wrap (a burst of alarm messages that no real load produces).
  */
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
@@ -15,14 +18,17 @@ import { decodeFrame, FRAME, LAYER_IDS } from '@park-twin/layers';
 
 /** Clock ticks per millisecond, and the modulus the ticks are sent in. */
 const TICKS_PER_MS = 10;
-const TICK_MOD = 1_000_000;
+const TICK_MOD = 990_000;
+const STAMP_BASE = 2_001;
 /** Histogram buckets: one per tick up to 60 s, the last one collects everything slower. */
 const BUCKETS = 60_000 * TICKS_PER_MS;
 
 /** The current wall-clock time in ticks, modulo TICK_MOD. */
 const nowTicks = () => Math.round((performance.timeOrigin + performance.now()) * TICKS_PER_MS) % TICK_MOD;
-/** Ticks between a sent stamp and now (the stamp wraps every 100 s). */
-const ticksSince = (stamp: number) => (nowTicks() - stamp + TICK_MOD) % TICK_MOD;
+/** A stamp for a message sent now. */
+const stampNow = () => STAMP_BASE + nowTicks();
+/** Ticks between a sent stamp and now (the stamp wraps every 99 s). */
+const ticksSince = (stamp: number) => (nowTicks() - (stamp - STAMP_BASE) + TICK_MOD) % TICK_MOD;
 
 /** A latency histogram with 0.1 ms buckets; mergeable across processes in sparse form. */
 export class LatencyHistogram {
@@ -173,7 +179,7 @@ function publisher(cfg: RoleConfig, client: MqttClient) {
   const topics = cfg.devices.map((d) => `park/${cfg.park}/energy/${d}`);
   return (qos: 0 | 1, cb?: (err?: Error) => void) => {
     seq++;
-    client.publish(topics[seq % topics.length]!, JSON.stringify({ kw: nowTicks(), seq, ts: Date.now() }), { qos }, cb);
+    client.publish(topics[seq % topics.length]!, JSON.stringify({ kw: stampNow(), seq, ts: Date.now() }), { qos }, cb);
   };
 }
 
