@@ -39,11 +39,11 @@ export const twinModule: TwinModule = {
       },
       {
         method: 'GET', path: '/api/twin/parks/:code/index', permission: 'twin:read',
-        summary: 'Park hierarchy by idx (kind, parent, floor level, names, lease status) as columns',
+        summary: 'Park hierarchy by idx (kind, parent, floor level, names, lease status) as columns; enterprise users get names and lease status of their own rooms and equipment only',
         async handler(ctx) {
           const code = ctx.params.code ?? '';
           if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(code)) ctx.throw(400, 'invalid park code');
-          const index = await parkIndex(sc.db, code);
+          const index = await parkIndex(sc.db, code, { enterpriseIdx: ctx.state.principal?.enterpriseIdx });
           if (!index) ctx.throw(404, `no park ${code}`);
           ctx.body = index;
         },

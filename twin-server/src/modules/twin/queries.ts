@@ -31,20 +31,25 @@ const DETAIL_SQL: Record<string, string> = {
 
 // One row per object with its parent in the drill-down tree (equipment hangs off the most
 // specific place it has), so the client can hide "everything on floors above" by walking up.
+// `owner` is the enterprise holding the active lease of a room (or of the room equipment is in).
 const INDEX_SQL = `
-  SELECT o.idx, o.kind, o.name, o.name_en, x.parent, x.level, x.lease
+  SELECT o.idx, o.kind, o.name, o.name_en, x.parent, x.level, x.lease, x.owner
   FROM (
-    SELECT idx, park_idx AS parent, NULL::int AS level, NULL::text AS lease FROM building WHERE park_idx = $1
-    UNION ALL SELECT f.idx, f.building_idx, f.level::int, NULL FROM floor f JOIN building b ON b.idx = f.building_idx WHERE b.park_idx = $1
-    UNION ALL SELECT r.idx, r.floor_idx, f.level::int, r.lease_status FROM room r JOIN floor f ON f.idx = r.floor_idx
-      JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1
-    UNION ALL SELECT e.idx, COALESCE(e.room_idx, e.floor_idx, e.building_idx, e.park_idx), f.level::int, NULL
-      FROM equipment e LEFT JOIN floor f ON f.idx = e.floor_idx WHERE e.park_idx = $1
-    UNION ALL SELECT idx, park_idx, NULL, NULL FROM zone WHERE park_idx = $1
-    UNION ALL SELECT idx, park_idx, NULL, NULL FROM pipe_node WHERE park_idx = $1
-    UNION ALL SELECT idx, park_idx, NULL, NULL FROM pipe_segment WHERE park_idx = $1
+    SELECT idx, park_idx AS parent, NULL::int AS level, NULL::text AS lease, NULL::int AS owner FROM building WHERE park_idx = $1
+    UNION ALL SELECT f.idx, f.building_idx, f.level::int, NULL, NULL FROM floor f JOIN building b ON b.idx = f.building_idx WHERE b.park_idx = $1
+    UNION ALL SELECT r.idx, r.floor_idx, f.level::int, r.lease_status, l.enterprise_idx FROM room r JOIN floor f ON f.idx = r.floor_idx
+      JOIN building b ON b.idx = r.building_idx LEFT JOIN lease l ON l.room_idx = r.idx AND l.status = 'active' WHERE b.park_idx = $1
+    UNION ALL SELECT e.idx, COALESCE(e.room_idx, e.floor_idx, e.building_idx, e.park_idx), f.level::int, NULL, l.enterprise_idx
+      FROM equipment e LEFT JOIN floor f ON f.idx = e.floor_idx
+      LEFT JOIN lease l ON l.room_idx = e.room_idx AND l.status = 'active' WHERE e.park_idx = $1
+    UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM zone WHERE park_idx = $1
+    UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM pipe_node WHERE park_idx = $1
+    UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM pipe_segment WHERE park_idx = $1
   ) x JOIN twin_object o ON o.idx = x.idx
   ORDER BY o.idx`;
+
+/** Kinds whose names and lease status belong to the enterprise renting them. */
+const TENANT_KINDS = new Set(['room', 'equipment']);
 
 /** The park hierarchy as parallel columns; the wire type lives in layers/ (shared with the client). */
 export type { ParkIndex };
@@ -58,22 +63,28 @@ export async function listParks(db: Queryable): Promise<ParkIndex['park'][]> {
   return r.rows.map((p) => ({ idx: p.idx, code: p.code, name: p.name, nameEn: p.name_en, origin: { lon: p.lon, lat: p.lat, h: p.h } }));
 }
 
-/** The hierarchy of the park with `code`, or null when there is no such park. */
-export async function parkIndex(db: Queryable, code: string): Promise<ParkIndex | null> {
+/**
+ * The hierarchy of the park with `code`, or null when there is no such park. With `enterpriseIdx`
+ * (an enterprise user) every object keeps its place in the tree (idx, kind, parent, level: the
+ * scene needs them to draw and drill, and the geometry is the same for everyone), but rooms and
+ * equipment not rented by that enterprise come without name (empty) and lease status (null).
+ */
+export async function parkIndex(db: Queryable, code: string, scope: { enterpriseIdx?: number } = {}): Promise<ParkIndex | null> {
   const park = (await listParks(db)).find((p) => p.code === code);
   if (!park) return null;
-  const r = await db.query<{ idx: number; kind: string; name: string; name_en: string | null; parent: number; level: number | null; lease: string | null }>(
+  const r = await db.query<{ idx: number; kind: string; name: string; name_en: string | null; parent: number; level: number | null; lease: string | null; owner: number | null }>(
     INDEX_SQL, [park.idx],
   );
   const out: ParkIndex = { park, idx: [], kind: [], parent: [], level: [], name: [], nameEn: [], lease: [] };
   for (const row of r.rows) {
+    const hidden = scope.enterpriseIdx !== undefined && TENANT_KINDS.has(row.kind) && row.owner !== scope.enterpriseIdx;
     out.idx.push(row.idx);
     out.kind.push(row.kind);
     out.parent.push(row.parent);
     out.level.push(row.level ?? 0);
-    out.name.push(row.name);
-    out.nameEn.push(row.name_en);
-    out.lease.push(row.lease);
+    out.name.push(hidden ? '' : row.name);
+    out.nameEn.push(hidden ? null : row.name_en);
+    out.lease.push(hidden ? null : row.lease);
   }
   return out;
 }

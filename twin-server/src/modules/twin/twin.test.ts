@@ -126,6 +126,37 @@ describeEachBackend('twin drill-down routes', ({ testDb }) => {
     expect((await get('/api/twin/objects/99999999')).status).toBe(404);
   });
 
+  it("gives an enterprise user the whole tree, but names and lease status only of its own rooms and equipment", async () => {
+    const db = testDb().db;
+    const rival = (await db.query<{ idx: number }>(`INSERT INTO twin_object (kind, name) VALUES ('enterprise', '对手公司') RETURNING idx`)).rows[0]!.idx;
+    await db.query(`INSERT INTO enterprise (idx, park_idx, credit_code, industry, registered_capital, staff) VALUES ($1, $2, '91330100MA2YYYYY0B', 'ai', 10, 3)`, [rival, park.parkIdx]);
+    const rivalRoom = (await db.query<{ idx: number }>(`SELECT idx FROM room WHERE leasable AND idx NOT IN ($1, $2) ORDER BY idx LIMIT 1`, [leasedRoom, otherRoom])).rows[0]!.idx;
+    await db.query(`INSERT INTO lease (room_idx, enterprise_idx, start_date, end_date, rent, status) VALUES ($1, $2, '2025-01-01', '2026-12-31', 70, 'active')`, [rivalRoom, rival]);
+    await db.query(`UPDATE room SET lease_status = 'expiring' WHERE idx = $1`, [rivalRoom]);
+    const equipmentIn = async (room: number) => (await db.query<{ idx: number }>('SELECT idx FROM equipment WHERE room_idx = $1 ORDER BY idx LIMIT 1', [room])).rows[0]!.idx;
+    const [ownEq, rivalEq] = [await equipmentIn(leasedRoom), await equipmentIn(rivalRoom)];
+
+    const staff = (await get<ParkIndex>(`/api/twin/parks/${park.code}/index`)).body;
+    const r = await get<ParkIndex>(`/api/twin/parks/${park.code}/index`, 'tenant');
+    expect(r.status).toBe(200);
+    const tenant = r.body;
+    // The tree itself (what the scene needs to draw, hide floors and drill) is the same.
+    for (const col of ['idx', 'kind', 'parent', 'level'] as const) expect(tenant[col]).toEqual(staff[col]);
+    const pos = new Map(staff.idx.map((v, i) => [v, i]));
+    const row = (ix: ParkIndex, idx: number) => ({ name: ix.name[pos.get(idx)!], nameEn: ix.nameEn[pos.get(idx)!], lease: ix.lease[pos.get(idx)!] });
+    expect(row(tenant, leasedRoom)).toEqual(row(staff, leasedRoom));
+    expect(row(tenant, leasedRoom).lease).toBe('leased');
+    expect(row(tenant, ownEq)).toEqual(row(staff, ownEq));
+    // The rival's room and equipment, and rooms nobody rents: no name, no lease status.
+    expect(row(staff, rivalRoom)).toMatchObject({ lease: 'expiring', name: expect.stringMatching(/.+/) });
+    for (const idx of [rivalRoom, rivalEq, otherRoom]) expect(row(tenant, idx)).toEqual({ name: '', nameEn: null, lease: null });
+    expect(JSON.stringify(tenant)).not.toContain('expiring');
+    expect(JSON.stringify(tenant)).not.toContain(JSON.stringify(row(staff, rivalRoom).name));
+    // Buildings and floors keep their names (wayfinding, nobody's secret).
+    const b = park.buildings[0]!.idx;
+    expect(row(tenant, b)).toEqual(row(staff, b));
+  });
+
   it('lets an enterprise user open its leased room but not a neighbour', async () => {
     expect((await get(`/api/twin/objects/${leasedRoom}`, 'tenant')).status).toBe(200);
     expect((await get(`/api/twin/objects/${otherRoom}`, 'tenant')).status).toBe(403);
