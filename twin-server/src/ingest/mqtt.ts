@@ -76,6 +76,8 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
     clean: opts.clean,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // mqtt.js logs a dozen debug lines per packet; unless DEBUG asks for them, skip even the calls.
+    ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} }),
     ...(opts.mqtt5
       ? { protocolVersion: 5, properties: { receiveMaximum: INGEST_RECEIVE_MAXIMUM, ...(opts.clean ? {} : { sessionExpiryInterval: SESSION_EXPIRY_SECONDS }) } }
       : { protocolVersion: 4 }),
