@@ -420,7 +420,12 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       infraHash: old?.infraHash ?? '',
       infraVersion: old?.infraVersion ?? 0,
     };
-    const results = await tileLeaves(db, state.leaves, rows, out, [park.lon, park.lat, park.h], opts.workers);
+    const st = state;
+    // Outdoor equipment and networks are tiled here while the workers finish the last leaves.
+    const results = await tileLeaves(db, state.leaves, rows, out, [park.lon, park.lat, park.h], opts.workers, async () => {
+      await buildSite(db, out, park, st, project, stats, site);
+      st.infra = await buildInfra(db, out, park, project, transform, limits, stats);
+    });
     state.leaves.forEach((leaf, i) => {
       const r = results[i]!;
       for (const [idx, bs] of r.buildings) {
@@ -432,8 +437,6 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       stats.features += r.stats.features;
       stats.triangles += r.stats.triangles;
     });
-    await buildSite(db, out, park, state, project, stats, site);
-    state.infra = await buildInfra(db, out, park, project, transform, limits, stats);
   }
 
   // Publish: tileset.json and infra.json, a version bump when either changed, then clean up.
@@ -490,7 +493,8 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
  * Tiles every leaf of a full build: the main thread reads one leaf's interiors (binary COPY) after
  * another and hands the bytes to worker threads, which tessellate, encode and write while the next
  * leaves are read. A bounded number of leaves is in flight, so memory does not grow with the park.
- * Small parks (a few leaves) are tiled in this thread. Results come back in leaf order.
+ * Small parks (a few leaves) are tiled in this thread. `meanwhile` runs once every leaf has been
+ * handed out, while the last ones are still being tiled. Results come back in leaf order.
  */
 async function tileLeaves(
   db: Db,
@@ -499,6 +503,7 @@ async function tileLeaves(
   out: ContentWriter,
   origin: [number, number, number],
   workers = Math.min(4, os.availableParallelism()),
+  meanwhile: () => Promise<void> = async () => {},
 ): Promise<LeafResult[]> {
   const pool = workers > 0 && leaves.length >= 4 ? leafPool(workers) : null;
   const byIdx = new Map(rows.map((r) => [r.idx, r]));
@@ -533,6 +538,7 @@ async function tileLeaves(
     results.push(r);
     if (results.length >= inFlight) await results[results.length - inFlight];
   }
+  await meanwhile();
   const done = await Promise.all(results);
   for (const r of done) for (const f of r.written) out.add(f);
   return done;
