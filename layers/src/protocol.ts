@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 
-/** Bumped on any incompatible change; the handshake refuses other versions. */
+/**
+ * Bumped on any incompatible change; the handshake refuses other versions. New server message
+ * types are additive (clients ignore types they do not know), so they keep the version.
+ */
 export const PROTOCOL_VERSION = 1;
 
 /** Largest client->server message the hub accepts (the ws maxPayload). */
@@ -69,6 +72,11 @@ export type ServerMessage =
   | { type: 'pong'; t: number; serverTime: number }
   | { type: 'alarm'; alarm: { idx: number; layer: LayerName; kind: string; severity: number; state: 'raised' | 'cleared'; message: string } }
   | { type: 'error'; code: ErrorCode; message: string }
+  /**
+   * A park was re-tiled: reload its tileset.json at this version (changed content files have new
+   * content-hashed names; unchanged ones stay as they are). Sent to clients allowed `tiles:read`.
+   */
+  | { type: 'tiles'; park: string; version: number }
   /** Sent just before the hub closes a socket (session ended, shutdown). */
   | { type: 'bye'; reason: string };
 

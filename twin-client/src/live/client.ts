@@ -37,7 +37,7 @@ export interface LiveClientOptions {
   maxDelayMs?: number;
   /** Called after each applied frame (e.g. to invalidate the R3F frame loop). */
   onFrame?: () => void;
-  /** JSON messages the client itself does not consume (alarms). */
+  /** Every JSON message, after the client handled it (alarms, re-tile notices). */
   onMessage?: (m: ServerMessage) => void;
 }
 
@@ -200,6 +200,7 @@ export class LiveClient {
       case 'unsubscribed':
       case 'pong':
       case 'alarm':
+      case 'tiles':
         break;
       default: {
         // Exhaustive at compile time; at run time a newer hub's extra message is ignored.

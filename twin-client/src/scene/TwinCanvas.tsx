@@ -3,7 +3,7 @@
  * re-oriented so the park origin is (0,0,0) with +Y up, lit for the dark theme, orbit controls,
  * picking and hover. Renders on demand; the state texture is flushed right before each render.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
 import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
@@ -12,6 +12,8 @@ import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three
 import { Color, Sphere, type Object3D } from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import type { ControlsLike, TwinController } from './controller.ts';
+import { getJson } from '../api.ts';
+import { applyTilesetUpdate, type TileJson } from './tilesetUpdate.ts';
 
 const DEG = Math.PI / 180;
 const BACKGROUND = new Color('#070d18');
@@ -67,6 +69,46 @@ function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats })
 }
 
 /**
+ * Follows `url` with the renderer mounted at the returned URL: a new version of the same tileset is
+ * patched into the running renderer (only changed tiles load again, see tilesetUpdate.ts); a
+ * different tileset, or a re-planned tree, remounts the renderer.
+ */
+function useTilesetUrl(ctl: TwinController, url: string, tilesRef: RefObject<TilesRendererImpl | null>): string {
+  const [mountUrl, setMountUrl] = useState(url);
+  const applied = useRef(url);
+  useEffect(() => {
+    if (url === applied.current) return;
+    const ac = new AbortController();
+    const samePath = url.split('?')[0] === applied.current.split('?')[0];
+    void (async () => {
+      const tiles = tilesRef.current;
+      let res = null;
+      if (samePath && tiles?.root) {
+        try {
+          const json = await getJson<{ asset?: unknown; root: TileJson }>(url, ac.signal, { background: true });
+          if (ac.signal.aborted) return;
+          res = applyTilesetUpdate(tiles as unknown as Parameters<typeof applyTilesetUpdate>[0], json);
+        } catch {
+          if (ac.signal.aborted) return;
+        }
+      }
+      applied.current = url;
+      ctl.tileUpdates.version = url;
+      if (res) {
+        ctl.tileUpdates.patched++;
+        ctl.tileUpdates.contentChanged += res.contentChanged;
+        ctl.invalidate();
+      } else {
+        ctl.tileUpdates.reloaded++;
+        setMountUrl(url);
+      }
+    })();
+    return () => ac.abort();
+  }, [ctl, url, tilesRef]);
+  return mountUrl;
+}
+
+/**
  * Pointer handlers for a group of twin tiles: a click picks and a move hovers the most specific
  * object at the spot, over every tileset in the scene (the park and, in x-ray, the networks).
  */
@@ -116,6 +158,7 @@ export interface TwinCanvasProps {
 export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, children, groundOpacity = 1 }: TwinCanvasProps) {
   const tilesRef = useRef<TilesRendererImpl>(null);
   const controlsRef = useRef<OrbitControlsImpl>(null);
+  const mountUrl = useTilesetUrl(ctl, tilesetUrl, tilesRef);
 
   const onTileset = () => {
     const tiles = tilesRef.current;
@@ -159,7 +202,7 @@ export function TwinCanvas({ ctl, tilesetUrl, origin, stats, onHoverMove, childr
       <group {...pickEvents(ctl, onHoverMove)}>
         <TilesRenderer
           ref={tilesRef}
-          url={tilesetUrl}
+          url={mountUrl}
           errorTarget={12}
           onLoadModel={(e) => ctl.onTileLoaded(e.scene as Object3D)}
           onLoadTileset={onTileset}

@@ -3,16 +3,17 @@
  * + PostGIS with the seeded sample park, real tiles from the tiler and live data through the real
  * mosquitto. Must-show 1-4 of issue 6.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import { FRAME, decodeFrame, frameRecord } from '@park-twin/layers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { openTwin, startSceneServer, waitReady, type SceneServer } from './harness.ts';
 import type { TwinTestHook } from './testHook.ts';
 import { FLAG } from './featureState.ts';
+import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
 
-const run = promisify(execFile);
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
 type Hooked = Window & { __twin: TwinTestHook };
@@ -120,22 +121,62 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     page.on('request', (r) => {
       if (new URL(r.url()).pathname.startsWith('/tiles/')) tileRequests.push(r.url());
     });
+    // In the page, every animation frame reads that pixel of the drawn canvas and notes the wall
+    // clock when it turns to the alarm colour: publish -> pixel, without the test's polling delay.
+    await page.evaluate(({ x, y, base }) => {
+      const c = document.querySelector('canvas')!;
+      const r = c.getBoundingClientRect();
+      const sx = Math.floor(((x - r.left) * c.width) / r.width);
+      const sy = Math.floor(((y - r.top) * c.height) / r.height);
+      const g = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+      const w = window as unknown as { __pixelAt?: { t: number; rgb: number[] } };
+      w.__pixelAt = { t: 0, rgb: [] };
+      const look = () => {
+        g.clearRect(0, 0, 1, 1);
+        g.drawImage(c, sx, sy, 1, 1, 0, 0, 1, 1);
+        const [pr, pg, pb] = g.getImageData(0, 0, 1, 1).data;
+        if (Math.hypot(pr! - base[0]!, pg! - base[1]!, pb! - base[2]!) > 40 && pr! > pg! + 40) w.__pixelAt = { t: Date.now(), rgb: [pr!, pg!, pb!] };
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    }, { x: at.x, y: at.y, base: before });
+    // A second subscriber, in Node with the viewer's session: when the delta left the server.
+    const probe = new WebSocket(s.server.url.replace(/^http/, 'ws') + '/ws', { headers: { Cookie: cookie(), Origin: s.server.url } });
+    let tSocket = 0;
+    probe.on('message', (data, binary) => {
+      if (!binary || tSocket) return;
+      const f = decodeFrame(new Uint8Array(data as Buffer));
+      if (f.kind === FRAME.delta && Array.from({ length: f.count }, (_, i) => frameRecord(f, i)).some((r) => r.idx === room.idx)) tSocket = Date.now();
+    });
+    await new Promise<void>((resolve, reject) => { probe.once('open', () => resolve()); probe.once('error', reject); });
+    probe.send(JSON.stringify({ type: 'hello', version: 1 }));
+    probe.send(JSON.stringify({ type: 'subscribe', layers: ['occupancy'] }));
+    const framesBefore = (await hook(page, (t) => t.stats())).frames;
+    await page.waitForTimeout(1000);
+    const idleFrames = (await hook(page, (t) => t.stats())).frames - framesBefore;
     const u = new URL(MQTT);
-    const t0 = Date.now();
-    // Far over capacity: the occupancy layer paints alarms red.
-    await run('mosquitto_pub', ['-h', u.hostname, '-p', u.port || '1883', '-q', '1', '-t', `park/${s.park}/occupancy/${room.device}`,
-      '-m', JSON.stringify({ count: 5000, seq: 1 })]);
-    // The texel is read in the page every 50 ms (cheap); the screenshot afterwards proves the pixel.
-    await page.waitForFunction((idx) => (window as unknown as Hooked).__twin.texel(idx)[0] === 230, room.idx, { polling: 50, timeout: 30_000 });
-    const elapsed = Date.now() - t0;
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const after = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-3-after.png' }), at.x, at.y);
-    console.log(`[scene] room ${room.idx} pixel ${before} -> ${after}, state texel changed ${elapsed} ms after mosquitto_pub`);
-    expect(dist(after, before)).toBeGreaterThan(40);
-    expect(after[0]).toBeGreaterThan(after[1] + 40); // red dominates: the alarm colour
-    expect(elapsed).toBeLessThanOrEqual(2000);
-    expect((await hook(page, (t, idx: number) => t.texel(idx), room.idx)).slice(0, 3)).toEqual([230, 40, 40]);
-    expect(tileRequests).toEqual([]);
+    const pub = await mqtt.connectAsync({ host: u.hostname, port: Number(u.port || 1883), clientId: `scene-test-${process.pid}`, clean: true });
+    try {
+      // Far over capacity: the occupancy layer paints alarms red. The clock starts as the message leaves.
+      const t0 = Date.now();
+      await pub.publishAsync(`park/${s.park}/occupancy/${room.device}`, JSON.stringify({ count: 5000, seq: 1 }), { qos: 1 });
+      await page.waitForFunction(() => ((window as unknown as { __pixelAt: { t: number } }).__pixelAt.t > 0), undefined, { polling: 100, timeout: 30_000 });
+      const seen = await page.evaluate(() => (window as unknown as { __pixelAt: { t: number; rgb: number[] } }).__pixelAt);
+      const elapsed = seen.t - t0;
+      // The screenshot (what a person sees) must show the same colour.
+      const after = await pixelAt(page, await page.screenshot({ path: 'test-results/scene-3-after.png' }), at.x, at.y);
+      console.log(`[scene] room ${room.idx} pixel ${before} -> ${after} (canvas ${seen.rgb}), on screen ${elapsed} ms after the MQTT publish `
+        + `(delta on a Node socket after ${tSocket - t0} ms; ${idleFrames} frames drawn in the idle second before)`);
+      expect(dist(after, before)).toBeGreaterThan(40);
+      expect(after[0]).toBeGreaterThan(after[1] + 40); // red dominates: the alarm colour
+      expect(elapsed).toBeGreaterThanOrEqual(0);
+      expect(elapsed).toBeLessThanOrEqual(2000);
+      expect((await hook(page, (t, idx: number) => t.texel(idx), room.idx)).slice(0, 3)).toEqual([230, 40, 40]);
+      expect(tileRequests).toEqual([]);
+    } finally {
+      await pub.endAsync();
+      probe.close();
+    }
   }, 240_000);
 
   it('4. picking a lower floor hides the floors above (texture flags and pixels); Escape restores', async () => {
@@ -175,5 +216,66 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(dist(restored, whole)).toBeLessThan(25);
     expect(problems.errors).toEqual([]);
     await context.close();
+  }, 240_000);
+  it('5. a re-tile reaches the open twin over the stream and only the changed tiles are downloaded', async () => {
+    const b = twoFloorBuilding.idx;
+    ({ context, page } = await openTwin(browser, s));
+    const problems5 = collectProblems(page);
+    // From far enough that the building is drawn as a shell (up close its interior replaces it).
+    const near = (await hook(page, (t, idx: number) => t.boundsOf(idx), b))!;
+    await hook(page, (t, c: number[]) => t.setCamera([c[0]! + 450, 380, c[1]! + 450], [c[0]!, 0, c[1]!]), [(near[0]! + near[3]!) / 2, (near[2]! + near[5]!) / 2]);
+    await waitReady(page);
+    const loadedBefore = await hook(page, (t) => t.loadedContent());
+    const boundsBefore = (await hook(page, (t, idx: number) => t.boundsOf(idx), b))!;
+    const pngBefore = await page.screenshot({ path: 'test-results/scene-5-before.png' });
+
+    // What reaches the server from now on (the network, not the browser cache) and what the tiler writes.
+    const served: string[] = [];
+    const onRequest = (req: { url?: string }) => {
+      if (req.url?.startsWith(`/tiles/${s.park}/`)) served.push(req.url.slice(`/tiles/${s.park}/`.length));
+    };
+    s.server.server.on('request', onRequest);
+    const changed = new Promise<TilesetChanged>((resolve) => {
+      const off = onTilesetChanged(s.server.sc, (e) => {
+        if (e.park !== s.park) return;
+        off();
+        resolve(e);
+      });
+    });
+    try {
+      // The server's watcher notices the edit (NOTIFY), re-tiles and tells the stream.
+      await s.testDb.db.query('UPDATE building SET height = height + 12 WHERE idx = $1', [b]);
+      const ev = await changed;
+      await expect.poll(() => hook(page, (t) => t.tileUpdates()), { timeout: 30_000 }).toMatchObject({ patched: 1 });
+      await waitReady(page);
+      const upd = await hook(page, (t) => t.tileUpdates());
+      expect(upd).toMatchObject({ notices: 1, patched: 1, reloaded: 0, version: `/tiles/${s.park}/tileset.json?v=${ev.version}` });
+
+      // Exactly the rewritten content files that were in view, each once, and the new tileset.json.
+      const stem = (f: string) => f.replace(/-[0-9a-f]{20}\.glb$/, '');
+      const inView = new Set(loadedBefore.map(stem));
+      const expected = ev.written.filter((f) => f.endsWith('.glb') && inView.has(stem(f))).sort();
+      const glbs = served.filter((f) => f.endsWith('.glb')).sort();
+      console.log(`[scene] re-tile v${ev.version}: tiler wrote ${ev.written.join(', ')}; ${loadedBefore.length} tiles loaded before; served ${served.join(', ')}`);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(glbs).toEqual(expected);
+      expect(glbs.filter((f) => loadedBefore.includes(f))).toEqual([]); // no unchanged hash again
+      expect(served.filter((f) => f.startsWith('tileset.json'))).toEqual([`tileset.json?v=${ev.version}`]);
+
+      // The building is taller on screen: its drawn geometry's top rose by the 12 m, and where its
+      // new roof is drawn the picture changed.
+      const boundsAfter = (await hook(page, (t, idx: number) => t.boundsOf(idx), b))!;
+      expect(boundsAfter[4]! - boundsBefore[4]!).toBeCloseTo(12, 0);
+      expect(boundsAfter[1]).toBeCloseTo(boundsBefore[1]!, 1);
+      const roof = (await hook(page, (t, idx: number) => t.screenPositionOf(idx, 'top'), b))!;
+      const pngAfter = await page.screenshot({ path: 'test-results/scene-5-after.png' });
+      const [was, now] = [await pixelAt(page, pngBefore, roof.x, roof.y), await pixelAt(page, pngAfter, roof.x, roof.y)];
+      console.log(`[scene] building ${b} top ${boundsBefore[4]!.toFixed(1)} -> ${boundsAfter[4]!.toFixed(1)} m; pixel at its new roof ${was} -> ${now}`);
+      expect(dist(now, was)).toBeGreaterThan(30);
+      expect(problems5.errors).toEqual([]);
+    } finally {
+      s.server.server.off('request', onRequest);
+      await context.close();
+    }
   }, 240_000);
 });

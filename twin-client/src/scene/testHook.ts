@@ -38,6 +38,15 @@ export interface TwinTestHook {
   /** Renders frames continuously for `ms`, applying `updatesPerSecond` synthetic records (bench). */
   measure(ms: number, updatesPerSecond: number, layer?: LayerName): Promise<{ frames: number; meanMs: number; p95Ms: number; drawCalls: number; triangles: number; records: number }>;
   stats(): { frames: number; drawCalls: number; triangles: number; uploadBytes: number; records: number };
+  /** Re-tiles followed: notices heard, in-place patches, full reloads, tiles whose content changed, tileset URL. */
+  tileUpdates(): TwinController['tileUpdates'];
+  /** Content file names (no path) of the tiles whose content is loaded now. */
+  loadedContent(): string[];
+}
+
+/** The renderer calls the hook makes (3d-tiles-renderer's TilesRenderer). */
+interface TraversableTiles {
+  traverse(before: (t: { content?: { uri: string }; engineData?: { scene: unknown } }) => boolean | void, after: null, ensureFullyProcessed: boolean): void;
 }
 
 /** Installs the hook; returns the uninstall function. */
@@ -134,6 +143,14 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       const ts = [...stats.times].sort((a, b) => a - b);
       const mean = ts.reduce((a, b) => a + b, 0) / Math.max(1, ts.length);
       return { frames: ts.length, meanMs: mean, p95Ms: ts[Math.floor(ts.length * 0.95)] ?? 0, drawCalls: stats.drawCalls, triangles: stats.triangles, records };
+    },
+    tileUpdates: () => ({ ...ctl.tileUpdates }),
+    loadedContent: () => {
+      const out: string[] = [];
+      (ctl.tilesRenderer as unknown as TraversableTiles | null)?.traverse((t) => {
+        if (t.content?.uri && t.engineData?.scene) out.push(t.content.uri.split('/').pop()!);
+      }, null, false);
+      return out;
     },
     stats: () => ({ frames: stats.frames, drawCalls: stats.drawCalls, triangles: stats.triangles, uploadBytes: ctl.state.lastUploadBytes, records: ctl.store.applied }),
   };

@@ -14,8 +14,11 @@ import { installTestHook } from './testHook.ts';
 
 export type Park = ParkIndexJson['park'];
 
-/** How often a view asks whether the park was re-tiled. */
-const TILES_POLL_MS = 10_000;
+/**
+ * How often a view asks whether the park was re-tiled. The stream announces re-tiles at once (and
+ * each (re)connect asks once), so this poll only covers a socket that is down.
+ */
+const TILES_POLL_MS = 60_000;
 
 /** Reads the drill deep link from the URL: `?b=&f=&o=&layer=`. */
 export function drillFromUrl(): { drill: DrillState; layer: LayerChoice | null } {
@@ -73,18 +76,23 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
   const layersKey = (opts.layers ?? LAYER_NAMES).join(',');
   useSyncExternalStore(ctl.subscribe, ctl.getVersion);
 
-  // Re-tiles: poll the published tileset version; a new version reloads tileset.json. Content
-  // files are content-hashed and cached immutably, so only changed tiles are fetched again.
+  // Re-tiles: the stream's `tiles` notice sets the version at once; the version is also asked for
+  // on every (re)connect and slowly polled. A new version patches only the changed tiles into the
+  // running renderer (TwinCanvas, tilesetUpdate.ts).
+  const newerTiles = (version: number) => setTilesVersion((v) => (v === null || version > v ? version : v));
+  const checkTiles = useRef<() => void>(() => {});
   useEffect(() => {
     if (!park) return;
     let stop = false;
-    const check = () => getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
-      .then((v) => { if (!stop) setTilesVersion(v.version); })
+    const check = () => void getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
+      .then((v) => { if (!stop) newerTiles(v.version); })
       .catch(() => {});
-    void check();
+    checkTiles.current = check;
+    check();
     const timer = setInterval(check, TILES_POLL_MS);
     return () => {
       stop = true;
+      checkTiles.current = () => {};
       clearInterval(timer);
     };
   }, [park]);
@@ -108,7 +116,17 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
         ctl.pendingFrame = deep.drill.building || deep.drill.selected;
       }
       setPark(p);
-      client = new LiveClient({ url: wsUrl(), store: ctl.store, layers: layersKey.split(',') as LayerName[] });
+      client = new LiveClient({
+        url: wsUrl(), store: ctl.store, layers: layersKey.split(',') as LayerName[],
+        onMessage: (m) => {
+          // A re-tile may have happened while the socket was down: ask once per connection.
+          if (m.type === 'welcome') checkTiles.current();
+          else if (m.type === 'tiles' && m.park === p.code) {
+            ctl.tileUpdates.notices++;
+            newerTiles(m.version);
+          }
+        },
+      });
       ctl.live = client;
       setLive(client);
     })().catch((e: Error) => {

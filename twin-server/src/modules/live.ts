@@ -20,6 +20,7 @@ import { importCsv } from '../ingest/csv.ts';
 import { Hub, type HubOptions } from '../stream/hub.ts';
 import { StreamServer, type StreamAuth, type StreamOptions } from '../stream/ws.ts';
 import { startSimulator, type Simulator } from '../sim/simulator.ts';
+import { onTilesetChanged } from '../tiler/index.ts';
 
 /** Everything the module runs, exposed for tests and the bench. */
 export interface LiveRuntime {
@@ -59,6 +60,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
   let broker: EmbeddedBroker | null = null;
   const timers: NodeJS.Timeout[] = [];
   let scRef: ServerContext | null = null;
+  let stopTilesNotices = (): void => {};
 
   const need = (): LiveRuntime => {
     if (!rt) throw new Error('live module not initialized');
@@ -219,10 +221,13 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
       const auth: StreamAuth = opts.auth ? opts.auth(sc) : authService(sc);
       const stream = new StreamServer(server, need().hub, auth, sc.log, opts.stream);
       need().stream = stream; // closed in finalize, which the host runs while the HTTP server drains
+      // Re-tiles reach connected scenes at once (they poll only slowly as a fallback).
+      stopTilesNotices = onTilesetChanged(sc, (e) => stream.tilesChanged(e.park, e.version));
     },
     async finalize() {
       for (const t of timers) clearInterval(t);
       timers.length = 0;
+      stopTilesNotices();
       const r = rt;
       if (!r) return;
       await r.simulator?.close();

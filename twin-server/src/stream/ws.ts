@@ -35,6 +35,8 @@ export interface StreamStats {
   heartbeatTimeouts: number;
   /** Alarm messages not sent to clients that were behind. */
   alarmsDropped: number;
+  /** `tiles` notices sent (one per socket and re-tile). */
+  tilesNotices: number;
 }
 
 /** Options of the stream server. */
@@ -57,7 +59,7 @@ interface Conn {
 
 /** The stream server attached to one HTTP server. */
 export class StreamServer {
-  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0 };
+  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0, tilesNotices: 0 };
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -128,6 +130,18 @@ export class StreamServer {
       }
     }, this.opts.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Tells every socket past the handshake whose principal may read tiles that `park` was re-tiled,
+   * so its scene reloads tileset.json at `version`. Tiny and rare, so sent even to slow sockets.
+   */
+  tilesChanged(park: string, version: number): void {
+    for (const c of this.conns) {
+      if (!c.helloed || !this.auth.can(c.principal, 'tiles:read')) continue;
+      this.stats.tilesNotices++;
+      this.send(c, { type: 'tiles', park, version });
+    }
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
