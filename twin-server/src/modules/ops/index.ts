@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { TwinModule } from '../types.ts';
 import type { TwinContext } from '../../http/route.ts';
 import { owningEnterprise } from '../twin/queries.ts';
-import { networkObject, openWorkOrders, parkNetworks, traceNetwork } from './queries.ts';
+import { networkObject, openWorkOrders, parkNetworks, sectionBoxOf, traceNetwork } from './queries.ts';
 
 const idxParam = z.coerce.number<string>().int().min(1).max(0x7fffffff);
 const traceQuery = z.object({
@@ -57,6 +57,15 @@ export const opsModule: TwinModule = {
         const o = await networkObject(sc.db, parseIdx(ctx));
         if (!o) ctx.throw(404, 'no such pipe segment or node');
         ctx.body = o;
+      },
+    },
+    {
+      method: 'GET', path: '/api/ops/section/:idx', permission: 'twin:read',
+      summary: 'Box of a building or floor in the tiles\' park metres (east, north, up), where a section box starts',
+      async handler(ctx) {
+        const b = await sectionBoxOf(sc.db, parseIdx(ctx));
+        if (!b) ctx.throw(404, 'no such building or floor');
+        ctx.body = b;
       },
     },
     {

@@ -182,6 +182,33 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await maint.req('GET', '/api/ops/parks/BAD%20CODE/networks')).status).toBe(400);
     });
 
+    it('gives a building\'s and a floor\'s box in park metres, the floor inside its building', async () => {
+      const db = s.server.sc.db;
+      const f = await db.query<{ idx: number; building: number; elevation: number; height: number; bheight: number; ew: number; ns: number }>(
+        `SELECT f.idx, f.building_idx AS building, f.elevation, f.height, b.height AS bheight,
+           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMin(b.footprint)), 4326)::geography,
+                       ST_SetSRID(ST_MakePoint(ST_XMax(b.footprint), ST_YMin(b.footprint)), 4326)::geography) AS ew,
+           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMin(b.footprint)), 4326)::geography,
+                       ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMax(b.footprint)), 4326)::geography) AS ns
+         FROM floor f JOIN building b ON b.idx = f.building_idx JOIN park p ON p.idx = b.park_idx
+         WHERE p.code = 'ops-test' ORDER BY f.level DESC LIMIT 1`);
+      const top = f.rows[0]!;
+      const b = (await maint.req('GET', `/api/ops/section/${top.building}`)).body as { kind: string; min: number[]; max: number[] };
+      const fl = (await maint.req('GET', `/api/ops/section/${top.idx}`)).body as { kind: string; min: number[]; max: number[] };
+      expect([b.kind, fl.kind]).toEqual(['building', 'floor']);
+      expect(b.max[0]! - b.min[0]!).toBeCloseTo(top.ew, 1);
+      expect(b.max[1]! - b.min[1]!).toBeCloseTo(top.ns, 1);
+      expect(b.max[2]).toBeCloseTo(Math.max(top.bheight, top.elevation + top.height), 3);
+      expect(fl.min[2]).toBeCloseTo(top.elevation - 0.25, 3);
+      expect(fl.max[2]).toBeCloseTo(top.elevation + top.height, 3);
+      for (let k = 0; k < 2; k++) {
+        expect(fl.min[k]).toBeGreaterThanOrEqual(b.min[k]! - 1e-6);
+        expect(fl.max[k]).toBeLessThanOrEqual(b.max[k]! + 1e-6);
+      }
+      expect((await maint.req('GET', `/api/ops/section/${node.get('S')}`)).status).toBe(404);
+      expect((await maint.req('GET', '/api/ops/section/x')).status).toBe(400);
+    });
+
     it('lists only the open work orders of a piece of equipment, most urgent first', async () => {
       const r = await maint.req('GET', `/api/ops/equipment/${pump}/work-orders`);
       expect(r.status).toBe(200);

@@ -4,6 +4,7 @@
  * only; the same statements on PGlite and PostgreSQL.
  */
 import type { Queryable } from '../../db/index.ts';
+import { enuFrame } from '../../tiler/enu.ts';
 
 export type TraceDirection = 'downstream' | 'upstream';
 
@@ -207,4 +208,45 @@ export async function parkNetworks(db: Queryable, code: string): Promise<ParkNet
       valveOpen: n.rows.map((r) => r.valve_open), depth: n.rows.map((r) => -r.z),
     },
   };
+}
+
+/** A building's or floor's box in the tiles' east-north-up park metres (z above the ground datum). */
+export interface SectionBoxJson {
+  idx: number;
+  kind: 'building' | 'floor';
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+/**
+ * The box a section around building or floor `idx` starts from: the outline's extent projected
+ * like the tiler projects it, from the lowest slab (or the ground) to the roof, or the floor's own
+ * slab to its ceiling. Null when `idx` is neither.
+ */
+export async function sectionBoxOf(db: Queryable, idx: number): Promise<SectionBoxJson | null> {
+  const r = await db.query<{
+    kind: 'building' | 'floor'; x0: number; y0: number; x1: number; y1: number; z0: number; z1: number;
+    lon: number; lat: number; h: number;
+  }>(
+    `WITH target AS (
+       -- Floor elevations are above the building's ground; slabs are 0.25 m thick (as the tiler draws them).
+       SELECT 'building' AS kind, b.park_idx, b.footprint AS outline,
+         b.ground_elevation + LEAST(0, (SELECT min(f.elevation) - 0.25 FROM floor f WHERE f.building_idx = b.idx)) AS z0,
+         b.ground_elevation + GREATEST(b.height, (SELECT max(f.elevation + f.height) FROM floor f WHERE f.building_idx = b.idx)) AS z1
+       FROM building b WHERE b.idx = $1
+       UNION ALL
+       SELECT 'floor', b.park_idx, COALESCE(f.footprint, b.footprint), b.ground_elevation + f.elevation - 0.25,
+         b.ground_elevation + f.elevation + f.height
+       FROM floor f JOIN building b ON b.idx = f.building_idx WHERE f.idx = $1
+     )
+     SELECT t.kind, ST_XMin(t.outline) AS x0, ST_YMin(t.outline) AS y0, ST_XMax(t.outline) AS x1, ST_YMax(t.outline) AS y1,
+       t.z0, t.z1, ST_X(p.origin) AS lon, ST_Y(p.origin) AS lat, ST_Z(p.origin) AS h
+     FROM target t JOIN park p ON p.idx = t.park_idx`, [idx]);
+  const row = r.rows[0];
+  if (!row) return null;
+  const project = enuFrame(row.lon, row.lat, row.h).projector();
+  const corners = [project(row.x0, row.y0), project(row.x1, row.y0), project(row.x0, row.y1), project(row.x1, row.y1)];
+  const e = corners.map((c) => c[0]);
+  const n = corners.map((c) => c[1]);
+  return { idx, kind: row.kind, min: [Math.min(...e), Math.min(...n), row.z0], max: [Math.max(...e), Math.max(...n), row.z1] };
 }
