@@ -60,6 +60,8 @@ export interface UnitsResult extends AvailabilityWindow {
   total: number;
   truncated: boolean;
   units: UnitRow[];
+  /** Buildings of the park that have leasable units (the building filter's choices). */
+  buildings: { code: string; name: string; nameEn: string | null }[];
 }
 
 /** Outline rings in park metres (x east, y north). */
@@ -90,7 +92,8 @@ export interface Neighbour {
 /** GET /api/invest/units/:idx: what the unit panel shows. */
 export interface UnitDetail extends AvailabilityWindow {
   unit: UnitRow;
-  floorPlan: { outline: LocalRings; rooms: PlanRoom[] };
+  /** The unit's floor: outline and rooms, slab top and storey height in metres above the park datum. */
+  floorPlan: { outline: LocalRings; rooms: PlanRoom[]; elevation: number; height: number };
   neighbours: Neighbour[];
 }
 

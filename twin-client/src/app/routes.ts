@@ -15,6 +15,7 @@ export const ROUTES: readonly ViewRoute[] = [
   { path: '/', navKey: 'nav.twin', component: lazy(() => import('../scene/TwinView.tsx')) },
   { path: '/ops', navKey: 'nav.ops', component: lazy(() => import('../ops/OpsPage.tsx')) },
   { path: '/wall', navKey: 'nav.wall', component: lazy(() => import('../wall/WallPage.tsx')) },
+  { path: '/invest', navKey: 'nav.invest', component: lazy(() => import('../invest/InvestPage.tsx')) },
   { path: '/map', navKey: 'nav.map', component: lazy(() => import('../map/MapPage.tsx')) },
   { path: '/globe', navKey: 'nav.globe', component: lazy(() => import('../globe/GlobePage.tsx')) },
   { path: '/admin', navKey: 'auth:nav.admin', component: lazy(() => import('../panels/admin/AdminPage.tsx')) },

@@ -115,6 +115,10 @@ describeEachBackend('investment queries', ({ db }) => {
     for (const u of byLevel.units) expect(u.level >= 2 && u.level <= 4).toBe(true);
 
     const code = all[0]!.buildingCode;
+    const choices = (await searchUnits(db(), park, q())).buildings.map((b) => b.code);
+    expect(choices).toContain(code);
+    expect(choices.length).toBe(await count(db(),
+      'SELECT count(DISTINCT r.building_idx)::int AS n FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1 AND r.leasable', [park.idx]));
     const byBuilding = await searchUnits(db(), park, q({ building: code }));
     expect(byBuilding.total).toBe(await count(db(), `${DIRECT_AVAILABLE} AND b.code = $3`, [park.idx, cutoff, code]));
     expect(byBuilding.units.every((u) => u.buildingCode === code)).toBe(true);
@@ -158,6 +162,11 @@ describeEachBackend('investment queries', ({ db }) => {
     const rooms = await db().query<{ idx: number }>('SELECT idx FROM room WHERE floor_idx = $1', [unit.floorIdx]);
     expect(d.floorPlan.rooms.map((r) => r.idx).sort()).toEqual(rooms.rows.map((r) => r.idx).sort());
     expect(d.floorPlan.outline[0]!.length).toBeGreaterThanOrEqual(4);
+    const storey = await db().query<{ elevation: number; height: number }>(
+      'SELECT f.elevation, f.height FROM floor f WHERE f.idx = $1', [unit.floorIdx]);
+    expect(d.floorPlan.height).toBeCloseTo(storey.rows[0]!.height, 4);
+    // The sample park's buildings stand on the datum, so the slab top is the floor's own elevation.
+    expect(d.floorPlan.elevation).toBeCloseTo(storey.rows[0]!.elevation, 4);
     // The unit's outline, projected to metres, has its recorded area (shoelace).
     const ring = d.floorPlan.rooms.find((r) => r.idx === unit.idx)!.rings[0]!;
     const area = Math.abs(ring.slice(0, -1).reduce((s, p, i) => s + p[0] * ring[i + 1]![1] - ring[i + 1]![0] * p[1], 0)) / 2;

@@ -216,7 +216,13 @@ export async function searchUnits(db: Queryable, park: InvestPark, q: UnitsQuery
   const matching = q.industry ? rows.filter((u) => u.suitable.includes(q.industry!)) : rows;
   // Sorted here, not in SQL: text collation differs between the backends, the order must not.
   const sorted = [...matching].sort((a, b) => SORTS[q.sort](a, b) || SORTS.code(a, b));
-  return { park: park.code, ...window, total: sorted.length, truncated: sorted.length > q.limit, units: sorted.slice(0, q.limit) };
+  const buildings = await db.query<{ code: string; name: string; name_en: string | null }>(
+    `SELECT b.code, o.name, o.name_en FROM building b JOIN twin_object o ON o.idx = b.idx
+     WHERE b.park_idx = $1 AND EXISTS (SELECT 1 FROM room r WHERE r.building_idx = b.idx AND r.leasable)`, [park.idx]);
+  return {
+    park: park.code, ...window, total: sorted.length, truncated: sorted.length > q.limit, units: sorted.slice(0, q.limit),
+    buildings: buildings.rows.map((b) => ({ code: b.code, name: b.name, nameEn: b.name_en })).sort((a, b) => cmp(a.code, b.code)),
+  };
 }
 
 /** Leasable units by idx (any availability), in the order asked; unknown idx are left out. */
@@ -239,7 +245,10 @@ export async function unitDetail(
   const [unit] = await unitsByIdx(db, park, [idx], window);
   if (!unit) return null;
   const project = enuFrame(park.origin.lon, park.origin.lat, park.origin.h).projector();
-  const floor = await db.query<{ footprint: string }>('SELECT footprint FROM floor WHERE idx = $1', [unit.floorIdx]);
+  const floor = await db.query<{ footprint: string; elevation: number; height: number }>(
+    `SELECT f.footprint, b.ground_elevation + f.elevation AS elevation, f.height
+     FROM floor f JOIN building b ON b.idx = f.building_idx WHERE f.idx = $1`, [unit.floorIdx]);
+  const storey = floor.rows[0]!;
   const rooms = await db.query<{ idx: number; code: string; use: string; lease_status: string; footprint: string }>(
     'SELECT idx, code, use, lease_status, footprint FROM room WHERE floor_idx = $1 ORDER BY code', [unit.floorIdx]);
   const neighbours = await db.query<{ idx: number; name: string; name_en: string | null; industry: Industry; units: number; adjacent: boolean }>(
@@ -259,7 +268,9 @@ export async function unitDetail(
     ...window,
     unit,
     floorPlan: {
-      outline: floor.rows[0] ? localRings(floor.rows[0].footprint, project) : [],
+      outline: localRings(storey.footprint, project),
+      elevation: storey.elevation,
+      height: storey.height,
       rooms: rooms.rows.map((r) => ({ idx: r.idx, code: r.code, use: r.use, leaseStatus: r.lease_status, rings: localRings(r.footprint, project) })),
     },
     neighbours: neighbours.rows.map((n) => ({
