@@ -157,4 +157,22 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(problems.errors).toEqual([]);
     await context.close();
   }, 300_000);
+
+  it('keeps its numbers through a KPI outage, says it is reconnecting, and recovers by itself', async () => {
+    ({ context, page } = await openView(browser, s, '/wall', 'tour=0&refresh=2&lang=en', { width: 1920, height: 1080 }));
+    expect(await page.locator('.wall').getAttribute('data-layout')).toBe('16:9');
+    const people = page.locator('[data-kpi="people.onSite"]');
+    await people.waitFor({ timeout: 60_000 });
+    const shown = await people.textContent();
+    // The server becomes unreachable for the wall's KPI requests.
+    await page.route('**/api/wall/kpis**', (r) => r.abort('connectionrefused'));
+    await page.locator('[data-stale]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-stale]').textContent()).toContain('reconnecting');
+    expect(await people.textContent()).toBe(shown); // last numbers stay up: never a dead screen
+    await page.screenshot({ path: 'test-results/wall-4-kpi-outage.png' });
+    await page.unroute('**/api/wall/kpis**');
+    await page.locator('[data-stale]').waitFor({ state: 'detached', timeout: 60_000 });
+    expect(await people.textContent()).toBe(shown);
+    await context.close();
+  }, 300_000);
 });
