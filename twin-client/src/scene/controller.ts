@@ -113,10 +113,6 @@ export class TwinController {
   pendingCamera: { pos: Vector3; target: Vector3 } | null = null;
   /** Views with their own selection (investment list) take scene clicks here instead of the drill-down. */
   pickHandler: ((idx: number) => void) | null = null;
-  /** A camera from a shared link (local metres), applied once the tileset is in; wins over the overview. */
-  pendingCamera: { pos: Vector3; target: Vector3 } | null = null;
-  /** Views with their own selection (investment list) take scene clicks here instead of the drill-down. */
-  pickHandler: ((idx: number) => void) | null = null;
   /** The first tileset load already chose the initial view (a re-tile must not move the camera). */
   tilesetFramed = false;
   /** Bumped on every UI-visible change (drill, layer, hover, index); React reads it. */
@@ -228,14 +224,6 @@ export class TwinController {
       this.flyTo(c.pos, c.target, 0);
       return;
     }
-    if (this.pendingCamera) {
-      if (!this.tilesetReady) return;
-      const c = this.pendingCamera;
-      this.pendingCamera = null;
-      this.pendingOverview = false;
-      this.flyTo(c.pos, c.target, 0);
-      return;
-    }
     if (!this.pendingFrame && this.pendingOverview) {
       // First view: the whole park, once the first (overview) tile is in. Bounds come from the
       // loaded geometry, already re-oriented into the local frame.
@@ -270,7 +258,6 @@ export class TwinController {
   /** A click on the feature `idx` (0 = empty space). */
   pick(idx: number): void {
     if (!this.h || idx <= 0) return;
-    if (this.pickHandler) return this.pickHandler(idx);
     if (this.pickHandler) return this.pickHandler(idx);
     // A click on the isolated building's own shell does not restart the drill-down.
     if (idx === this.drill.building && this.drill.floor === 0) return;
@@ -313,24 +300,6 @@ export class TwinController {
   /** Escape: one level up. */
   back(): void {
     this.setDrill(drillBack(this.drill));
-  }
-
-  /**
-   * Lights `lit` objects in their colours and dims (fades) everything else in the park: the
-   * investment view's available units. `tinted` objects get a colour but stay faded (the buildings
-   * that hold lit units, seen from afar). Null restores the layer colours and the drill-down.
-   */
-  spotlight(lit: ReadonlyMap<number, readonly [number, number, number]> | null, tinted?: ReadonlyMap<number, readonly [number, number, number]>): void {
-    const h = this.h;
-    if (!h) return;
-    this.repaint();
-    applyDrill(this.state, h, lit ? DRILL_NONE : this.drill);
-    if (lit) {
-      for (const idx of h.all) if (!lit.has(idx)) this.state.setFlag(idx, FLAG.faded, true);
-      for (const [idx, c] of tinted ?? []) this.state.setColour(idx, c[0], c[1], c[2]);
-      for (const [idx, c] of lit) this.state.setColour(idx, c[0], c[1], c[2]);
-    }
-    this.changed();
   }
 
   /**
