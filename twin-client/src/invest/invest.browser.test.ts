@@ -10,14 +10,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { UnitsResult } from '@park-twin/layers';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { investModule } from '../../../twin-server/src/modules/invest/index.ts';
-import { openView, startSceneServer, waitReady, type SceneServer } from '../scene/harness.ts';
-import type { TwinTestHook } from '../scene/testHook.ts';
+import { lookDownAt, openView, startSceneServer, twinEval, waitReady, type SceneServer } from '../scene/harness.ts';
 import { FLAG } from '../scene/featureState.ts';
 import { LEASE_COLOURS } from '../scene/controller.ts';
 
-type Hooked = Window & { __twin: TwinTestHook };
-const hook = <T>(page: Page, fn: (t: TwinTestHook, arg: never) => T, arg?: unknown): Promise<T> =>
-  page.evaluate(({ src, arg }) => new Function('t', 'arg', `return (${src})(t, arg)`)((window as unknown as Hooked).__twin, arg), { src: fn.toString(), arg }) as Promise<T>;
+const hook = twinEval;
 
 const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 const rowIdx = (page: Page) => page.locator('.unit-list tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-idx'))));
@@ -81,17 +78,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.mouse.move(2, 2);
     await expect.poll(async () => (await texel(unit.idx))[3]! & FLAG.hover).toBe(0);
 
-    // Camera straight above the unit (its interior loads up close).
-    await hook(page, (t, idx: number) => t.frameObject(idx, 1.2), unit.building);
-    await waitReady(page);
-    await expect.poll(() => hook(page, (t, idx: number) => t.boundsOf(idx) !== null, unit.idx), { timeout: 60_000 }).toBe(true);
-    await hook(page, (t, idx: number) => {
-      const b = t.boundsOf(idx)!;
-      const c = [(b[0]! + b[3]!) / 2, b[1]!, (b[2]! + b[5]!) / 2];
-      t.setCamera([c[0]!, c[1]! + 45, c[2]! + 2], [c[0]!, c[1]!, c[2]!]);
-    }, unit.idx);
-    await waitReady(page);
-    const at = await hook(page, (t, idx: number) => t.gridOf(idx).find((p) => t.idxAt(p.x, p.y) === idx) ?? null, unit.idx);
+    const at = await lookDownAt(page, unit.idx, unit.building);
     expect(at).not.toBeNull();
 
     // A click on the unit in 3D selects its row and opens its panel.

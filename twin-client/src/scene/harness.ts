@@ -116,3 +116,22 @@ export function twinEval<T>(page: Page, fn: (t: TwinTestHook, arg: never) => T, 
     { src: fn.toString(), arg },
   ) as Promise<T>;
 }
+
+/**
+ * Puts the camera straight above a room (framing its building first, so the interior loads) and
+ * returns a page point on the room's floor that a click would pick, or null when none is found.
+ */
+export async function lookDownAt(page: Page, room: number, building: number): Promise<{ x: number; y: number } | null> {
+  await twinEval(page, (t, idx: number) => t.frameObject(idx, 1.2), building);
+  await waitReady(page);
+  await page.waitForFunction((idx) => (window as unknown as { __twin: TwinTestHook }).__twin.boundsOf(idx) !== null, room, { timeout: 60_000, polling: 250 });
+  await twinEval(page, (t, idx: number) => {
+    const b = t.boundsOf(idx)!;
+    const c = [(b[0]! + b[3]!) / 2, b[1]!, (b[2]! + b[5]!) / 2];
+    // Slightly off the vertical so orbit controls keep a heading.
+    t.setCamera([c[0]!, c[1]! + 45, c[2]! + 2], [c[0]!, c[1]!, c[2]!]);
+  }, room);
+  await waitReady(page);
+  // A spot of the floor that no ceiling device covers (sensors hang at the room's centre).
+  return twinEval(page, (t, idx: number) => t.gridOf(idx).find((p) => t.idxAt(p.x, p.y) === idx) ?? null, room);
+}
