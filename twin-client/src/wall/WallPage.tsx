@@ -16,6 +16,7 @@ import { LiveIndicator } from '../scene/TwinView.tsx';
 import { TwinCanvas } from '../scene/TwinCanvas.tsx';
 import { useTwinPark } from '../scene/useTwinPark.ts';
 import type { Hierarchy } from '../scene/hierarchy.ts';
+import type { TwinController } from '../scene/controller.ts';
 import { WallDirector } from './director.ts';
 import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
 import { wallI18n } from './i18n.ts';
@@ -39,6 +40,22 @@ function PulseDriver({ director }: { director: WallDirector }) {
   const invalidate = useThree((s) => s.invalidate);
   useFrame(() => {
     if (director.stepPulses(performance.now())) invalidate();
+  });
+  return null;
+}
+
+/**
+ * An always-on wall keeps only the tiles it shows: tiles out of view are unloaded soon instead of
+ * filling the renderer's default cache (thousands of tiles); the tour's next visit fetches them
+ * again from the browser cache (content-hashed, immutable). Memory stays flat for days.
+ */
+function TileBudget({ ctl }: { ctl: TwinController }) {
+  useFrame(() => {
+    const cache = (ctl.tilesRenderer as { lruCache?: { minSize: number; minBytesSize: number } } | null)?.lruCache;
+    if (cache && cache.minSize !== 0) {
+      cache.minSize = 0;
+      cache.minBytesSize = 0;
+    }
   });
   return null;
 }
@@ -216,6 +233,7 @@ export default function WallPage() {
         {park && tilesetUrl && (
           <TwinCanvas ctl={ctl} stats={stats} tilesetUrl={tilesetUrl} origin={park.origin}>
             <PulseDriver director={director} />
+            <TileBudget ctl={ctl} />
           </TwinCanvas>
         )}
         {focusName && <div className="wall-focus" data-focus-idx={director.focus!.idx}>{t('focus', { name: localName(focusName) })}</div>}
