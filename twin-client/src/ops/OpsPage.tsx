@@ -19,7 +19,7 @@ import { DrillBar, LiveIndicator, Tooltip } from '../scene/TwinView.tsx';
 import { drillToUrl, useTwinPark } from '../scene/useTwinPark.ts';
 import { InfraTiles, type InfraStatus } from './InfraTiles.tsx';
 import { PipePanel, TraceSummary, WorkOrders, type Direction, type TraceResult } from './panels.tsx';
-import { SectionBox, sectionBox, type SectionChoice } from './section.tsx';
+import { SectionBox, sceneBox, sectionBox, type SectionBoxJson, type SectionChoice } from './section.tsx';
 import { registerOpsI18n } from './i18n.ts';
 import { installOpsHook } from './testHook.ts';
 import { CLOSED_VALVE_RGB, DEPTH_RANGE, TRACE_RGB, applyGhost, networkColour, paintNetworks, type ParkNetworks } from './xray.ts';
@@ -56,7 +56,9 @@ function writeUrl(xray: boolean, trace: ShownTrace | null, sec: { building: numb
 
 /** A line from the ground down to the picked pipe or node, labelled with its depth. */
 function DepthGauge({ ctl, idx }: { ctl: TwinController; idx: number }) {
-  const b = ctl.boundsOf(idx);
+  // A vertex scan: once per object and tile load, not on every hover re-render.
+  const loaded = ctl.tilesLoaded;
+  const b = useMemo(() => (loaded >= 0 ? ctl.boundsOf(idx) : null), [ctl, idx, loaded]);
   const geom = useMemo(() => new BufferGeometry(), []);
   useEffect(() => () => geom.dispose(), [geom]);
   if (!b || b.max.y > 0) return null;
@@ -102,12 +104,13 @@ function XrayPanel({ xray, onToggle, trace }: { xray: boolean; onToggle: () => v
 }
 
 /** Building / floor chooser and sliders of the section box. */
-function SectionPanel({ ctl, sec, onChange, choice, setChoice }: {
+function SectionPanel({ ctl, sec, onChange, choice, setChoice, error }: {
   ctl: TwinController;
   sec: { building: number; floor: number } | null;
   onChange: (s: { building: number; floor: number } | null) => void;
   choice: SectionChoice | null;
   setChoice: (c: SectionChoice | null) => void;
+  error: string | null;
 }) {
   const { t } = useTranslation('ops');
   const h = ctl.h;
@@ -128,7 +131,7 @@ function SectionPanel({ ctl, sec, onChange, choice, setChoice }: {
           {h.floorsOf(sec.building).reverse().map((f) => <option key={f} value={f}>{label(f)}</option>)}
         </select>
       )}
-      {sec && !choice && <p className="muted">{t('section.notLoaded')}</p>}
+      {error && <p className="error">{t('error', { message: error })}</p>}
       {choice && (
         <>
           <label>{t('section.margin')} {choice.margin}
@@ -156,6 +159,7 @@ export default function OpsPage() {
   const [traceError, setTraceError] = useState<string | null>(null);
   const [sec, setSec] = useState(initial.sec);
   const [choice, setChoice] = useState<SectionChoice | null>(null);
+  const [secError, setSecError] = useState<string | null>(null);
   const infra = useRef<InfraStatus>({ tiles: null, loaded: 0 }).current;
   const tipRef = useRef<HTMLDivElement>(null);
   const h = ctl.h;
@@ -196,26 +200,23 @@ export default function OpsPage() {
     ctl.invalidate();
   }, [ctl, h, nets, xray, trace, ctl.layer]);
 
-  // The section box: the building's loaded bounds, or the floor's slice of them.
+  // The section box around the building or floor (from the database, so it need not be loaded).
   useEffect(() => {
-    if (!sec) return setChoice(null);
-    let stop = false;
-    void (async () => {
-      const b = ctl.boundsOf(sec.building);
-      if (!b) return setChoice(null);
-      const base = b.clone();
-      if (sec.floor) {
-        const f = await getJson<{ attributes: { elevation: number; height: number } }>(`/api/twin/objects/${sec.floor}`).catch(() => null);
-        if (stop || !f) return;
-        base.min.y = f.attributes.elevation - 0.2;
-        base.max.y = f.attributes.elevation + f.attributes.height;
-      }
-      if (!stop) setChoice({ base, margin: 4, below: sec.floor ? 0 : 6 });
-    })();
-    return () => {
-      stop = true;
-    };
-  }, [ctl, sec, h]);
+    setChoice(null);
+    setSecError(null);
+    if (!sec) return;
+    const ac = new AbortController();
+    getJson<SectionBoxJson>(`/api/ops/section/${sec.floor || sec.building}`, ac.signal)
+      .then((b) => {
+        const base = sceneBox(b);
+        setChoice({ base, margin: 4, below: sec.floor ? 0 : 6 });
+        ctl.frameBox(base, 1.4);
+      })
+      .catch((e: Error) => {
+        if (e.name !== 'AbortError') setSecError(e.message);
+      });
+    return () => ac.abort();
+  }, [ctl, sec]);
   const box = useMemo(() => (choice ? sectionBox(choice) : null), [choice]);
 
   useEffect(() => {
@@ -225,7 +226,9 @@ export default function OpsPage() {
     }
   });
 
-  useEffect(() => installOpsHook(ctl, infra, () => ({ xray, trace: trace?.result ?? null, networks: nets !== null })), [ctl, infra, xray, trace, nets]);
+  useEffect(() => installOpsHook(ctl, infra, () => ({
+    xray, trace: trace?.result ?? null, networks: nets !== null, section: choice && box ? { base: choice.base, box } : null,
+  })), [ctl, infra, xray, trace, nets, choice, box]);
 
   const frameTrace = () => {
     if (!trace) return;
@@ -264,7 +267,7 @@ export default function OpsPage() {
         </div>
         <div className="ops-left">
           <XrayPanel xray={xray} onToggle={() => setXray(!xray)} trace={trace !== null} />
-          <SectionPanel ctl={ctl} sec={sec} onChange={setSec} choice={choice} setChoice={setChoice} />
+          <SectionPanel ctl={ctl} sec={sec} onChange={setSec} choice={choice} setChoice={setChoice} error={secError} />
           <TraceSummary trace={trace?.result ?? null} busy={traceBusy} error={traceError} onFrame={frameTrace}
             onClear={() => { setTrace(null); setTraceError(null); }} />
         </div>

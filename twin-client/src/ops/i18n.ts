@@ -10,7 +10,7 @@ const zh = {
   network: { water: '给水', drainage: '污水', power: '电力', gas: '燃气', telecom: '通信', hvac: '空调冷冻水' },
   section: {
     title: '剖切框', building: '楼宇', floor: '楼层', wholeBuilding: '整栋', none: '不剖切', margin: '外扩 (m)',
-    below: '向下延伸 (m)', clear: '取消剖切', notLoaded: '该楼宇尚未加载，请先靠近查看',
+    below: '向下延伸 (m)', clear: '取消剖切',
   },
   pipe: {
     segment: '管段', node: '管网节点', network: '管网', diameter: '管径 (mm)', depth: '埋深 (m)', centreDepth: '管中心深度 (m)',
@@ -49,7 +49,7 @@ const en: Shape<Strings> = {
   network: { water: 'Water', drainage: 'Sewer', power: 'Power', gas: 'Gas', telecom: 'Telecom', hvac: 'Chilled water' },
   section: {
     title: 'Section box', building: 'Building', floor: 'Floor', wholeBuilding: 'Whole building', none: 'No section', margin: 'Margin (m)',
-    below: 'Extend below (m)', clear: 'Clear section', notLoaded: 'This building is not loaded yet: move closer first',
+    below: 'Extend below (m)', clear: 'Clear section',
   },
   pipe: {
     segment: 'Pipe segment', node: 'Network node', network: 'Network', diameter: 'Diameter (mm)', depth: 'Cover depth (m)',

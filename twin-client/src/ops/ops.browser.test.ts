@@ -3,7 +3,8 @@
  * PostgreSQL + PostGIS with the seeded sample park, the real tiler and mosquitto: x-ray shows a
  * pipe the normal view does not (pixels at its screen position), and a trace from a valve
  * highlights in the state texture exactly the segments PostGIS returns downstream (the API and an
- * independent SQL query in this test), with a pixel check on a highlighted segment.
+ * independent SQL query in this test), with a pixel check on a highlighted segment; plus the
+ * section box (cuts a pipe outside it) and the work orders of equipment.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -156,4 +157,52 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(cleared[2]).toBeGreaterThan(cleared[0] + 40);
     expect(problems.errors).toEqual([]);
   }, 300_000);
+
+  it('3c. a section box around a building: it fits the drawn building, and cuts away a pipe outside it until cleared', async () => {
+    // The building farthest from the trunk main, so the main lies outside its box.
+    const far = await s.testDb.db.query<{ idx: number }>(
+      `SELECT b.idx FROM building b, pipe_segment s WHERE s.idx = $1 ORDER BY ST_Distance(b.footprint::geography, s.geom::geography) DESC, b.idx LIMIT 1`, [pipe.idx]);
+    const building = far.rows[0]!.idx;
+    const at = await lookDownAt(pipe.idx);
+    const before = await pixelAt(page, await page.screenshot(), at.x, at.y);
+
+    await page.locator('select[data-action="section-building"]').selectOption(String(building));
+    await page.waitForFunction(() => (window as unknown as Hooked).__ops.section() !== null, undefined, { timeout: 30_000 });
+    await waitOps(); // the camera flies to the building
+    const sec = (await page.evaluate(() => (window as unknown as Hooked).__ops.section()))!;
+    const drawn = await page.evaluate((b) => (window as unknown as Hooked).__twin.boundsOf(b), building);
+    expect(drawn).not.toBeNull();
+    // The box from PostGIS and the building as the tiles draw it agree (same frame, same size).
+    for (let k = 0; k < 6; k++) expect(Math.abs(sec.base[k]! - drawn![k]!), `bound ${k}: ${sec.base} vs ${drawn}`).toBeLessThan(0.6);
+    const inside = await screenshotStats(page, 'ops-3-section-building');
+    expect(inside.distinct).toBeGreaterThan(20);
+    expect(new URL(page.url()).searchParams.get('sec')).toBe(String(building));
+
+    await lookDownAt(pipe.idx);
+    const cut = await pixelAt(page, await page.screenshot({ path: 'test-results/ops-3-section-cut.png' }), at.x, at.y);
+    expect(dist(before, cut), `before ${before} vs cut ${cut}`).toBeGreaterThan(40);
+    expect(Math.max(...cut)).toBeLessThan(70);
+    expect(await page.evaluate(({ x, y }) => (window as unknown as Hooked).__twin.idxAt(x, y), at)).not.toBe(pipe.idx);
+
+    await page.locator('.ops-section-panel button').click();
+    await page.waitForFunction(() => (window as unknown as Hooked).__ops.section() === null);
+    await waitOps();
+    const back = await pixelAt(page, await page.screenshot(), at.x, at.y);
+    expect(dist(back, before), `back ${back} vs before ${before}`).toBeLessThan(25);
+  }, 300_000);
+
+  it('3d. equipment with open work orders lists them in its panel, as the API gives them', async () => {
+    const e = await s.testDb.db.query<{ idx: number }>(
+      `SELECT equipment_idx AS idx FROM work_order WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold')
+       GROUP BY equipment_idx ORDER BY count(*) DESC, equipment_idx LIMIT 1`);
+    const eq = e.rows[0]!.idx;
+    const api = await (await fetch(`${s.server.url}/api/ops/equipment/${eq}/work-orders`, { headers: { Cookie: cookie() } })).json() as { workOrders: { code: string }[] };
+    expect(api.workOrders.length).toBeGreaterThan(0);
+    await page.evaluate((i) => (window as unknown as Hooked).__twin.setDrill({ building: 0, floor: 0, selected: i }), eq);
+    await page.locator(`.ops-work-orders[data-idx="${eq}"][data-count="${api.workOrders.length}"]`).waitFor({ timeout: 30_000 });
+    const codes = await page.locator('.ops-work-orders li').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
+    expect(codes).toEqual(api.workOrders.map((w) => w.code));
+    await page.locator('.ops-side').screenshot({ path: 'test-results/ops-4-work-orders.png' });
+    expect(problems.errors).toEqual([]);
+  }, 120_000);
 });

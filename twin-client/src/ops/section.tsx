@@ -18,6 +18,22 @@ export function planesOf(box: Box3): Plane[] {
   ];
 }
 
+/** GET /api/ops/section/:idx: a building's or floor's box in the tiles' east-north-up park metres. */
+export interface SectionBoxJson {
+  idx: number;
+  kind: 'building' | 'floor';
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+/**
+ * The scene's box for a park-metres box. The ReorientationPlugin puts the park in its object
+ * frame: +y up, +z north, +x west.
+ */
+export function sceneBox(b: SectionBoxJson): Box3 {
+  return new Box3(new Vector3(-b.max[0], b.min[2], b.min[1]), new Vector3(-b.min[0], b.max[2], b.max[1]));
+}
+
 /** What the user chose: the object's box (world space) and how far to widen and deepen it. */
 export interface SectionChoice {
   /** Box of the building, or of the floor (the building's plan, the floor's elevation and height). */

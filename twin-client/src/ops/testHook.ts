@@ -2,6 +2,7 @@
  * `window.__ops`: what the maintenance view's browser test reads besides `window.__twin`: whether
  * the infrastructure tiles are loaded, the x-ray switch, the shown trace.
  */
+import type { Box3 } from 'three';
 import type { TwinController } from '../scene/controller.ts';
 import type { InfraStatus } from './InfraTiles.tsx';
 import type { TraceResult } from './panels.tsx';
@@ -15,10 +16,16 @@ export interface OpsTestHook {
   trace(): TraceResult | null;
   /** The networks (colours by depth) have arrived. */
   networks(): boolean;
+  /** The section box: the chosen object's box and the widened one, as [minX, minY, minZ, maxX, maxY, maxZ]. */
+  section(): { base: number[]; box: number[] } | null;
 }
 
 /** Installs the hook; returns the uninstall function. */
-export function installOpsHook(ctl: TwinController, infra: InfraStatus, view: () => { xray: boolean; trace: TraceResult | null; networks: boolean }): () => void {
+export function installOpsHook(
+  ctl: TwinController, infra: InfraStatus,
+  view: () => { xray: boolean; trace: TraceResult | null; networks: boolean; section: { base: Box3; box: Box3 } | null },
+): () => void {
+  const arr = (b: Box3) => [...b.min.toArray(), ...b.max.toArray()];
   const hook: OpsTestHook = {
     infraReady: () => {
       const t = infra.tiles;
@@ -29,6 +36,10 @@ export function installOpsHook(ctl: TwinController, infra: InfraStatus, view: ()
     xray: () => view().xray,
     trace: () => view().trace,
     networks: () => view().networks,
+    section: () => {
+      const s = view().section;
+      return s ? { base: arr(s.base), box: arr(s.box) } : null;
+    },
   };
   (window as unknown as { __ops?: OpsTestHook }).__ops = hook;
   return () => {

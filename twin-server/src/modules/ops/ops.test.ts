@@ -185,13 +185,17 @@ for (const backend of ['pglite', 'postgres'] as const) {
     it('gives a building\'s and a floor\'s box in park metres, the floor inside its building', async () => {
       const db = s.server.sc.db;
       const f = await db.query<{ idx: number; building: number; elevation: number; height: number; bheight: number; ew: number; ns: number }>(
-        `SELECT f.idx, f.building_idx AS building, f.elevation, f.height, b.height AS bheight,
-           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMin(b.footprint)), 4326)::geography,
-                       ST_SetSRID(ST_MakePoint(ST_XMax(b.footprint), ST_YMin(b.footprint)), 4326)::geography) AS ew,
-           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMin(b.footprint)), 4326)::geography,
-                       ST_SetSRID(ST_MakePoint(ST_XMin(b.footprint), ST_YMax(b.footprint)), 4326)::geography) AS ns
-         FROM floor f JOIN building b ON b.idx = f.building_idx JOIN park p ON p.idx = b.park_idx
-         WHERE p.code = 'ops-test' ORDER BY f.level DESC LIMIT 1`);
+        // Extent of the footprint and of the building's equipment (outdoor cameras stand outside the walls).
+        `WITH b AS (
+           SELECT b.idx, b.height, ST_Envelope(ST_Collect(ARRAY[b.footprint] || array_agg(ST_Force2D(e.position)))) AS env
+           FROM building b JOIN park p ON p.idx = b.park_idx LEFT JOIN equipment e ON e.building_idx = b.idx
+           WHERE p.code = 'ops-test' GROUP BY b.idx, b.height, b.footprint ORDER BY b.idx LIMIT 1)
+         SELECT f.idx, f.building_idx AS building, f.elevation, f.height, b.height AS bheight,
+           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.env), ST_YMin(b.env)), 4326)::geography,
+                       ST_SetSRID(ST_MakePoint(ST_XMax(b.env), ST_YMin(b.env)), 4326)::geography) AS ew,
+           ST_Distance(ST_SetSRID(ST_MakePoint(ST_XMin(b.env), ST_YMin(b.env)), 4326)::geography,
+                       ST_SetSRID(ST_MakePoint(ST_XMin(b.env), ST_YMax(b.env)), 4326)::geography) AS ns
+         FROM floor f JOIN b ON b.idx = f.building_idx ORDER BY f.level DESC LIMIT 1`);
       const top = f.rows[0]!;
       const b = (await maint.req('GET', `/api/ops/section/${top.building}`)).body as { kind: string; min: number[]; max: number[] };
       const fl = (await maint.req('GET', `/api/ops/section/${top.idx}`)).body as { kind: string; min: number[]; max: number[] };

@@ -219,9 +219,9 @@ export interface SectionBoxJson {
 }
 
 /**
- * The box a section around building or floor `idx` starts from: the outline's extent projected
- * like the tiler projects it, from the lowest slab (or the ground) to the roof, or the floor's own
- * slab to its ceiling. Null when `idx` is neither.
+ * The box a section around building or floor `idx` starts from: the extent of its outline and its
+ * equipment, projected like the tiler projects it, from the lowest slab (or the ground) to the roof,
+ * or the floor's own slab to its ceiling. Null when `idx` is neither.
  */
 export async function sectionBoxOf(db: Queryable, idx: number): Promise<SectionBoxJson | null> {
   const r = await db.query<{
@@ -230,18 +230,23 @@ export async function sectionBoxOf(db: Queryable, idx: number): Promise<SectionB
   }>(
     `WITH target AS (
        -- Floor elevations are above the building's ground; slabs are 0.25 m thick (as the tiler draws them).
-       SELECT 'building' AS kind, b.park_idx, b.footprint AS outline,
+       SELECT 'building' AS kind, b.park_idx, b.idx AS bidx, NULL::int AS fidx, b.footprint AS outline,
          b.ground_elevation + LEAST(0, (SELECT min(f.elevation) - 0.25 FROM floor f WHERE f.building_idx = b.idx)) AS z0,
          b.ground_elevation + GREATEST(b.height, (SELECT max(f.elevation + f.height) FROM floor f WHERE f.building_idx = b.idx)) AS z1
        FROM building b WHERE b.idx = $1
        UNION ALL
-       SELECT 'floor', b.park_idx, COALESCE(f.footprint, b.footprint), b.ground_elevation + f.elevation - 0.25,
+       SELECT 'floor', b.park_idx, b.idx, f.idx, COALESCE(f.footprint, b.footprint), b.ground_elevation + f.elevation - 0.25,
          b.ground_elevation + f.elevation + f.height
        FROM floor f JOIN building b ON b.idx = f.building_idx WHERE f.idx = $1
      )
-     SELECT t.kind, ST_XMin(t.outline) AS x0, ST_YMin(t.outline) AS y0, ST_XMax(t.outline) AS x1, ST_YMax(t.outline) AS y1,
+     -- The extent covers the outline and the object's equipment (cameras on the facade stand outside it).
+     SELECT t.kind, ST_XMin(x.ext) AS x0, ST_YMin(x.ext) AS y0, ST_XMax(x.ext) AS x1, ST_YMax(x.ext) AS y1,
        t.z0, t.z1, ST_X(p.origin) AS lon, ST_Y(p.origin) AS lat, ST_Z(p.origin) AS h
-     FROM target t JOIN park p ON p.idx = t.park_idx`, [idx]);
+     FROM target t JOIN park p ON p.idx = t.park_idx
+     CROSS JOIN LATERAL (SELECT ST_Extent(g) AS ext FROM (
+       SELECT t.outline AS g
+       UNION ALL SELECT e.position FROM equipment e WHERE e.building_idx = t.bidx AND (t.fidx IS NULL OR e.floor_idx = t.fidx)
+     ) parts) x`, [idx]);
   const row = r.rows[0];
   if (!row) return null;
   const project = enuFrame(row.lon, row.lat, row.h).projector();
