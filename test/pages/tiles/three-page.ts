@@ -75,8 +75,12 @@ const state: Omit<Window['tilesTest'], 'pickWorld'> & Partial<Pick<Window['tiles
       // `stats` exists at run time (TilesRendererBase) but is missing from the 0.5.3 typings.
       const { stats } = tiles as unknown as { stats: { queued: number; downloading: number; parsing: number } };
       const idle = () => stats.queued + stats.downloading + stats.parsing === 0;
+      // Nothing loaded yet may only mean the first requests were not queued yet (seen under heavy
+      // load): "settled with nothing" needs a longer quiet spell.
       const check = () =>
-        framesSinceLook >= 3 && framesSinceRoot >= 3 && tiles.loadProgress === 1 && (state.tilesLoaded || idle()) ? resolve(state.loaded) : setTimeout(check, 50);
+        framesSinceLook >= 3 && framesSinceRoot >= (state.loaded > 0 ? 3 : 60) && tiles.loadProgress === 1 && (state.tilesLoaded || idle())
+          ? resolve(state.loaded)
+          : setTimeout(check, 50);
       check();
     });
   },

@@ -23,6 +23,7 @@ describe.skipIf(inject('chromiumMissing') !== null)('park tileset in the browser
   let browser: Browser;
   let context: BrowserContext;
   let bundle: string;
+  let deckBundle: string;
 
   beforeAll(async () => {
     s = await startAuthServer('pglite', { modules: [healthModule, { name: 'auth' }, tilesModule({ debounceMs: 50, pollMs: 250 })] });
@@ -30,8 +31,9 @@ describe.skipIf(inject('chromiumMissing') !== null)('park tileset in the browser
     fx = await insertFixturePark(s.server.sc.db, { code: 'browser-park', grid: 2, floors: 2, roomsPerSide: 2 });
     await built;
     const viewer = (await s.userWith(['leadership_viewer'])).client;
-    const out = await build({ entryPoints: [path.join(import.meta.dirname, 'three-page.ts')], bundle: true, format: 'esm', write: false, logLevel: 'silent', target: 'es2022' });
-    bundle = out.outputFiles[0]!.text;
+    const bundleOf = async (page: string) =>
+      (await build({ entryPoints: [path.join(import.meta.dirname, page)], bundle: true, format: 'esm', write: false, logLevel: 'silent', target: 'es2022' })).outputFiles[0]!.text;
+    [bundle, deckBundle] = await Promise.all([bundleOf('three-page.ts'), bundleOf('deck-page.ts')]);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 960, height: 640 } });
     await context.addCookies([...viewer.cookies].map(([name, value]) => ({ name, value, url: s.server.url })));
@@ -41,6 +43,10 @@ describe.skipIf(inject('chromiumMissing') !== null)('park tileset in the browser
         return route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module" src="/__tiles-test/three.js"></script></body></html>' });
       }
       if (u.pathname.endsWith('/three.js')) return route.fulfill({ contentType: 'text/javascript', body: bundle });
+      if (u.pathname.endsWith('/deck.html')) {
+        return route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module" src="/__tiles-test/deck.js"></script></body></html>' });
+      }
+      if (u.pathname.endsWith('/deck.js')) return route.fulfill({ contentType: 'text/javascript', body: deckBundle });
       if (u.pathname.endsWith('/cesium.html')) return route.fulfill({ contentType: 'text/html', body: fs.readFileSync(path.join(import.meta.dirname, 'cesium.html'), 'utf8') });
       return route.fulfill({ status: 404, body: '' });
     });
@@ -117,6 +123,33 @@ describe.skipIf(inject('chromiumMissing') !== null)('park tileset in the browser
     expect(problems.errors).toEqual([]);
     await page.close();
   });
+
+  it("loads the same tileset in deck.gl's Tile3DLayer, offline and without errors, and draws it", async () => {
+    // The same page without a tileset (a 404): what "nothing drawn" looks like.
+    const empty = await context.newPage();
+    await empty.goto(`${s.server.url}/__tiles-test/deck.html?tileset=/tiles/missing-park/tileset.json`);
+    await empty.waitForFunction(() => (window.deckTest?.errors.length ?? 0) > 0, undefined, { timeout: 60_000 });
+    const blank = await screenshotStats(empty, 'tiles-deck-blank');
+    await empty.close();
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    await page.goto(`${s.server.url}/__tiles-test/deck.html?tileset=/tiles/${fx.code}/tileset.json`);
+    await page.waitForFunction(() => window.deckTest?.settled || (window.deckTest?.errors.length ?? 0) > 0, undefined, { timeout: 120_000 });
+    // A few more frames so the last tiles are drawn, not only loaded.
+    await page.waitForTimeout(1500);
+    const t = await page.evaluate(() => window.deckTest);
+    expect(t.errors).toEqual([]);
+    expect(t.tilesLoaded).toBeGreaterThan(0);
+    expect(t.contents.some((c) => c.endsWith('.glb'))).toBe(true);
+    const stats = await screenshotStats(page, 'tiles-deck');
+    // Buildings in several shades over the background (the page without a tileset is one flat colour).
+    expect(blank.distinct).toBeLessThanOrEqual(2);
+    expect(stats.distinct).toBeGreaterThanOrEqual(5);
+    expect(stats.lumaStd).toBeGreaterThan(blank.lumaStd + 5);
+    expect(problems.errors).toEqual([]);
+    expect(problems.external).toEqual([]);
+    await page.close();
+  }, 180_000);
 
   it('loads the same tileset in CesiumJS until allTilesLoaded, offline and without errors', async () => {
     const page = await context.newPage();

@@ -9,6 +9,7 @@
 import type { MeshBuilder } from './mesh.ts';
 import { encodePropertyTable, METADATA_SCHEMA, type FeatureRow } from './metadata.ts';
 
+const BYTE = 5120;
 const FLOAT = 5126;
 const UBYTE = 5121;
 const USHORT = 5123;
@@ -38,6 +39,24 @@ function yUpChunk(src: Float32Array, count: number): Chunk {
         f[i] = src[i]!;
         f[i + 1] = src[i + 2]!;
         f[i + 2] = y === 0 ? 0 : -y; // no negative zero in min/max
+      }
+    },
+  };
+}
+
+/**
+ * `count` z-up unit vec3s of `src` as y-up normalized signed bytes (KHR_mesh_quantization), 4 bytes
+ * per vertex (a vertex attribute element must be 4-byte aligned): a third of the float size.
+ */
+function normalBytesChunk(src: Float32Array, count: number): Chunk {
+  return {
+    byteLength: count * 4,
+    write(out, at) {
+      const q = new Int8Array(out.buffer, out.byteOffset + at, count * 4);
+      for (let i = 0, j = 0; i < count * 3; i += 3, j += 4) {
+        q[j] = Math.round(src[i]! * 127);
+        q[j + 1] = Math.round(src[i + 2]! * 127);
+        q[j + 2] = Math.round(-src[i + 1]! * 127);
       }
     },
   };
@@ -74,10 +93,11 @@ export class GltfDoc {
   private length = 0;
 
   /** Appends bytes as a buffer view, 8-byte aligned (required for metadata, harmless elsewhere). */
-  bufferView(bytes: Uint8Array | Chunk, target?: number): number {
+  bufferView(bytes: Uint8Array | Chunk, target?: number, byteStride?: number): number {
     this.length += (8 - (this.length % 8)) % 8;
     this.chunks.push({ at: this.length, chunk: bytes instanceof Uint8Array ? bytesChunk(bytes) : bytes });
     const view: Json = { buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength };
+    if (byteStride !== undefined) view.byteStride = byteStride;
     if (target !== undefined) view.target = target;
     this.length += bytes.byteLength;
     this.json.bufferViews.push(view);
@@ -88,12 +108,12 @@ export class GltfDoc {
   accessor(
     data: Float32Array | Uint8Array | Uint16Array | Uint32Array,
     type: 'SCALAR' | 'VEC3' | 'VEC4',
-    opts: { target?: number; normalized?: boolean; minMax?: [number[], number[]]; chunk?: Chunk; componentType?: number } = {},
+    opts: { target?: number; normalized?: boolean; minMax?: [number[], number[]]; chunk?: Chunk; componentType?: number; byteStride?: number } = {},
   ): number {
     const comps = type === 'SCALAR' ? 1 : type === 'VEC3' ? 3 : 4;
     const componentType = opts.componentType ??
       (data instanceof Float32Array ? FLOAT : data instanceof Uint8Array ? UBYTE : data instanceof Uint16Array ? USHORT : UINT);
-    const view = this.bufferView(opts.chunk ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength), opts.target);
+    const view = this.bufferView(opts.chunk ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength), opts.target, opts.byteStride);
     const acc: Json = { bufferView: view, componentType, count: data.length / comps, type };
     if (opts.normalized) acc.normalized = true;
     if (opts.minMax) {
@@ -192,12 +212,19 @@ function minMaxOf(data: Float32Array, comps: number): [number[], number[]] {
   return [min, max];
 }
 
-/** Adds a mesh primitive with POSITION, NORMAL, COLOR_0 and optional feature-id attributes. */
-function addPrimitive(doc: GltfDoc, b: MeshBuilder, material: number, withFeatures: boolean): Json {
+/**
+ * Adds a mesh primitive with POSITION, NORMAL, COLOR_0 and optional feature-id attributes. Tile
+ * contents quantize normals to bytes (KHR_mesh_quantization, required); the models/ catalog keeps
+ * float normals so its files load anywhere.
+ */
+function addPrimitive(doc: GltfDoc, b: MeshBuilder, material: number, withFeatures: boolean, quantizeNormals: boolean): Json {
   const n = b.vertexCount;
+  if (quantizeNormals) doc.use('KHR_mesh_quantization', true);
   const attributes: Json = {
     POSITION: doc.accessor(b.positions.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, minMax: minMaxYUp(b.positions, n), chunk: yUpChunk(b.positions, n) }),
-    NORMAL: doc.accessor(b.normals.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, chunk: yUpChunk(b.normals, n) }),
+    NORMAL: quantizeNormals
+      ? doc.accessor(b.normals.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, chunk: normalBytesChunk(b.normals, n), componentType: BYTE, normalized: true, byteStride: 4 })
+      : doc.accessor(b.normals.subarray(0, n * 3), 'VEC3', { target: ARRAY_BUFFER, chunk: yUpChunk(b.normals, n) }),
     COLOR_0: doc.accessor(b.colors.subarray(0, n * 4), 'VEC4', { target: ARRAY_BUFFER, normalized: true }),
   };
   if (withFeatures) {
@@ -236,7 +263,7 @@ function addMetadata(doc: GltfDoc, rows: readonly FeatureRow[]): void {
 export function featureGlb(b: MeshBuilder, rows: readonly FeatureRow[], name: string): Uint8Array {
   const doc = new GltfDoc();
   doc.use('EXT_mesh_features');
-  const prim = addPrimitive(doc, b, doc.material(name), true);
+  const prim = addPrimitive(doc, b, doc.material(name), true, true);
   prim.extensions = { EXT_mesh_features: { featureIds: featureIdSets(rows.length) } };
   doc.json.meshes.push({ name, primitives: [prim] });
   doc.node({ name, mesh: 0 });
@@ -269,7 +296,7 @@ export function instancedGlb(
   for (const g of groups) {
     if (g.instances.length === 0) continue;
     const mesh = doc.json.meshes.length;
-    doc.json.meshes.push({ name: g.name, primitives: [addPrimitive(doc, g.mesh, material, false)] });
+    doc.json.meshes.push({ name: g.name, primitives: [addPrimitive(doc, g.mesh, material, false, true)] });
     const n = g.instances.length;
     const t = new Float32Array(n * 3);
     const r = new Float32Array(n * 4);
@@ -310,7 +337,7 @@ export function instancedGlb(
 export function modelGlb(b: MeshBuilder, name: string, extras: Json = {}): Uint8Array {
   const doc = new GltfDoc();
   doc.json.asset.extras = extras;
-  doc.json.meshes.push({ name, primitives: [addPrimitive(doc, b, doc.material(name), false)] });
+  doc.json.meshes.push({ name, primitives: [addPrimitive(doc, b, doc.material(name), false, false)] });
   doc.node({ name, mesh: 0 });
   return doc.toGlb();
 }

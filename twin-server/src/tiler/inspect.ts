@@ -6,8 +6,8 @@ import type { FeatureRow } from './metadata.ts';
 import { TWIN_PROPERTIES } from './metadata.ts';
 
 type Json = Record<string, unknown> & {
-  accessors?: { bufferView: number; componentType: number; count: number; type: string; min?: number[]; max?: number[] }[];
-  bufferViews?: { byteOffset?: number; byteLength: number }[];
+  accessors?: { bufferView: number; componentType: number; count: number; type: string; normalized?: boolean; min?: number[]; max?: number[] }[];
+  bufferViews?: { byteOffset?: number; byteLength: number; byteStride?: number }[];
   meshes?: { primitives: { attributes: Record<string, number>; indices?: number; extensions?: Record<string, unknown> }[] }[];
   nodes?: { mesh?: number; extensions?: Record<string, { attributes?: Record<string, number> } & Record<string, unknown>> }[];
   extensions?: Record<string, unknown>;
@@ -35,13 +35,32 @@ function view(g: Glb, i: number): Uint8Array {
   return g.bin.slice(v.byteOffset ?? 0, (v.byteOffset ?? 0) + v.byteLength);
 }
 
-/** The values of an accessor as numbers (tightly packed accessors only, as the tiler writes them). */
+/**
+ * The values of an accessor as numbers, element by element (honouring the buffer view's stride),
+ * normalized integers mapped back to [-1, 1] / [0, 1] as a renderer would.
+ */
 export function readAccessor(g: Glb, i: number): number[] {
   const a = g.json.accessors![i]!;
+  const v = g.json.bufferViews![a.bufferView]!;
   const bytes = view(g, a.bufferView);
-  const Arr = { 5126: Float32Array, 5121: Uint8Array, 5123: Uint16Array, 5125: Uint32Array }[a.componentType as 5126];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [size, get, scale] = {
+    5120: [1, (o: number) => dv.getInt8(o), 127],
+    5121: [1, (o: number) => dv.getUint8(o), 255],
+    5123: [2, (o: number) => dv.getUint16(o, true), 65535],
+    5125: [4, (o: number) => dv.getUint32(o, true), 1],
+    5126: [4, (o: number) => dv.getFloat32(o, true), 1],
+  }[a.componentType as 5126] as [number, (o: number) => number, number];
   const comps = { SCALAR: 1, VEC2: 2, VEC3: 3, VEC4: 4 }[a.type as 'SCALAR'];
-  return Array.from(new Arr(bytes.buffer, bytes.byteOffset, a.count * comps));
+  const stride = v.byteStride ?? size * comps;
+  const out: number[] = [];
+  for (let e = 0; e < a.count; e++) {
+    for (let c = 0; c < comps; c++) {
+      const x = get(e * stride + c * size);
+      out.push(a.normalized ? Math.max(x / scale, -1) : x);
+    }
+  }
+  return out;
 }
 
 /** Decodes the first property table into rows. */
