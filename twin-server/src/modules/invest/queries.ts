@@ -35,6 +35,8 @@ export const SUITABLE_BY_USE: Readonly<Record<string, readonly Industry[]>> = {
 
 /** Rooms on the same floor this close (metres, outline to outline) are adjacent: next door or across the corridor. */
 export const ADJACENT_M = 3;
+/** Degrees that span more than ADJACENT_M in both directions at any park latitude below 60°. */
+const NEAR_DEG = 0.00006;
 
 /** `sort` values and the ORDER BY each stands for (an allowlist: input never reaches SQL text). */
 const SORTS = {
@@ -178,6 +180,8 @@ const UNITS_SQL = `
           JOIN lease nl ON nl.room_idx = n.idx AND nl.status = 'active'
           JOIN enterprise e ON e.idx = nl.enterprise_idx
           WHERE n.floor_idx = u.floor_idx AND n.idx <> u.idx
+            -- A cheap box test first (a superset: ${NEAR_DEG}° is over 4 m here), metres on the few left.
+            AND n.footprint && ST_Expand(u.footprint, ${NEAR_DEG})
             AND ST_DWithin(n.footprint::geography, u.footprint::geography, ${ADJACENT_M})
           ORDER BY e.industry) AS neighbour_industries
   FROM u
