@@ -13,6 +13,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   tiler: async () => (await import('../tiler/bench.ts')).tilerBench,
   auth: async () => (await import('../auth/bench.ts')).authBench,
   map: async () => (await import('../modules/map/bench.ts')).mapBench,
+  invest: async () => (await import('../modules/invest/bench.ts')).investBench,
   stream: async () => (await import('../stream/bench.ts')).streamBench,
   // Browser-side code: a computed path keeps the server type check out of the client's DOM types.
   scene: async () => ((await import(['../../../twin-client/src/scene', 'bench.ts'].join('/'))) as { sceneBench: Bench }).sceneBench,

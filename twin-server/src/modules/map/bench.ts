@@ -20,7 +20,7 @@ const QUERIES: [string, Query][] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs `fn` `n` times and returns the median wall time in ms and the last result. */
-async function timed<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number; last: T }> {
+export async function timed<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number; last: T }> {
   const times: number[] = [];
   let last: T | undefined;
   for (let i = 0; i < n; i++) {
