@@ -42,10 +42,16 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
 
   it('holds every PUBACK until the commit, sends them in arrival order, and has more than 20 messages in flight', async () => {
     const client = live.runtime!.mqtt!.client;
+    // Only this test's messages count (other tests publish on the shared broker too).
     const received: number[] = [];
+    const pending = new Set<number>();
     const acked: number[] = [];
-    client.on('packetreceive', (p) => { if (p.cmd === 'publish' && p.qos === 1 && p.topic.startsWith(`park/${park}/`)) received.push(p.messageId!); });
-    client.on('packetsend', (p) => { if (p.cmd === 'puback') acked.push(p.messageId!); });
+    client.on('packetreceive', (p) => {
+      if (p.cmd !== 'publish' || p.qos !== 1 || !p.topic.startsWith(`park/${park}/`)) return;
+      received.push(p.messageId!);
+      pending.add(p.messageId!);
+    });
+    client.on('packetsend', (p) => { if (p.cmd === 'puback' && pending.delete(p.messageId!)) acked.push(p.messageId!); });
     const rows = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device LIKE $1', [`${park}/%`])).rows[0]!.n;
 
     // Another session locks the history table: the node's batch cannot commit until it lets go.

@@ -2,8 +2,8 @@
  * Batched persistence of accepted messages: telemetry history (deduplicated by (device, seq, ts)
  * with ON CONFLICT DO NOTHING, so redeliveries and a second node are no-ops), the latest-state
  * table and alarm lifecycle rows, one transaction per batch (a single statement when the batch
- * changes no alarm). `enqueue` returns a promise that settles when the row's batch has
- * committed: MQTT QoS 1 is acknowledged on that.
+ * changes no alarm), two batches committing at once. `enqueue` returns a promise that settles
+ * when the row's batch has committed: MQTT QoS 1 is acknowledged on that.
  */
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -39,6 +39,12 @@ export interface WriterOptions {
   readonly flushMs: number;
   /** Rows waiting beyond this are refused (counted as overload) instead of growing memory. */
   readonly maxQueue: number;
+  /**
+   * Batches committing at once, each on its own connection (the database works on several while
+   * this process goes on parsing). A batch that changes alarms runs alone, after every earlier
+   * batch, so raise and clear of one alarm commit in order.
+   */
+  readonly concurrency: number;
 }
 
 interface PendingBatch {
@@ -97,20 +103,29 @@ const WRITE_BATCH = `
   )
   SELECT count(*)::int AS n FROM ins`;
 
+/** SQLSTATE deadlock_detected. */
+const DEADLOCK = '40P01';
+
 /** The batch writer; one per server process. */
 export class TelemetryWriter {
   readonly stats: WriterStats = { written: 0, duplicates: 0, batches: 0, failures: 0, overload: 0, alarmsRaised: 0, alarmsCleared: 0 };
   private current: PendingBatch = newBatch();
+  /** Sealed batches waiting for a free connection, oldest first. */
+  private readonly ready: PendingBatch[] = [];
+  private readonly running = new Set<Promise<void>>();
+  /** A batch with alarm changes is running: nothing else may. */
+  private exclusive = false;
   private queued = 0;
-  private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The current batch's flush time has passed; it is sealed as soon as a connection is free. */
+  private due = false;
   private closed = false;
   private readonly opts: WriterOptions;
   /** Called after a batch with the alarm rows this node actually changed. */
   onAlarms: ((ops: AlarmOp[]) => void) | null = null;
 
   constructor(private readonly db: Db, private readonly log: Logger, opts: Partial<WriterOptions> = {}) {
-    this.opts = { batchRows: 2000, flushMs: 20, maxQueue: 200_000, ...opts };
+    this.opts = { batchRows: 2000, flushMs: 20, maxQueue: 200_000, concurrency: 2, ...opts };
   }
 
   /** Rows accepted but not yet committed. */
@@ -134,57 +149,100 @@ export class TelemetryWriter {
     b.rows.push(row);
     for (const a of alarms) b.alarms.push(a);
     this.queued++;
-    if (b.rows.length >= this.opts.batchRows && !this.inFlight) this.kick();
-    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs);
+    if (b.rows.length >= this.opts.batchRows) {
+      this.seal();
+      this.pump();
+    } else if (!this.timer && !this.due) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.due = true;
+        this.pump();
+      }, this.opts.flushMs);
+    }
     return b.promise;
   }
 
-  private kick(): void {
+  private seal(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.inFlight || this.current.rows.length === 0) return;
-    const b = this.current;
+    this.due = false;
+    if (this.current.rows.length === 0) return;
+    this.ready.push(this.current);
     this.current = newBatch();
-    this.inFlight = this.write(b).finally(() => {
-      this.inFlight = null;
-      this.queued -= b.rows.length;
-      if (this.current.rows.length > 0) this.kick();
+  }
+
+  private canStart(b: PendingBatch): boolean {
+    if (this.exclusive || this.running.size >= this.opts.concurrency) return false;
+    return b.alarms.length === 0 || this.running.size === 0;
+  }
+
+  /**
+   * Starts ready batches while connections are free. A due batch is sealed only when it could
+   * start: while the database is busy it keeps growing (fewer, larger batches under load).
+   */
+  private pump(): void {
+    for (;;) {
+      if (this.ready.length === 0 && this.due && this.canStart(this.current)) this.seal();
+      const b = this.ready[0];
+      if (!b || !this.canStart(b)) return;
+      this.ready.shift();
+      this.exclusive = b.alarms.length > 0;
+      const p: Promise<void> = this.write(b).finally(() => {
+        this.running.delete(p);
+        this.exclusive = false;
+        this.queued -= b.rows.length;
+        this.pump();
+      });
+      this.running.add(p);
+    }
+  }
+
+  /** Commits one batch; returns the history rows written and the alarm transitions that took effect. */
+  private async commit(b: PendingBatch): Promise<{ n: number; changed: AlarmOp[] }> {
+    const rows = JSON.stringify(b.rows);
+    if (b.alarms.length === 0) return { n: (await this.db.query<{ n: number }>(WRITE_BATCH, [rows])).rows[0]?.n ?? 0, changed: [] };
+    return this.db.transaction(async (tx) => {
+      const changed: AlarmOp[] = [];
+      const ins = await tx.query<{ n: number }>(WRITE_BATCH, [rows]);
+      for (const a of b.alarms) {
+        if (a.op === 'raise') {
+          const r = await tx.query(
+            `INSERT INTO alarm (idx, layer, kind, severity, message, device, raised_at)
+             VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
+             ON CONFLICT (idx, kind) WHERE state <> 'cleared' DO NOTHING RETURNING id`,
+            [a.idx, a.layer, a.kind, a.severity, a.message.slice(0, 500), a.device, a.ts]);
+          if (r.rows.length) changed.push(a);
+        } else {
+          const r = await tx.query(
+            `UPDATE alarm SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0), cleared_by = 'device'
+             WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`, [a.idx, a.kind, a.ts]);
+          if (r.rows.length) changed.push(a);
+        }
+      }
+      return { n: ins.rows[0]?.n ?? 0, changed };
     });
   }
 
+  /** Commits a batch and settles its promise; never rejects. */
   private async write(b: PendingBatch): Promise<void> {
     try {
-      const rows = JSON.stringify(b.rows);
-      const changed: AlarmOp[] = [];
-      const n = b.alarms.length === 0
-        ? (await this.db.query<{ n: number }>(WRITE_BATCH, [rows])).rows[0]?.n ?? 0
-        : await this.db.transaction(async (tx) => {
-          const ins = await tx.query<{ n: number }>(WRITE_BATCH, [rows]);
-          for (const a of b.alarms) {
-            if (a.op === 'raise') {
-              const r = await tx.query(
-                `INSERT INTO alarm (idx, layer, kind, severity, message, device, raised_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7 / 1000.0))
-                 ON CONFLICT (idx, kind) WHERE state <> 'cleared' DO NOTHING RETURNING id`,
-                [a.idx, a.layer, a.kind, a.severity, a.message.slice(0, 500), a.device, a.ts]);
-              if (r.rows.length) changed.push(a);
-            } else {
-              const r = await tx.query(
-                `UPDATE alarm SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0), cleared_by = 'device'
-                 WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`, [a.idx, a.kind, a.ts]);
-              if (r.rows.length) changed.push(a);
-            }
-          }
-          return ins.rows[0]?.n ?? 0;
-        });
+      let res: { n: number; changed: AlarmOp[] };
+      try {
+        res = await this.commit(b);
+      } catch (err) {
+        // Concurrent batches holding the same redelivered rows can deadlock; the database then
+        // aborts one of them, which succeeds when tried again.
+        if ((err as { code?: string }).code !== DEADLOCK) throw err;
+        res = await this.commit(b);
+      }
       this.stats.batches++;
-      this.stats.written += n;
-      this.stats.duplicates += b.rows.length - n;
-      for (const a of changed) {
+      this.stats.written += res.n;
+      this.stats.duplicates += b.rows.length - res.n;
+      for (const a of res.changed) {
         if (a.op === 'raise') this.stats.alarmsRaised++;
         else this.stats.alarmsCleared++;
       }
-      if (changed.length) this.onAlarms?.(changed);
+      if (res.changed.length) this.onAlarms?.(res.changed);
       b.resolve();
     } catch (err) {
       this.stats.failures++;
@@ -195,9 +253,10 @@ export class TelemetryWriter {
 
   /** Waits until everything queued so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.inFlight || this.current.rows.length > 0) {
-      if (!this.inFlight) this.kick();
-      await this.inFlight?.catch(() => {});
+    while (this.running.size > 0 || this.ready.length > 0 || this.current.rows.length > 0) {
+      if (this.current.rows.length > 0) this.due = true;
+      this.pump();
+      await Promise.all(this.running); // write() settles, never rejects
     }
   }
 

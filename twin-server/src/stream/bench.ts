@@ -198,11 +198,12 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     const fx = await insertLiveFixture(db, park, 3, 121.5, meters);
     const devices = Array.from({ length: meters }, (_, i) => `PM-${i}`);
     const deviceIdx = devices.map((d) => fx.equipment[d]!);
-    // A read-only viewer for the stream clients (inserted before the first start, so no bootstrap accounts).
+    // A viewer for the stream clients who may also read the server's counters (inserted before the
+    // first start, so no bootstrap accounts).
     const username = `bench-${randomBytes(3).toString('hex')}`;
     const password = `Pw-${randomBytes(8).toString('hex')}-X1`;
     await db.query(`INSERT INTO app_user (username, display_name, password_hash, roles, must_change_password, password_changed_at, created_at)
-                    VALUES ($1, $1, $2, $3, false, now(), now())`, [username, await hashPassword(password), ['leadership_viewer']]);
+                    VALUES ($1, $1, $2, $3, false, now(), now())`, [username, await hashPassword(password), ['leadership_viewer', 'system_admin']]);
     server = await spawnServer({
       DATABASE_URL: scratch.url, MQTT_URL: mqttUrl, TWIN_SIMULATOR: '0', TWIN_SEED_ON_START: '0', TWIN_LOG_LEVEL: 'warn',
       TWIN_DATA_DIR: path.join(tmp, 'data'), TWIN_TILESET_DIR: path.join(tmp, 'tiles'), TWIN_DATA_KEY: randomBytes(32).toString('hex'),
@@ -212,6 +213,11 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     });
     if (login.status !== 200) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const writerStats = async () => {
+      const r = await fetch(`${server!.url}/api/live/stats`, { headers: { Cookie: cookie } });
+      if (!r.ok) throw new Error(`GET /api/live/stats: ${r.status}`);
+      return ((await r.json()) as { writer: { batches: number; written: number; duplicates: number } }).writer;
+    };
     const cfg: RoleConfig = { mqttUrl, park, devices, deviceIdx, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`, cookie, clients };
     const wsProc = forkRole('clients', cfg);
     const bareProc = forkRole('bare', cfg);
@@ -265,6 +271,7 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
 
     // Sustained ingest with persistence: as fast as the broker takes it; done when the rows are in.
     for (const qos of [0, 1] as const) {
+      const w0 = await writerStats();
       const t0 = performance.now();
       const cpu0 = cpuSeconds(server.child.pid!);
       pubProc.send({ cmd: 'flood', n: ingestN, qos });
@@ -272,8 +279,11 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       const now = await settle(stored + sent.sent);
       const secs = (performance.now() - t0) / 1000;
       const cpu = (cpuSeconds(server.child.pid!) - cpu0) / secs;
+      const w1 = await writerStats();
+      const batches = w1.batches - w0.batches;
       const line = `Sustained ingest with persistence, QoS ${qos} publisher (${meters} meters, no stream clients): ${sent.sent} messages published in ${sent.seconds.toFixed(1)} s, ` +
-        `all committed after ${secs.toFixed(1)} s = **${((now - stored) / secs).toFixed(0)} msg/s durable**, lost = ${sent.sent - (now - stored)}; server CPU ${pc(cpu)}, load avg ${os.loadavg()[0]!.toFixed(1)}.`;
+        `all committed after ${secs.toFixed(1)} s = **${((now - stored) / secs).toFixed(0)} msg/s durable**, lost = ${sent.sent - (now - stored)}; ` +
+        `${batches} batches (${((w1.written - w0.written) / Math.max(1, batches)).toFixed(0)} rows each on average); server CPU ${pc(cpu)}, load avg ${os.loadavg()[0]!.toFixed(1)}.`;
       stored = now;
       console.log(line);
       lines.push('', line);
