@@ -81,7 +81,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const at = await lookDownAt(page, unit.idx, unit.building);
     expect(at).not.toBeNull();
 
-    // A click on the unit in 3D selects its row and opens its panel.
+    // Hovering the unit in 3D marks its row; a click selects the row and opens the unit's panel.
+    await page.mouse.move(at!.x, at!.y);
+    await page.locator(`.unit-list tr.hover[data-idx="${unit.idx}"]`).waitFor({ timeout: 30_000 });
     await page.mouse.click(at!.x, at!.y);
     await page.locator(`.unit-list tr.selected[data-idx="${unit.idx}"]`).waitFor({ timeout: 30_000 });
     await page.locator(`.unit-panel[data-idx="${unit.idx}"] tr[data-attr="area"]`).waitFor({ timeout: 30_000 });
@@ -167,6 +169,10 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect((await hook(prospect, (t, i: number) => t.texel(i), sel!))[3]! & FLAG.selected).toBe(FLAG.selected);
     const shot = await screenshotStats(prospect, 'invest-4-reopened');
     expect(shot.distinct).toBeGreaterThan(40);
+    // The English switch relabels the view.
+    await prospect.locator('.lang-switch').click();
+    await expect.poll(() => prospect.locator('.invest-side h2').textContent()).toBe('Find a unit');
+    expect(await prospect.locator('.unit-panel tr[data-attr="area"] th').textContent()).toBe('Area');
     expect(prospectProblems.errors).toEqual([]);
     expect(prospectProblems.external).toEqual([]);
     await context.close();
