@@ -19,4 +19,5 @@ export { economyLayer } from './economy/index.ts';
 
 export type { ParkIndex } from './park-index.ts';
 export * from './networks.ts';
+export type * from './ops.ts';
 export * from './invest.ts';

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Html } from '@react-three/drei';
 import { Box3, BufferGeometry, Float32BufferAttribute, Vector3 } from 'three';
-import { NETWORKS, NETWORK_COLOURS } from '@park-twin/layers';
+import { NETWORKS, NETWORK_COLOURS, type ParkNetworks, type SectionBoxJson, type TraceDirection, type TraceResult } from '@park-twin/layers';
 import { getJson } from '../api.ts';
 import { localName } from '../i18n/index.ts';
 import { ObjectPanel } from '../panels/ObjectPanel.tsx';
@@ -18,11 +18,11 @@ import { TwinCanvas } from '../scene/TwinCanvas.tsx';
 import { DrillBar, LiveIndicator, Tooltip } from '../scene/TwinView.tsx';
 import { drillToUrl, useTwinPark } from '../scene/useTwinPark.ts';
 import { InfraTiles, type InfraStatus } from './InfraTiles.tsx';
-import { PipePanel, TraceSummary, WorkOrders, type Direction, type TraceResult } from './panels.tsx';
-import { SectionBox, sceneBox, sectionBox, type SectionBoxJson, type SectionChoice } from './section.tsx';
+import { PipePanel, TraceSummary, WorkOrders } from './panels.tsx';
+import { SectionBox, sceneBox, sectionBox, type SectionChoice } from './section.tsx';
 import { registerOpsI18n } from './i18n.ts';
 import { installOpsHook } from './testHook.ts';
-import { CLOSED_VALVE_RGB, DEPTH_RANGE, TRACE_RGB, applyGhost, networkColour, paintNetworks, type ParkNetworks } from './xray.ts';
+import { CLOSED_VALVE_RGB, DEPTH_RANGE, TRACE_RGB, applyGhost, networkColour, paintNetworks } from './xray.ts';
 import './ops.css';
 
 registerOpsI18n();
@@ -33,13 +33,13 @@ export interface ShownTrace {
   via: number | null;
 }
 
-function readUrl(): { xray: boolean; trace: { node: number; direction: Direction } | null; sec: { building: number; floor: number } | null } {
+function readUrl(): { xray: boolean; trace: { node: number; direction: TraceDirection } | null; sec: { building: number; floor: number } | null } {
   const q = new URLSearchParams(location.search);
   const tr = /^(\d+):(downstream|upstream)$/.exec(q.get('trace') ?? '');
   const sec = /^(\d+)(?::(\d+))?$/.exec(q.get('sec') ?? '');
   return {
     xray: q.get('xray') !== '0',
-    trace: tr ? { node: Number(tr[1]), direction: tr[2] as Direction } : null,
+    trace: tr ? { node: Number(tr[1]), direction: tr[2] as TraceDirection } : null,
     sec: sec ? { building: Number(sec[1]), floor: Number(sec[2] ?? 0) } : null,
   };
 }
@@ -176,7 +176,7 @@ export default function OpsPage() {
     return () => ac.abort();
   }, [park]);
 
-  const runTrace = useCallback((node: number, direction: Direction, via?: number) => {
+  const runTrace = useCallback((node: number, direction: TraceDirection, via?: number) => {
     setTraceBusy(true);
     setTraceError(null);
     getJson<TraceResult>(`/api/ops/trace?node=${node}&direction=${direction}`)

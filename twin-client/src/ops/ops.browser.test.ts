@@ -203,6 +203,12 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const codes = await page.locator('.ops-work-orders li').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
     expect(codes).toEqual(api.workOrders.map((w) => w.code));
     await page.locator('.ops-side').screenshot({ path: 'test-results/ops-4-work-orders.png' });
+    // zh-CN by default; the language switch turns the view's own strings English.
+    expect(await page.locator('.ops-work-orders h3').textContent()).toBe('未完成工单');
+    await page.locator('.lang-switch').click();
+    await page.waitForFunction(() => document.querySelector('.ops-work-orders h3')?.textContent === 'Open work orders');
+    expect(await page.locator('label.ops-switch').textContent()).toContain('X-ray');
+    await page.locator('.lang-switch').click();
     expect(problems.errors).toEqual([]);
   }, 120_000);
 });

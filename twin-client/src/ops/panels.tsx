@@ -6,38 +6,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getJson } from '../api.ts';
 import { localName } from '../i18n/index.ts';
-
-/** GET /api/ops/pipes/:idx (see twin-server/src/modules/ops/queries.ts). */
-export type NetworkObject =
-  | {
-    kind: 'pipe_segment'; idx: number; code: string; name: string; nameEn: string | null; network: string;
-    diameterMm: number; depth: number; material: string; installYear: number | null; lengthM: number;
-    centreDepth: [number, number]; from: PipeEnd; to: PipeEnd;
-  }
-  | {
-    kind: 'pipe_node'; idx: number; code: string; name: string; nameEn: string | null; network: string;
-    nodeType: string; valveOpen: boolean | null; depth: number; building: number | null; outgoing: number[]; incoming: number[];
-  };
-
-interface PipeEnd { idx: number; code: string; name: string; nameEn: string | null; nodeType: string; valveOpen: boolean | null }
-
-export type Direction = 'downstream' | 'upstream';
-
-/** GET /api/ops/trace. */
-export interface TraceResult {
-  node: number;
-  network: string;
-  direction: Direction;
-  segments: number[];
-  nodes: number[];
-  barriers: number[];
-}
-
-/** One work order (GET /api/ops/equipment/:idx/work-orders). */
-export interface WorkOrder {
-  code: string; title: string; titleEn: string | null; type: string; priority: string; status: string;
-  assignee: string | null; openedOn: string; dueOn: string | null;
-}
+import type { NetworkObject, PipeEnd, TraceDirection, TraceResult, WorkOrder } from '@park-twin/layers';
 
 /** Fetches `path` as JSON whenever it changes; null path = nothing. */
 function useJson<T>(path: string | null): { data: T | null; error: string | null } {
@@ -63,7 +32,7 @@ export interface PipePanelProps {
   idx: number;
   onClose: () => void;
   /** Starts a trace from a node; `via` is a segment to include (tracing from a segment's end). */
-  onTrace: (node: number, direction: Direction, via?: number) => void;
+  onTrace: (node: number, direction: TraceDirection, via?: number) => void;
   /** Selects another network object (a segment's end node). */
   onSelect: (idx: number) => void;
 }

@@ -6,6 +6,7 @@
 import { useEffect, useMemo } from 'react';
 import { useThree } from '@react-three/fiber';
 import { Box3, Plane, Vector3 } from 'three';
+import type { SectionBoxJson } from '@park-twin/layers';
 import type { TwinController } from '../scene/controller.ts';
 
 /** The six inward-facing planes that keep exactly what is inside `box`. */
@@ -16,14 +17,6 @@ export function planesOf(box: Box3): Plane[] {
     new Plane(new Vector3(0, 1, 0), -min.y), new Plane(new Vector3(0, -1, 0), max.y),
     new Plane(new Vector3(0, 0, 1), -min.z), new Plane(new Vector3(0, 0, -1), max.z),
   ];
-}
-
-/** GET /api/ops/section/:idx: a building's or floor's box in the tiles' east-north-up park metres. */
-export interface SectionBoxJson {
-  idx: number;
-  kind: 'building' | 'floor';
-  min: [number, number, number];
-  max: [number, number, number];
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Box3 } from 'three';
 import type { TwinController } from '../scene/controller.ts';
 import type { InfraStatus } from './InfraTiles.tsx';
-import type { TraceResult } from './panels.tsx';
+import type { TraceResult } from '@park-twin/layers';
 
 /** The hook's shape. */
 export interface OpsTestHook {

@@ -7,7 +7,8 @@ import { Box3, Vector3 } from 'three';
 import { NETWORK_COLOURS } from '@park-twin/layers';
 import { FLAG, FeatureStateTexture } from '../scene/featureState.ts';
 import { Hierarchy } from '../scene/hierarchy.ts';
-import { CLOSED_VALVE_RGB, TRACE_RGB, applyGhost, depthFactor, networkColour, paintNetworks, type ParkNetworks } from './xray.ts';
+import type { ParkNetworks } from '@park-twin/layers';
+import { CLOSED_VALVE_RGB, TRACE_RGB, applyGhost, depthFactor, networkColour, paintNetworks } from './xray.ts';
 import { planesOf, sectionBox } from './section.tsx';
 
 // park 1; building 2 with floor 3, room 4, equipment 5; pipe nodes 6, 7 (closed valve), 8; segments 9 (6->7), 10 (7->8).

@@ -3,15 +3,9 @@
  * pipe): buildings, floors and rooms ghosted (see-through, not pickable); pipes coloured by
  * network and darkened with depth; closed valves red; a trace drawn white over dimmed networks.
  */
-import { NETWORK_COLOURS, type NetworkName } from '@park-twin/layers';
+import { NETWORK_COLOURS, type NetworkName, type ParkNetworks } from '@park-twin/layers';
 import { FLAG, type FeatureStateTexture } from '../scene/featureState.ts';
 import type { Hierarchy } from '../scene/hierarchy.ts';
-
-/** GET /api/ops/parks/:code/networks. */
-export interface ParkNetworks {
-  segments: { idx: number[]; network: string[]; depth: number[] };
-  nodes: { idx: number[]; network: string[]; type: string[]; valveOpen: Array<boolean | null>; depth: number[] };
-}
 
 /** Colour of traced segments and nodes. */
 export const TRACE_RGB = [255, 255, 255] as const;

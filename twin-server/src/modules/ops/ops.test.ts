@@ -9,7 +9,7 @@ import { healthModule } from '../health.ts';
 import { HttpClient, startAuthServer, type AuthTestServer } from '../../auth/testing.ts';
 import { insertFixturePark } from '../../tiler/fixture.ts';
 import { opsModule } from './index.ts';
-import type { NetworkObject, ParkNetworks, TraceResult, WorkOrder } from './queries.ts';
+import type { NetworkObject, ParkNetworks, TraceResult, WorkOrder } from '@park-twin/layers';
 
 /**
  * The test network (water; arrows are from_node -> to_node):

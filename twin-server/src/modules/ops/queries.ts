@@ -4,22 +4,8 @@
  * only; the same statements on PGlite and PostgreSQL.
  */
 import type { Queryable } from '../../db/index.ts';
+import type { NetworkObject, ParkNetworks, PipeEnd, SectionBoxJson, TraceDirection, TraceResult, WorkOrder } from '@park-twin/layers';
 import { enuFrame } from '../../tiler/enu.ts';
-
-export type TraceDirection = 'downstream' | 'upstream';
-
-/** What a trace reached from its start node. */
-export interface TraceResult {
-  node: number;
-  network: string;
-  direction: TraceDirection;
-  /** Segments the trace passes, ascending idx. */
-  segments: number[];
-  /** Nodes reached (without the start node), ascending idx. */
-  nodes: number[];
-  /** Closed valves the trace ran into and stopped at, ascending idx. */
-  barriers: number[];
-}
 
 // The two directions differ only in which end of a segment is "here" and which is "next"; the
 // statements are fixed strings (no identifiers from input). A segment is followed only when it
@@ -77,32 +63,6 @@ export async function traceNetwork(db: Queryable, node: number, direction: Trace
   return { node, network, direction, segments: sorted(segments), nodes: sorted(nodes), barriers: sorted(barriers) };
 }
 
-/** One end of a pipe segment. */
-export interface PipeEnd {
-  idx: number;
-  code: string;
-  name: string;
-  nameEn: string | null;
-  nodeType: string;
-  valveOpen: boolean | null;
-}
-
-/** Attributes of a pipe segment or a node, for the ops view's pipe panel. */
-export type NetworkObject =
-  | {
-    kind: 'pipe_segment'; idx: number; code: string; name: string; nameEn: string | null; network: string;
-    diameterMm: number; depth: number; material: string; installYear: number | null; lengthM: number;
-    /** Depth of the pipe centre line below the ground datum at its ends, metres (positive down). */
-    centreDepth: [number, number];
-    from: PipeEnd; to: PipeEnd;
-  }
-  | {
-    kind: 'pipe_node'; idx: number; code: string; name: string; nameEn: string | null; network: string;
-    nodeType: string; valveOpen: boolean | null; depth: number; building: number | null;
-    /** Segments starting and ending here. */
-    outgoing: number[]; incoming: number[];
-  };
-
 const END_SQL = `SELECT n.idx, n.code, o.name, o.name_en, n.node_type, n.valve_open
   FROM pipe_node n JOIN twin_object o ON o.idx = n.idx WHERE n.idx = $1`;
 
@@ -150,19 +110,6 @@ export async function networkObject(db: Queryable, idx: number): Promise<Network
 /** Work-order statuses that count as open (not done, not cancelled). */
 export const OPEN_STATUSES = ['open', 'assigned', 'in_progress', 'on_hold'] as const;
 
-/** One work order as the panel shows it. */
-export interface WorkOrder {
-  code: string;
-  title: string;
-  titleEn: string | null;
-  type: string;
-  priority: string;
-  status: string;
-  assignee: string | null;
-  openedOn: string;
-  dueOn: string | null;
-}
-
 /**
  * Open work orders of one piece of equipment, most urgent first. Null when `idx` is not
  * equipment (so the route can answer 404 rather than an empty list).
@@ -186,12 +133,6 @@ export async function openWorkOrders(db: Queryable, idx: number): Promise<WorkOr
   }));
 }
 
-/** Every pipe segment and node of a park as columns, for colouring the x-ray view by network and depth. */
-export interface ParkNetworks {
-  segments: { idx: number[]; network: string[]; depth: number[] };
-  nodes: { idx: number[]; network: string[]; type: string[]; valveOpen: Array<boolean | null>; depth: number[] };
-}
-
 /** The park's networks (null when there is no park `code`). Depth: of the pipe crown / the node centre, metres. */
 export async function parkNetworks(db: Queryable, code: string): Promise<ParkNetworks | null> {
   const p = await db.query<{ idx: number }>('SELECT idx FROM park WHERE code = $1', [code]);
@@ -208,14 +149,6 @@ export async function parkNetworks(db: Queryable, code: string): Promise<ParkNet
       valveOpen: n.rows.map((r) => r.valve_open), depth: n.rows.map((r) => -r.z),
     },
   };
-}
-
-/** A building's or floor's box in the tiles' east-north-up park metres (z above the ground datum). */
-export interface SectionBoxJson {
-  idx: number;
-  kind: 'building' | 'floor';
-  min: [number, number, number];
-  max: [number, number, number];
 }
 
 /**
