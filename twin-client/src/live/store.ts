@@ -103,6 +103,8 @@ export class LiveStore {
     };
     const w = f.words;
     const v = f.values;
+    // The layer's arrays are looked up once per run of records, not per record (hot path).
+    let a: LayerArrays | null = null;
     for (let i = 0; i < f.count; i++) {
       const idx = w[i * 3]!;
       const meta = w[i * 3 + 1]!;
@@ -110,11 +112,14 @@ export class LiveStore {
       if (layerId !== runLayer) {
         flush();
         runLayer = layerId;
+        const name = NAME_BY_ID.get(layerId);
+        a = name ? this.arrays(name) : null;
       }
-      const name = NAME_BY_ID.get(layerId);
-      if (!name) continue;
-      if (idx >= this.capacity) this.grow(idx);
-      const a = this.arrays(name);
+      if (!a) continue;
+      if (idx >= this.capacity) {
+        this.grow(idx);
+        a = this.arrays(NAME_BY_ID.get(layerId)!);
+      }
       a.status[idx] = (meta >>> 8) & 0xff;
       a.value[idx] = v[i * 3 + 2]!;
       a.has[idx] = 1;

@@ -5,7 +5,7 @@
  */
 import { Box3, Matrix4, Raycaster, Vector2, Vector3, type Intersection, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
 import { LAYER_IDS, encodeState, layerById, type LayerName } from '@park-twin/layers';
-import { FLAG, FeatureStateTexture } from './featureState.ts';
+import { FLAG, FeatureStateTexture, packRgb } from './featureState.ts';
 import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, featureIdOfHit, patchMaterial } from './shaderPatch.ts';
 import { DRILL_NONE, applyDrill, drillBack, drillPick, type DrillState, type Hierarchy } from './hierarchy.ts';
 import { LiveStore } from '../live/store.ts';
@@ -27,8 +27,10 @@ const SAME_SPOT_M = 0.3;
 /** A layer's colours precomputed: 256 value steps over its domain for each of the 4 statuses. */
 interface ColourLut {
   rgb: Uint8Array;
-  /** Offset into `rgb` of (value, status). */
-  at(value: number, status: number): number;
+  /** The same colours packed for `FeatureStateTexture.setColourWord`, one per slot. */
+  words: Uint32Array;
+  /** Slot of (value, status): its colour is `words[slot]`, bytes `rgb[3 * slot ...]`. */
+  slot(value: number, status: number): number;
 }
 
 const LUTS = new Map<number, ColourLut>();
@@ -44,20 +46,21 @@ export function colourLut(layerId: number): ColourLut {
   const def = layerById(layerId);
   const [d0, d1] = def?.domain ?? [0, 1];
   const rgb = new Uint8Array(4 * STEPS * 3);
+  const words = new Uint32Array(4 * STEPS);
   for (let s = 0; s < 4; s++) {
     for (let i = 0; i < STEPS; i++) {
       const c = encodeState(layerId, d0 + ((d1 - d0) * i) / (STEPS - 1), s);
       rgb.set([c[0], c[1], c[2]], (s * STEPS + i) * 3);
+      words[s * STEPS + i] = packRgb(c[0], c[1], c[2]);
     }
   }
-  const span = d1 - d0;
-  lut = {
-    rgb,
-    at(value, status) {
-      const t = span > 0 && Number.isFinite(value) ? Math.min(1, Math.max(0, (value - d0) / span)) : 0;
-      return ((status & 3) * STEPS + Math.round(t * (STEPS - 1))) * 3;
-    },
+  const perUnit = d1 > d0 ? (STEPS - 1) / (d1 - d0) : 0;
+  const slot = (value: number, status: number): number => {
+    // value - value is 0 only for finite values; NaN and infinities take the first step.
+    const x = value - value === 0 ? (value - d0) * perUnit : 0;
+    return (status & 3) * STEPS + (x <= 0 ? 0 : x >= STEPS - 1 ? STEPS - 1 : (x + 0.5) | 0);
   };
+  lut = { rgb, words, slot };
   LUTS.set(layerId, lut);
   return lut;
 }
@@ -130,8 +133,7 @@ export class TwinController {
       const a = this.store.arrays(layer);
       for (let i = 0; i < n; i++) {
         const k = idx[i]!;
-        const o = lut.at(a.value[k]!, a.status[k]!);
-        this.state.setColour(k, lut.rgb[o]!, lut.rgb[o + 1]!, lut.rgb[o + 2]!);
+        this.state.setColourWord(k, lut.words[lut.slot(a.value[k]!, a.status[k]!)]!);
       }
       this.invalidate();
     });
@@ -184,8 +186,7 @@ export class TwinController {
     const lut = colourLut(LAYER_IDS[layer]);
     for (let i = 0; i < a.has.length; i++) {
       if (!a.has[i]) continue;
-      const o = lut.at(a.value[i]!, a.status[i]!);
-      this.state.setColour(i, lut.rgb[o]!, lut.rgb[o + 1]!, lut.rgb[o + 2]!);
+      this.state.setColourWord(i, lut.words[lut.slot(a.value[i]!, a.status[i]!)]!);
     }
   }
 

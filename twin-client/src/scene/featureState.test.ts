@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FLAG, FeatureStateTexture, STATE_WIDTH } from './featureState.ts';
+import { FLAG, FeatureStateTexture, STATE_WIDTH, packRgb } from './featureState.ts';
 
 describe('FeatureStateTexture', () => {
   it('first flush uploads everything, later flushes only the changed span of the changed row', () => {
@@ -39,6 +39,22 @@ describe('FeatureStateTexture', () => {
     expect(s.flags(9)).toBe(FLAG.coloured | FLAG.selected);
     s.clearAllColours();
     expect(s.flags(9)).toBe(FLAG.selected);
+    expect(s.colour(9)).toEqual([10, 20, 30]);
+  });
+
+  it('a packed colour word writes the same texel as the bytes, keeps the flags, and grows the texture', () => {
+    const s = new FeatureStateTexture(STATE_WIDTH);
+    s.flush();
+    s.setFlag(9, FLAG.hidden, true);
+    s.setColourWord(9, packRgb(10, 20, 30));
+    expect([...s.data.subarray(36, 40)]).toEqual([10, 20, 30, FLAG.hidden | FLAG.coloured]);
+    expect(s.flush()).toBe(true);
+    s.setColourWord(9, packRgb(10, 20, 30));
+    expect(s.flush()).toBe(false);
+    s.setColourWord(0, packRgb(255, 255, 255));
+    expect([...s.data.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
+    s.setColourWord(STATE_WIDTH * 3 + 1, packRgb(200, 100, 50));
+    expect(s.colour(STATE_WIDTH * 3 + 1)).toEqual([200, 100, 50]);
     expect(s.colour(9)).toEqual([10, 20, 30]);
   });
 

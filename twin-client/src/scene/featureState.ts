@@ -22,6 +22,25 @@ export const FLAG = {
   ghost: 32,
 } as const;
 
+// A texel as one 32-bit word (the platform's byte order, read through the same views as the bytes):
+// a live recolour is then one compare and one store instead of four of each.
+const probe = new Uint8Array(4);
+const probeWord = new Uint32Array(probe.buffer);
+function word(r: number, g: number, b: number, a: number): number {
+  probe[0] = r;
+  probe[1] = g;
+  probe[2] = b;
+  probe[3] = a;
+  return probeWord[0]!;
+}
+const ALPHA_WORD = word(0, 0, 0, 255);
+const COLOURED_WORD = word(0, 0, 0, FLAG.coloured);
+
+/** An sRGB colour packed as the texel word `setColourWord` takes (alpha byte empty). */
+export function packRgb(r: number, g: number, b: number): number {
+  return word(r, g, b, 0);
+}
+
 /** Texture width in texels; a power of two keeps the row/column split a shift in the shader. */
 export const STATE_WIDTH = 1024;
 
@@ -40,6 +59,8 @@ export class FeatureStateTexture {
   height: number;
   /** RGBA bytes, 4 per idx. */
   data: Uint8Array;
+  /** The same bytes as one word per idx. */
+  private words: Uint32Array;
   /** Shared by every patched material (`twinState` uniform). */
   readonly uniform: TextureUniform;
   /** Bytes uploaded by the last flush (for the bench and tests). */
@@ -55,6 +76,7 @@ export class FeatureStateTexture {
   constructor(capacity = STATE_WIDTH * 16) {
     this.height = Math.max(1, Math.ceil(capacity / STATE_WIDTH));
     this.data = new Uint8Array(this.width * this.height * 4);
+    this.words = new Uint32Array(this.data.buffer);
     this.dirtyMin = new Int32Array(this.height).fill(-1);
     this.dirtyMax = new Int32Array(this.height).fill(-1);
     this.uniform = { value: this.makeTexture() };
@@ -84,6 +106,7 @@ export class FeatureStateTexture {
     data.set(this.data);
     const old = this.uniform.value;
     this.data = data;
+    this.words = new Uint32Array(data.buffer);
     this.height = height;
     this.dirtyMin = new Int32Array(height).fill(-1);
     this.dirtyMax = new Int32Array(height).fill(-1);
@@ -118,6 +141,17 @@ export class FeatureStateTexture {
     d[o + 1] = g;
     d[o + 2] = b;
     d[o + 3] = a;
+    this.mark(idx);
+  }
+
+  /** `setColour` with the colour from `packRgb` (the live-update hot path). */
+  setColourWord(idx: number, rgb: number): void {
+    if (idx <= 0) return;
+    if (idx >= this.capacity) this.ensure(idx);
+    const old = this.words[idx]!;
+    const next = ((old & ALPHA_WORD) | COLOURED_WORD | rgb) >>> 0;
+    if (next === old) return;
+    this.words[idx] = next;
     this.mark(idx);
   }
 
