@@ -16,7 +16,7 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enuFrame } from './enu.ts';
 import { quadtree, boundingSquare, leafFor, type Rect } from './subdivide.ts';
-import { equipmentContent, infraContent, overviewContent, prepareBuilding, type Bounds, type Project } from './content.ts';
+import { equipmentContent, infraContent, overviewContent, prepareBuilding, type Bounds, type PreparedBuilding, type Project } from './content.ts';
 import {
   boxOf, buildBuilding, ContentWriter, ERR_EQUIPMENT, runLeafJob, sha, unionBounds,
   type BuildingState, type LeafJob, type LeafResult, type TileJson, type TileStats,
@@ -273,6 +273,9 @@ function tilesetDoc(park: ParkRow, version: number, body: Json, kind: 'buildings
   };
 }
 
+/** A building's share of its leaf's triangle cap: an estimate from its footprint's vertices. */
+const leafWeight = (pb: PreparedBuilding): number => pb.rings.reduce((s, r) => s + r.length, 0) * 4;
+
 async function bumpVersion(db: Db, parkIdx: number, current: number, changeId: number): Promise<number> {
   const r = await db.query<{ version: number }>(
     `INSERT INTO tileset_state (park_idx, version, change_id, built_at) VALUES ($1, $2, $3, now())
@@ -331,47 +334,67 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
     if (ch.maxId === state.changeId) {
       return { park: park.code, mode: 'none', version: state.version, changed: false, written, removed: [], features: 0, triangles: 0, buildingsRetiled: 0, ms: performance.now() - t0, warnings };
     }
-    if (ch.layers.has('layout')) {
-      state = null; // buildings were added or removed: re-plan the quadtree
+    const s = state;
+    // Changed buildings, and buildings added or removed ('layout'): each goes to the leaf its
+    // centroid falls in; the quadtree is re-planned only when a leaf would break its caps.
+    const ids = [...new Set([...ch.buildings, ...ch.layout])];
+    const rows = ids.length > 0 ? await loadBuildings(db, park.idx, ids) : [];
+    const present = new Set(rows.map((r) => r.idx));
+    const placed = rows.map((row) => {
+      const pb = prepareBuilding(row, project);
+      return { pb, leaf: leafFor(s.leaves, pb.centroid[0], pb.centroid[1]) };
+    });
+    const dirtyLeaves = new Set<string>();
+    const leafOf = (key: string) => s.leaves.find((l) => l.key === key);
+    for (const idx of ch.layout) {
+      const old = s.buildings[idx];
+      if (present.has(idx) || !old) continue;
+      const from = leafOf(old.leaf);
+      if (from) {
+        from.buildings = from.buildings.filter((i) => i !== idx);
+        dirtyLeaves.add(from.key);
+      }
+      delete s.buildings[idx];
+    }
+    for (const { pb, leaf } of placed) {
+      if (!leaf) continue;
+      const old = s.buildings[pb.row.idx];
+      const from = old && old.leaf !== leaf.key ? leafOf(old.leaf) : undefined;
+      if (from) {
+        from.buildings = from.buildings.filter((i) => i !== pb.row.idx);
+        dirtyLeaves.add(from.key);
+      }
+      if (!leaf.buildings.includes(pb.row.idx)) leaf.buildings.push(pb.row.idx);
+      dirtyLeaves.add(leaf.key);
+    }
+    const leafRows = new Map<string, PreparedBuilding[]>();
+    for (const key of dirtyLeaves) leafRows.set(key, (await loadBuildings(db, park.idx, leafOf(key)!.buildings)).map((r) => prepareBuilding(r, project)));
+    const overfull = [...leafRows.values()].some((list) =>
+      list.length > 1 && (list.length > limits.maxBuildingsPerTile || list.reduce((w, pb) => w + leafWeight(pb), 0) > limits.maxTrianglesPerTile));
+    if (placed.some((p) => !p.leaf) || overfull) {
+      state = null; // a new building fits no leaf, or a leaf overflows: re-plan the quadtree
     } else {
       mode = 'incremental';
-      const s = state;
-      const dirtyLeaves = new Set<string>();
-      if (ch.buildings.size > 0) {
-        const ids = [...ch.buildings];
-        const rows = await loadBuildings(db, park.idx, ids);
-        const interiors = await loadInteriors(db, ids);
-        for (const row of rows) {
-          const pb = prepareBuilding(row, project);
+      if (placed.length > 0) {
+        const interiors = await loadInteriors(db, [...present]);
+        for (const { pb, leaf } of placed) {
           const bs = buildBuilding(out, pb, {
-            floors: interiors.floors.filter((f) => f.building_idx === row.idx),
-            rooms: interiors.rooms.filter((r) => r.building_idx === row.idx),
-            equipment: interiors.equipment.filter((e) => e.building_idx === row.idx),
+            floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
+            rooms: interiors.rooms.filter((r) => r.building_idx === pb.row.idx),
+            equipment: interiors.equipment.filter((e) => e.building_idx === pb.row.idx),
           }, project, stats);
-          const old = s.buildings[row.idx];
-          const leaf = leafFor(s.leaves, pb.centroid[0], pb.centroid[1])!;
-          if (old && old.leaf !== leaf.key) {
-            const from = s.leaves.find((l) => l.key === old.leaf);
-            if (from) {
-              from.buildings = from.buildings.filter((i) => i !== row.idx);
-              dirtyLeaves.add(from.key);
-            }
-          }
-          if (!leaf.buildings.includes(row.idx)) leaf.buildings.push(row.idx);
-          bs.leaf = leaf.key;
-          s.buildings[row.idx] = bs;
-          dirtyLeaves.add(leaf.key);
+          bs.leaf = leaf!.key;
+          s.buildings[pb.row.idx] = bs;
           buildingsRetiled++;
         }
       }
-      for (const key of dirtyLeaves) {
-        const leaf = s.leaves.find((l) => l.key === key)!;
-        const rows = await loadBuildings(db, park.idx, leaf.buildings);
-        if (rows.length === 0) {
+      for (const [key, list] of leafRows) {
+        const leaf = leafOf(key)!;
+        if (list.length === 0) {
           delete leaf.overview;
           continue;
         }
-        const ov = overviewContent(rows.map((r) => prepareBuilding(r, project)));
+        const ov = overviewContent(list);
         leaf.overview = { uri: out.write(`overview-${leaf.key}`, ov), bounds: ov.bounds };
         stats.features += ov.features;
         stats.triangles += ov.triangles;
@@ -401,7 +424,7 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
     });
     const rect = boundingSquare([...prepared.map((p) => p.centroid), ...sitePts], 10);
     const leaves = quadtree(
-      prepared.map((p) => ({ id: p.row.idx, x: p.centroid[0], y: p.centroid[1], weight: p.rings.reduce((s, r) => s + r.length, 0) * 4 })),
+      prepared.map((p) => ({ id: p.row.idx, x: p.centroid[0], y: p.centroid[1], weight: leafWeight(p) })),
       rect,
       { maxItems: limits.maxBuildingsPerTile, maxWeight: limits.maxTrianglesPerTile },
     );

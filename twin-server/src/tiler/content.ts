@@ -170,22 +170,30 @@ export function equipmentContent(
   const rows: FeatureRow[] = [];
   const bounds: Bounds = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   let triangles = 0;
+  // Per type once: its model and footprint radius (unknown types are skipped).
+  const types = new Map<string, { model: ReturnType<typeof equipmentModel>; r: number } | null>();
   for (const e of items) {
-    if (!isEquipmentType(e.type)) continue;
+    let t = types.get(e.type);
+    if (t === undefined) {
+      const model = isEquipmentType(e.type) ? equipmentModel(e.type) : null;
+      t = model && { model, r: Math.hypot(model.size[0], model.size[1]) / 2 };
+      types.set(e.type, t);
+    }
+    if (!t) continue;
+    const { model, r } = t;
     const p = decodePoint(e.position);
     const [x, y] = project(p[0], p[1]);
     const z = p[2];
-    const model = equipmentModel(e.type);
-    const r = Math.hypot(model.size[0], model.size[1]) / 2;
     bounds[0] = Math.min(bounds[0], x - r);
     bounds[1] = Math.min(bounds[1], y - r);
     bounds[2] = Math.min(bounds[2], z - model.size[2]);
     bounds[3] = Math.max(bounds[3], x + r);
     bounds[4] = Math.max(bounds[4], y + r);
     bounds[5] = Math.max(bounds[5], z + model.size[2]);
-    const list = groups.get(e.type) ?? [];
-    list.push({ at: [x, y, z], heading: e.heading, idx: e.idx, row: rows.length });
-    groups.set(e.type, list);
+    const inst = { at: [x, y, z] as const, heading: e.heading, idx: e.idx, row: rows.length };
+    const list = groups.get(e.type);
+    if (list) list.push(inst);
+    else groups.set(e.type, [inst]);
     triangles += model.mesh.triangleCount;
     rows.push({ idx: e.idx, uuid: e.uuid, kind: 'equipment', name: e.name, code: e.code, building: buildingCode(e.building_idx), floor: e.level ?? undefined, type: e.type, status: e.status });
   }

@@ -51,6 +51,17 @@ export const TWIN_PROPERTIES: Record<keyof FeatureRow, Prop> = {
   depth: { type: 'SCALAR', componentType: 'FLOAT32', noData: 0, description: 'cover depth to the pipe crown in metres' },
 };
 
+/**
+ * One reader per property: each is a fixed property access (fast for rows of one shape), where
+ * `row[key]` with a changing key would be a slow generic lookup on every row.
+ */
+const GET: { [K in keyof FeatureRow]-?: (r: FeatureRow) => FeatureRow[K] } = {
+  idx: (r) => r.idx, uuid: (r) => r.uuid, kind: (r) => r.kind, name: (r) => r.name, code: (r) => r.code,
+  building: (r) => r.building, floor: (r) => r.floor, area: (r) => r.area, use: (r) => r.use, height: (r) => r.height,
+  lease_status: (r) => r.lease_status, type: (r) => r.type, status: (r) => r.status, network: (r) => r.network,
+  diameter_mm: (r) => r.diameter_mm, depth: (r) => r.depth,
+};
+
 /** The EXT_structural_metadata schema embedded in every content GLB. */
 export const METADATA_SCHEMA = {
   id: 'park_twin',
@@ -66,31 +77,32 @@ export const METADATA_SCHEMA = {
 export function encodePropertyTable(rows: readonly FeatureRow[], view: (bytes: Uint8Array) => number): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const [key, prop] of Object.entries(TWIN_PROPERTIES) as [keyof FeatureRow, Prop][]) {
-    const present = prop.required || rows.some((r) => r[key] !== undefined && r[key] !== null && r[key] !== prop.noData);
+    const get = GET[key] as (r: FeatureRow) => string | number | undefined;
+    const present = prop.required || rows.some((r) => {
+      const v = get(r);
+      return v !== undefined && v !== null && v !== prop.noData;
+    });
     if (!present) continue;
     if (prop.type === 'STRING') {
-      // One pass: write each string into a buffer sized for the worst case (3 bytes per UTF-16 unit).
+      // One UTF-8 encoding of the whole column; offsets from string lengths when it is all ASCII
+      // (codes, uuids, kinds), else per string (names).
+      const strs = new Array<string>(rows.length);
+      for (let i = 0; i < rows.length; i++) strs[i] = String(get(rows[i]!) ?? prop.noData ?? '');
+      const joined = strs.join('');
+      const values = Buffer.from(joined, 'utf8');
       const offsets = new Uint32Array(rows.length + 1);
-      let cap = 0;
-      const strs = rows.map((r) => {
-        const str = String(r[key] ?? prop.noData ?? '');
-        cap += str.length * 3;
-        return str;
-      });
-      const values = Buffer.allocUnsafe(cap);
+      const ascii = values.length === joined.length;
       let total = 0;
-      strs.forEach((str, i) => {
+      for (let i = 0; i < rows.length; i++) {
         offsets[i] = total;
-        total += values.write(str, total, 'utf8');
-      });
+        total += ascii ? strs[i]!.length : Buffer.byteLength(strs[i]!, 'utf8');
+      }
       offsets[rows.length] = total;
-      properties[key] = { values: view(new Uint8Array(values.buffer, values.byteOffset, total)), stringOffsets: view(new Uint8Array(offsets.buffer)) };
+      properties[key] = { values: view(new Uint8Array(values.buffer, values.byteOffset, values.length)), stringOffsets: view(new Uint8Array(offsets.buffer)) };
     } else {
       const Arr = prop.componentType === 'UINT32' ? Uint32Array : prop.componentType === 'INT16' ? Int16Array : Float32Array;
       const a = new Arr(rows.length);
-      rows.forEach((r, i) => {
-        a[i] = Number(r[key] ?? prop.noData ?? 0);
-      });
+      for (let i = 0; i < rows.length; i++) a[i] = Number(get(rows[i]!) ?? prop.noData ?? 0);
       properties[key] = { values: view(new Uint8Array(a.buffer)) };
     }
   }

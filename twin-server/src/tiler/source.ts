@@ -325,7 +325,7 @@ export async function pendingChanges(
   db: Queryable,
   parkIdx: number,
   sinceId: number,
-): Promise<{ maxId: number; layers: Set<string>; buildings: Set<number> }> {
+): Promise<{ maxId: number; layers: Set<string>; buildings: Set<number>; layout: Set<number> }> {
   const r = await db.query<{ layer: string; building_idx: number | null; max_id: number }>(
     `SELECT layer, building_idx, max(id)::int8 AS max_id FROM tile_change WHERE park_idx = $1 AND id > $2
      GROUP BY layer, building_idx`,
@@ -333,13 +333,15 @@ export async function pendingChanges(
   );
   const layers = new Set<string>();
   const buildings = new Set<number>();
+  const layout = new Set<number>();
   let maxId = sinceId;
   for (const row of r.rows) {
     layers.add(row.layer);
     if (row.layer === 'building' && row.building_idx !== null) buildings.add(row.building_idx);
+    if (row.layer === 'layout' && row.building_idx !== null) layout.add(row.building_idx);
     maxId = Math.max(maxId, row.max_id);
   }
-  return { maxId, layers, buildings };
+  return { maxId, layers, buildings, layout };
 }
 
 /** The newest change id (a full build consumes everything up to here). */

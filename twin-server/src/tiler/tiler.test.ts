@@ -186,11 +186,59 @@ describeEachBackend('tiler', ({ db }) => {
     checkTileset(out, 'tileset.json');
   });
 
-  it('re-plans the layout when a building is removed and drops its files after one generation', async () => {
+  /** Adds a 9 m building without floors `north` degrees (0.00045 = 50 m, clear of the grid's others) north of `near`; returns its idx. */
+  const addBuilding = async (near: number, code: string, north = 0.00045) =>
+    (await db().query<{ idx: number }>(
+      `WITH o AS (INSERT INTO twin_object (kind, name) VALUES ('building', $2) RETURNING idx)
+       INSERT INTO building (idx, park_idx, code, footprint, height, floors_above, use, year)
+       SELECT o.idx, b.park_idx, $2, ST_Translate(b.footprint, 0, $3), 9, 2, 'office', 2024 FROM o, building b WHERE b.idx = $1
+       RETURNING idx`,
+      [near, code, north],
+    )).rows[0]!.idx;
+
+  it('tiles an added building incrementally: its own tiles, its leaf overview and tileset.json, nothing else', async () => {
+    const before = snapshot(out);
+    const idx = await addBuilding(fx.buildings[0]!.idx, 'B900');
+    const r = await build();
+    expect(r.mode).toBe('incremental');
+    expect(r.buildingsRetiled).toBe(1);
+    const glbs = r.written.filter((f) => f.endsWith('.glb')).sort();
+    expect(glbs).toEqual([expect.stringMatching(new RegExp(`^b${idx}-shell-`)), expect.stringMatching(/^overview-/)]);
+    const changed = [...snapshot(out)].filter(([f, t]) => before.get(f) !== t).map(([f]) => f).filter((f) => !f.startsWith('.'));
+    expect(changed.sort()).toEqual([...glbs, 'tileset.json'].sort());
+    const ts = JSON.parse(fs.readFileSync(path.join(out, 'tileset.json'), 'utf8'));
+    expect(JSON.stringify(ts)).toContain(`b${idx}-shell-`);
+    checkTileset(out, 'tileset.json');
+    // The new building is a feature of the overview, with its idx.
+    const ov = readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(out, glbs[1]!)))));
+    expect(ov.map((x) => x.idx)).toContain(idx);
+  });
+
+  it('re-plans the quadtree when an added building would overflow its leaf', async () => {
+    const dir = path.join(path.dirname(out), 'replan');
+    const limits = { maxBuildingsPerTile: 2 };
+    await buildTileset(db(), { outDir: dir, park: fx.code, limits, full: true });
+    // Two more buildings a metre or two from one already there: its leaf (at most 2) would hold 3 or 4.
+    await addBuilding(fx.buildings[1]!.idx, 'B901', 0.00001);
+    await addBuilding(fx.buildings[1]!.idx, 'B902', 0.00002);
+    const r = await buildTileset(db(), { outDir: dir, park: fx.code, limits });
+    expect(r.mode).toBe('full');
+    checkTileset(dir, 'tileset.json');
+    for (const f of fs.readdirSync(dir).filter((x) => x.startsWith('overview-'))) {
+      expect(readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(dir, f))))).length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('drops a removed building incrementally (its leaf overview and tileset.json) and its files after one generation', async () => {
     const gone = fx.buildings[2]!;
+    const before = snapshot(out);
     await db().query('DELETE FROM building WHERE idx = $1', [gone.idx]);
     const r = await build();
-    expect(r.mode).toBe('full');
+    expect(r.mode).toBe('incremental');
+    const glbs = r.written.filter((f) => f.endsWith('.glb'));
+    expect(glbs).toEqual([expect.stringMatching(/^overview-/)]);
+    const changed = [...snapshot(out)].filter(([f, t]) => before.get(f) !== t).map(([f]) => f).filter((f) => !f.startsWith('.'));
+    expect(changed.sort()).toEqual([...glbs, 'tileset.json'].sort());
     const ts = fs.readFileSync(path.join(out, 'tileset.json'), 'utf8');
     expect(ts).not.toContain(`b${gone.idx}-`);
     await db().query("UPDATE twin_object SET name = '改名楼' WHERE idx = $1", [fx.buildings[0]!.idx]);
