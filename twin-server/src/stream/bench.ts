@@ -186,7 +186,7 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
   const clients = numberFlag(args, 'clients', 100, 1, 1000);
   const seconds = numberFlag(args, 'seconds', 5, 1, 120);
   const meters = numberFlag(args, 'meters', 100, 1, 1000);
-  const ingestN = numberFlag(args, 'ingest', 100_000, 1000, 10_000_000);
+  const ingestN = numberFlag(args, 'ingest', 200_000, 1000, 10_000_000);
   const profileDir = args.flags.profile ? path.resolve('test-results/stream-bench-profile') : undefined;
   const scratch = await createScratchDatabase(pgAdmin, 'twin_bench_stream');
   const { db } = scratch;
@@ -226,15 +226,22 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     await Promise.all(procs.map((p) => p.next('ready')));
 
     const persisted = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM telemetry WHERE device LIKE $1', [`${park}/%`])).rows[0]!.n;
-    /** Waits until `want` rows are stored or the count stops moving for 10 s. */
-    const settle = async (want: number) => {
-      let n = await persisted();
-      for (let last = n, still = performance.now(); n < want && performance.now() - still < 10_000; n = await persisted()) {
-        if (n !== last) [last, still] = [n, performance.now()];
-        await sleep(100);
+    /**
+     * Waits until the server has committed `sent` rows since `since` (its counter: polling a
+     * count(*) would load the database being measured) or stops moving for 10 s; then returns the
+     * rows the database holds for the park and when the last of them was committed.
+     */
+    const settleAt = async (since: { written: number }, sent: number) => {
+      let w = (await writerStats()).written;
+      let at = performance.now();
+      for (let last = w; w - since.written < sent && performance.now() - at < 10_000; w = (await writerStats()).written) {
+        if (w !== last) [last, at] = [w, performance.now()];
+        await sleep(50);
       }
-      return n;
+      if (w - since.written >= sent) at = performance.now();
+      return { n: await persisted(), at };
     };
+    const settle = async (since: { written: number }, sent: number) => (await settleAt(since, sent)).n;
     lines.push(
       `MQTT -> WebSocket: the real \`twin serve\` in its own process (PostgreSQL ${scratch.name}, broker ${mqttUrl}), ${clients} stream clients in one child process, ` +
       `a bare mosquitto subscriber in another, the publisher in a third; ${meters} meters, QoS 0, ${seconds} s per level. ` +
@@ -243,10 +250,12 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     let stored = await persisted();
     // Warm-up, not measured: JIT, pools, each meter's first alarm.
+    const warm = await writerStats();
     pubProc.send({ cmd: 'paced', rate: 1000, seconds: 3 });
-    stored = await settle(stored + (await pubProc.next('sent')).sent);
+    stored = await settle(warm, (await pubProc.next('sent')).sent);
     for (const rate of [1000, 5000, 20000]) {
       for (const p of [wsProc, bareProc]) p.send({ cmd: 'reset' });
+      const w0 = await writerStats();
       const cpu0 = [server.child, wsProc.child].map((c) => cpuSeconds(c.pid!));
       pubProc.send({ cmd: 'paced', rate, seconds });
       const sent = await pubProc.next('sent');
@@ -259,7 +268,7 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       w.merge(wr.hist);
       const b = new LatencyHistogram();
       b.merge(br.hist);
-      const now = await settle(stored + sent.sent);
+      const now = await settle(w0, sent.sent);
       const line = `| ${rate} | ${(sent.sent / sent.seconds).toFixed(0)} | ${f1(w.percentile(50))} | ${f1(w.percentile(99))} | ${f1(b.percentile(50))} | ${f1(b.percentile(99))} | ` +
         `${(w.percentile(99) / b.percentile(99)).toFixed(2)} | ${wr.minPerClient}/${sent.sent} | ${now - stored}/${sent.sent} | ${pc(cpu!)} | ${pc(cpuClients!)} | ${os.loadavg()[0]!.toFixed(1)} |`;
       stored = now;
@@ -276,8 +285,8 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       const cpu0 = cpuSeconds(server.child.pid!);
       pubProc.send({ cmd: 'flood', n: ingestN, qos });
       const sent = await pubProc.next('sent', 600_000);
-      const now = await settle(stored + sent.sent);
-      const secs = (performance.now() - t0) / 1000;
+      const { n: now, at } = await settleAt(w0, sent.sent);
+      const secs = (at - t0) / 1000;
       const cpu = (cpuSeconds(server.child.pid!) - cpu0) / secs;
       const w1 = await writerStats();
       const batches = w1.batches - w0.batches;
