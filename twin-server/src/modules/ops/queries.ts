@@ -7,40 +7,34 @@ import type { Queryable } from '../../db/index.ts';
 import type { NetworkObject, ParkNetworks, PipeEnd, SectionBoxJson, TraceDirection, TraceResult, WorkOrder } from '@park-twin/layers';
 import { enuFrame } from '../../tiler/enu.ts';
 
-// The two directions differ only in which end of a segment is "here" and which is "next"; the
-// statements are fixed strings (no identifiers from input). A segment is followed only when it
-// leaves a node the trace may pass: the start node itself (whatever its state: "what does this
-// valve feed?") or any node that is not a closed valve. The segment into a closed valve is part
-// of the result (it is charged up to the valve); nothing beyond it is. UNION (not UNION ALL)
-// drops rows already found, so loops in the network end the recursion.
-const TRACE_SQL: Record<TraceDirection, string> = {
-  downstream: `
-    WITH RECURSIVE start AS (SELECT idx, network, park_idx FROM pipe_node WHERE idx = $1),
-    walk(seg, node) AS (
-      SELECT s.idx, s.to_node FROM start JOIN pipe_segment s
-        ON s.from_node = start.idx AND s.network = start.network AND s.park_idx = start.park_idx
-      UNION
-      SELECT s.idx, s.to_node FROM walk w
-        JOIN pipe_node n ON n.idx = w.node AND n.valve_open IS NOT FALSE
-        JOIN pipe_segment s ON s.from_node = w.node
-        JOIN start ON s.network = start.network AND s.park_idx = start.park_idx
-    )
-    SELECT DISTINCT w.seg, w.node, (n.valve_open IS FALSE AND w.node <> $1) AS barrier
-    FROM walk w JOIN pipe_node n ON n.idx = w.node`,
-  upstream: `
-    WITH RECURSIVE start AS (SELECT idx, network, park_idx FROM pipe_node WHERE idx = $1),
-    walk(seg, node) AS (
-      SELECT s.idx, s.from_node FROM start JOIN pipe_segment s
-        ON s.to_node = start.idx AND s.network = start.network AND s.park_idx = start.park_idx
-      UNION
-      SELECT s.idx, s.from_node FROM walk w
-        JOIN pipe_node n ON n.idx = w.node AND n.valve_open IS NOT FALSE
-        JOIN pipe_segment s ON s.to_node = w.node
-        JOIN start ON s.network = start.network AND s.park_idx = start.park_idx
-    )
-    SELECT DISTINCT w.seg, w.node, (n.valve_open IS FALSE AND w.node <> $1) AS barrier
-    FROM walk w JOIN pipe_node n ON n.idx = w.node`,
+// The two directions differ only in which end of a segment is "here" and which is "next"
+// (column names from this table, never from input). A segment is followed only when it leaves a
+// node the trace may pass: the start node itself (whatever its state: "what does this valve
+// feed?") or any node that is not a closed valve. The segment into a closed valve is part of the
+// result (it is charged up to the valve); nothing beyond it is. UNION (not UNION ALL) drops rows
+// already found, so loops in the network end the recursion.
+const ENDS: Record<TraceDirection, readonly [here: string, next: string]> = {
+  downstream: ['from_node', 'to_node'],
+  upstream: ['to_node', 'from_node'],
 };
+
+function traceSql([here, next]: readonly [string, string]): string {
+  return `
+    WITH RECURSIVE start AS (SELECT idx, network, park_idx FROM pipe_node WHERE idx = $1),
+    walk(seg, node) AS (
+      SELECT s.idx, s.${next} FROM start JOIN pipe_segment s
+        ON s.${here} = start.idx AND s.network = start.network AND s.park_idx = start.park_idx
+      UNION
+      SELECT s.idx, s.${next} FROM walk w
+        JOIN pipe_node n ON n.idx = w.node AND n.valve_open IS NOT FALSE
+        JOIN pipe_segment s ON s.${here} = w.node
+        JOIN start ON s.network = start.network AND s.park_idx = start.park_idx
+    )
+    SELECT DISTINCT w.seg, w.node, (n.valve_open IS FALSE AND w.node <> $1) AS barrier
+    FROM walk w JOIN pipe_node n ON n.idx = w.node`;
+}
+
+const TRACE_SQL: Record<TraceDirection, string> = { downstream: traceSql(ENDS.downstream), upstream: traceSql(ENDS.upstream) };
 
 /**
  * Traces the network from `node` downstream (along from_node -> to_node, the flow direction) or
