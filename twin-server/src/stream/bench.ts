@@ -84,17 +84,24 @@ function forkRole(role: Role, cfg: RoleConfig): RoleProc {
     next(type, timeoutMs = 120_000) {
       const end = performance.now() + timeoutMs;
       return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => check(), timeoutMs + 10);
+        let settled = false;
         const check = () => {
+          if (settled) return; // a stale wake-up must not take a later caller's reply
           const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
-          if (i >= 0) {
-            const m = inbox.splice(i, 1)[0]!;
-            if (m.type === 'error') reject(new Error(`bench ${role}: ${m.message}`));
-            else resolve(m as Extract<BenchReply, { type: typeof type }>);
-          } else if (child.exitCode !== null || performance.now() > end) reject(new Error(`bench ${role}: no ${type} (exit ${child.exitCode})`));
-          else waiters.push(check);
+          const failed = i < 0 && (child.exitCode !== null || performance.now() > end);
+          if (i < 0 && !failed) {
+            waiters.push(check);
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          const m = i >= 0 ? inbox.splice(i, 1)[0]! : undefined;
+          if (!m) reject(new Error(`bench ${role}: no ${type} (exit ${child.exitCode})`));
+          else if (m.type === 'error') reject(new Error(`bench ${role}: ${m.message}`));
+          else resolve(m as Extract<BenchReply, { type: typeof type }>);
         };
         check();
-        setTimeout(check, timeoutMs + 10).unref();
       });
     },
   };
