@@ -110,6 +110,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await waitOps();
     const normal = await pixelAt(page, await page.screenshot({ path: 'test-results/ops-1-normal.png' }), at.x, at.y);
 
+    console.log(`[ops] pipe ${pipe.idx} at (${Math.round(at.x)}, ${Math.round(at.y)}): x-ray ${xray}, normal ${normal}`);
     const water = NETWORK_COLOURS.water;
     expect(dist(xray, normal), `x-ray ${xray} vs normal ${normal}`).toBeGreaterThan(40);
     // The x-ray pixel is the water network's blue; the normal one is the dark ground.
@@ -151,6 +152,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.waitForFunction(() => (window as unknown as Hooked).__ops.trace() === null);
     await waitOps();
     const cleared = await pixelAt(page, await page.screenshot({ path: 'test-results/ops-2-cleared.png' }), at.x, at.y);
+    console.log(`[ops] trace from valve ${valve.idx}: ${lit.length} segments lit = API = SQL; segment ${seg} traced ${traced}, cleared ${cleared}`);
     expect(Math.min(...traced), `traced ${traced}`).toBeGreaterThan(120);
     expect(Math.max(...traced) - Math.min(...traced)).toBeLessThan(70);
     expect(dist(traced, cleared), `traced ${traced} vs cleared ${cleared}`).toBeGreaterThan(60);
@@ -188,6 +190,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.waitForFunction(() => (window as unknown as Hooked).__ops.section() === null);
     await waitOps();
     const back = await pixelAt(page, await page.screenshot(), at.x, at.y);
+    console.log(`[ops] section around building ${building}: pipe pixel before ${before}, cut ${cut}, after clearing ${back}`);
     expect(dist(back, before), `back ${back} vs before ${before}`).toBeLessThan(25);
   }, 300_000);
 
