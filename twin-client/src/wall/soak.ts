@@ -6,6 +6,7 @@
  * (samples in between for the trend); prints the growth ratio (target <= 1.05) and the console
  * error count (target 0). Default 60 minutes; `--minutes N` shortens it.
  */
+import type { CDPSession } from 'playwright-core';
 import type { Args } from '../../../twin-server/src/cli/args.ts';
 import { numberFlag } from '../../../twin-server/src/cli/args.ts';
 import type { Bench } from '../../../twin-server/src/cli/bench.ts';
@@ -17,6 +18,41 @@ import { collectProblems, ensureClientBuilt, launchBrowser } from '../../../test
 import { openView, startSceneServer } from '../scene/harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+
+/** Bytes of a heap snapshot by what they are: JS objects (data), compiled code, native (DOM, buffers). */
+interface HeapParts {
+  objects: number;
+  code: number;
+  native: number;
+}
+
+/**
+ * Takes a heap snapshot and sums self sizes by node type. V8 keeps compiling more functions as a
+ * long-running page takes rarer paths (code space grows for a long while without any leak); a
+ * leak shows in the objects, so both are reported.
+ */
+async function heapParts(cdp: CDPSession): Promise<HeapParts> {
+  const chunks: string[] = [];
+  const on = (e: { chunk: string }) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', on);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', on);
+  const snap = JSON.parse(chunks.join('')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[] };
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const stride = fields.length;
+  const iType = fields.indexOf('type');
+  const iSize = fields.indexOf('self_size');
+  const out: HeapParts = { objects: 0, code: 0, native: 0 };
+  for (let i = 0; i < snap.nodes.length; i += stride) {
+    const type = types[snap.nodes[i + iType]!];
+    const size = snap.nodes[i + iSize]!;
+    if (type === 'code') out.code += size;
+    else if (type === 'native' || type === 'hidden') out.native += size;
+    else out.objects += size;
+  }
+  return out;
+}
 const f1 = (n: number) => n.toFixed(1);
 const f3 = (n: number) => n.toFixed(3);
 
@@ -47,6 +83,7 @@ export const wallSoak: Bench = {
       const until = (min: number) => page.waitForTimeout(Math.max(0, t0 + min * 60_000 - Date.now()));
       await until(1);
       const heap1 = await heap();
+      const parts1 = await heapParts(cdp);
       const samples: string[] = [`1 min ${f1(heap1 / 1e6)} MB`];
       console.log(`  heap after 1 min: ${f1(heap1 / 1e6)} MB`);
       for (let m = 5; m < minutes; m += 5) {
@@ -57,6 +94,7 @@ export const wallSoak: Bench = {
       }
       await until(minutes);
       const heapN = await heap();
+      const partsN = await heapParts(cdp);
       samples.push(`${minutes} min ${f1(heapN / 1e6)} MB`);
       const state = await page.evaluate(() => ({
         ticker: document.querySelectorAll('.ticker-item').length,
@@ -64,6 +102,7 @@ export const wallSoak: Bench = {
         stale: document.querySelector('[data-stale]') !== null,
       }));
       console.log(`  heap: ${f1(heap1 / 1e6)} MB after 1 min, ${f1(heapN / 1e6)} MB after ${minutes} min -> ${f3(heapN / heap1)}x; console errors ${problems.errors.length}`);
+      console.log(`  snapshot: JS objects ${f1(parts1.objects / 1e6)} -> ${f1(partsN.objects / 1e6)} MB (${f3(partsN.objects / parts1.objects)}x), compiled code ${f1(parts1.code / 1e6)} -> ${f1(partsN.code / 1e6)} MB`);
       for (const e of problems.errors.slice(0, 10)) console.log(`  console error: ${e}`);
       return [
         `\`npm run bench -- wall --minutes ${minutes} --scale ${scale} --rate ${rate} --width ${width} --height ${height}\``,
@@ -75,6 +114,8 @@ export const wallSoak: Bench = {
         `| JS heap after 1 min (after GC) | ${f1(heap1 / 1e6)} MB | |`,
         `| JS heap after ${minutes} min (after GC) | ${f1(heapN / 1e6)} MB | |`,
         `| heap ratio | ${f3(heapN / heap1)}x | <= 1.05 |`,
+        `| heap snapshot, JS objects (no compiled code, no native) | ${f1(parts1.objects / 1e6)} MB -> ${f1(partsN.objects / 1e6)} MB = ${f3(partsN.objects / parts1.objects)}x | <= 1.05 |`,
+        `| heap snapshot, compiled code | ${f1(parts1.code / 1e6)} MB -> ${f1(partsN.code / 1e6)} MB | |`,
         `| console errors | ${problems.errors.length} | 0 |`,
         `| at the end | live socket ${state.live}, KPIs ${state.stale ? 'stale' : 'fresh'}, ${state.ticker} alarms in the ticker | |`,
         '',
