@@ -16,6 +16,10 @@ export type Bounds = [number, number, number, number, number, number];
 
 /** One generated content file. */
 export interface Content {
+  /**
+   * The GLB, in a buffer this thread reuses for the next content: write (or copy) it before making
+   * another content, with no await in between (ContentWriter.write does).
+   */
   readonly glb: Uint8Array;
   readonly bounds: Bounds;
   readonly features: number;

@@ -73,6 +73,9 @@ function indexChunk(src: Uint32Array, count: number, short: boolean): Chunk {
   };
 }
 
+// The GLB buffer tile contents are serialized into, one per thread, grown as needed.
+let scratch = new Uint8Array(1 << 20);
+
 /** Builds one glTF document and its single binary buffer. */
 export class GltfDoc {
   readonly json = {
@@ -148,8 +151,12 @@ export class GltfDoc {
     return i;
   }
 
-  /** Serializes to GLB (12-byte header, JSON chunk, BIN chunk): one allocation, each view written in place. */
-  toGlb(): Uint8Array {
+  /**
+   * Serializes to GLB (12-byte header, JSON chunk, BIN chunk), each view written in place. With
+   * `reuse`, into this thread's scratch buffer (valid until the next such call; no allocation and no
+   * fresh pages per content), else into a new array.
+   */
+  toGlb(reuse = false): Uint8Array {
     this.length += (4 - (this.length % 4)) % 4;
     this.json.buffers[0]!.byteLength = this.length;
     const j: Json = { ...this.json };
@@ -162,7 +169,8 @@ export class GltfDoc {
     const jsonPad = (4 - (jsonBytes.length % 4)) % 4;
     const jsonLen = jsonBytes.length + jsonPad;
     const total = 12 + 8 + jsonLen + (this.length ? 8 + this.length : 0);
-    const out = new Uint8Array(total);
+    if (reuse && scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2));
+    const out = reuse ? scratch.subarray(0, total).fill(0) : new Uint8Array(total);
     const dv = new DataView(out.buffer);
     dv.setUint32(0, 0x46546c67, true); // 'glTF'
     dv.setUint32(4, 2, true);
@@ -258,7 +266,7 @@ function addMetadata(doc: GltfDoc, rows: readonly FeatureRow[]): void {
 
 /**
  * A content GLB of merged features: one primitive, feature ids per vertex, and a property table
- * whose row r describes the vertices whose _FEATURE_ID_1 is r.
+ * whose row r describes the vertices whose _FEATURE_ID_1 is r. In this thread's reused buffer.
  */
 export function featureGlb(b: MeshBuilder, rows: readonly FeatureRow[], name: string): Uint8Array {
   const doc = new GltfDoc();
@@ -268,7 +276,7 @@ export function featureGlb(b: MeshBuilder, rows: readonly FeatureRow[], name: st
   doc.json.meshes.push({ name, primitives: [prim] });
   doc.node({ name, mesh: 0 });
   addMetadata(doc, rows);
-  return doc.toGlb();
+  return doc.toGlb(true);
 }
 
 /** One placed copy of a model. */
@@ -283,7 +291,8 @@ export interface Instance {
 
 /**
  * A content GLB of instanced models (EXT_mesh_gpu_instancing + EXT_instance_features): one node
- * per model, its instances carrying the twin idx and the property-table row.
+ * per model, its instances carrying the twin idx and the property-table row. In this thread's
+ * reused buffer.
  */
 export function instancedGlb(
   groups: ReadonlyArray<{ name: string; mesh: MeshBuilder; instances: readonly Instance[] }>,
@@ -330,7 +339,7 @@ export function instancedGlb(
     });
   }
   addMetadata(doc, rows);
-  return doc.toGlb();
+  return doc.toGlb(true);
 }
 
 /** A plain model GLB (no features), for the models/ catalog. */

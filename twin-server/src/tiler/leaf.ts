@@ -121,14 +121,17 @@ export function buildBuilding(
   project: Project,
   stats: TileStats,
 ): BuildingState {
-  const shell = shellContent(pb, interior.floors, project);
-  const inner = interiorContent(pb, interior.floors, interior.rooms, project);
-  const equip = equipmentContent(interior.equipment, project, () => pb.row.code);
+  // Each content is written as soon as it is made: its bytes live in a buffer the next one reuses.
   const files: string[] = [];
-  const shellUri = out.write(`b${pb.row.idx}-shell`, shell);
-  files.push(shellUri);
-  stats.features += shell.features;
-  stats.triangles += shell.triangles;
+  const put = (kind: string, c: Content): string => {
+    const uri = out.write(`b${pb.row.idx}-${kind}`, c);
+    files.push(uri);
+    stats.features += c.features;
+    stats.triangles += c.triangles;
+    return uri;
+  };
+  const shell = shellContent(pb, interior.floors, project);
+  const shellUri = put('shell', shell);
   const maxFloor = Math.max(3, ...interior.floors.map((f) => f.height));
   const tile: TileJson = {
     boundingVolume: { box: [] },
@@ -138,18 +141,11 @@ export function buildBuilding(
   };
   const all: Bounds[] = [shell.bounds];
   const below: TileJson[] = [];
-  if (equip) {
-    const eu = out.write(`b${pb.row.idx}-equipment`, equip);
-    files.push(eu);
-    stats.features += equip.features;
-    stats.triangles += equip.triangles;
-    below.push({ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: eu } });
-  }
+  const equip = equipmentContent(interior.equipment, project, () => pb.row.code);
+  if (equip) below.push({ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: put('equipment', equip) } });
+  const inner = interiorContent(pb, interior.floors, interior.rooms, project);
   if (inner) {
-    const uri = out.write(`b${pb.row.idx}-interior`, inner);
-    files.push(uri);
-    stats.features += inner.features;
-    stats.triangles += inner.triangles;
+    const uri = put('interior', inner);
     const ib: Bounds[] = [inner.bounds, ...(equip ? [equip.bounds] : [])];
     tile.children = [{ boundingVolume: { box: boxOf(unionBounds(ib), 0.1) }, geometricError: ERR_INTERIOR, refine: 'ADD', content: { uri }, ...(below.length ? { children: below } : {}) }];
     all.push(...ib);
