@@ -123,6 +123,16 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.locator('input[data-action="xray"]').click();
     await waitOps();
     expect(await page.evaluate(({ x, y }) => (window as unknown as Hooked).__twin.idxAt(x, y), at)).toBe(pipe.idx);
+    // A click on it opens its attributes, as PostGIS holds them.
+    await page.mouse.click(at.x, at.y);
+    const panel = page.locator(`.ops-pipe-panel[data-idx="${pipe.idx}"][data-kind="pipe_segment"]`);
+    await panel.locator('tr[data-attr="material"]').waitFor({ timeout: 30_000 });
+    const row = (await s.testDb.db.query<{ code: string; diameter_mm: number; install_year: number; from_code: string }>(
+      `SELECT s.code, s.diameter_mm, s.install_year, n.code AS from_code FROM pipe_segment s JOIN pipe_node n ON n.idx = s.from_node WHERE s.idx = $1`,
+      [pipe.idx])).rows[0]!;
+    const cell = (k: string) => panel.locator(`tr[data-attr="${k}"] td`).textContent();
+    expect([await cell('code'), await cell('diameter_mm'), await cell('install_year')]).toEqual([row.code, String(row.diameter_mm), String(row.install_year)]);
+    expect(await cell('from')).toContain(row.from_code);
     expect(problems.errors).toEqual([]);
     expect(problems.external).toEqual([]);
   }, 300_000);
