@@ -2,7 +2,7 @@
  * The maintenance view (`/ops`, standard G3 "hidden works made visible"): the twin with x-ray
  * (buildings and ground see-through, the infrastructure tileset shown with depth shading and a
  * depth gauge), a section box per building or floor, pipe attributes, network traces highlighted
- * through the state texture, and the open work orders of picked equipment.
+ * through the state texture, and picked equipment's panel (with its open work orders).
  * URL: `?xray=0|1&trace=<node>:<downstream|upstream>&sec=<building>[:<floor>]` plus the drill link.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -18,14 +18,10 @@ import { TwinCanvas } from '../scene/TwinCanvas.tsx';
 import { DrillBar, LiveIndicator, Tooltip } from '../scene/TwinView.tsx';
 import { drillToUrl, useTwinPark } from '../scene/useTwinPark.ts';
 import { InfraTiles, type InfraStatus } from './InfraTiles.tsx';
-import { PipePanel, TraceSummary, WorkOrders } from './panels.tsx';
+import { PipePanel, TraceSummary } from './panels.tsx';
 import { SectionBox, sceneBox, sectionBox, type SectionChoice } from './section.tsx';
-import { registerOpsI18n } from './i18n.ts';
 import { installOpsHook } from './testHook.ts';
 import { CLOSED_VALVE_RGB, DEPTH_RANGE, TRACE_RGB, applyGhost, networkColour, paintNetworks } from './xray.ts';
-import './ops.css';
-
-registerOpsI18n();
 
 /** A trace on screen: the API result plus the segment it was started from, if any. */
 export interface ShownTrace {
@@ -276,10 +272,7 @@ export default function OpsPage() {
             onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
         )}
         {selected > 0 && kind !== 'pipe_segment' && kind !== 'pipe_node' && (
-          <div className="ops-side">
-            <ObjectPanel ctl={ctl} idx={selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
-            {kind === 'equipment' && <WorkOrders idx={selected} />}
-          </div>
+          <ObjectPanel ctl={ctl} idx={selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
         )}
         <Tooltip ctl={ctl} tipRef={tipRef} />
       </div>

@@ -215,7 +215,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.locator(`.ops-work-orders[data-idx="${eq}"][data-count="${api.workOrders.length}"]`).waitFor({ timeout: 30_000 });
     const codes = await page.locator('.ops-work-orders li').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
     expect(codes).toEqual(api.workOrders.map((w) => w.code));
-    await page.locator('.ops-side').screenshot({ path: 'test-results/ops-4-work-orders.png' });
+    await page.locator('.object-panel').screenshot({ path: 'test-results/ops-4-work-orders.png' });
     // zh-CN by default; the language switch turns the view's own strings English.
     expect(await page.locator('.ops-work-orders h3').textContent()).toBe('未完成工单');
     await page.locator('.lang-switch').click();

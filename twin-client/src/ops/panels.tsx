@@ -7,6 +7,11 @@ import { useTranslation } from 'react-i18next';
 import { getJson } from '../api.ts';
 import { localName } from '../i18n/index.ts';
 import type { NetworkObject, PipeEnd, TraceDirection, TraceResult, WorkOrder } from '@park-twin/layers';
+import { registerOpsI18n } from './i18n.ts';
+import './ops.css';
+
+// The work-order list also lives in the common object panel, outside this view.
+registerOpsI18n();
 
 /** Fetches `path` as JSON whenever it changes; null path = nothing. */
 function useJson<T>(path: string | null): { data: T | null; error: string | null } {
@@ -128,13 +133,13 @@ export function TraceSummary({ trace, busy, error, onClear, onFrame }: {
   );
 }
 
-/** The open work orders of equipment `idx`, most urgent first. */
+/** The open work orders of equipment `idx`, most urgent first (a section of the object panel). */
 export function WorkOrders({ idx }: { idx: number }) {
   const { t, i18n } = useTranslation('ops');
   const { data, error } = useJson<{ workOrders: WorkOrder[] }>(`/api/ops/equipment/${idx}/work-orders`);
   const en = i18n.language === 'en';
   return (
-    <section className="panel ops-work-orders" data-idx={idx} data-count={data?.workOrders.length ?? ''}>
+    <section className="ops-work-orders" data-idx={idx} data-count={data?.workOrders.length ?? ''}>
       <h3>{t('workOrders.title')}</h3>
       {error && <p className="error">{t('error', { message: error })}</p>}
       {!data && !error && <p className="muted">{t('loading')}</p>}

@@ -1,6 +1,7 @@
 /**
  * The drill-down panel of one twin object (room, unit, equipment, floor, building): metadata from
- * GET /api/twin/objects/:idx, live values from the live store, and a short history chart.
+ * GET /api/twin/objects/:idx, live values from the live store, a short history chart, and for
+ * equipment its open work orders (when the user may read equipment).
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +10,8 @@ import { getJson } from '../api.ts';
 import { localName } from '../i18n/index.ts';
 import type { TwinController } from '../scene/controller.ts';
 import { HistoryChart, type HistoryPoint } from './HistoryChart.tsx';
+import { useAuth } from '../auth/SessionGate.tsx';
+import { WorkOrders } from '../ops/panels.tsx';
 
 /** What the details route returns. */
 export interface ObjectDetails {
@@ -77,6 +80,7 @@ function formatValue(key: string, v: unknown, t: (k: string) => string): string 
 /** Props: the controller (live store) and the selected idx. */
 export function ObjectPanel({ ctl, idx, onClose }: { ctl: TwinController; idx: number; onClose: () => void }) {
   const { t, i18n } = useTranslation();
+  const { can } = useAuth();
   const [details, setDetails] = useState<ObjectDetails | null>(null);
   const [history, setHistory] = useState<HistoryPoint[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -129,6 +133,7 @@ export function ObjectPanel({ ctl, idx, onClose }: { ctl: TwinController; idx: n
           {history === null ? <p className="muted">{t('panel.loading')}</p>
             : history.length === 0 ? <p className="muted">{t('panel.noHistory')}</p>
             : <HistoryChart points={history} unit={layer ? (en ? layer.unit.en : layer.unit.zh) : ''} />}
+          {details.kind === 'equipment' && can('equipment:read') && <WorkOrders idx={idx} />}
         </>
       )}
     </aside>
