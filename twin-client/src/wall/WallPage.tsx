@@ -4,7 +4,7 @@
  * the unattended tour and the alarm focus. URL parameters are in params.ts and docs/wall.md.
  * It never shows a dead screen: the socket reconnects, KPI fetches retry, a failed start reloads.
  */
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFrame, useThree } from '@react-three/fiber';
 import { Vector3 } from 'three';
@@ -147,7 +147,6 @@ export default function WallPage() {
   const { alarms, bump } = useAlarmFeed(live, ctl.h, (idx) => director.alarm(idx));
   const { kpis, stale } = useKpis(park?.code ?? null, params.refreshS, bump);
   const [notice, setNotice] = useState<string | null>(null);
-  const appliedCamera = useRef(false);
 
   // Kiosk: no cursor, no app chrome (the shell's top bar is hidden by CSS on this class).
   useEffect(() => {
@@ -169,16 +168,18 @@ export default function WallPage() {
     };
   }, [park, h, director]);
 
-  // One timer drives the tour, the alarm return, the shared camera and the URL.
+  // A shared link's camera wins over the overview framing (and holds the tour for a while).
+  useEffect(() => {
+    const c = params.camera;
+    if (!c) return;
+    ctl.pendingCamera = { pos: new Vector3(c[0], c[1], c[2]), target: new Vector3(c[3], c[4], c[5]) };
+    director.pause();
+  }, [ctl, director, params]);
+
+  // One timer drives the tour, the alarm return and the URL.
   useEffect(() => {
     let lastUrl = '';
     const timer = setInterval(() => {
-      if (!appliedCamera.current && params.camera && ctl.controls && ctl.tilesLoaded > 0 && !ctl.pendingOverview) {
-        appliedCamera.current = true;
-        const c = params.camera;
-        ctl.flyTo(new Vector3(c[0], c[1], c[2]), new Vector3(c[3], c[4], c[5]), 0);
-        director.pause();
-      }
       director.tick();
       if (ctl.camera && ctl.controls && !ctl.flight) {
         const q = new URLSearchParams(location.search);
@@ -192,7 +193,7 @@ export default function WallPage() {
       }
     }, 1000);
     return () => clearInterval(timer);
-  }, [ctl, director, params]);
+  }, [ctl, director]);
 
   const saveStop = async () => {
     if (!park || !ctl.camera || !ctl.controls) return;

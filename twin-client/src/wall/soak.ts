@@ -2,7 +2,7 @@
  * `twin bench wall`: the command wall left running in headless Chromium (SwiftShader) against the
  * real server, PostgreSQL and mosquitto with the park simulator publishing (occupancy, energy,
  * access events, and now and then an equipment fault: a critical alarm that flies the camera).
- * Kiosk mode with the tour on. The JS heap is read after a forced GC at minute 1 and at the end
+ * A paired wall device in kiosk mode with the tour on. The JS heap is read after a forced GC at minute 1 and at the end
  * (samples in between for the trend); prints the growth ratio (target <= 1.05) and the console
  * error count (target 0). Default 60 minutes; `--minutes N` shortens it.
  */
@@ -12,10 +12,12 @@ import { numberFlag } from '../../../twin-server/src/cli/args.ts';
 import type { Bench } from '../../../twin-server/src/cli/bench.ts';
 import { benchAdminUrl, createScratchDatabase } from '../../../twin-server/src/db/scratch.ts';
 import { createLogger } from '../../../twin-server/src/log.ts';
+import { randomToken, sha256 } from '../../../twin-server/src/auth/crypto.ts';
+import { DEVICE_TOKEN_PREFIX } from '../../../twin-server/src/auth/service.ts';
 import { startSimulator } from '../../../twin-server/src/sim/simulator.ts';
 import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
 import { collectProblems, ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
-import { openView, startSceneServer } from '../scene/harness.ts';
+import { startSceneServer } from '../scene/harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -70,9 +72,13 @@ export const wallSoak: Bench = {
     const sim = await startSimulator({ url: MQTT, db: scratch.db, rate, log: createLogger('warn') });
     const browser = await launchBrowser();
     try {
-      const { page } = await openView(browser, s, '/wall', 'kiosk=1&tour=1&dwell=20&focus=20', { width, height });
+      // A paired wall device, as walls run: a user session would end after its idle timeout (the
+      // wall's polls are background requests and do not count as activity).
+      const token = `${DEVICE_TOKEN_PREFIX}${randomToken(32)}`;
+      await scratch.db.query(`INSERT INTO auth_device (name, kind, token_hash, created_at, created_by) VALUES ('soak wall', 'wall', $1, now(), 'bench')`, [sha256(token)]);
+      const page = await (await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 })).newPage();
       const problems = collectProblems(page);
-      await page.reload();
+      await page.goto(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=1&dwell=20&focus=20#device=${token}`);
       await page.locator('[data-kpi="people.onSite"]').waitFor({ timeout: 120_000 });
       const cdp = await page.context().newCDPSession(page);
       const heap = async () => {
@@ -106,7 +112,7 @@ export const wallSoak: Bench = {
       for (const e of problems.errors.slice(0, 10)) console.log(`  console error: ${e}`);
       return [
         `\`npm run bench -- wall --minutes ${minutes} --scale ${scale} --rate ${rate} --width ${width} --height ${height}\``,
-        `(Chromium ${browser.version()}, SwiftShader, ${width}x${height}, kiosk with the tour on, sample park at scale ${scale},`,
+        `(Chromium ${browser.version()}, SwiftShader, ${width}x${height}, paired wall device, kiosk with the tour on, sample park at scale ${scale},`,
         `simulator ${rate} msg/s over MQTT: ${sim.stats.published} messages, ${sim.stats.faults} equipment faults = critical alarms)`,
         '',
         '| measure | value | target |',

@@ -68,6 +68,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     // The MQTT messages above are stored (they feed the live figures) before the wall opens.
     await expect.poll(async () => (await api<WallKpis>(`/api/wall/kpis?park=${s.park}`)).people.onSite, { timeout: 30_000 }).toBe(3 + 4 + 5 + 6 + 7 + 8);
     ({ context, page } = await openView(browser, s, '/wall', `kiosk=1&tour=0&focus=${FOCUS_S}`, SIZE));
+    // Screenshots of a 3840-pixel page under SwiftShader on a busy machine take a while.
+    page.setDefaultTimeout(120_000);
     problems = collectProblems(page);
     await page.reload();
     await waitReady(page);
@@ -174,5 +176,24 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.locator('[data-stale]').waitFor({ state: 'detached', timeout: 60_000 });
     expect(await people.textContent()).toBe(shown);
     await context.close();
+  }, 300_000);
+
+  it('keeps camera and layer in its address, and that link reopens the same view', async () => {
+    ({ context, page } = await openView(browser, s, '/wall', 'tour=0&layer=energy', { width: 1920, height: 1080 }));
+    const b = (await twin(page, (t, idx: number) => t.boundsOf(idx), device.building))!;
+    const c = centre(b);
+    await twin(page, (t, p: number[]) => t.setCamera([p[0]! + 120, p[1]! + 90, p[2]! + 140], [p[0]!, p[1]!, p[2]!]), c);
+    const want = [c[0]! + 120, c[1]! + 90, c[2]! + 140, ...c];
+    await expect.poll(() => {
+      const cam = (new URL(page.url()).searchParams.get('cam') ?? '').split(',').map(Number);
+      return cam.length === 6 && cam.every((v, i) => Math.abs(v - want[i]!) <= 0.06);
+    }, { timeout: 10_000 }).toBe(true);
+    const link = page.url();
+    expect(new URL(link).searchParams.get('layer')).toBe('energy');
+    const { page: other } = await openView(browser, s, '/wall', new URL(link).search.slice(1).replace(/(^|&)park=[^&]*/, ''), { width: 1920, height: 1080 });
+    await expect.poll(async () => dist((await twin(other, (t) => t.camera()))!.pos, [c[0]! + 120, c[1]! + 90, c[2]! + 140]), { timeout: 30_000 }).toBeLessThan(0.5);
+    expect(await twin(other, (t) => t.layer())).toBe('energy');
+    await context.close();
+    await other.context().close();
   }, 300_000);
 });
