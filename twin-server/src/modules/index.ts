@@ -8,6 +8,7 @@ import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
 import { importModule } from './import.ts';
 import { investModule } from './invest/index.ts';
+import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
 
 /**
@@ -17,5 +18,5 @@ import { wallModule } from './wall/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, wallModule, investModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule];
 }
