@@ -15,8 +15,8 @@
  * divided by the commit time. MQTT 3.1.1 leaves that window to the broker (mosquitto: 20,
  * which holds ingest to a few hundred messages per second once every PUBACK waits for a
  * commit, and the broker drops what overflows its queue). So an external broker is spoken to in
- * MQTT 5 with a Receive Maximum of INGEST_RECEIVE_MAXIMUM, which mosquitto and EMQX honour; the
- * embedded aedes speaks 3.1.1 only.
+ * MQTT 5 with a Receive Maximum of INGEST_RECEIVE_MAXIMUM, which mosquitto and EMQX honour (a
+ * broker that refuses MQTT 5 gets 3.1.1 and a warning); the embedded aedes speaks 3.1.1 only.
  */
 import net from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
@@ -29,6 +29,8 @@ export const INGEST_TOPIC = 'park/+/+/+';
 
 /** QoS 1 messages the broker may have in flight to a node (MQTT 5 Receive Maximum). */
 export const INGEST_RECEIVE_MAXIMUM = 10_000;
+/** Rejection marker: the broker refused MQTT 5 (the node retries with 3.1.1). */
+const PROTOCOL_REFUSED = new Error('MQTT 5 refused');
 /** How long the broker keeps a stable node's session (and its unacknowledged messages) after it disconnects. */
 const SESSION_EXPIRY_SECONDS = 24 * 3600;
 
@@ -123,19 +125,29 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
   };
   client.on('error', (err) => opts.log.warn({ err: err.message }, 'mqtt error'));
 
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`MQTT broker ${opts.url} did not answer within 10 s`)), 10_000);
-    client.once('connect', () => {
-      client.subscribe(INGEST_TOPIC, { qos: 1 }, (err) => {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`MQTT broker ${opts.url} did not answer within 10 s`)), 10_000);
+      client.on('error', (err: Error & { code?: number }) => {
+        // CONNACK "unacceptable protocol version" (3.1.1: 1; MQTT 5: 0x84): a broker without MQTT 5.
+        if (!opts.mqtt5 || (err.code !== 1 && err.code !== 0x84)) return;
         clearTimeout(t);
-        if (err) reject(err);
-        else resolve();
+        reject(PROTOCOL_REFUSED);
+      });
+      client.once('connect', () => {
+        client.subscribe(INGEST_TOPIC, { qos: 1 }, (err) => {
+          clearTimeout(t);
+          if (err) reject(err);
+          else resolve();
+        });
       });
     });
-  }).catch(async (err: unknown) => {
+  } catch (err) {
     await client.endAsync(true);
-    throw err;
-  });
+    if (err !== PROTOCOL_REFUSED) throw err;
+    opts.log.warn({ url: opts.url }, 'the broker does not speak MQTT 5: using 3.1.1, where its in-flight window bounds QoS 1 ingest');
+    return startMqttIngest({ ...opts, mqtt5: false });
+  }
   opts.log.info({ topic: INGEST_TOPIC }, 'mqtt ingest subscribed');
   return {
     client,
