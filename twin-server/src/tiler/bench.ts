@@ -14,6 +14,7 @@ import type { Args } from '../cli/args.ts';
 import { numberFlag } from '../cli/args.ts';
 import type { Bench } from '../cli/bench.ts';
 import { benchAdminUrl, createScratchDatabase } from '../db/scratch.ts';
+import type { Db } from '../db/index.ts';
 import { seedPark } from '../seed/index.ts';
 import { buildTileset } from './build.ts';
 
@@ -33,22 +34,52 @@ const COPY_QUERIES = [
    FROM pipe_node n JOIN twin_object o ON o.idx = n.idx WHERE n.park_idx = $PARK`,
 ];
 
-/** Streams every COPY to a byte counter; returns bytes and milliseconds. */
-async function rawCopy(url: string, parkIdx: number): Promise<{ ms: number; bytes: number }> {
+/**
+ * CPU milliseconds (user + system) the given PostgreSQL backend processes have used so far, read
+ * from /proc (only when the server runs on this machine; null otherwise). Clock ticks are 1/100 s.
+ */
+function backendCpuMs(pids: readonly number[]): number | null {
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    }
+    return ticks * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Streams every COPY to a byte counter; returns bytes, milliseconds and the CPU of both ends. */
+async function rawCopy(url: string, parkIdx: number): Promise<{ ms: number; bytes: number; cpuMs: number | null }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
+    const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     let bytes = 0;
+    const server0 = backendCpuMs([pid]);
+    const client0 = process.cpuUsage();
     const t0 = performance.now();
     for (const q of COPY_QUERIES) {
       // parkIdx is an integer we read ourselves; COPY takes no bind parameters.
       const sql = `COPY (${q.replaceAll('$PARK', String(Math.trunc(parkIdx)))}) TO STDOUT (FORMAT binary)`;
       await pipeline(c.query(copyTo(sql)), new Writable({ write(chunk: Buffer, _e, cb) { bytes += chunk.length; cb(); } }));
     }
-    return { ms: performance.now() - t0, bytes };
+    const ms = performance.now() - t0;
+    const client = process.cpuUsage(client0);
+    const server1 = backendCpuMs([pid]);
+    const cpuMs = server0 === null || server1 === null ? null : server1 - server0 + (client.user + client.system) / 1000;
+    return { ms, bytes, cpuMs };
   } finally {
     await c.end();
   }
+}
+
+/** The backend pids serving the bench database (the tiler's pool). */
+async function backendPids(db: Db): Promise<number[]> {
+  return (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -80,8 +111,8 @@ export const tilerBench: Bench = {
       // Rounds of COPY, full build, COPY: each build is compared with the COPYs on either side of
       // it (the machine's load drifts), and the medians over the rounds are reported.
       const rounds = numberFlag(args, 'rounds', 3, 1, 20);
-      const copies: { ms: number; bytes: number }[] = [await rawCopy(url, seeded.parkIdx)];
-      const builds: { ms: number; cpuMs: number }[] = [];
+      const copies: Awaited<ReturnType<typeof rawCopy>>[] = [await rawCopy(url, seeded.parkIdx)];
+      const builds: { ms: number; cpuMs: number; serverMs: number | null }[] = [];
       const ratios: number[] = [];
       let full!: Awaited<ReturnType<typeof buildTileset>>;
       global.gc?.();
@@ -95,19 +126,32 @@ export const tilerBench: Bench = {
           peakRss = Math.max(peakRss, m.rss);
           peakHeap = Math.max(peakHeap, m.heapUsed);
         }, 10);
+        const pids = await backendPids(db);
+        const server0 = new Map(pids.map((p) => [p, backendCpuMs([p])]));
         const cpu0 = process.cpuUsage();
         t0 = performance.now();
         full = await buildTileset(db, { outDir: dir, park: 'bench-park', full: true });
         const ms = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
         clearInterval(sampler);
-        builds.push({ ms, cpuMs: (cpu.user + cpu.system) / 1000 });
+        // The pool's backends (a connection opened during the build started from zero).
+        const after = await backendPids(db);
+        const used = after.map((p) => {
+          const now = backendCpuMs([p]);
+          const was = server0.has(p) ? server0.get(p)! : 0;
+          return now === null || was === null ? null : now - was;
+        });
+        const serverMs = used.includes(null) ? null : used.reduce((a, b) => a! + b!, 0);
+        builds.push({ ms, cpuMs: (cpu.user + cpu.system) / 1000, serverMs });
         copies.push(await rawCopy(url, seeded.parkIdx));
         ratios.push(ms / ((copies[k]!.ms + copies[k + 1]!.ms) / 2));
-        console.log(`  round ${k + 1}: build ${Math.round(ms)} ms (process CPU ${Math.round(builds[k]!.cpuMs)} ms), COPY ${Math.round(copies[k]!.ms)} / ${Math.round(copies[k + 1]!.ms)} ms, ratio ${ratios[k]!.toFixed(2)}x, load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(`  round ${k + 1}: build ${Math.round(ms)} ms (CPU ${Math.round(builds[k]!.cpuMs)} ms + PostgreSQL ${builds[k]!.serverMs ?? '?'} ms), COPY CPU ${copies[k + 1]!.cpuMs ?? '?'} ms, COPY ${Math.round(copies[k]!.ms)} / ${Math.round(copies[k + 1]!.ms)} ms, ratio ${ratios[k]!.toFixed(2)}x, load ${os.loadavg()[0]!.toFixed(1)}`);
       }
       const fullMs = median(builds.map((b) => b.ms));
       const copyMs = median(copies.map((c) => c.ms));
+      // CPU time does not depend on how the machine's cores are shared out: the load-independent ratio.
+      const buildCpu = builds.every((b) => b.serverMs !== null) ? median(builds.map((b) => b.cpuMs + b.serverMs!)) : null;
+      const copyCpu = copies.every((c) => c.cpuMs !== null) ? median(copies.map((c) => c.cpuMs!)) : null;
       const files = fs.readdirSync(dir);
       const outBytes = files.reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
 
@@ -143,6 +187,7 @@ export const tilerBench: Bench = {
         `| tiler features/s | ${Math.round(fps).toLocaleString('en')} | >= 10,000 |`,
         `| raw binary COPY of the same rows | ${(copyMs / 1000).toFixed(2)} s (${mb(copies[0]!.bytes)} MB, median of ${copies.length}) | |`,
         `| load average (1 min) at the end | ${os.loadavg()[0]!.toFixed(1)} | |`,
+        `| CPU time: tiler (all threads + its PostgreSQL backends) / raw COPY (backend + client), medians | ${buildCpu === null || copyCpu === null ? 'n/a (PostgreSQL not on this machine)' : `${(buildCpu / 1000).toFixed(2)} s / ${(copyCpu / 1000).toFixed(2)} s = ${(buildCpu / copyCpu).toFixed(2)}x`} | |`,
         `| tiler time / raw COPY (median of the rounds' ratios, each against its neighbouring COPYs) | ${ratio.toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')}) | <= 4x |`,
         `| peak memory during the full build | RSS ${mb(peakRss)} MB (+${mb(peakRss - base.rss)}), heap ${mb(peakHeap)} MB (+${mb(peakHeap - base.heapUsed)}) | bounded |`,
         `| incremental, one building's height | median ${incB.map(Math.round).sort((x, y) => x - y)[2]} ms (max ${Math.round(Math.max(...incB))} ms), <= ${written} files written | <= 1 s |`,
