@@ -216,22 +216,25 @@ export interface Interiors {
   readonly equipment: EquipmentRow[];
 }
 
-/** Reads a batch's floors, rooms and equipment as binary COPY bytes, to parse here or in a worker. */
+/**
+ * Reads a batch's floors, rooms and equipment as binary COPY bytes, to parse here or in a worker.
+ * Unordered: `parseInteriors` sorts (in the worker, off the database's CPU).
+ */
 export async function interiorBytes(db: Db, buildingIdx: readonly number[]): Promise<InteriorBytes> {
   const ids = intArray(buildingIdx);
   const [floors, rooms, equipment] = await Promise.all([
     db.copyBinary(
       `SELECT f.idx, o.uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
-       FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids}) ORDER BY f.building_idx, f.level`,
+       FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids})`,
     ),
     db.copyBinary(
       `SELECT r.idx, o.uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
-       FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids}) ORDER BY r.building_idx, r.idx`,
+       FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids})`,
     ),
     db.copyBinary(
       `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
        FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
-       WHERE e.building_idx = ANY(${ids}) ORDER BY e.building_idx, e.idx`,
+       WHERE e.building_idx = ANY(${ids})`,
     ),
   ]);
   return { floors, rooms, equipment };
@@ -242,9 +245,12 @@ const equipmentRow = (r: CopyReader): EquipmentRow => ({
   building_idx: r.intOrNull(), level: r.intOrNull(), position: r.bytes(), heading: r.real(),
 });
 
-/** Parses what `interiorBytes` read. */
+const byBuildingThen = <T extends { building_idx: number | null }>(key: (r: T) => number) => (a: T, b: T) =>
+  (a.building_idx ?? 0) - (b.building_idx ?? 0) || key(a) - key(b);
+
+/** Parses what `interiorBytes` read, in a fixed order (floors by level, rooms and equipment by idx) so output bytes are stable. */
 export function parseInteriors(b: InteriorBytes): Interiors {
-  return {
+  const rows = {
     floors: rowsOf(b.floors, (r) => ({
       idx: r.int(), uuid: r.uuid(), name: r.str(), building_idx: r.int(), level: r.int(), elevation: r.real(),
       height: r.real(), footprint: r.bytes(),
@@ -255,6 +261,10 @@ export function parseInteriors(b: InteriorBytes): Interiors {
     })),
     equipment: rowsOf(b.equipment, equipmentRow),
   };
+  rows.floors.sort(byBuildingThen((f) => f.level));
+  rows.rooms.sort(byBuildingThen((r) => r.idx));
+  rows.equipment.sort(byBuildingThen((e) => e.idx));
+  return rows;
 }
 
 /** Floors, rooms and equipment of a batch of buildings, parsed. */
