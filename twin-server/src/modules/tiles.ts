@@ -12,8 +12,9 @@ import type { TwinModule } from './types.ts';
 import type { ServerContext } from '../context.ts';
 import { serveDir } from '../http/static.ts';
 import { TilerWatcher, buildTileset, emitTilesetChanged, tilesetInfo } from '../tiler/index.ts';
+import { PARK_CODE } from '../http/params.ts';
 
-const PARK = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const PARK = PARK_CODE;
 // Content files carry a 20-hex content hash: cache them for a year; tileset JSON must revalidate.
 const HASHED = /-[0-9a-f]{20}\.glb$/;
 const FILE = /^(tileset|infra)\.json$|^[a-z0-9-]+-[0-9a-f]{20}\.glb$/;

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/index.ts';
 import { enuFrame } from '../../tiler/enu.ts';
 import { polygonRings, type Project } from '../../tiler/content.ts';
+import { PARK_CODE } from '../../http/params.ts';
 import {
   INDUSTRIES, MAX_COMPARE, type Availability, type AvailabilityWindow, type Industry, type LocalRings, type ParkIndex,
   type UnitDetail, type UnitRow, type UnitsResult,
@@ -61,7 +62,7 @@ const num = (what: string) => z.coerce.number({ message: `${what} must be a numb
 const int = (what: string) => z.coerce.number({ message: `${what} must be a whole number` }).int(`${what} must be a whole number`);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'asOf must be a date YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'asOf must be a real date');
-const parkCode = z.string({ message: 'park is required (a park code)' }).regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'park must be a park code');
+const parkCode = z.string({ message: 'park is required (a park code)' }).regex(PARK_CODE, 'park must be a park code');
 
 /** What every investment route shares: the park and the reference date. */
 const availabilityShape = {

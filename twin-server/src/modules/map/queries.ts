@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../../db/index.ts';
+import { PARK_CODE } from '../../http/params.ts';
 
 /** Longitude/latitude box: [minLon, minLat, maxLon, maxLat]. */
 export type Bbox = readonly [number, number, number, number];
@@ -35,7 +36,7 @@ const flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v
 export const mapQuerySchema = z.object({
   bbox: bboxParam.optional(),
   /** Park code; all parks when absent. */
-  park: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'park must be a park code').optional(),
+  park: z.string().regex(PARK_CODE, 'park must be a park code').optional(),
   limit: z.coerce.number().int('limit must be a whole number').min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
   /** Enterprises endpoint only: include every located tenant, not just the leading ones. */
   all: flag.default(false),

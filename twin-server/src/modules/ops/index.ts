@@ -5,21 +5,15 @@
  */
 import { z } from 'zod';
 import type { TwinModule } from '../types.ts';
-import type { TwinContext } from '../../http/route.ts';
 import { owningEnterprise } from '../twin/queries.ts';
 import { networkObject, openWorkOrders, parkNetworks, sectionBoxOf, traceNetwork } from './queries.ts';
+import { PARK_CODE, idxParam, parseIdx } from '../../http/params.ts';
 
-const idxParam = z.coerce.number<string>().int().min(1).max(0x7fffffff);
 const traceQuery = z.object({
   node: z.string({ error: 'node is required' }).regex(/^\d{1,10}$/, 'node must be a positive integer').pipe(idxParam),
   direction: z.enum(['downstream', 'upstream'], { error: 'direction must be downstream or upstream' }),
 }).strict();
 
-function parseIdx(ctx: TwinContext): number {
-  const r = idxParam.safeParse(ctx.params.idx);
-  if (!r.success) ctx.throw(400, 'idx must be a positive integer');
-  return r.data;
-}
 
 // Park networks belong to no enterprise: enterprise-scoped callers are refused them outright.
 const parkInfrastructure = async () => ({ kind: 'pipe_network', enterpriseIdx: null });
@@ -33,7 +27,7 @@ export const opsModule: TwinModule = {
       summary: 'Every pipe segment and node of a park (idx, network, depth, node type, valve state) as columns',
       async handler(ctx) {
         const code = ctx.params.code ?? '';
-        if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(code)) ctx.throw(400, 'invalid park code');
+        if (!PARK_CODE.test(code)) ctx.throw(400, 'invalid park code');
         const n = await parkNetworks(sc.db, code);
         if (!n) ctx.throw(404, `no park ${code}`);
         ctx.body = n;

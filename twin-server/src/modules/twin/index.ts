@@ -8,18 +8,13 @@ import { layerByName } from '@park-twin/layers';
 import type { TwinModule } from '../types.ts';
 import type { TwinContext } from '../../http/route.ts';
 import { listParks, objectChildren, objectDetails, objectHistory, owningEnterprise, parkIndex } from './queries.ts';
+import { PARK_CODE, parseIdx } from '../../http/params.ts';
 
-const idxParam = z.coerce.number().int().min(1).max(0x7fffffff);
 const historyQuery = z.object({
   layer: z.string().refine((n) => layerByName(n) !== undefined, 'unknown layer'),
   hours: z.coerce.number().int().min(1).max(24 * 31).default(24),
 });
 
-function parseIdx(ctx: TwinContext): number {
-  const r = idxParam.safeParse(ctx.params.idx);
-  if (!r.success) ctx.throw(400, 'idx must be a positive integer');
-  return r.data;
-}
 
 /** Drill-down routes of the 3D scene. */
 export const twinModule: TwinModule = {
@@ -42,7 +37,7 @@ export const twinModule: TwinModule = {
         summary: 'Park hierarchy by idx (kind, parent, floor level, names, lease status) as columns; enterprise users get names and lease status of their own rooms and equipment only',
         async handler(ctx) {
           const code = ctx.params.code ?? '';
-          if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(code)) ctx.throw(400, 'invalid park code');
+          if (!PARK_CODE.test(code)) ctx.throw(400, 'invalid park code');
           const index = await parkIndex(sc.db, code, { enterpriseIdx: ctx.state.principal?.enterpriseIdx });
           if (!index) ctx.throw(404, `no park ${code}`);
           ctx.body = index;

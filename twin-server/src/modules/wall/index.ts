@@ -9,11 +9,12 @@ import type { TwinModule } from '../types.ts';
 import type { TwinContext } from '../../http/route.ts';
 import { appendAudit } from '../../auth/audit.ts';
 import { findPark, listBookmarks, parkKpis } from './queries.ts';
+import { PARK_CODE } from '../../http/params.ts';
 
-const parkQuery = z.object({ park: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'invalid park code').optional() });
+const parkQuery = z.object({ park: z.string().regex(PARK_CODE, 'invalid park code').optional() });
 
 const bookmarkBody = z.object({
-  park: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'invalid park code'),
+  park: z.string().regex(PARK_CODE, 'invalid park code'),
   name: z.string().trim().min(1).max(100),
   camera: z.array(z.number().finite().min(-100_000).max(100_000)).length(6),
   layer: z.enum(['occupancy', 'equipment', 'security', 'energy', 'economy', 'lease', 'none']),
