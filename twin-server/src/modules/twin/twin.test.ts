@@ -2,30 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../../db/testing.ts';
 import { startTestServer, type TestServer } from '../../testing/server.ts';
 import { insertFixturePark, type FixturePark } from '../../tiler/fixture.ts';
-import type { Permission, Principal } from '../../auth/types.ts';
-import type { TwinModule } from '../types.ts';
+import { headerGuard, TEST_USER_HEADER } from '../../testing/headerGuard.ts';
 import { twinModule } from './index.ts';
 import type { ObjectDetails, ParkIndex } from './queries.ts';
 
-/**
- * Stand-in identity for these route tests: the header picks a user with twin:read, or an
- * enterprise-scoped one. The real guard's own tests live with the auth platform.
- */
-function headerGuard(enterpriseIdx: () => number): TwinModule {
-  const perms = new Set<Permission>(['twin:read']);
-  return {
-    name: 'test-guard',
-    guard: () => ({
-      async resolvePrincipal(ctx) {
-        const who = ctx.get('X-Test-User');
-        if (!who) return { principal: null, presented: false };
-        const p: Principal = { kind: 'user', id: who, name: who, roles: [], permissions: who === 'nobody' ? new Set() : perms, sessionId: who,
-          ...(who === 'tenant' ? { enterpriseIdx: enterpriseIdx() } : {}) };
-        return { principal: p, presented: true };
-      },
-      async onDenied() {},
-    }),
-  };
+/** Stand-in identities (the real guard is tested with the auth platform): picked by a header. */
+function twinUsers(enterpriseIdx: () => number) {
+  return headerGuard({
+    viewer: { permissions: ['twin:read'] },
+    tenant: { permissions: ['twin:read'], enterpriseIdx },
+  });
 }
 
 describeEachBackend('twin drill-down routes', ({ testDb }) => {
@@ -35,7 +21,7 @@ describeEachBackend('twin drill-down routes', ({ testDb }) => {
   let leasedRoom = 0;
   let otherRoom = 0;
   const get = async <T>(path: string, user = 'viewer'): Promise<{ status: number; body: T }> => {
-    const r = await fetch(srv.url + path, { headers: user ? { 'X-Test-User': user } : {} });
+    const r = await fetch(srv.url + path, { headers: user ? { [TEST_USER_HEADER]: user } : {} });
     return { status: r.status, body: (await r.json()) as T };
   };
 
@@ -51,7 +37,7 @@ describeEachBackend('twin drill-down routes', ({ testDb }) => {
     await db.query(`UPDATE room SET lease_status = 'leased' WHERE idx = $1`, [leasedRoom]);
     await db.query(`INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
       SELECT now() - make_interval(mins => m), 'occ-1', m, $1, 1, m % 7, 0, '{}'::jsonb FROM generate_series(1, 90) AS m`, [leasedRoom]);
-    srv = await startTestServer(testDb().backend, { testDb: testDb(), modules: [headerGuard(() => enterpriseIdx), twinModule] });
+    srv = await startTestServer(testDb().backend, { testDb: testDb(), modules: [twinUsers(() => enterpriseIdx), twinModule] });
   });
   afterAll(async () => {
     await srv?.stop();

@@ -7,31 +7,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachBackend } from '../../db/testing.ts';
 import { startTestServer, type TestServer } from '../../testing/server.ts';
 import { seedPark } from '../../seed/index.ts';
-import type { Permission, Principal } from '../../auth/types.ts';
-import type { TwinModule } from '../types.ts';
+import type { Permission } from '../../auth/types.ts';
+import { headerGuard, TEST_USER_HEADER } from '../../testing/headerGuard.ts';
 import { wallModule } from './index.ts';
 import type { Bookmark, WallKpis } from './queries.ts';
 
 const PARK = 'wall-kpi-test';
 
 /** Stand-in identities (the real guard is tested with the auth platform): picked by a header. */
-function headerGuard(): TwinModule {
-  const viewer = new Set<Permission>(['economy:read', 'park:read']);
-  const editor = new Set<Permission>([...viewer, 'park:write']);
-  return {
-    name: 'test-guard',
-    guard: () => ({
-      async resolvePrincipal(ctx) {
-        const who = ctx.get('X-Test-User');
-        if (!who) return { principal: null, presented: false };
-        const perms = who === 'editor' ? editor : who === 'nobody' ? new Set<Permission>() : viewer;
-        const p: Principal = { kind: 'user', id: who, name: who, roles: [], permissions: perms, sessionId: who, ...(who === 'tenant' ? { enterpriseIdx: 1 } : {}) };
-        return { principal: p, presented: true };
-      },
-      async onDenied() {},
-    }),
-  };
-}
+const VIEWER: Permission[] = ['economy:read', 'park:read'];
+const wallUsers = () => headerGuard({
+  viewer: { permissions: VIEWER },
+  editor: { permissions: [...VIEWER, 'park:write'] },
+  tenant: { permissions: VIEWER, enterpriseIdx: 1 },
+});
 
 describeEachBackend('wall routes', ({ testDb }) => {
   let srv: TestServer;
@@ -39,7 +28,7 @@ describeEachBackend('wall routes', ({ testDb }) => {
   const call = async <T>(method: string, path: string, user = 'viewer', body?: unknown): Promise<{ status: number; body: T }> => {
     const r = await fetch(srv.url + path, {
       method,
-      headers: { ...(user ? { 'X-Test-User': user } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { ...(user ? { [TEST_USER_HEADER]: user } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await r.text();
@@ -82,7 +71,7 @@ describeEachBackend('wall routes', ({ testDb }) => {
       ($1, 2, 'equipment_fault', 3, 'raised', 'trip', now()), ($2, 2, 'equipment_fault', 3, 'raised', 'trip', now()),
       ($3, 1, 'occupancy_over_capacity', 2, 'raised', 'full', now())`, [eq[0]!.idx, eq[1]!.idx, rooms[0]!.idx]);
     await db.query(`INSERT INTO alarm (idx, layer, kind, severity, state, message, raised_at, cleared_at) VALUES ($1, 2, 'over_temperature', 1, 'cleared', 'hot', now(), now())`, [eq[2]!.idx]);
-    srv = await startTestServer(testDb().backend, { testDb: testDb(), modules: [headerGuard(), wallModule] });
+    srv = await startTestServer(testDb().backend, { testDb: testDb(), modules: [wallUsers(), wallModule] });
   });
   afterAll(async () => {
     await srv?.stop();
