@@ -39,6 +39,12 @@ export interface LiveClientOptions {
   onFrame?: () => void;
   /** Every JSON message, after the client handled it (alarms, re-tile notices). */
   onMessage?: (m: ServerMessage) => void;
+  /**
+   * Ping period (ms; default 10 s, 0 = off). A socket that hears nothing for 2.5 periods is given
+   * up and replaced: a cut network often closes nothing, and a half-open socket would look live
+   * for many minutes.
+   */
+  heartbeatMs?: number;
 }
 
 /** Counters for tests, the bench and the status bar. */
@@ -64,12 +70,55 @@ export class LiveClient {
   private statusListeners = new Set<() => void>();
   private messageListeners = new Set<(m: ServerMessage) => void>();
   private layers: LayerName[];
+  /** When the current socket last heard anything (or was opened). */
+  private lastHeard = 0;
+  private beat: ReturnType<typeof setInterval> | null = null;
+  private readonly win = typeof window !== 'undefined' && typeof window.addEventListener === 'function' ? window : null;
 
   /** Creates the client and connects at once. */
   constructor(private readonly opts: LiveClientOptions) {
     this.layers = opts.layers;
     this.connect();
+    const hb = opts.heartbeatMs ?? 10_000;
+    if (hb > 0) this.beat = setInterval(() => this.heartbeat(hb), hb);
+    // The browser knows when its network is gone or back: act at once instead of at the next beat or retry.
+    this.win?.addEventListener('offline', this.onOffline);
+    this.win?.addEventListener('online', this.onOnline);
   }
+
+  private heartbeat(hb: number): void {
+    const ws = this.ws;
+    if (!ws) return;
+    if (Date.now() - this.lastHeard > hb * 2.5) return this.abandon(ws);
+    if (ws.readyState === 1) this.send({ type: 'ping', t: Date.now() });
+  }
+
+  /** Gives up on a socket (silent, or the network is gone) without waiting for a close handshake, and reconnects. */
+  private abandon(ws: SocketLike): void {
+    if (this.ws !== ws || this.closed) return;
+    this.ws = null;
+    ws.onmessage = null;
+    try {
+      ws.close(4000, 'no answer');
+    } catch {
+      // already closing
+    }
+    this.setStatus(this.attempt > 3 ? 'offline' : 'reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private onOffline = (): void => {
+    if (this.ws) this.abandon(this.ws);
+  };
+
+  private onOnline = (): void => {
+    if (this.closed || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    this.stats.reconnects++;
+    this.connect();
+  };
 
   /** For useSyncExternalStore: subscribe to status changes. */
   onStatus = (fn: () => void): (() => void) => {
@@ -102,6 +151,7 @@ export class LiveClient {
     const ws = make(this.opts.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.lastHeard = Date.now();
     ws.onopen = () => this.send({ type: 'hello', version: PROTOCOL_VERSION });
     ws.onmessage = (ev) => this.onData(ev.data);
     ws.onerror = () => {};
@@ -142,6 +192,7 @@ export class LiveClient {
   }
 
   private onData(data: unknown): void {
+    this.lastHeard = Date.now();
     if (typeof data === 'string') return this.onJson(data);
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data)
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
@@ -221,6 +272,9 @@ export class LiveClient {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.beat) clearInterval(this.beat);
+    this.win?.removeEventListener('offline', this.onOffline);
+    this.win?.removeEventListener('online', this.onOnline);
     this.ws?.close(1000, 'closed');
     this.ws = null;
     this.setStatus('offline');

@@ -43,6 +43,7 @@ async function startHub() {
   const received: ClientMessage[] = [];
   const sockets: NodeWebSocket[] = [];
   let epoch = 7;
+  let pongs = true;
   wss.on('connection', (ws) => {
     sockets.push(ws);
     ws.send(JSON.stringify({ type: 'welcome', version: PROTOCOL_VERSION, epoch, seq: 100, serverTime: Date.now(), layers: ['occupancy'] }));
@@ -50,6 +51,7 @@ async function startHub() {
       const p = parseClientMessage(String(data));
       if (!p.ok) throw new Error(p.error);
       received.push(p.msg);
+      if (p.msg.type === 'ping' && pongs) ws.send(JSON.stringify({ type: 'pong', t: p.msg.t, serverTime: Date.now() }));
       if (p.msg.type === 'subscribe') {
         const resume = p.msg.resume && p.msg.resume.epoch === epoch;
         ws.send(JSON.stringify({ type: 'subscribed', layers: p.msg.layers, mode: resume ? 'resume' : 'snapshot', seq: 100 }));
@@ -62,6 +64,8 @@ async function startHub() {
   return {
     url: `ws://127.0.0.1:${port}`, received, sockets,
     setEpoch: (e: number) => { epoch = e; },
+    /** Stops (or resumes) answering pings: a cut network that closes nothing. */
+    setPongs: (on: boolean) => { pongs = on; },
     last: () => sockets[sockets.length - 1]!,
     close: () => new Promise<void>((r) => { for (const s of sockets) s.terminate(); wss.close(() => r()); }),
   };
@@ -130,6 +134,27 @@ describe('LiveClient', () => {
     await until(() => c.stats.reconnects === 2 && c.status === 'live', 'live after hub restart');
     expect(hub.received.filter((m) => m.type === 'subscribe').at(-1)).toEqual({ type: 'subscribe', layers: ['occupancy'] });
     await until(() => c.epoch === 8, 'epoch from snapshot');
+  });
+
+  it('pings, and gives up a socket that stops answering (a silent cut) and reconnects', async () => {
+    const hub = await startHub();
+    cleanup.push(hub.close);
+    const c = new LiveClient({ url: hub.url, store: new LiveStore(), layers: ['occupancy'], socket: nodeSocket, baseDelayMs: 20, heartbeatMs: 40 });
+    cleanup.push(() => c.close());
+    await until(() => c.status === 'live', 'live');
+    // Answered pings keep the socket: no reconnect over many periods.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(hub.received.filter((m) => m.type === 'ping').length).toBeGreaterThanOrEqual(5);
+    expect(c.stats.reconnects).toBe(0);
+    expect(c.status).toBe('live');
+    // The far side goes silent without closing anything: the client notices and replaces the socket.
+    hub.setPongs(false);
+    const first = hub.last();
+    await until(() => c.status !== 'live', 'left live');
+    hub.setPongs(true);
+    await until(() => c.status === 'live' && c.stats.reconnects >= 1, 'live again on a new socket');
+    expect(hub.last()).not.toBe(first);
+    expect(hub.sockets.length).toBeGreaterThanOrEqual(2);
   });
 
   it('backs off exponentially while the hub is down and shows offline', async () => {

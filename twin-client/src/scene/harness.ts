@@ -4,6 +4,8 @@
  * seeded sample park, a logged-in read-only viewer, and a Chromium page on the twin view.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Backend } from '../../../twin-server/src/db/types.ts';
 import { createTestDb, type TestDb } from '../../../twin-server/src/db/testing.ts';
@@ -20,12 +22,18 @@ import type { TwinTestHook } from './testHook.ts';
 
 /** A running server with the seeded park and a viewer session. */
 export interface SceneServer {
+  /** The running server (a new object after `restart()`). */
   readonly server: TestServer;
   readonly testDb: TestDb;
   readonly park: string;
   /** Session cookies of a leadership_viewer (read-only everything). */
   readonly cookies: { name: string; value: string }[];
   stop(): Promise<void>;
+  /**
+   * Stops the server (not the database, the tileset folder or the broker) and starts a new one on
+   * the same port, as an operator's restart does; `downMs` is how long nothing listens.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** Starts the full stack over a fresh database with the sample park at `scale`. */
@@ -37,9 +45,10 @@ export async function startSceneServer(
   const park = `scene-${randomBytes(3).toString('hex')}`;
   await seedPark(testDb.db, { seed: 7, scale: opts.scale ?? 0.1, code: park });
   const adminPassword = `Adm-${randomBytes(6).toString('hex')}-Z9`;
-  const server = await startTestServer(backend, {
+  // Fresh module instances per start (they hold runtime state); a restart keeps port and folders.
+  const boot = (env: Record<string, string> = {}) => startTestServer(backend, {
     testDb,
-    env: opts.mqttUrl ? { MQTT_URL: opts.mqttUrl } : {},
+    env: { ...(opts.mqttUrl ? { MQTT_URL: opts.mqttUrl } : {}), ...env },
     modules: [
       healthModule,
       authModule({ dataKey: randomBytes(32), sweepIntervalMs: null, print: () => {}, settings: { adminPassword, rateApiPerMinute: 1_000_000 } }),
@@ -49,6 +58,9 @@ export async function startSceneServer(
       ...(opts.modules ?? []),
     ],
   });
+  let server = await boot();
+  const first = server;
+  const firstDir = path.dirname(first.sc.config.tilesetDir);
   const username = `viewer-${randomBytes(3).toString('hex')}`;
   const password = `Pw-${randomBytes(6).toString('hex')}-X1`;
   await testDb.db.query(
@@ -66,10 +78,22 @@ export async function startSceneServer(
     return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)) };
   });
   return {
-    server, testDb, park, cookies,
+    get server() {
+      return server;
+    },
+    testDb, park, cookies,
     async stop() {
       await server.stop();
+      // The first server's folders (still in use after a restart) go with it.
+      if (server !== first) fs.rmSync(firstDir, { recursive: true, force: true });
       await testDb.drop();
+    },
+    async restart(downMs = 0) {
+      // close() only for the first: stop() would delete the tileset folder the next one serves.
+      if (server === first) await server.close();
+      else await server.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      server = await boot({ PORT: String(server.port), TWIN_TILESET_DIR: first.sc.config.tilesetDir, TWIN_DATA_DIR: path.join(firstDir, 'data') });
     },
   };
 }

@@ -114,7 +114,12 @@ export function useAlarmFeed(live: LiveClient | null, h: Hierarchy | null, onCri
     let wasLive = live.status === 'live';
     const offStatus = live.onStatus(() => {
       const isLive = live.status === 'live';
-      if (isLive && !wasLive) refetch();
+      // Back after a cut or a server restart: the ticker reloads and the KPIs are fetched now,
+      // not at the end of their retry backoff (up to 30 s).
+      if (isLive && !wasLive) {
+        refetch();
+        setBump((b) => b + 1);
+      }
       wasLive = isLive;
     });
     const offMsg = live.addMessageListener((m: ServerMessage) => {
