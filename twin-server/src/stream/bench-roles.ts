@@ -27,8 +27,8 @@ const BUCKETS = 60_000 * TICKS_PER_MS;
 const nowTicks = () => Math.round((performance.timeOrigin + performance.now()) * TICKS_PER_MS) % TICK_MOD;
 /** A stamp for a message sent now. */
 const stampNow = () => STAMP_BASE + nowTicks();
-/** Ticks between a sent stamp and now (the stamp wraps every 99 s). */
-const ticksSince = (stamp: number) => (nowTicks() - (stamp - STAMP_BASE) + TICK_MOD) % TICK_MOD;
+/** Ticks between a sent stamp and `now` (the stamp wraps every 99 s). */
+const ticksSince = (stamp: number, now = nowTicks()) => (now - (stamp - STAMP_BASE) + TICK_MOD) % TICK_MOD;
 
 /** A latency histogram with 0.1 ms buckets; mergeable across processes in sparse form. */
 export class LatencyHistogram {
@@ -113,8 +113,9 @@ function receiver(cfg: RoleConfig, nClients: number) {
     hist,
     perClient,
     meters,
-    record(client: number, stamp: number) {
-      hist.add(ticksSince(stamp));
+    /** `now`: when the record arrived (every record of one frame arrived together). */
+    record(client: number, stamp: number, now?: number) {
+      hist.add(ticksSince(stamp, now));
       perClient[client]!++;
     },
     report(): BenchReply {
@@ -143,12 +144,13 @@ async function runClients(cfg: RoleConfig): Promise<{ reset(): void; report(): B
           if (String(data).includes('"subscribed"')) resolve();
           return;
         }
+        const now = nowTicks();
         const buf = data as Buffer;
         const f = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
         if (f.kind !== FRAME.delta) return; // snapshots hold values from before this level
         for (let k = 0; k < f.count; k++) {
           if ((f.words[k * 3 + 1]! & 0xff) !== LAYER_IDS.energy || !rx.meters.has(f.words[k * 3]!)) continue;
-          rx.record(i, f.values[k * 3 + 2]!);
+          rx.record(i, f.values[k * 3 + 2]!, now);
         }
       });
       ws.once('open', () => {

@@ -220,11 +220,12 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     });
     if (login.status !== 200) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const writerStats = async () => {
+    const liveStats = async () => {
       const r = await fetch(`${server!.url}/api/live/stats`, { headers: { Cookie: cookie } });
       if (!r.ok) throw new Error(`GET /api/live/stats: ${r.status}`);
-      return ((await r.json()) as { writer: { batches: number; written: number; duplicates: number } }).writer;
+      return (await r.json()) as { writer: { batches: number; written: number; duplicates: number }; hub: { batches: number; framesSent: number } };
     };
+    const writerStats = async () => (await liveStats()).writer;
     const cfg: RoleConfig = { mqttUrl, park, devices, deviceIdx, wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`, cookie, clients };
     const wsProc = forkRole('clients', cfg);
     const bareProc = forkRole('bare', cfg);
@@ -253,8 +254,8 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       `MQTT -> WebSocket: the real \`twin serve\` in its own process (PostgreSQL ${scratch.name}, broker ${mqttUrl}), ${clients} stream clients in one child process, ` +
       `a bare mosquitto subscriber in another, the publisher in a third; ${meters} meters, QoS 0, ${seconds} s per level. ` +
       'Latency = receive time - publish time stamped in the message (all on this machine\'s clock); every record on every client counts; after a 3 s warm-up at 1k msg/s.', '',
-      '| target msg/s | achieved msg/s | WS p50 ms | WS p99 ms | bare sub p50 ms | bare sub p99 ms | WS p99 / bare p99 | records per client (min) | persisted | server CPU | clients CPU | load avg |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      '| target msg/s | achieved msg/s | WS p50 ms | WS p99 ms | bare sub p50 ms | bare sub p99 ms | WS p99 / bare p99 | records per client (min) | persisted | frames/s per client | server CPU | server CPU per msg | clients CPU | load avg |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     let stored = await persisted();
     // Warm-up, not measured: JIT, pools, each meter's first alarm.
     const warm = await writerStats();
@@ -262,12 +263,16 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
     stored = await settle(warm, (await pubProc.next('sent')).sent);
     for (const rate of [1000, 5000, 20000]) {
       for (const p of [wsProc, bareProc]) p.send({ cmd: 'reset' });
-      const w0 = await writerStats();
+      const { writer: w0, hub: h0 } = await liveStats();
       const cpu0 = [server.child, wsProc.child].map((c) => cpuSeconds(c.pid!));
       pubProc.send({ cmd: 'paced', rate, seconds });
       const sent = await pubProc.next('sent');
       await sleep(1500); // stragglers
       const [cpu, cpuClients] = [server.child, wsProc.child].map((c, i) => (cpuSeconds(c.pid!) - cpu0[i]!) / (sent.seconds + 1.5));
+      const h1 = (await liveStats()).hub;
+      // Delta frames per client per second of the level (framesSent counts every client's copy).
+      const fps = (h1.framesSent - h0.framesSent) / clients / (sent.seconds + 1.5);
+      const usPerMsg = (cpu! * (sent.seconds + 1.5) * 1e6) / Math.max(1, sent.sent);
       wsProc.send({ cmd: 'report' });
       bareProc.send({ cmd: 'report' });
       const [wr, br] = [await wsProc.next('report'), await bareProc.next('report')];
@@ -277,7 +282,7 @@ async function latencyLevels(args: Args, mqttUrl: string, pgAdmin: string, lines
       b.merge(br.hist);
       const now = await settle(w0, sent.sent);
       const line = `| ${rate} | ${(sent.sent / sent.seconds).toFixed(0)} | ${f1(w.percentile(50))} | ${f1(w.percentile(99))} | ${f1(b.percentile(50))} | ${f1(b.percentile(99))} | ` +
-        `${(w.percentile(99) / b.percentile(99)).toFixed(2)} | ${wr.minPerClient}/${sent.sent} | ${now - stored}/${sent.sent} | ${pc(cpu!)} | ${pc(cpuClients!)} | ${os.loadavg()[0]!.toFixed(1)} |`;
+        `${(w.percentile(99) / b.percentile(99)).toFixed(2)} | ${wr.minPerClient}/${sent.sent} | ${now - stored}/${sent.sent} | ${fps.toFixed(0)} | ${pc(cpu!)} | ${usPerMsg.toFixed(1)} us | ${pc(cpuClients!)} | ${os.loadavg()[0]!.toFixed(1)} |`;
       stored = now;
       console.log(line);
       lines.push(line);

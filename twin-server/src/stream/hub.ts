@@ -12,8 +12,20 @@ import type { AlarmOp } from '../ingest/writer.ts';
 
 /** Limits; tests shrink them. */
 export interface HubOptions {
-  /** Batches are emitted at most this often (ms). */
+  /**
+   * Longest an update waits for its batch (ms). Batching is adaptive: when the previous flush is
+   * far enough behind (see minGapMs, flushShare), a batch goes out on the next turn of the event
+   * loop, so a quiet or moderate stream is not padded by a timer; under load the gap between
+   * flushes grows with what a flush costs, up to this, and batches grow with it.
+   */
   readonly flushMs: number;
+  /** Shortest gap between the end of one flush and the next (ms): bounds the frame rate per client. */
+  readonly minGapMs: number;
+  /**
+   * Largest share of the event loop flushes may take: after a flush that took c ms, the next one
+   * waits at least c * (1 / flushShare - 1) ms (never more than flushMs).
+   */
+  readonly flushShare: number;
   /** The replay buffer holds at most this many records across its batches. */
   readonly replayRecords: number;
   /** A subscriber whose socket buffer is above this many bytes gets conflated updates. */
@@ -28,6 +40,8 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   flushMs: 10,
+  minGapMs: 2,
+  flushShare: 0.25,
   replayRecords: 200_000,
   highWaterBytes: 512 * 1024,
   lowWaterBytes: 64 * 1024,
@@ -108,6 +122,9 @@ export class Hub {
   private replayCount = 0;
   private readonly subs = new Set<Subscriber>();
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  /** performance.now() before which no flush starts by itself (adaptive batching). */
+  private nextFlushAt = 0;
   private readonly drainTimer: NodeJS.Timeout;
   private readonly alarmListeners: Array<(ops: readonly AlarmOp[]) => void> = [];
   private readonly layers = new Map<number, LayerDef>(LAYERS.map((l) => [l.id, l]));
@@ -180,15 +197,28 @@ export class Hub {
   }
 
   private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.opts.flushMs);
+    if (this.timer || this.immediate) return;
+    const wait = this.nextFlushAt - performance.now();
+    // Idle: after the updates of this turn of the event loop (a whole socket read of MQTT packets).
+    if (wait <= 0) this.immediate = setImmediate(() => this.flush());
+    else this.timer = setTimeout(() => this.flush(), Math.min(wait, this.opts.flushMs));
   }
 
   /** Emits the pending updates as one numbered batch (tests call it to skip the timer). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     if (this.pending.length === 0 && this.dirtyAggs.size === 0) return;
+    const t0 = performance.now();
+    this.emit();
+    const t1 = performance.now();
+    const { flushMs, minGapMs, flushShare } = this.opts;
+    this.nextFlushAt = t1 + Math.min(flushMs, Math.max(minGapMs, (t1 - t0) * (1 / flushShare - 1)));
+  }
+
+  private emit(): void {
     const records = this.pending;
     for (const k of this.dirtyAggs) {
       const a = this.aggs.get(k);
@@ -368,7 +398,9 @@ export class Hub {
   /** Stops timers and drops subscribers. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     clearInterval(this.drainTimer);
     this.subs.clear();
   }

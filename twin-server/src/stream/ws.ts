@@ -95,6 +95,15 @@ export class StreamServer {
     };
     server.on('upgrade', this.onUpgrade);
     hub.onAlarm((ops) => {
+      // Each alarm message is encoded once and the same string goes to every subscriber of its layer.
+      const msgs: { layer: number; text: string }[] = [];
+      for (const a of ops) {
+        const layer = LAYERS.find((l) => l.id === a.layer);
+        if (!layer) continue;
+        const m: ServerMessage = { type: 'alarm', alarm: { idx: a.idx, layer: layer.name, kind: a.kind, severity: a.severity, state: a.op === 'raise' ? 'raised' : 'cleared', message: a.message } };
+        msgs.push({ layer: a.layer, text: JSON.stringify(m) });
+      }
+      if (msgs.length === 0) return;
       for (const c of this.conns) {
         if (!c.sub) continue;
         // A slow client's alarm messages are dropped like its deltas are conflated (bounded
@@ -103,10 +112,9 @@ export class StreamServer {
           this.stats.alarmsDropped += ops.length;
           continue;
         }
-        for (const a of ops) {
-          const layer = LAYERS.find((l) => l.id === a.layer);
-          if (!layer || (c.sub.layerMask & (1 << a.layer)) === 0) continue;
-          this.send(c, { type: 'alarm', alarm: { idx: a.idx, layer: layer.name, kind: a.kind, severity: a.severity, state: a.op === 'raise' ? 'raised' : 'cleared', message: a.message } });
+        for (const m of msgs) {
+          if ((c.sub.layerMask & (1 << m.layer)) === 0 || c.ws.readyState !== c.ws.OPEN) continue;
+          c.ws.send(m.text);
         }
       }
     });
