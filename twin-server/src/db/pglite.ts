@@ -48,6 +48,10 @@ export async function openPglite(opts: PgliteOptions): Promise<Db & { dump(): Pr
       const r = await pg.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`);
       return new Uint8Array(await r.blob!.arrayBuffer());
     },
+    async *copyBinaryStream(select) {
+      const r = await pg.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`);
+      yield new Uint8Array(await r.blob!.arrayBuffer());
+    },
     async versions() {
       const r = await base.query<{ pg: string; gis: string }>(
         "SELECT current_setting('server_version') AS pg, postgis_lib_version() AS gis",

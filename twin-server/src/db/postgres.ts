@@ -79,6 +79,16 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         throw err;
       }
     },
+    async *copyBinaryStream(select) {
+      const client = await pool.connect();
+      let ok = false;
+      try {
+        for await (const c of client.query(copyTo(`COPY (${select}) TO STDOUT (FORMAT binary)`))) yield c as Buffer;
+        ok = true;
+      } finally {
+        client.release(!ok); // a failed or abandoned COPY leaves the connection mid-protocol: drop it
+      }
+    },
     async versions() {
       const r = await base.query<{ pg: string; gis: string }>(
         "SELECT current_setting('server_version') AS pg, postgis_lib_version() AS gis",

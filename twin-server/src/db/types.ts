@@ -39,6 +39,11 @@ export interface Db extends Queryable {
    * only values it has validated itself (integers), never user input.
    */
   copyBinary(select: string): Promise<Uint8Array>;
+  /**
+   * The same bytes as `copyBinary`, as they arrive (chunks split anywhere, even inside a row), so
+   * a large result can be consumed without holding it whole. Stopping early closes the connection.
+   */
+  copyBinaryStream(select: string): AsyncIterable<Uint8Array>;
   /** Server versions, for /api/health. */
   versions(): Promise<{ postgres: string; postgis: string }>;
   /** Closes connections; the handle is unusable afterwards. */

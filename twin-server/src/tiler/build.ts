@@ -24,8 +24,9 @@ import {
 import { leafPool } from './pool.ts';
 import {
   interiorBytes, latestChangeId, loadBuildings, loadInfrastructure, loadInteriors, loadPark, loadSiteEquipment,
-  missingSpatialIndexes, pendingChanges, type BuildingRow, type EquipmentRow, type ParkRow,
+  missingSpatialIndexes, pendingChanges, streamInteriors, type BuildingRow, type EquipmentRow, type InteriorBytes, type ParkRow,
 } from './source.ts';
+import { concatRows } from './copy.ts';
 import { decodeEwkb, decodePoint } from './source.ts';
 
 /** Tuning of the spatial split. */
@@ -36,9 +37,11 @@ export interface TilerLimits {
   readonly maxTrianglesPerTile: number;
   /** Pipe segments + nodes per infrastructure tile. */
   readonly maxInfraPerTile: number;
+  /** Raw interior bytes (floors, rooms, equipment as read) per unit of work of a full build. */
+  readonly batchBytes: number;
 }
 
-export const DEFAULT_LIMITS: TilerLimits = { maxBuildingsPerTile: 32, maxTrianglesPerTile: 60_000, maxInfraPerTile: 2_000 };
+export const DEFAULT_LIMITS: TilerLimits = { maxBuildingsPerTile: 32, maxTrianglesPerTile: 60_000, maxInfraPerTile: 2_000, batchBytes: 2_000_000 };
 
 /** Options of one build. */
 export interface BuildOptions {
@@ -444,22 +447,34 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       infraVersion: old?.infraVersion ?? 0,
     };
     const st = state;
-    // Outdoor equipment and networks are tiled here while the workers finish the last leaves.
-    const results = await tileLeaves(db, state.leaves, rows, out, [park.lon, park.lat, park.h], opts.workers, async () => {
+    // Outdoor equipment and networks are tiled here while the workers finish the last batches.
+    const results = await tileAll(db, park.idx, state.leaves, rows, out, [park.lon, park.lat, park.h], limits.batchBytes, opts.workers, async () => {
       await buildSite(db, out, park, st, project, stats, site);
       st.infra = await buildInfra(db, out, park, project, transform, limits, stats);
     });
-    state.leaves.forEach((leaf, i) => {
-      const r = results[i]!;
-      for (const [idx, bs] of r.buildings) {
+    // Later results replace earlier ones (a building read again after a straggling row).
+    const built = new Map<number, [BuildingState, TileStats]>();
+    const overviews = new Map<string, [{ uri: string; bounds: Bounds }, TileStats]>();
+    for (const r of results) {
+      for (const [idx, bs, s] of r.buildings) built.set(idx, [bs, s]);
+      for (const [key, ov, s] of r.overviews) overviews.set(key, [ov, s]);
+    }
+    for (const leaf of state.leaves) {
+      for (const idx of leaf.buildings) {
+        const [bs, s] = built.get(idx)!;
         bs.leaf = leaf.key;
-        state!.buildings[idx] = bs;
+        state.buildings[idx] = bs;
         buildingsRetiled++;
+        stats.features += s.features;
+        stats.triangles += s.triangles;
       }
-      if (r.overview) leaf.overview = r.overview;
-      stats.features += r.stats.features;
-      stats.triangles += r.stats.triangles;
-    });
+      const ov = overviews.get(leaf.key);
+      if (ov) {
+        leaf.overview = ov[0];
+        stats.features += ov[1].features;
+        stats.triangles += ov[1].triangles;
+      }
+    }
   }
 
   // Publish: tileset.json and infra.json, a version bump when either changed, then clean up.
@@ -513,18 +528,23 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
 }
 
 /**
- * Tiles every leaf of a full build: the main thread reads one leaf's interiors (binary COPY) after
- * another and hands the bytes to worker threads, which tessellate, encode and write while the next
- * leaves are read. A bounded number of leaves is in flight, so memory does not grow with the park.
- * Small parks (a few leaves) are tiled in this thread. `meanwhile` runs once every leaf has been
- * handed out, while the last ones are still being tiled. Results come back in leaf order.
+ * Tiles every building of a full build and every leaf's overview. The main thread streams the
+ * park's floors, rooms and equipment (one binary COPY per table, `streamInteriors`) and hands each
+ * batch of buildings, as raw bytes, to worker threads, which parse, tessellate, encode and write
+ * while the next batches are read. A bounded number of batches is in flight, so memory does not
+ * grow with the park. Small parks (a few leaves) are tiled in this thread. `meanwhile` runs once
+ * every batch has been handed out, while the last ones are still being tiled. Results come back
+ * in the order the work was handed out; a building read again (a straggler) comes after its
+ * first, incomplete, result.
  */
-async function tileLeaves(
+async function tileAll(
   db: Db,
+  parkIdx: number,
   leaves: readonly LeafState[],
   rows: readonly BuildingRow[],
   out: ContentWriter,
   origin: [number, number, number],
+  batchBytes: number,
   workers = Math.min(4, os.availableParallelism()),
   meanwhile: () => Promise<void> = async () => {},
 ): Promise<LeafResult[]> {
@@ -538,28 +558,49 @@ async function tileLeaves(
     if (list) list.push(f);
     else have.set(k, [f]);
   }
-  const prefixes = (leaf: LeafState) => [`overview-${leaf.key}`, ...leaf.buildings.flatMap((b) => [`b${b}-shell`, `b${b}-interior`, `b${b}-equipment`])];
+  const haveOf = (prefixes: string[]) => prefixes.flatMap((p) => have.get(p) ?? []);
+  const buildingPrefixes = (ids: readonly number[]) => ids.flatMap((b) => [`b${b}-shell`, `b${b}-interior`, `b${b}-equipment`]);
   const results: Promise<LeafResult>[] = [];
   const inFlight = pool ? pool.size * 2 : 1;
-  // The next leaf's rows are read while the current one is tiled (with workers, while several are).
-  let reading = leaves.length > 0 ? interiorBytes(db, leaves[0]!.buildings) : null;
-  for (let i = 0; i < leaves.length; i++) {
-    const leaf = leaves[i]!;
-    const interiors = await reading!;
-    reading = i + 1 < leaves.length ? interiorBytes(db, leaves[i + 1]!.buildings) : null;
-    reading?.catch(() => {}); // awaited on the next turn; this only keeps an early failure from going unhandled
-    const job: LeafJob = {
-      outDir: out.outDir,
-      origin,
-      buildings: leaf.buildings.map((b) => byIdx.get(b)!),
-      interiors,
-      overview: leaf.key,
-      have: prefixes(leaf).flatMap((p) => have.get(p) ?? []),
-    };
-    const r = pool ? pool.run(job) : Promise.resolve(runLeafJob(job));
+  const run = async (job: LeafJob) => {
+    // Buffers the job owns whole move to the worker; others (Node's shared pool of small buffers) are copied.
+    const i = job.interiors;
+    const own = [i.floors, i.rooms, i.equipment].filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer);
+    const r = pool ? pool.run(job, own) : Promise.resolve(runLeafJob(job));
     r.catch(() => {}); // awaited below
     results.push(r);
     if (results.length >= inFlight) await results[results.length - inFlight];
+  };
+  const empty = (): InteriorBytes => ({ floors: concatRows([]), rooms: concatRows([]), equipment: concatRows([]) });
+  // The overviews first (footprints only, already here), while the interiors start streaming.
+  await run({
+    outDir: out.outDir, origin, buildings: [], interiors: empty(),
+    overviews: leaves.map((l) => ({ key: l.key, buildings: l.buildings.map((b) => byIdx.get(b)!) })),
+    have: haveOf(leaves.map((l) => `overview-${l.key}`)),
+  });
+  const job = (ids: number[], interiors: InteriorBytes): LeafJob => ({
+    outDir: out.outDir, origin, buildings: ids.map((b) => byIdx.get(b)!), interiors, overviews: [], have: haveOf(buildingPrefixes(ids)),
+  });
+  const batches = streamInteriors(db, parkIdx, rows.map((r) => r.idx), batchBytes);
+  let stragglers: Set<number>;
+  try {
+    for (;;) {
+      const b = await batches.next();
+      if (b.done) {
+        stragglers = b.value;
+        break;
+      }
+      await run(job(b.value.buildings, b.value.interiors));
+    }
+  } catch (err) {
+    await batches.return(new Set()).catch(() => {});
+    throw err;
+  }
+  // Buildings that got a row out of order: read each again on its own terms.
+  const again = [...stragglers].sort((a, b) => a - b);
+  for (let k = 0; k < again.length; k += 32) {
+    const ids = again.slice(k, k + 32);
+    await run(job(ids, await interiorBytes(db, ids)));
   }
   await meanwhile();
   const done = await Promise.all(results);

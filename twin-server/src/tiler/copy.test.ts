@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../db/testing.ts';
-import { CopyReader } from './copy.ts';
+import { CopyReader, CopyRunSplitter, concatRows } from './copy.ts';
 import { decodeEwkb, decodePoint } from './source.ts';
 
 // The binary COPY reader against what each backend really sends (PostgreSQL via pg-copy-streams, PGlite via /dev/blob).
@@ -43,5 +43,36 @@ describeEachBackend('binary COPY reader', ({ db }) => {
     for (let i = 0; i < 5; i++) expect((await db().query<{ n: number }>('SELECT 2 AS n')).rows[0]!.n).toBe(2);
     const r = new CopyReader(await db().copyBinary('SELECT 7::int4'));
     expect([r.next(), r.int(), r.next()]).toEqual([true, 7, false]);
+  });
+
+  it('splits a streamed COPY into runs of rows by their first column, however the chunks fall', async () => {
+    const sql = `SELECT k, i, repeat('楼', i % 7), CASE WHEN i % 3 = 0 THEN NULL ELSE i END
+                 FROM (SELECT (i / 4)::int4 AS k, i::int4 AS i FROM generate_series(0, 30) i) t ORDER BY 2`;
+    const chunks: Uint8Array[] = [];
+    for await (const c of db().copyBinaryStream(sql)) chunks.push(c);
+    const all = await db().copyBinary(sql);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(all));
+    const read = (bytes: Uint8Array) => {
+      const r = new CopyReader(bytes);
+      const out: unknown[][] = [];
+      while (r.next()) out.push([r.int(), r.int(), r.str(), r.intOrNull()]);
+      return out;
+    };
+    const expected = read(all);
+    expect(expected).toHaveLength(31);
+    // Every split point, and one byte at a time: the same runs, reassembled into the same rows.
+    for (const step of [1, 3, 7, 64, all.byteLength]) {
+      const runs: Array<[number, Uint8Array]> = [];
+      const s = new CopyRunSplitter((key, rows) => runs.push([key, rows.slice()]));
+      for (let o = 0; o < all.byteLength; o += step) s.push(all.subarray(o, o + step));
+      s.end();
+      const byKey = new Map<number, Uint8Array[]>();
+      for (const [k, r] of runs) byKey.set(k, [...(byKey.get(k) ?? []), r]);
+      expect([...byKey.keys()], `step ${step}`).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      for (const [k, list] of byKey) expect(read(concatRows(list)), `step ${step}`).toEqual(expected.filter((r) => r[0] === k));
+    }
+    const cut = new CopyRunSplitter(() => {});
+    cut.push(all.subarray(0, all.byteLength - 9));
+    expect(() => cut.end()).toThrow(/inside a row/);
   });
 });

@@ -114,3 +114,112 @@ export class CopyReader {
     return v;
   }
 }
+
+/** The 19-byte header of a binary COPY stream without header extension. */
+const HEADER = (() => {
+  const h = new Uint8Array(19);
+  for (let i = 0; i < SIGNATURE.length; i++) h[i] = SIGNATURE.charCodeAt(i);
+  return h;
+})();
+
+/**
+ * Splits a binary COPY stream into runs of whole rows as its chunks arrive (a chunk may end
+ * anywhere, even inside a length word). Every row's first column must be a non-null int4, the
+ * key: each run is consecutive rows with the same key, as a view of the input (`onRun`). Only
+ * field lengths are read, nothing is decoded.
+ */
+export class CopyRunSplitter {
+  /** The unfinished row at the end of the last chunk (or the header, before it is complete). */
+  private rest: Uint8Array | null = null;
+  private started = false;
+  private ended = false;
+
+  constructor(private readonly onRun: (key: number, rows: Uint8Array) => void) {}
+
+  /** Feeds the next chunk. */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('binary COPY data after its end marker');
+    let buf = chunk;
+    if (this.rest) {
+      buf = new Uint8Array(this.rest.byteLength + chunk.byteLength);
+      buf.set(this.rest);
+      buf.set(chunk, this.rest.byteLength);
+      this.rest = null;
+    }
+    const len = buf.byteLength;
+    const dv = new DataView(buf.buffer, buf.byteOffset, len);
+    let o = 0;
+    if (!this.started) {
+      if (len < 19 || len < 19 + dv.getUint32(15)) {
+        this.rest = buf;
+        return;
+      }
+      for (let i = 0; i < SIGNATURE.length; i++) {
+        if (buf[i] !== SIGNATURE.charCodeAt(i)) throw new Error('not a binary COPY stream');
+      }
+      o = 19 + dv.getUint32(15);
+      this.started = true;
+    }
+    let runStart = o;
+    let runKey = 0;
+    while (o + 2 <= len) {
+      const n = dv.getInt16(o);
+      if (n === -1) {
+        this.ended = true;
+        break;
+      }
+      // Find the row's end; stop if it is not all here yet.
+      let p = o + 2;
+      let key = 0;
+      let whole = true;
+      for (let f = 0; f < n; f++) {
+        if (p + 4 > len) {
+          whole = false;
+          break;
+        }
+        const l = dv.getInt32(p);
+        if (f === 0) {
+          if (l !== 4) throw new Error('binary COPY row does not start with a non-null int4');
+          if (p + 8 > len) {
+            whole = false;
+            break;
+          }
+          key = dv.getInt32(p + 4);
+        }
+        p += 4 + (l > 0 ? l : 0);
+        if (p > len) {
+          whole = false;
+          break;
+        }
+      }
+      if (!whole) break;
+      if (key !== runKey || runStart === o) {
+        if (runStart < o) this.onRun(runKey, buf.subarray(runStart, o));
+        runStart = o;
+        runKey = key;
+      }
+      o = p;
+    }
+    if (runStart < o) this.onRun(runKey, buf.subarray(runStart, o));
+    if (!this.ended && o < len) this.rest = buf.slice(o);
+  }
+
+  /** The stream is over: it must have ended on a row boundary (with or without its end marker). */
+  end(): void {
+    if (this.rest) throw new Error('binary COPY stream ended inside a row');
+  }
+}
+
+/** Runs of rows (from `CopyRunSplitter`) as one binary COPY buffer of their own, header included. */
+export function concatRows(runs: readonly Uint8Array[]): Uint8Array {
+  let n = HEADER.byteLength;
+  for (const r of runs) n += r.byteLength;
+  const out = new Uint8Array(n);
+  out.set(HEADER);
+  let o = HEADER.byteLength;
+  for (const r of runs) {
+    out.set(r, o);
+    o += r.byteLength;
+  }
+  return out;
+}

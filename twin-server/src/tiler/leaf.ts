@@ -166,18 +166,18 @@ export interface LeafJob {
   /** Buildings whose subtrees to build. */
   readonly buildings: readonly BuildingRow[];
   readonly interiors: InteriorBytes;
-  /** The leaf whose overview to (re)build from these buildings, if any. */
-  readonly overview?: string;
-  /** Content files of these buildings and this leaf already in the folder. */
+  /** Quadtree leaves whose overview to (re)build, each from its buildings. */
+  readonly overviews: ReadonlyArray<{ readonly key: string; readonly buildings: readonly BuildingRow[] }>;
+  /** Content files of these buildings and leaves already in the folder. */
   readonly have: readonly string[];
 }
 
 /** What a job produced. */
 export interface LeafResult {
-  readonly buildings: Array<[number, BuildingState]>;
-  readonly overview?: { uri: string; bounds: Bounds };
+  /** Each building's subtree, with the features and triangles of its contents. */
+  readonly buildings: Array<[number, BuildingState, TileStats]>;
+  readonly overviews: Array<[string, { uri: string; bounds: Bounds }, TileStats]>;
   readonly written: string[];
-  readonly stats: TileStats;
 }
 
 /** Groups rows by their building. */
@@ -196,24 +196,23 @@ function byBuilding<T extends { building_idx: number | null }>(rows: readonly T[
 export function runLeafJob(job: LeafJob): LeafResult {
   const project = enuFrame(job.origin[0], job.origin[1], job.origin[2]).projector();
   const out = new ContentWriter(job.outDir, new Set(job.have));
-  const stats: TileStats = { features: 0, triangles: 0 };
   const rows = parseInteriors(job.interiors);
   const floors = byBuilding(rows.floors);
   const rooms = byBuilding(rows.rooms);
   const equipment = byBuilding(rows.equipment);
-  const prepared = job.buildings.map((b) => prepareBuilding(b, project));
-  const buildings: Array<[number, BuildingState]> = [];
-  for (const pb of prepared) {
-    const i = pb.row.idx;
+  const buildings: LeafResult['buildings'] = [];
+  for (const b of job.buildings) {
+    const pb = prepareBuilding(b, project);
+    const i = b.idx;
     const interior = { floors: floors.get(i) ?? [], rooms: rooms.get(i) ?? [], equipment: equipment.get(i) ?? [] };
-    buildings.push([i, buildBuilding(out, pb, interior, project, stats)]);
+    const stats: TileStats = { features: 0, triangles: 0 };
+    buildings.push([i, buildBuilding(out, pb, interior, project, stats), stats]);
   }
-  let overview: LeafResult['overview'];
-  if (job.overview !== undefined && prepared.length > 0) {
-    const ov = overviewContent(prepared);
-    overview = { uri: out.write(`overview-${job.overview}`, ov), bounds: ov.bounds };
-    stats.features += ov.features;
-    stats.triangles += ov.triangles;
+  const overviews: LeafResult['overviews'] = [];
+  for (const leaf of job.overviews) {
+    if (leaf.buildings.length === 0) continue;
+    const ov = overviewContent(leaf.buildings.map((b) => prepareBuilding(b, project)));
+    overviews.push([leaf.key, { uri: out.write(`overview-${leaf.key}`, ov), bounds: ov.bounds }, { features: ov.features, triangles: ov.triangles }]);
   }
-  return { buildings, overview, written: out.written, stats };
+  return { buildings, overviews, written: out.written };
 }

@@ -17,16 +17,16 @@ interface Slot {
 /** Runs leaf jobs on up to `size` worker threads, queueing the rest. */
 export class LeafPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Array<{ job: LeafJob; resolve: (r: LeafResult) => void; reject: (e: Error) => void }> = [];
+  private readonly queue: Array<{ job: LeafJob; transfer: ArrayBuffer[]; resolve: (r: LeafResult) => void; reject: (e: Error) => void }> = [];
   private idle: NodeJS.Timeout | undefined;
 
   constructor(readonly size: number) {}
 
-  /** Runs one job on a worker; rejects with the worker's error. */
-  run(job: LeafJob): Promise<LeafResult> {
+  /** Runs one job on a worker (moving `transfer`, buffers only the job uses, instead of copying them); rejects with the worker's error. */
+  run(job: LeafJob, transfer: ArrayBuffer[] = []): Promise<LeafResult> {
     clearTimeout(this.idle);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, transfer, resolve, reject });
       this.pump();
     });
   }
@@ -69,7 +69,7 @@ export class LeafPool {
       const next = this.queue.shift()!;
       slot.busy = { resolve: next.resolve, reject: next.reject };
       slot.worker.ref(); // a running job keeps the process alive; an idle worker does not
-      slot.worker.postMessage(next.job);
+      slot.worker.postMessage(next.job, next.transfer);
     }
     if (this.slots.every((s) => !s.busy)) {
       clearTimeout(this.idle);

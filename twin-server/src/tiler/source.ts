@@ -5,7 +5,7 @@
  * and a batch's raw bytes can be handed to a worker thread as they are (`interiorBytes`).
  */
 import type { Db, Queryable } from '../db/index.ts';
-import { CopyReader } from './copy.ts';
+import { CopyReader, CopyRunSplitter, concatRows } from './copy.ts';
 
 /** A decoded geometry: rings of [lon, lat, z?] (polygons) or one line/point. */
 export type Coords = number[][];
@@ -216,6 +216,11 @@ export interface Interiors {
   readonly equipment: EquipmentRow[];
 }
 
+// The interior columns, building first (the stream splits rows by it without parsing the rest).
+const FLOOR_COLUMNS = 'f.building_idx, f.idx, o.uuid, o.name, f.level, f.elevation, f.height, f.footprint';
+const ROOM_COLUMNS = 'r.building_idx, r.idx, o.uuid, o.name, r.code, r.floor_idx, r.footprint, r.area, r.use, r.lease_status';
+const EQUIPMENT_COLUMNS = 'e.building_idx, e.idx, o.uuid, o.name, e.code, e.type, e.status, f.level, e.position, e.heading';
+
 /**
  * Reads a batch's floors, rooms and equipment as binary COPY bytes, to parse here or in a worker.
  * Unordered: `parseInteriors` sorts (in the worker, off the database's CPU).
@@ -223,43 +228,172 @@ export interface Interiors {
 export async function interiorBytes(db: Db, buildingIdx: readonly number[]): Promise<InteriorBytes> {
   const ids = intArray(buildingIdx);
   const [floors, rooms, equipment] = await Promise.all([
+    db.copyBinary(`SELECT ${FLOOR_COLUMNS} FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids})`),
+    db.copyBinary(`SELECT ${ROOM_COLUMNS} FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids})`),
     db.copyBinary(
-      `SELECT f.idx, o.uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
-       FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids})`,
-    ),
-    db.copyBinary(
-      `SELECT r.idx, o.uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
-       FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids})`,
-    ),
-    db.copyBinary(
-      `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
-       FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
+      `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
        WHERE e.building_idx = ANY(${ids})`,
     ),
   ]);
   return { floors, rooms, equipment };
 }
 
+/** One batch of a streamed read: consecutive buildings and the raw rows of their interiors. */
+export interface InteriorBatch {
+  readonly buildings: number[];
+  readonly interiors: InteriorBytes;
+}
+
+/**
+ * Reads the floors, rooms and equipment of every listed building of a park as three binary COPY
+ * streams, one scan per table, and yields them in batches of consecutive buildings of about
+ * `batchBytes` raw bytes, as soon as every stream has passed a batch's last building. Each batch
+ * owns its buffers (transferable to a worker). Reading pauses while the consumer does not ask for
+ * the next batch, so memory is bounded by the batches in flight, not by the park.
+ *
+ * The streams are in idx order, which the database delivers without a sort (it is the order of
+ * the primary keys it joins on). Rows are created building by building, so in idx order each
+ * table's building ids do not decrease; a row that breaks this (a room added to an old building
+ * later) marks its building a straggler: it may have gone out incomplete, and the generator's
+ * return value lists it for the caller to read again on its own.
+ */
+export async function* streamInteriors(
+  db: Db,
+  parkIdx: number,
+  buildingIdx: readonly number[],
+  batchBytes: number,
+): AsyncGenerator<InteriorBatch, Set<number>> {
+  const ids = [...buildingIdx].sort((a, b) => a - b);
+  const known = new Set(ids);
+  const park = int(parkIdx);
+  const sqls = [
+    `SELECT ${FLOOR_COLUMNS} FROM floor f JOIN twin_object o ON o.idx = f.idx JOIN building b ON b.idx = f.building_idx
+     WHERE b.park_idx = ${park} ORDER BY f.idx`,
+    `SELECT ${ROOM_COLUMNS} FROM room r JOIN twin_object o ON o.idx = r.idx JOIN building b ON b.idx = r.building_idx
+     WHERE b.park_idx = ${park} ORDER BY r.idx`,
+    `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
+     WHERE e.park_idx = ${park} AND e.building_idx IS NOT NULL ORDER BY e.idx`,
+  ];
+  const stragglers = new Set<number>();
+  interface Table {
+    it: AsyncIterator<Uint8Array>;
+    pending: Promise<IteratorResult<Uint8Array>> | null;
+    split: CopyRunSplitter;
+    /** Building of the last row taken (-Infinity before the first, Infinity at the end). */
+    cur: number;
+    done: boolean;
+    /** Runs of rows not yet in a batch, in building order. */
+    runs: Array<{ key: number; bytes: Uint8Array }>;
+  }
+  const tables: Table[] = sqls.map((sql) => {
+    const it = db.copyBinaryStream(sql)[Symbol.asyncIterator]();
+    const t: Table = { it, pending: null, split: null!, cur: -Infinity, done: false, runs: [] };
+    t.split = new CopyRunSplitter((key, bytes) => {
+      if (!known.has(key)) return; // another park's building, or none
+      if (key < t.cur) {
+        stragglers.add(key);
+        return;
+      }
+      t.cur = key;
+      t.runs.push({ key, bytes });
+    });
+    return t;
+  });
+  const ask = (t: Table) => {
+    t.pending = t.it.next();
+    t.pending.catch(() => {}); // awaited when this table is read next; this only keeps an early failure from going unhandled
+  };
+  tables.forEach(ask); // the three statements start at once
+  try {
+    let next = 0; // first building not yet in a batch
+    let batch: number[] = [];
+    let parts: Uint8Array[][] = [[], [], []];
+    let bytes = 0;
+    const take = (): InteriorBatch => {
+      const [floors, rooms, equipment] = parts.map(concatRows) as [Uint8Array, Uint8Array, Uint8Array];
+      const b: InteriorBatch = { buildings: batch, interiors: { floors, rooms, equipment } };
+      batch = [];
+      parts = [[], [], []];
+      bytes = 0;
+      return b;
+    };
+    for (;;) {
+      let ready = Infinity;
+      for (const t of tables) if (!t.done && t.cur < ready) ready = t.cur;
+      // Every building below `ready` is complete in every table.
+      while (next < ids.length && ids[next]! < ready) {
+        const b = ids[next++]!;
+        batch.push(b);
+        tables.forEach((t, k) => {
+          while (t.runs.length > 0 && t.runs[0]!.key <= b) {
+            const run = t.runs.shift()!;
+            parts[k]!.push(run.bytes);
+            bytes += run.bytes.byteLength;
+          }
+        });
+        if (bytes >= batchBytes) yield take();
+      }
+      if (ready === Infinity) break;
+      // Read on from the table that lags behind (the others wait, with their data in the socket).
+      const t = tables.find((x) => !x.done && x.cur === ready)!;
+      const r = await t.pending!;
+      if (r.done) {
+        t.split.end();
+        t.done = true;
+        t.cur = Infinity;
+      } else {
+        t.split.push(r.value);
+        ask(t);
+      }
+    }
+    if (batch.length > 0) yield take();
+    return stragglers;
+  } finally {
+    // Stopped early (an error, or the consumer gave up): close the streams still open.
+    await Promise.all(tables.filter((t) => !t.done).map((t) => t.it.return?.().catch(() => {})));
+  }
+}
+
+/** Outdoor equipment rows (loadSiteEquipment). */
 const equipmentRow = (r: CopyReader): EquipmentRow => ({
   idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), type: r.str(), status: r.str(),
   building_idx: r.intOrNull(), level: r.intOrNull(), position: r.bytes(), heading: r.real(),
 });
 
+function floorRow(r: CopyReader): FloorRow {
+  const building_idx = r.int();
+  return {
+    idx: r.int(), uuid: r.uuid(), name: r.str(), building_idx, level: r.int(), elevation: r.real(),
+    height: r.real(), footprint: r.bytes(),
+  };
+}
+
+function roomRow(r: CopyReader): RoomRow {
+  const building_idx = r.int();
+  return {
+    idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), floor_idx: r.int(), building_idx,
+    footprint: r.bytes(), area: r.real(), use: r.str(), lease_status: r.str(),
+  };
+}
+
+/** Equipment rows of EQUIPMENT_COLUMNS (building first). */
+function interiorEquipmentRow(r: CopyReader): EquipmentRow {
+  const building_idx = r.int();
+  return {
+    idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), type: r.str(), status: r.str(),
+    building_idx, level: r.intOrNull(), position: r.bytes(), heading: r.real(),
+  };
+}
+
 const byBuildingThen = <T extends { building_idx: number | null }>(key: (r: T) => number) => (a: T, b: T) =>
   (a.building_idx ?? 0) - (b.building_idx ?? 0) || key(a) - key(b);
 
-/** Parses what `interiorBytes` read, in a fixed order (floors by level, rooms and equipment by idx) so output bytes are stable. */
+/** Parses what `interiorBytes` or `streamInteriors` read, in a fixed order (floors by level, rooms and equipment by idx) so output bytes are stable. */
 export function parseInteriors(b: InteriorBytes): Interiors {
   const rows = {
-    floors: rowsOf(b.floors, (r) => ({
-      idx: r.int(), uuid: r.uuid(), name: r.str(), building_idx: r.int(), level: r.int(), elevation: r.real(),
-      height: r.real(), footprint: r.bytes(),
-    })),
-    rooms: rowsOf(b.rooms, (r) => ({
-      idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), floor_idx: r.int(), building_idx: r.int(),
-      footprint: r.bytes(), area: r.real(), use: r.str(), lease_status: r.str(),
-    })),
-    equipment: rowsOf(b.equipment, equipmentRow),
+    floors: rowsOf(b.floors, floorRow),
+    rooms: rowsOf(b.rooms, roomRow),
+    equipment: rowsOf(b.equipment, interiorEquipmentRow),
   };
   rows.floors.sort(byBuildingThen((f) => f.level));
   rows.rooms.sort(byBuildingThen((r) => r.idx));

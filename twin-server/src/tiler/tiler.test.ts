@@ -259,12 +259,29 @@ describeEachBackend('tiler', ({ db }) => {
     checkTileset(dir, 'tileset.json');
   });
 
-  it('writes the same files from worker threads as from the main thread', async () => {
+  it('writes the same files from worker threads as from the main thread, whatever the batches, rows out of order included', async () => {
+    // A room added to the first building now comes last in the room stream (idx order): that
+    // building must be read again, not tiled without it.
+    const first = fx.buildings[0]!;
+    const late = (await db().query<{ idx: number }>(
+      `WITH o AS (INSERT INTO twin_object (kind, name) VALUES ('room', '后加房间') RETURNING idx)
+       INSERT INTO room (idx, floor_idx, building_idx, code, footprint, area, use, leasable, lease_status, rent, capacity)
+       SELECT o.idx, floor_idx, building_idx, 'LATE', footprint, area, 'lab', leasable, lease_status, rent, capacity
+       FROM room, o WHERE building_idx = $1 ORDER BY room.idx LIMIT 1
+       RETURNING idx`,
+      [first.idx],
+    )).rows[0]!.idx;
     const limits = { maxBuildingsPerTile: 2 };
     const serial = path.join(path.dirname(out), 'serial');
     const parallel = path.join(path.dirname(out), 'parallel');
     const a = await buildTileset(db(), { outDir: serial, park: fx.code, limits, workers: 0, full: true });
-    const b = await buildTileset(db(), { outDir: parallel, park: fx.code, limits, workers: 2, full: true });
+    // One building per batch here, the whole park in one batch above.
+    const b = await buildTileset(db(), { outDir: parallel, park: fx.code, limits: { ...limits, batchBytes: 1 }, workers: 2, full: true });
+    for (const dir of [serial, parallel]) {
+      const file = fs.readdirSync(dir).find((f) => f.startsWith(`b${first.idx}-interior-`))!;
+      const rows = readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(dir, file)))));
+      expect(rows.filter((r) => r.idx === late).map((r) => r.name), dir).toEqual(['后加房间']);
+    }
     const glbs = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.glb')).sort();
     expect(glbs(serial).length).toBeGreaterThan(fx.counts.buildings * 2);
     // Content names are hashes of the bytes: equal names mean byte-identical contents.
