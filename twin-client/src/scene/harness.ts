@@ -39,7 +39,11 @@ export interface SceneServer {
 /** Starts the full stack over a fresh database with the sample park at `scale`. */
 export async function startSceneServer(
   backend: Backend,
-  opts: { mqttUrl?: string; scale?: number; testDb?: TestDb; /** Extra modules after the twin module (a view's own routes). */ modules?: TwinModule[] } = {},
+  opts: {
+    mqttUrl?: string; scale?: number; testDb?: TestDb;
+    /** Extra modules after the twin module (a view's own routes). */ modules?: TwinModule[];
+    /** The built client to serve (default twin-client/dist); a long soak serves a copy so rebuilds do not pull chunks from under it. */ clientDir?: string;
+  } = {},
 ): Promise<SceneServer> {
   const testDb = opts.testDb ?? (await createTestDb(backend));
   const park = `scene-${randomBytes(3).toString('hex')}`;
@@ -48,6 +52,7 @@ export async function startSceneServer(
   // Fresh module instances per start (they hold runtime state); a restart keeps port and folders.
   const boot = (env: Record<string, string> = {}) => startTestServer(backend, {
     testDb,
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
     env: { ...(opts.mqttUrl ? { MQTT_URL: opts.mqttUrl } : {}), ...env },
     modules: [
       healthModule,
