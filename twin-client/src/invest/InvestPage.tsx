@@ -28,8 +28,12 @@ registerInvestI18n();
 type Rgb = readonly [number, number, number];
 /** Unit colours by availability (the lease legend's vacant and expiring hues). */
 const LIT: Record<string, Rgb> = { vacant: LEASE_COLOURS.vacant!, soon: LEASE_COLOURS.expiring! };
-/** Buildings holding lit units: tinted, still dimmed, so the units inside show through. */
-const BUILDING_TINT: Rgb = [110, 190, 160];
+/**
+ * Buildings holding lit units: drawn solid in this hue (not dimmed), so a prospect sees from afar
+ * which buildings have units. Only a building's shell carries the building's id, and up close its
+ * interior replaces the shell (tileset refinement), so the solid shell never hides the lit units.
+ */
+const BUILDING_TINT: Rgb = [80, 200, 235];
 
 /** Flies to a unit, framed from its outline and storey (works before its tiles are loaded). */
 function frameUnit(ctl: TwinController, d: UnitDetail): void {
@@ -105,7 +109,8 @@ export default function InvestPage() {
     return () => ac.abort();
   }, [ctl, park, selected, filters.within]);
 
-  // The spotlight: units of the list lit, their buildings tinted, everything else dimmed.
+  // The spotlight: units of the list lit, their buildings tinted and solid, everything else dimmed.
+  const tintedRef = useRef<ReadonlySet<number>>(new Set());
   useEffect(() => {
     if (!h || !result) return;
     const lit = new Map<number, Rgb>();
@@ -115,6 +120,9 @@ export default function InvestPage() {
       tinted.set(u.buildingIdx, BUILDING_TINT);
     }
     ctl.spotlight(lit, tinted);
+    for (const b of tinted.keys()) ctl.state.setFlag(b, FLAG.faded, false);
+    tintedRef.current = new Set(tinted.keys());
+    ctl.invalidate();
   }, [ctl, h, result]);
 
   // Selection highlight (after the spotlight, which resets flags).
@@ -158,10 +166,16 @@ export default function InvestPage() {
     onToggleCompare: toggleCompare,
   }), [ctl, toggleCompare]);
 
-  // Clicks in the scene select (only lit units can be hit: dimmed objects are not pickable).
+  // Clicks in the scene select (only lit units can be hit: dimmed objects are not pickable); a
+  // click on a building with units flies in, where its interior (and the lit units) show.
   useEffect(() => {
     ctl.pickHandler = (idx) => {
-      if (ctl.h?.kindOf(idx) === 'room') setSelected(idx);
+      const kind = ctl.h?.kindOf(idx);
+      if (kind === 'room') setSelected(idx);
+      else if (kind === 'building' && tintedRef.current.has(idx)) {
+        const box = ctl.boundsOf(idx);
+        if (box) ctl.frameBox(box, 1.2);
+      }
     };
     return () => {
       ctl.pickHandler = null;
@@ -201,7 +215,7 @@ export default function InvestPage() {
               {(['vacant', 'soon'] as const).map((k) => (
                 <li key={k} data-legend={k}><span className="swatch" style={{ background: `rgb(${LIT[k]!.join(',')})` }} />{t(`legend.${k}`)} {counts[k]}</li>
               ))}
-              <li><span className="swatch" style={{ background: `rgb(${BUILDING_TINT.join(',')})`, opacity: 0.5 }} />{t('legend.building')}</li>
+              <li data-legend="building"><span className="swatch" style={{ background: `rgb(${BUILDING_TINT.join(',')})` }} />{t('legend.building')}</li>
             </ul>
             <LiveIndicator live={live} />
           </div>

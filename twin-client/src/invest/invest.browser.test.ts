@@ -64,6 +64,43 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const whole = await screenshotStats(page, 'invest-1-park');
     expect(whole.distinct).toBeGreaterThan(40);
 
+    // From afar (only the buildings' shells drawn) the buildings holding lit units stand out solid
+    // in the building hue, the others stay dimmed: a prospect sees where the units are.
+    const holding = [...new Set(expected.units.map((u) => u.buildingIdx))];
+    const without = (await s.testDb.db.query<{ idx: number }>(
+      'SELECT b.idx FROM building b JOIN park p ON p.idx = b.park_idx WHERE p.code = $1 AND NOT (b.idx = ANY($2::int[])) ORDER BY b.idx', [s.park, holding])).rows.map((r) => r.idx);
+    expect(holding.length).toBeGreaterThan(0);
+    expect(without.length).toBeGreaterThan(0);
+    await hook(page, (t) => t.frameAll());
+    const overview = (await hook(page, (t) => t.camera()))!;
+    const far = overview.pos.map((v, i) => overview.target[i]! + (v - overview.target[i]!) * 2.5);
+    await hook(page, (t, c: { pos: [number, number, number]; target: [number, number, number] }) => t.setCamera(c.pos, c.target), { pos: far, target: overview.target });
+    await waitReady(page);
+    const farShot = await page.screenshot({ path: 'test-results/invest-1-far.png' });
+    const luma = (c: number[]) => 0.2126 * c[0]! + 0.7152 * c[1]! + 0.0722 * c[2]!;
+    /**
+     * Mean colour of a building on screen at the grid points over it where a click would hit it
+     * (`hit`), or where nothing pickable is (a dimmed building, or the ground beside it).
+     */
+    const colourOf = async (b: number, hit: boolean) => {
+      const pts = await hook(page, (t, a: { idx: number; hit: boolean }) => t.gridOf(a.idx).filter((p) => t.idxAt(p.x, p.y) === (a.hit ? a.idx : 0)), { idx: b, hit });
+      if (pts.length === 0) return null;
+      const px = await Promise.all(pts.map((p) => pixelAt(page, farShot, p.x, p.y)));
+      return [0, 1, 2].map((i) => px.reduce((sum, c) => sum + c[i]!, 0) / px.length);
+    };
+    for (const b of holding) expect((await hook(page, (t, i: number) => t.texel(i), b))[3]! & (FLAG.faded | FLAG.coloured)).toBe(FLAG.coloured);
+    const shown = (await Promise.all(holding.map((b) => colourOf(b, true)))).filter((c) => c !== null);
+    const dimmed = (await Promise.all(without.map((b) => colourOf(b, false)))).filter((c) => c !== null);
+    const fmt = (cs: number[][]) => cs.map((c) => c.map((v) => v.toFixed(0)).join(',')).join(' ');
+    console.log(`[invest] from afar: buildings with units ${fmt(shown)}; without ${fmt(dimmed)}`);
+    // Every building with units is hit by a click somewhere (drawn solid, not dimmed) and shows the building hue there.
+    expect(shown.length).toBe(holding.length);
+    expect(dimmed.length).toBeGreaterThan(0);
+    for (const c of shown) {
+      expect(c[2]!).toBeGreaterThan(c[0]! + 40); // cyan: blue over red
+      expect(luma(c)).toBeGreaterThan(Math.max(...dimmed.map(luma)) + 40);
+    }
+
     const texel = (idx: number) => hook(page, (t, i: number) => t.texel(i), idx);
     const lit = await texel(unit.idx);
     expect(lit.slice(0, 3)).toEqual([...(expected.units.find((u) => u.idx === unit.idx)!.availability === 'vacant' ? LEASE_COLOURS.vacant! : LEASE_COLOURS.expiring!)]);
