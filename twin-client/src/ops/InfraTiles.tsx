@@ -9,12 +9,19 @@ import { TilesRenderer } from '3d-tiles-renderer/r3f';
 import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
 import type { Object3D } from 'three';
 import type { TwinController } from '../scene/controller.ts';
-import { TwinTilesPlugins, pickEvents } from '../scene/TwinCanvas.tsx';
+import { TwinTilesPlugins, pickEvents, useTilesetUrl } from '../scene/TwinCanvas.tsx';
 
 /** Load state of the infrastructure tiles, for the view's status and the test hook. */
 export interface InfraStatus {
   tiles: TilesRendererImpl | null;
   loaded: number;
+  /** Re-tiles followed: in-place patches, full reloads, tiles whose content changed, the URL applied. */
+  updates: TwinController['tileUpdates'];
+}
+
+/** A fresh status (nothing loaded yet). */
+export function infraStatus(): InfraStatus {
+  return { tiles: null, loaded: 0, updates: { notices: 0, version: '', patched: 0, reloaded: 0, contentChanged: 0 } };
 }
 
 /** Props: the controller, the infra.json URL, the park origin, whether it is shown. */
@@ -27,9 +34,14 @@ export interface InfraTilesProps {
   onHoverMove?: (x: number, y: number) => void;
 }
 
-/** The networks in 3D. */
+/**
+ * The networks in 3D. A re-tile (new `?v=`) is patched into the running renderer like the park
+ * tileset (tilesetUpdate.ts): only tiles whose content changed load again, none when the networks
+ * did not change; only a re-planned tree remounts the renderer.
+ */
 export function InfraTiles({ ctl, url, origin, visible, status, onHoverMove }: InfraTilesProps) {
   const ref = useRef<TilesRendererImpl>(null);
+  const mountUrl = useTilesetUrl(ctl, url, ref, status.updates);
   const register = () => {
     const t = ref.current;
     if (!t) return;
@@ -51,7 +63,7 @@ export function InfraTiles({ ctl, url, origin, visible, status, onHoverMove }: I
     <group {...(visible ? pickEvents(ctl, onHoverMove) : {})}>
       <TilesRenderer
         ref={ref}
-        url={url}
+        url={mountUrl}
         errorTarget={12}
         onLoadModel={(e) => {
           status.loaded++;

@@ -17,7 +17,7 @@ import type { TwinController } from '../scene/controller.ts';
 import { TwinCanvas } from '../scene/TwinCanvas.tsx';
 import { DrillBar, LiveIndicator, Tooltip } from '../scene/TwinView.tsx';
 import { drillToUrl, useTwinPark } from '../scene/useTwinPark.ts';
-import { InfraTiles, type InfraStatus } from './InfraTiles.tsx';
+import { InfraTiles, infraStatus, type InfraStatus } from './InfraTiles.tsx';
 import { PipePanel, TraceSummary } from './panels.tsx';
 import { SectionBox, sceneBox, sectionBox, type SectionChoice } from './section.tsx';
 import { installOpsHook } from './testHook.ts';
@@ -156,7 +156,7 @@ export default function OpsPage() {
   const [sec, setSec] = useState(initial.sec);
   const [choice, setChoice] = useState<SectionChoice | null>(null);
   const [secError, setSecError] = useState<string | null>(null);
-  const infra = useRef<InfraStatus>({ tiles: null, loaded: 0 }).current;
+  const [infra] = useState<InfraStatus>(infraStatus);
   const tipRef = useRef<HTMLDivElement>(null);
   const h = ctl.h;
 

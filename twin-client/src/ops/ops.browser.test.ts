@@ -16,6 +16,7 @@ import type { TwinTestHook } from '../scene/testHook.ts';
 import { FLAG } from '../scene/featureState.ts';
 import type { OpsTestHook } from './testHook.ts';
 import { TRACE_RGB } from './xray.ts';
+import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -224,4 +225,47 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.locator('.lang-switch').click();
     expect(problems.errors).toEqual([]);
   }, 120_000);
+
+  it('3e. a re-tile reaches the networks in place: nothing reloads, the pipe stays drawn', async () => {
+    expect(await page.evaluate(() => (window as unknown as Hooked).__ops.xray())).toBe(true);
+    const at = await lookDownAt(pipe.idx);
+    const before = await pixelAt(page, await page.screenshot(), at.x, at.y);
+    const loadedBefore = await page.evaluate(() => (window as unknown as Hooked).__ops.infraLoaded());
+    const updBefore = await page.evaluate(() => (window as unknown as Hooked).__ops.infraUpdates());
+    expect(loadedBefore.length).toBeGreaterThan(0);
+    const served: string[] = [];
+    const onRequest = (req: { url?: string }) => {
+      if (req.url?.startsWith(`/tiles/${s.park}/`)) served.push(req.url.slice(`/tiles/${s.park}/`.length));
+    };
+    s.server.server.on('request', onRequest);
+    const changed = new Promise<TilesetChanged>((resolve) => {
+      const off = onTilesetChanged(s.server.sc, (e) => {
+        if (e.park !== s.park) return;
+        off();
+        resolve(e);
+      });
+    });
+    try {
+      // A building grows: the park tileset gets a new version, the networks do not change.
+      const b = (await s.testDb.db.query<{ idx: number }>('SELECT idx FROM building ORDER BY idx LIMIT 1')).rows[0]!.idx;
+      await s.testDb.db.query('UPDATE building SET height = height + 6 WHERE idx = $1', [b]);
+      const ev = await changed;
+      const want = `/tiles/${s.park}/infra.json?v=${ev.version}`;
+      await expect.poll(() => page.evaluate(() => (window as unknown as Hooked).__ops.infraUpdates().version), { timeout: 30_000 }).toBe(want);
+      await waitOps();
+      const upd = await page.evaluate(() => (window as unknown as Hooked).__ops.infraUpdates());
+      console.log(`[ops] re-tile v${ev.version}: networks ${JSON.stringify(upd)}; served ${served.join(', ')}`);
+      // Patched in place: not remounted, no network tile loaded or parsed again, none requested.
+      expect(upd).toMatchObject({ patched: updBefore.patched + 1, reloaded: updBefore.reloaded, contentChanged: updBefore.contentChanged, loads: updBefore.loads });
+      expect(served.filter((f) => f.startsWith('infra'))).toEqual([`infra.json?v=${ev.version}`]);
+      expect((await page.evaluate(() => (window as unknown as Hooked).__ops.infraLoaded())).sort()).toEqual([...loadedBefore].sort());
+      // Still drawn where it was.
+      const after = await pixelAt(page, await page.screenshot({ path: 'test-results/ops-5-after-retile.png' }), at.x, at.y);
+      expect(dist(after, before), `before ${before} vs after ${after}`).toBeLessThan(25);
+      expect(await page.evaluate(({ x, y }) => (window as unknown as Hooked).__twin.idxAt(x, y), at)).toBe(pipe.idx);
+      expect(problems.errors).toEqual([]);
+    } finally {
+      s.server.server.off('request', onRequest);
+    }
+  }, 300_000);
 });

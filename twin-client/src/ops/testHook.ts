@@ -7,10 +7,19 @@ import type { TwinController } from '../scene/controller.ts';
 import type { InfraStatus } from './InfraTiles.tsx';
 import type { TraceResult } from '@park-twin/layers';
 
+/** The renderer calls the hook makes (3d-tiles-renderer's TilesRenderer). */
+interface TraversableTiles {
+  traverse(before: (t: { content?: { uri: string }; engineData?: { scene: unknown } }) => boolean | void, after: null, ensureFullyProcessed: boolean): void;
+}
+
 /** The hook's shape. */
 export interface OpsTestHook {
   /** True once infra.json and its visible tiles are loaded. */
   infraReady(): boolean;
+  /** Re-tiles the networks' renderer followed (patched in place or reloaded, tiles whose content changed) and tile loads so far. */
+  infraUpdates(): InfraStatus['updates'] & { loads: number };
+  /** Content file names (no path) of the network tiles whose content is loaded now. */
+  infraLoaded(): string[];
   xray(): boolean;
   /** The trace on screen (API result), or null. */
   trace(): TraceResult | null;
@@ -32,6 +41,14 @@ export function installOpsHook(
       if (!t || !t.root || infra.loaded === 0) return false;
       const s = (t as unknown as { stats: unknown }).stats as { queued: number; downloading: number; parsing: number };
       return t.loadProgress >= 1 && s.queued + s.downloading + s.parsing === 0 && !ctl.flight;
+    },
+    infraUpdates: () => ({ ...infra.updates, loads: infra.loaded }),
+    infraLoaded: () => {
+      const out: string[] = [];
+      (infra.tiles as unknown as TraversableTiles | null)?.traverse((t) => {
+        if (t.content?.uri && t.engineData?.scene) out.push(t.content.uri.split('/').pop()!.split('?')[0]!);
+      }, null, false);
+      return out;
     },
     xray: () => view().xray,
     trace: () => view().trace,

@@ -71,9 +71,12 @@ function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats })
 /**
  * Follows `url` with the renderer mounted at the returned URL: a new version of the same tileset is
  * patched into the running renderer (only changed tiles load again, see tilesetUpdate.ts); a
- * different tileset, or a re-planned tree, remounts the renderer.
+ * different tileset, or a re-planned tree, remounts the renderer. `counts` (default the park
+ * tileset's) records what happened; a second tileset (the networks) keeps its own.
  */
-function useTilesetUrl(ctl: TwinController, url: string, tilesRef: RefObject<TilesRendererImpl | null>): string {
+export function useTilesetUrl(
+  ctl: TwinController, url: string, tilesRef: RefObject<TilesRendererImpl | null>, counts: TwinController['tileUpdates'] = ctl.tileUpdates,
+): string {
   const [mountUrl, setMountUrl] = useState(url);
   const applied = useRef(url);
   useEffect(() => {
@@ -93,18 +96,18 @@ function useTilesetUrl(ctl: TwinController, url: string, tilesRef: RefObject<Til
         }
       }
       applied.current = url;
-      ctl.tileUpdates.version = url;
+      counts.version = url;
       if (res) {
-        ctl.tileUpdates.patched++;
-        ctl.tileUpdates.contentChanged += res.contentChanged;
+        counts.patched++;
+        counts.contentChanged += res.contentChanged;
         ctl.invalidate();
       } else {
-        ctl.tileUpdates.reloaded++;
+        counts.reloaded++;
         setMountUrl(url);
       }
     })();
     return () => ac.abort();
-  }, [ctl, url, tilesRef]);
+  }, [ctl, url, tilesRef, counts]);
   return mountUrl;
 }
 
