@@ -48,6 +48,36 @@ function Board({ id, title, children, chart }: { id: string; title: string; chil
   );
 }
 
+/** An inline number with its API path and value (what the tests compare), no decimals. */
+function Num({ path, value, lang }: { path: string; value: number; lang: string }) {
+  return <span data-kpi={path} data-value={value} data-decimals={0} data-scale={1}>{formatNumber(value, 0, lang)}</span>;
+}
+
+/** A board whose headline is a percentage with a gauge below (occupancy, equipment availability). */
+function RateBoard({ id, title, path, rate, colour, unit, detail }: { id: string; title: string; path: string; rate: number; colour: string; unit: string; detail: string }) {
+  const chart = useMemo(() => gauge(rate, colour), [rate, colour]);
+  return (
+    <Board id={id} title={title} chart={chart}>
+      <Big path={path} value={rate} decimals={1} unit={unit} />
+      <div className="kpi-detail">{detail}</div>
+    </Board>
+  );
+}
+
+/** Bars or lines over categories with the legend top right (the energy and economy boards). */
+function categoryChart(categories: string[], legend: string[], series: unknown[]): ChartOption {
+  return {
+    animation: false,
+    grid: { left: 48, right: 12, top: 28, bottom: 22 },
+    legend: { top: 0, right: 0, textStyle: { color: AXIS, fontSize: 12 }, data: legend },
+    xAxis: { type: 'category', data: categories, axisLabel: { color: AXIS }, axisLine: { lineStyle: { color: GRID } } },
+    yAxis: { type: 'value', axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID } } },
+    series,
+  };
+}
+
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h));
+
 function gauge(value: number, colour: string): ChartOption {
   return {
     animation: false,
@@ -74,21 +104,12 @@ function hourIn(iso: string, timeZone: string): number {
 export function KpiBoards({ k, ids }: { k: WallKpis; ids: readonly BoardId[] }) {
   const { t, i18n } = useTranslation('wall');
   const lang = i18n.language;
-  const occupancyChart = useMemo(() => gauge(k.occupancy.rate, '#3fc1ff'), [k.occupancy.rate]);
-  const equipmentChart = useMemo(() => gauge(k.equipment.rate, k.equipment.rate >= 95 ? '#2ecc71' : '#f5aa1e'), [k.equipment.rate]);
-  const energyChart = useMemo((): ChartOption => ({
-    animation: false,
-    grid: { left: 48, right: 12, top: 28, bottom: 22 },
-    legend: { top: 0, right: 0, textStyle: { color: AXIS, fontSize: 12 }, data: [t('kpi.energyToday'), t('kpi.energyYesterdaySeries')] },
-    xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h)), axisLabel: { color: AXIS }, axisLine: { lineStyle: { color: GRID } } },
-    yAxis: { type: 'value', axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID } } },
-    series: [
-      { name: t('kpi.energyYesterdaySeries'), type: 'line', showSymbol: false, lineStyle: { color: '#7f98b8', type: 'dashed' }, data: k.energy.hourly.yesterday },
-      { name: t('kpi.energyToday'), type: 'line', showSymbol: false, lineStyle: { color: '#f5d21e', width: 3 }, areaStyle: { color: 'rgba(245,210,30,0.15)' },
-        // Hours still to come stay empty rather than drawn as zero.
-        data: k.energy.hourly.today.map((v, h) => (h <= hourIn(k.at, k.timezone) ? v : null)) },
-    ],
-  }), [k.energy.hourly, k.at, k.timezone, t]);
+  const energyChart = useMemo(() => categoryChart(HOURS, [t('kpi.energyToday'), t('kpi.energyYesterdaySeries')], [
+    { name: t('kpi.energyYesterdaySeries'), type: 'line', showSymbol: false, lineStyle: { color: '#7f98b8', type: 'dashed' }, data: k.energy.hourly.yesterday },
+    { name: t('kpi.energyToday'), type: 'line', showSymbol: false, lineStyle: { color: '#f5d21e', width: 3 }, areaStyle: { color: 'rgba(245,210,30,0.15)' },
+      // Hours still to come stay empty rather than drawn as zero.
+      data: k.energy.hourly.today.map((v, h) => (h <= hourIn(k.at, k.timezone) ? v : null)) },
+  ]), [k.energy.hourly, k.at, k.timezone, t]);
   const alarmChart = useMemo((): ChartOption => ({
     animation: false,
     grid: { left: 64, right: 24, top: 6, bottom: 6 },
@@ -97,24 +118,15 @@ export function KpiBoards({ k, ids }: { k: WallKpis; ids: readonly BoardId[] }) 
     series: [{ type: 'bar', barWidth: '60%', label: { show: true, position: 'right', color: '#d8e6f7', fontSize: 14 },
       data: ([3, 2, 1] as const).map((s) => ({ value: k.alarms.bySeverity[s], itemStyle: { color: SEVERITY_COLOURS[s] } })) }],
   }), [k.alarms.bySeverity, t]);
-  const economyChart = useMemo((): ChartOption => ({
-    animation: false,
-    grid: { left: 48, right: 12, top: 28, bottom: 22 },
-    legend: { top: 0, right: 0, textStyle: { color: AXIS, fontSize: 12 }, data: [t('kpi.output'), t('kpi.tax')] },
-    xAxis: { type: 'category', data: k.economy.monthly.map((m) => m.month.slice(5)), axisLabel: { color: AXIS }, axisLine: { lineStyle: { color: GRID } } },
-    yAxis: { type: 'value', axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID } } },
-    series: [
-      { name: t('kpi.output'), type: 'bar', itemStyle: { color: '#3fc1ff' }, data: k.economy.monthly.map((m) => Math.round(m.output)) },
-      { name: t('kpi.tax'), type: 'bar', itemStyle: { color: '#2ecc71' }, data: k.economy.monthly.map((m) => Math.round(m.tax)) },
-    ],
-  }), [k.economy.monthly, t]);
+  const economyChart = useMemo(() => categoryChart(k.economy.monthly.map((m) => m.month.slice(5)), [t('kpi.output'), t('kpi.tax')], [
+    { name: t('kpi.output'), type: 'bar', itemStyle: { color: '#3fc1ff' }, data: k.economy.monthly.map((m) => Math.round(m.output)) },
+    { name: t('kpi.tax'), type: 'bar', itemStyle: { color: '#2ecc71' }, data: k.economy.monthly.map((m) => Math.round(m.tax)) },
+  ]), [k.economy.monthly, t]);
 
   const boards: Record<BoardId, ReactNode> = {
     occupancy: (
-      <Board key="occupancy" id="occupancy" title={t('kpi.occupancy')} chart={occupancyChart}>
-        <Big path="occupancy.rate" value={k.occupancy.rate} decimals={1} unit={t('unit.pct')} />
-        <div className="kpi-detail">{t('kpi.occupancyDetail', { leased: formatNumber(k.occupancy.leasedUnits, 0, lang), units: formatNumber(k.occupancy.leasableUnits, 0, lang) })}</div>
-      </Board>
+      <RateBoard key="occupancy" id="occupancy" title={t('kpi.occupancy')} path="occupancy.rate" rate={k.occupancy.rate} colour="#3fc1ff" unit={t('unit.pct')}
+        detail={t('kpi.occupancyDetail', { leased: formatNumber(k.occupancy.leasedUnits, 0, lang), units: formatNumber(k.occupancy.leasableUnits, 0, lang) })} />
     ),
     people: (
       <Board key="people" id="people" title={t('kpi.people')}>
@@ -126,24 +138,23 @@ export function KpiBoards({ k, ids }: { k: WallKpis; ids: readonly BoardId[] }) 
       <Board key="energy" id="energy" title={t('kpi.energy')} chart={energyChart}>
         <Big path="energy.todayKwh" value={k.energy.todayKwh} unit={t('unit.kwh')} />
         <div className="kpi-detail">
-          {t('kpi.energyYesterday')} <span data-kpi="energy.yesterdaySameTimeKwh" data-value={k.energy.yesterdaySameTimeKwh} data-decimals={0} data-scale={1}>{formatNumber(k.energy.yesterdaySameTimeKwh, 0, lang)}</span> {t('unit.kwh')}
+          {t('kpi.energyYesterday')} <Num path="energy.yesterdaySameTimeKwh" value={k.energy.yesterdaySameTimeKwh} lang={lang} /> {t('unit.kwh')}
           {' · '}{t('kpi.energyDelta')} <span className="kpi-change">{change(k.energy.todayKwh, k.energy.yesterdaySameTimeKwh, lang)}</span>
-          {' · '}{t('kpi.energyPower')} <span data-kpi="energy.powerKw" data-value={k.energy.powerKw} data-decimals={0} data-scale={1}>{formatNumber(k.energy.powerKw, 0, lang)}</span> {t('unit.kw')}
+          {' · '}{t('kpi.energyPower')} <Num path="energy.powerKw" value={k.energy.powerKw} lang={lang} /> {t('unit.kw')}
         </div>
       </Board>
     ),
     equipment: (
-      <Board key="equipment" id="equipment" title={t('kpi.equipment')} chart={equipmentChart}>
-        <Big path="equipment.rate" value={k.equipment.rate} decimals={1} unit={t('unit.pct')} />
-        <div className="kpi-detail">{t('kpi.equipmentDetail', { available: formatNumber(k.equipment.available, 0, lang), total: formatNumber(k.equipment.total, 0, lang) })}</div>
-      </Board>
+      <RateBoard key="equipment" id="equipment" title={t('kpi.equipment')} path="equipment.rate" rate={k.equipment.rate}
+        colour={k.equipment.rate >= 95 ? '#2ecc71' : '#f5aa1e'} unit={t('unit.pct')}
+        detail={t('kpi.equipmentDetail', { available: formatNumber(k.equipment.available, 0, lang), total: formatNumber(k.equipment.total, 0, lang) })} />
     ),
     alarms: (
       <Board key="alarms" id="alarms" title={t('kpi.alarms')} chart={alarmChart}>
         <Big path="alarms.open" value={k.alarms.open} unit="" />
         <div className="kpi-detail severity-row">
           {([3, 2, 1] as const).map((s) => (
-            <span key={s} className={`sev sev-${s}`}>{t(`kpi.severity.${s}`)} <span data-kpi={`alarms.bySeverity.${s}`} data-value={k.alarms.bySeverity[s]} data-decimals={0} data-scale={1}>{k.alarms.bySeverity[s]}</span></span>
+            <span key={s} className={`sev sev-${s}`}>{t(`kpi.severity.${s}`)} <Num path={`alarms.bySeverity.${s}`} value={k.alarms.bySeverity[s]} lang={lang} /></span>
           ))}
         </div>
       </Board>
