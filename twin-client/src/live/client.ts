@@ -40,9 +40,10 @@ export interface LiveClientOptions {
   /** Every JSON message, after the client handled it (alarms, re-tile notices). */
   onMessage?: (m: ServerMessage) => void;
   /**
-   * Ping period (ms; default 10 s, 0 = off). A socket that hears nothing for 2.5 periods is given
-   * up and replaced: a cut network often closes nothing, and a half-open socket would look live
-   * for many minutes.
+   * Ping period (ms; default 10 s, 0 = off). A socket whose ping is not answered within 1.5
+   * periods (or that does not open within 2.5) is given up and replaced: a cut network often
+   * closes nothing, and a half-open socket would look live for many minutes. Only an unanswered
+   * ping counts, so a background tab whose timers the browser slows down is not dropped.
    */
   heartbeatMs?: number;
 }
@@ -70,8 +71,9 @@ export class LiveClient {
   private statusListeners = new Set<() => void>();
   private messageListeners = new Set<(m: ServerMessage) => void>();
   private layers: LayerName[];
-  /** When the current socket last heard anything (or was opened). */
+  /** When the current socket last heard anything (or was opened), and when the last ping went out. */
   private lastHeard = 0;
+  private pingAt = 0;
   private beat: ReturnType<typeof setInterval> | null = null;
   private readonly win = typeof window !== 'undefined' && typeof window.addEventListener === 'function' ? window : null;
 
@@ -89,8 +91,18 @@ export class LiveClient {
   private heartbeat(hb: number): void {
     const ws = this.ws;
     if (!ws) return;
-    if (Date.now() - this.lastHeard > hb * 2.5) return this.abandon(ws);
-    if (ws.readyState === 1) this.send({ type: 'ping', t: Date.now() });
+    const now = Date.now();
+    if (ws.readyState !== 1) {
+      if (now - this.lastHeard > hb * 2.5) this.abandon(ws); // a connect that hangs
+      return;
+    }
+    if (this.lastHeard < this.pingAt) {
+      // The last ping is not answered yet: wait, or give up after 1.5 periods.
+      if (now - this.pingAt > hb * 1.5) this.abandon(ws);
+      return;
+    }
+    this.pingAt = now;
+    this.send({ type: 'ping', t: now });
   }
 
   /** Gives up on a socket (silent, or the network is gone) without waiting for a close handshake, and reconnects. */
@@ -152,6 +164,7 @@ export class LiveClient {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastHeard = Date.now();
+    this.pingAt = 0;
     ws.onopen = () => this.send({ type: 'hello', version: PROTOCOL_VERSION });
     ws.onmessage = (ev) => this.onData(ev.data);
     ws.onerror = () => {};

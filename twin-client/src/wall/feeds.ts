@@ -13,6 +13,11 @@ import type { Hierarchy } from '../scene/hierarchy.ts';
 /** Backoff of failed KPI fetches: 2 s doubling to 30 s. */
 const RETRY_MIN_MS = 2_000;
 const RETRY_MAX_MS = 30_000;
+/**
+ * A KPI request unanswered this long counts as failed: on a silent cut (nothing closed, nothing
+ * answered) it would otherwise hang for many minutes while the boards claim to be current.
+ */
+const FETCH_TIMEOUT_MS = 15_000;
 /** Ticker length: older alarms drop off (bounded memory on an always-on wall). */
 export const TICKER_MAX = 40;
 
@@ -37,7 +42,7 @@ export function useKpis(park: string | null, refreshS: number, bump: number): Kp
     const load = async () => {
       timer = null;
       try {
-        const k = await getJson<WallKpis>(`/api/wall/kpis?park=${encodeURIComponent(park)}`, undefined, { background: true });
+        const k = await getJson<WallKpis>(`/api/wall/kpis?park=${encodeURIComponent(park)}`, AbortSignal.timeout(FETCH_TIMEOUT_MS), { background: true });
         if (stop) return;
         failures = 0;
         setFeed({ kpis: k, stale: false });

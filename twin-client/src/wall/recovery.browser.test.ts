@@ -7,6 +7,7 @@
  * API again (a head count published over MQTT after the outage shows up on the wall), the twin is
  * drawn throughout (pixel checks), and the page throws nothing.
  */
+import net from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,6 +20,46 @@ import { startSceneServer, waitReady, type SceneServer } from '../scene/harness.
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const SIZE = { width: 1920, height: 1080 };
+
+/**
+ * A TCP relay to the server whose link can go silent, as a dead switch or a pulled cable far away
+ * does: while cut, no byte passes either way and new connections are accepted but get no answer;
+ * nothing is closed or refused, so the browser sees no error. Once healed, everything held goes
+ * through in order (TCP retransmitting once the link is back).
+ */
+async function silentLink(port: number) {
+  let cut = false;
+  let held: Array<() => void> = [];
+  const sockets = new Set<net.Socket>();
+  const pass = (fn: () => void) => (cut ? held.push(fn) : fn());
+  const server = net.createServer((c) => {
+    const u = net.connect(port, '127.0.0.1');
+    for (const [a, b] of [[c, u], [u, c]] as const) {
+      sockets.add(a);
+      a.on('data', (d) => pass(() => b.write(d)));
+      a.on('end', () => pass(() => b.end()));
+      a.on('close', () => sockets.delete(a));
+      a.on('error', () => pass(() => b.destroy()));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: () => {
+      cut = true;
+    },
+    heal: () => {
+      cut = false;
+      const h = held;
+      held = [];
+      for (const fn of h) fn();
+    },
+    close: () => {
+      for (const x of sockets) x.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
 
 /** Console lines a browser prints for requests that failed while the server was unreachable (expected during an outage). */
 const NETWORK_NOISE = /Failed to load resource|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_NETWORK_CHANGED|WebSocket connection to .* failed/;
@@ -68,6 +109,23 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
 
   const uncaught = () => problems.errors.filter((e) => !NETWORK_NOISE.test(e));
 
+  /** Opens the wall at `url` as the page under test and records every status its indicator takes. */
+  const openWall = async (url: string) => {
+    page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    problems = collectProblems(page);
+    await page.goto(url);
+    await waitReady(page);
+    // Every status the indicator takes, as the page sees it (a short outage could be missed by polling).
+    await page.exposeFunction('__wallStatus', (v: string) => void statuses.push(v));
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+      const el = document.querySelector('.live-indicator')!;
+      new MutationObserver(() => void (window as unknown as { __wallStatus(v: string): void }).__wallStatus(el.getAttribute('data-status') ?? ''))
+        .observe(el, { attributes: true, attributeFilter: ['data-status'] });
+    });
+  };
+
   beforeAll(async () => {
     ensureClientBuilt();
     s = await startSceneServer('postgres', { mqttUrl: MQTT, modules: [wallModule] });
@@ -82,19 +140,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await db.query(`INSERT INTO auth_device (name, kind, token_hash, created_at, created_by) VALUES ('recovery wall', 'wall', $1, now(), 'test')`, [sha256(token)]);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: SIZE, deviceScaleFactor: 1 });
-    page = await context.newPage();
-    page.setDefaultTimeout(120_000);
-    problems = collectProblems(page);
-    await page.goto(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=0&refresh=5&lang=en#device=${token}`);
-    await waitReady(page);
-    // Every status the indicator takes, as the page sees it (a short outage could be missed by polling).
-    await page.exposeFunction('__wallStatus', (v: string) => void statuses.push(v));
-    await page.evaluate(() => {
-      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
-      const el = document.querySelector('.live-indicator')!;
-      new MutationObserver(() => void (window as unknown as { __wallStatus(v: string): void }).__wallStatus(el.getAttribute('data-status') ?? ''))
-        .observe(el, { attributes: true, attributeFilter: ['data-status'] });
-    });
+    await openWall(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=0&refresh=5&lang=en#device=${token}`);
   }, 240_000);
   afterAll(async () => {
     await pub?.endAsync();
@@ -157,5 +203,36 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(uncaught()).toEqual([]);
     const noise = problems.errors.length;
     console.log(`[wall recovery] ${noise} console lines about failed requests during the outages (expected), 0 others`);
+  }, 300_000);
+
+  it('recovers by itself from a silent cut (nothing closed, nothing refused, nothing answered)', async () => {
+    // The wall, paired already (the session cookie is the browser's), now reaches the server through a link that can go dead.
+    const link = await silentLink(Number(new URL(s.server.url).port));
+    try {
+      await page.close();
+      await openWall(`http://127.0.0.1:${link.port}/wall?park=${s.park}&kiosk=1&tour=0&refresh=5&lang=en`);
+      await followsAgain(10);
+      statuses.length = 0;
+      const before = await shownPeople();
+      link.cut();
+      // Nothing tells the browser: the wall finds out itself (unanswered ping, KPI request timing out).
+      await expect.poll(status, { timeout: 60_000, interval: 250 }).not.toBe('live');
+      await page.locator('[data-stale]').waitFor({ timeout: 60_000 });
+      expect(await shownPeople()).toBe(before);
+      await publishCounts(11);
+      await twinDrawn('wall-recovery-6-silent-cut');
+      link.heal();
+      await followsAgain(12);
+      expect(statuses.some((v) => v !== 'live')).toBe(true);
+      expect(statuses.at(-1)).toBe('live');
+      await twinDrawn('wall-recovery-7-after-silent-cut');
+      console.log(`[wall recovery] silent cut: indicator ${statuses.join(' -> ')}`);
+      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+      expect(uncaught()).toEqual([]);
+    } finally {
+      link.heal();
+      await page.close();
+      await link.close();
+    }
   }, 300_000);
 });
