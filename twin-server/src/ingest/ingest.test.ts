@@ -46,11 +46,12 @@ describeEachBackend('ingest pipeline and persistence', ({ db }) => {
   let hub: Hub;
   let writer: TelemetryWriter;
   let ingest: Ingest;
+  let dir: Directory;
   beforeAll(async () => {
     fx = await insertLiveFixture(db(), 'ipark');
     hub = new Hub();
     writer = new TelemetryWriter(db(), log, { flushMs: 5 });
-    const dir = new Directory(db(), 0);
+    dir = new Directory(db(), 0);
     dir.onReload((d) => hub.setDirectory(d));
     ingest = new Ingest(dir, hub, writer, log);
     await ensurePartitions(db());
@@ -154,5 +155,26 @@ describeEachBackend('ingest pipeline and persistence', ({ db }) => {
       "SELECT count(*)::int AS n, min(tableoid::regclass::text) AS part FROM telemetry WHERE device = 'ipark/PM-0' AND ts < '2025-07-01'");
     expect(n.rows[0]).toEqual({ n: 2, part: 'telemetry_20250601' });
     expect((await importCsv(db(), ingest, 'a,b\n1,2')).errors[0]!.reason).toBe('bad-row');
+  });
+
+  it('checks every message of a topic it has seen, and follows a renamed device after a reload', async () => {
+    const topic = 'park/ipark/energy/PM-0';
+    const msg = (kw: number, seq: number) => Buffer.from(JSON.stringify({ kw, seq, ts: 1764100000000 + seq }));
+    expect(ingest.handleMqtt(topic, msg(5, 900))).toMatchObject({ ok: true, idx: fx.equipment['PM-0'] });
+    expect(ingest.handleMqtt(topic, msg(5, 900))).toMatchObject({ ok: false, reason: 'duplicate' });
+    expect(ingest.handleMqtt(topic, msg(-1, 901))).toMatchObject({ ok: false, reason: 'bad-payload' });
+    expect(ingest.handleMqtt(topic, Buffer.from('{"kw":'))).toMatchObject({ ok: false, reason: 'not-json' });
+    expect(ingest.handleMqtt(topic, Buffer.alloc(70_000))).toMatchObject({ ok: false, reason: 'too-large' });
+    await db().query("UPDATE equipment SET code = 'PM-0R' WHERE idx = $1", [fx.equipment['PM-0']]);
+    try {
+      await dir.reload();
+      expect(ingest.handleMqtt(topic, msg(6, 902))).toMatchObject({ ok: false, reason: 'unknown-device' });
+      expect(ingest.handleMqtt('park/ipark/energy/PM-0R', msg(6, 903))).toMatchObject({ ok: true, idx: fx.equipment['PM-0'] });
+    } finally {
+      await db().query("UPDATE equipment SET code = 'PM-0' WHERE idx = $1", [fx.equipment['PM-0']]);
+      await dir.reload();
+    }
+    expect(ingest.handleMqtt(topic, msg(7, 904))).toMatchObject({ ok: true, idx: fx.equipment['PM-0'] });
+    await writer.drain();
   });
 });

@@ -8,7 +8,7 @@ import { layerByName, type AlarmKind, type LayerContext, type LayerDef } from '@
 import type { Logger } from '../log.ts';
 import type { Hub } from '../stream/hub.ts';
 import { convertBacnet, convertModbus, type Profile } from './adapters.ts';
-import type { Directory } from './directory.ts';
+import type { DeviceInfo, Directory, DirectoryData, ObjInfo } from './directory.ts';
 import type { AlarmOp, TelemetryWriter } from './writer.ts';
 
 /** Why a message was refused. */
@@ -60,6 +60,21 @@ interface SeqRing {
   size: number;
 }
 
+/** What a topic resolved to (a plain layer topic; adapter topics are converted per message). */
+interface Route {
+  readonly park: string;
+  readonly deviceCode: string;
+  /** `park/device`, the history key. */
+  readonly device: string;
+  readonly dev: DeviceInfo | undefined;
+  readonly layer: LayerDef;
+  readonly target: number;
+  readonly obj: ObjInfo | undefined;
+}
+
+/** Topics remembered per directory snapshot; beyond this many the cache starts over. */
+const MAX_ROUTES = 100_000;
+
 /** Recent event times per key (target/kind), bounded per key and in keys. */
 class BurstCounter {
   private readonly times = new Map<string, number[]>();
@@ -109,6 +124,9 @@ export class Ingest {
   private readonly httpSeqBase = Date.now() * 1000;
   private lastLog = 0;
   private suppressed = 0;
+  /** Resolved MQTT topics of the directory snapshot `routesOf` (skips the split, lookups and checks per message). */
+  private readonly routes = new Map<string, Route>();
+  private routesOf: DirectoryData | null = null;
 
   constructor(
     private readonly dir: Directory,
@@ -124,8 +142,17 @@ export class Ingest {
 
   /** Handles one MQTT message on `park/<park>/<layer|modbus|bacnet>/<device>`. */
   handleMqtt(topic: string, payload: Uint8Array, receivedAt = Date.now()): IngestResult {
-    const parts = topic.split('/');
-    if (parts.length !== 4 || parts[0] !== 'park') return this.reject('bad-topic', 'mqtt', topic);
+    const d = this.dir.current;
+    if (this.routesOf !== d || this.routes.size > MAX_ROUTES) {
+      this.routes.clear();
+      this.routesOf = d;
+    }
+    const route = this.routes.get(topic);
+    let parts: string[] | undefined;
+    if (!route) {
+      parts = topic.split('/');
+      if (parts.length !== 4 || parts[0] !== 'park') return this.reject('bad-topic', 'mqtt', topic);
+    }
     if (payload.byteLength > MAX_PAYLOAD_BYTES) return this.reject('too-large', 'mqtt', topic);
     let json: unknown;
     try {
@@ -133,12 +160,12 @@ export class Ingest {
     } catch {
       return this.reject('not-json', 'mqtt', topic);
     }
-    return this.handle({ park: parts[1]!, layer: parts[2]!, device: parts[3]! }, json, 'mqtt', receivedAt);
+    if (route) return this.accept(route, json, 'mqtt', receivedAt);
+    return this.handle({ park: parts![1]!, layer: parts![2]!, device: parts![3]! }, json, 'mqtt', receivedAt, topic);
   }
 
-  /** Handles one decoded message from any source. */
-  handle(where: Omit<RawMessage, 'payload'>, json: unknown, source: Source, receivedAt = Date.now()): IngestResult {
-    const history = source === 'csv';
+  /** Handles one decoded message from any source (`topic`: remember what this MQTT topic resolves to). */
+  handle(where: Omit<RawMessage, 'payload'>, json: unknown, source: Source, receivedAt = Date.now(), topic?: string): IngestResult {
     const d = this.dir.current;
     const parkIdx = d.parks.get(where.park);
     if (parkIdx === undefined) return this.miss('unknown-park', source, where.park);
@@ -147,7 +174,8 @@ export class Ingest {
     let layer: LayerDef | undefined;
     let message: unknown = json;
     const dev = d.devices.get(`${parkIdx}/${where.device}`);
-    if (where.layer === 'modbus' || where.layer === 'bacnet') {
+    const adapter = where.layer === 'modbus' || where.layer === 'bacnet';
+    if (adapter) {
       if (!dev) return this.miss('unknown-device', source, where.device);
       const profile = this.profiles.get(`${where.layer}/${dev.type}`);
       if (!profile) return this.reject('no-profile', source, `${where.layer}/${dev.type}`);
@@ -163,19 +191,25 @@ export class Ingest {
     if (layer.target === 'enterprise') target = d.enterprises.get(`${parkIdx}/${where.device}`);
     else if (dev) target = layer.target === 'room-of-equipment' ? (dev.roomIdx ?? dev.idx) : dev.idx;
     if (target === undefined) return this.miss('unknown-device', source, where.device);
+    const route: Route = { park: where.park, deviceCode: where.device, device: `${where.park}/${where.device}`, dev, layer, target, obj: d.objects.get(target) };
+    if (topic !== undefined && !adapter && this.routesOf === d) this.routes.set(topic, route);
+    return this.accept(route, message, source, receivedAt);
+  }
 
-    if (this.writer.full) return this.reject('overload', source, where.device);
+  /** Validates a message for its resolved target, then streams it, queues it for storage and decides alarms. */
+  private accept(route: Route, message: unknown, source: Source, receivedAt: number): IngestResult {
+    const history = source === 'csv';
+    const { layer, target, dev, device, obj } = route;
+    if (this.writer.full) return this.reject('overload', source, route.deviceCode);
     const parsed = layer.ingest.safeParse(message);
     if (!parsed.success) return this.reject('bad-payload', source, parsed.error.issues[0]?.message);
     const msg = parsed.data as { seq?: number; ts?: number | string };
     const ts = msg.ts === undefined ? receivedAt : typeof msg.ts === 'number' ? msg.ts : Date.parse(msg.ts);
-    const device = `${where.park}/${where.device}`;
     // Device seq when given. HTTP messages without one get a unique positive seq, since they are
     // republished to the other nodes with it; other sources a node-local negative counter.
     const seq = msg.seq ?? (source === 'http' ? this.httpSeqBase + ++this.localSeq : -++this.localSeq);
     if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
-    const obj = d.objects.get(target);
     const ctx = new MessageContext(this.bursts, target, obj?.kind ?? 'equipment', dev?.type, obj?.capacity ?? null, ts);
     const state = layer.snapshot(parsed.data, ctx);
     const alarms: AlarmOp[] = [];
@@ -196,7 +230,7 @@ export class Ingest {
     // This node marks the pair as seen, so its own republished copy comes back as a duplicate.
     if (msg.seq === undefined) this.seenBefore(device, seq, ts);
     const payload = { ...(parsed.data as Record<string, unknown>), seq, ts };
-    return { ok: true, idx: target, layer: layer.id, durable, republish: { topic: `park/${where.park}/${layer.name}/${where.device}`, payload } };
+    return { ok: true, idx: target, layer: layer.id, durable, republish: { topic: `park/${route.park}/${layer.name}/${route.deviceCode}`, payload } };
   }
 
   /** Same (device, seq, ts) seen lately on this node: a redelivery. Bounded per device. */

@@ -39,9 +39,9 @@ export interface HubOptions {
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
-  flushMs: 10,
+  flushMs: 20,
   minGapMs: 2,
-  flushShare: 0.25,
+  flushShare: 0.2,
   replayRecords: 200_000,
   highWaterBytes: 512 * 1024,
   lowWaterBytes: 64 * 1024,
