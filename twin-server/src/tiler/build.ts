@@ -24,7 +24,7 @@ import {
 import { leafPool } from './pool.ts';
 import {
   interiorBytes, latestChangeId, loadBuildings, loadInfrastructure, loadInteriors, loadPark, loadSiteEquipment,
-  missingSpatialIndexes, pendingChanges, streamInteriors, type BuildingRow, type EquipmentRow, type InteriorBytes, type ParkRow,
+  missingSpatialIndexes, pendingChanges, streamInteriors, type BuildingRow, type EquipmentRows, type InteriorBytes, type ParkRow,
 } from './source.ts';
 import { concatRows } from './copy.ts';
 import { decodeEwkb, decodePoint } from './source.ts';
@@ -380,11 +380,13 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       mode = 'incremental';
       if (placed.length > 0) {
         const interiors = await loadInteriors(db, [...present]);
+        const equipmentOf = interiors.equipment.byBuilding();
         for (const { pb, leaf } of placed) {
           const bs = buildBuilding(out, pb, {
             floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
             rooms: interiors.rooms.filter((r) => r.building_idx === pb.row.idx),
-            equipment: interiors.equipment.filter((e) => e.building_idx === pb.row.idx),
+            equipment: interiors.equipment,
+            equipmentSel: equipmentOf.get(pb.row.idx) ?? [],
           }, project, stats);
           bs.leaf = leaf!.key;
           s.buildings[pb.row.idx] = bs;
@@ -421,10 +423,11 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
     const rows = await loadBuildings(db, park.idx);
     const prepared = rows.map((r) => prepareBuilding(r, project));
     const site = await loadSiteEquipment(db, park.idx);
-    const sitePts = site.map((e) => {
-      const p = decodePoint(e.position);
-      return project(p[0], p[1]);
-    });
+    const sitePts: Array<[number, number]> = [];
+    for (let i = 0; i < site.count; i++) {
+      const p = site.position(i);
+      sitePts.push(project(p[0], p[1]));
+    }
     const rect = boundingSquare([...prepared.map((p) => p.centroid), ...sitePts], 10);
     const leaves = quadtree(
       prepared.map((p) => ({ id: p.row.idx, x: p.centroid[0], y: p.centroid[1], weight: leafWeight(p) })),
@@ -615,21 +618,21 @@ async function buildSite(
   state: TilerState,
   project: Project,
   stats: TileStats,
-  rows?: EquipmentRow[],
+  rows?: EquipmentRows,
 ): Promise<void> {
   const site = rows ?? (await loadSiteEquipment(db, park.idx));
-  const byLeaf = new Map<string, EquipmentRow[]>();
-  for (const e of site) {
-    const p = decodePoint(e.position);
+  const byLeaf = new Map<string, number[]>();
+  for (let i = 0; i < site.count; i++) {
+    const p = site.position(i);
     const [x, y] = project(p[0], p[1]);
     const leaf = leafFor(state.leaves, x, y);
     if (!leaf) continue;
     const list = byLeaf.get(leaf.key) ?? [];
-    list.push(e);
+    list.push(i);
     byLeaf.set(leaf.key, list);
   }
   for (const leaf of state.leaves) {
-    const c = equipmentContent(byLeaf.get(leaf.key) ?? [], project, () => undefined);
+    const c = equipmentContent(site, byLeaf.get(leaf.key) ?? [], project, undefined);
     if (!c) {
       delete leaf.site;
       continue;

@@ -5,9 +5,9 @@
  */
 import { MeshBuilder, extrudePolygon, insetRing, ringArea, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
 import { featureGlb, instancedGlb, type Instance } from './gltf.ts';
-import type { FeatureRow } from './metadata.ts';
-import { decodeEwkb, decodePoint } from './source.ts';
-import type { BuildingRow, EquipmentRow, FloorRow, NodeRow, RoomRow, SegmentRow } from './source.ts';
+import { encodeColumns, StringColumn, type FeatureRow } from './metadata.ts';
+import { decodeEwkb, decodePoint, decodePolygonLocal } from './source.ts';
+import { EQ, type BuildingRow, type EquipmentRows, type FloorRow, type NodeRow, type RoomRow, type SegmentRow } from './source.ts';
 import { equipmentModel, isEquipmentType } from '../../../models/src/catalog.ts';
 import { NETWORK_COLOURS } from '@park-twin/layers';
 
@@ -55,6 +55,7 @@ const builder = () => shared.reset();
 
 /** Decodes a polygon (EWKB bytes or hex) to local rings. */
 export function polygonRings(wkb: Uint8Array | string, project: Project): Ring[] {
+  if (typeof wkb !== 'string') return decodePolygonLocal(wkb, project);
   return decodeEwkb(wkb).map((ring) => ring.map((p) => project(p[0]!, p[1]!)));
 }
 
@@ -164,28 +165,33 @@ export function interiorContent(pb: PreparedBuilding, floors: readonly FloorRow[
   return { glb: featureGlb(b, rows, `interior ${pb.row.code}`), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
 }
 
-/** Instanced equipment (indoor of one building, or outdoor of one leaf); null when none. */
+/**
+ * Instanced equipment (indoor of one building, or outdoor of one leaf): rows `sel` of `items`, in
+ * that order; null when none. The property table is filled from the rows' bytes as they are.
+ */
 export function equipmentContent(
-  items: readonly EquipmentRow[],
+  items: EquipmentRows,
+  sel: readonly number[],
   project: Project,
-  buildingCode: (idx: number | null) => string | undefined,
+  buildingCode: string | undefined,
 ): Content | null {
   const groups = new Map<string, Instance[]>();
-  const rows: FeatureRow[] = [];
   const bounds: Bounds = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   let triangles = 0;
   // Per type once: its model and footprint radius (unknown types are skipped).
   const types = new Map<string, { model: ReturnType<typeof equipmentModel>; r: number } | null>();
-  for (const e of items) {
-    let t = types.get(e.type);
+  const kept: number[] = [];
+  for (const i of sel) {
+    const type = items.type(i);
+    let t = types.get(type);
     if (t === undefined) {
-      const model = isEquipmentType(e.type) ? equipmentModel(e.type) : null;
+      const model = isEquipmentType(type) ? equipmentModel(type) : null;
       t = model && { model, r: Math.hypot(model.size[0], model.size[1]) / 2 };
-      types.set(e.type, t);
+      types.set(type, t);
     }
     if (!t) continue;
     const { model, r } = t;
-    const p = decodePoint(e.position);
+    const p = items.position(i);
     const [x, y] = project(p[0], p[1]);
     const z = p[2];
     bounds[0] = Math.min(bounds[0], x - r);
@@ -194,19 +200,48 @@ export function equipmentContent(
     bounds[3] = Math.max(bounds[3], x + r);
     bounds[4] = Math.max(bounds[4], y + r);
     bounds[5] = Math.max(bounds[5], z + model.size[2]);
-    const inst = { at: [x, y, z] as const, heading: e.heading, idx: e.idx, row: rows.length };
-    const list = groups.get(e.type);
+    const inst = { at: [x, y, z] as const, heading: items.heading(i), idx: items.idx(i), row: kept.length };
+    const list = groups.get(type);
     if (list) list.push(inst);
-    else groups.set(e.type, [inst]);
+    else groups.set(type, [inst]);
     triangles += model.mesh.triangleCount;
-    rows.push({ idx: e.idx, uuid: e.uuid, kind: 'equipment', name: e.name, code: e.code, building: buildingCode(e.building_idx), floor: e.level ?? undefined, type: e.type, status: e.status });
+    kept.push(i);
   }
-  if (rows.length === 0) return null;
+  const n = kept.length;
+  if (n === 0) return null;
+  // The property table, column by column from the rows' bytes.
+  const b = items.bytes;
+  const text = (f: number, perValue: number) => {
+    const c = new StringColumn(n, perValue);
+    for (const i of kept) {
+      const o = items.fieldAt(i, f);
+      c.addBytes(b, o, o + Math.max(0, items.fieldLen(i, f)));
+    }
+    return c;
+  };
+  const idx = new Uint32Array(n);
+  const floor = new Int16Array(n);
+  const uuid = new StringColumn(n, 36);
+  const kind = new StringColumn(n, 9);
+  const building = new StringColumn(n, buildingCode?.length ?? 0);
+  let floors = false;
+  kept.forEach((i, k) => {
+    idx[k] = items.idx(i);
+    const level = items.level(i) ?? 0;
+    floor[k] = level;
+    if (level !== 0) floors = true;
+    uuid.addUuid(b, items.fieldAt(i, EQ.uuid));
+    kind.add('equipment');
+    building.add(buildingCode ?? '');
+  });
   const glb = instancedGlb(
     [...groups].map(([type, instances]) => ({ name: type, mesh: equipmentModel(type as never).mesh, instances })),
-    rows,
+    (view) => encodeColumns(n, {
+      idx: { values: idx, present: true }, uuid, kind, name: text(EQ.name, 24), code: text(EQ.code, 12), building,
+      floor: { values: floor, present: floors }, type: text(EQ.type, 12), status: text(EQ.status, 8),
+    }, view),
   );
-  return { glb, bounds, features: rows.length, triangles };
+  return { glb, bounds, features: n, triangles };
 }
 
 /**

@@ -258,9 +258,13 @@ function featureIdSets(rowCount: number): Json[] {
   ];
 }
 
-function addMetadata(doc: GltfDoc, rows: readonly FeatureRow[]): void {
+/** The property table: rows, or a function that encodes it into the views it is given. */
+type Table = readonly FeatureRow[] | ((view: (bytes: Uint8Array) => number) => Record<string, unknown>);
+
+function addMetadata(doc: GltfDoc, rows: Table): void {
   doc.use('EXT_structural_metadata');
-  const table = encodePropertyTable(rows, (bytes) => doc.bufferView(bytes));
+  const view = (bytes: Uint8Array) => doc.bufferView(bytes);
+  const table = typeof rows === 'function' ? rows(view) : encodePropertyTable(rows, view);
   doc.json.extensions.EXT_structural_metadata = { schema: METADATA_SCHEMA, propertyTables: [table] };
 }
 
@@ -296,7 +300,7 @@ export interface Instance {
  */
 export function instancedGlb(
   groups: ReadonlyArray<{ name: string; mesh: MeshBuilder; instances: readonly Instance[] }>,
-  rows: readonly FeatureRow[],
+  rows: Table,
 ): Uint8Array {
   const doc = new GltfDoc();
   doc.use('EXT_mesh_gpu_instancing', true);

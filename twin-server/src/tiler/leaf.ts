@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { enuFrame } from './enu.ts';
 import {
   equipmentContent, interiorContent, overviewContent, prepareBuilding, shellContent,
   type Bounds, type Content, type PreparedBuilding, type Project,
 } from './content.ts';
-import { parseInteriors, type BuildingRow, type InteriorBytes, type Interiors } from './source.ts';
+import { parseInteriors, type BuildingRow, type EquipmentRows, type FloorRow, type InteriorBytes, type RoomRow } from './source.ts';
 
 // Geometric errors (metres). Each level must be larger than everything below it.
 export const ERR_EQUIPMENT = 0;
@@ -89,6 +90,7 @@ export class ContentWriter {
 
   /** Records a file written by someone else (a worker) into the folder. */
   add(name: string): void {
+    if (this.have.has(name)) return;
     this.have.add(name);
     this.written.push(name);
   }
@@ -103,7 +105,8 @@ export class ContentWriter {
     if (!this.have.has(name)) {
       // Write then rename, so a crash never leaves a truncated file under a valid content name.
       const file = path.join(this.outDir, name);
-      const tmp = `${file}.${process.pid}.tmp`;
+      // Per thread: two workers may write the same content at once (a building read again).
+      const tmp = `${file}.${process.pid}-${threadId}.tmp`;
       fs.writeFileSync(tmp, c.glb);
       fs.renameSync(tmp, file);
       this.have.add(name);
@@ -113,11 +116,20 @@ export class ContentWriter {
   }
 }
 
+/** One building's interior rows: its floors and rooms, and its rows of a batch's equipment. */
+export interface BuildingInterior {
+  readonly floors: readonly FloorRow[];
+  readonly rooms: readonly RoomRow[];
+  readonly equipment: EquipmentRows;
+  /** Rows of `equipment` in this building, by idx. */
+  readonly equipmentSel: readonly number[];
+}
+
 /** Builds one building's subtree: detail shell -> interior -> equipment. */
 export function buildBuilding(
   out: ContentWriter,
   pb: PreparedBuilding,
-  interior: Interiors,
+  interior: BuildingInterior,
   project: Project,
   stats: TileStats,
 ): BuildingState {
@@ -141,7 +153,7 @@ export function buildBuilding(
   };
   const all: Bounds[] = [shell.bounds];
   const below: TileJson[] = [];
-  const equip = equipmentContent(interior.equipment, project, () => pb.row.code);
+  const equip = equipmentContent(interior.equipment, interior.equipmentSel, project, pb.row.code);
   if (equip) below.push({ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: put('equipment', equip) } });
   const inner = interiorContent(pb, interior.floors, interior.rooms, project);
   if (inner) {
@@ -199,12 +211,12 @@ export function runLeafJob(job: LeafJob): LeafResult {
   const rows = parseInteriors(job.interiors);
   const floors = byBuilding(rows.floors);
   const rooms = byBuilding(rows.rooms);
-  const equipment = byBuilding(rows.equipment);
+  const equipment = rows.equipment.byBuilding();
   const buildings: LeafResult['buildings'] = [];
   for (const b of job.buildings) {
     const pb = prepareBuilding(b, project);
     const i = b.idx;
-    const interior = { floors: floors.get(i) ?? [], rooms: rooms.get(i) ?? [], equipment: equipment.get(i) ?? [] };
+    const interior = { floors: floors.get(i) ?? [], rooms: rooms.get(i) ?? [], equipment: rows.equipment, equipmentSel: equipment.get(i) ?? [] };
     const stats: TileStats = { features: 0, triangles: 0 };
     buildings.push([i, buildBuilding(out, pb, interior, project, stats), stats]);
   }

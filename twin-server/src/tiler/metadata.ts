@@ -70,12 +70,105 @@ export const METADATA_SCHEMA = {
   classes: { twin: { name: 'Twin object', properties: TWIN_PROPERTIES } },
 };
 
+const HEX = Buffer.from('0123456789abcdef');
+
+/**
+ * A STRING column built in place: UTF-8 bytes and UINT32 offsets, filled from JS strings or
+ * straight from bytes that already are UTF-8 (a binary COPY), without a string per value.
+ */
+export class StringColumn {
+  private bytes: Buffer & { utf8Write(s: string, at: number): number };
+  readonly offsets: Uint32Array;
+  private n = 0;
+  private end = 0;
+  /** Whether any value is not empty (an optional column of only "" is left out). */
+  present = false;
+
+  constructor(readonly count: number, bytesPerValue = 16) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(64, count * bytesPerValue)) as StringColumn['bytes'];
+    this.offsets = new Uint32Array(count + 1);
+  }
+
+  private room(k: number): void {
+    if (this.end + k <= this.bytes.length) return;
+    const b = Buffer.allocUnsafeSlow(Math.max(this.end + k, this.bytes.length * 2)) as StringColumn['bytes'];
+    this.bytes.copy(b, 0, 0, this.end);
+    this.bytes = b;
+  }
+
+  /** Appends bytes a..b of `src` (UTF-8). */
+  addBytes(src: Uint8Array, a: number, b: number): void {
+    const k = b - a;
+    this.room(k);
+    this.offsets[this.n++] = this.end;
+    const out = this.bytes;
+    for (let i = 0, o = this.end; i < k; i++) out[o + i] = src[a + i]!;
+    this.end += k;
+    if (k > 0) this.present = true;
+  }
+
+  /** Appends a string. */
+  add(s: string): void {
+    this.room(s.length * 3);
+    this.offsets[this.n++] = this.end;
+    if (s.length > 0) {
+      this.end += this.bytes.utf8Write(s, this.end);
+      this.present = true;
+    }
+  }
+
+  /** Appends the 16 bytes at `o` of `src` as a uuid's usual text (36 characters). */
+  addUuid(src: Uint8Array, o: number): void {
+    this.room(36);
+    this.offsets[this.n++] = this.end;
+    const out = this.bytes;
+    let k = this.end;
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) out[k++] = 0x2d; // '-'
+      const v = src[o + i]!;
+      out[k++] = HEX[v >> 4]!;
+      out[k++] = HEX[v & 15]!;
+    }
+    this.end = k;
+    this.present = true;
+  }
+
+  /** The UTF-8 bytes of all values (call once every value is added). */
+  values(): Uint8Array {
+    if (this.n !== this.count) throw new Error(`string column has ${this.n} of ${this.count} values`);
+    this.offsets[this.n] = this.end;
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.end);
+  }
+}
+
+/** One column of a property table: strings, or numbers of the property's component type. */
+export type Column = StringColumn | { values: Uint32Array | Int16Array | Float32Array; present: boolean };
+
+/**
+ * Writes a property table from columns (only the properties given, in the class's order, optional
+ * ones only when `present`) and returns its JSON.
+ */
+export function encodeColumns(count: number, columns: Partial<Record<keyof FeatureRow, Column>>, view: (bytes: Uint8Array) => number): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(TWIN_PROPERTIES) as [keyof FeatureRow, Prop][]) {
+    const c = columns[key];
+    if (!c || !(prop.required || c.present)) continue;
+    if (c instanceof StringColumn) {
+      const values = c.values();
+      properties[key] = { values: view(values), stringOffsets: view(new Uint8Array(c.offsets.buffer)) };
+    } else {
+      properties[key] = { values: view(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength)) };
+    }
+  }
+  return { name: 'twin', class: 'twin', count, properties };
+}
+
 /**
  * Encodes rows column by column into buffer views (via `view`) and returns the property table
  * JSON. Strings are UTF-8 with UINT32 offsets.
  */
 export function encodePropertyTable(rows: readonly FeatureRow[], view: (bytes: Uint8Array) => number): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
+  const columns: Partial<Record<keyof FeatureRow, Column>> = {};
   for (const [key, prop] of Object.entries(TWIN_PROPERTIES) as [keyof FeatureRow, Prop][]) {
     const get = GET[key] as (r: FeatureRow) => string | number | undefined;
     const present = prop.required || rows.some((r) => {
@@ -84,27 +177,19 @@ export function encodePropertyTable(rows: readonly FeatureRow[], view: (bytes: U
     });
     if (!present) continue;
     if (prop.type === 'STRING') {
-      // One UTF-8 encoding of the whole column; offsets from string lengths when it is all ASCII
-      // (codes, uuids, kinds), else per string (names).
-      const strs = new Array<string>(rows.length);
-      for (let i = 0; i < rows.length; i++) strs[i] = String(get(rows[i]!) ?? prop.noData ?? '');
-      const joined = strs.join('');
-      const values = Buffer.from(joined, 'utf8');
-      const offsets = new Uint32Array(rows.length + 1);
-      const ascii = values.length === joined.length;
-      let total = 0;
+      const c = new StringColumn(rows.length);
       for (let i = 0; i < rows.length; i++) {
-        offsets[i] = total;
-        total += ascii ? strs[i]!.length : Buffer.byteLength(strs[i]!, 'utf8');
+        const v = get(rows[i]!);
+        c.add(v === undefined || v === null ? (prop.noData ?? '') : typeof v === 'string' ? v : String(v));
       }
-      offsets[rows.length] = total;
-      properties[key] = { values: view(new Uint8Array(values.buffer, values.byteOffset, values.length)), stringOffsets: view(new Uint8Array(offsets.buffer)) };
+      c.present = true;
+      columns[key] = c;
     } else {
       const Arr = prop.componentType === 'UINT32' ? Uint32Array : prop.componentType === 'INT16' ? Int16Array : Float32Array;
       const a = new Arr(rows.length);
       for (let i = 0; i < rows.length; i++) a[i] = Number(get(rows[i]!) ?? prop.noData ?? 0);
-      properties[key] = { values: view(new Uint8Array(a.buffer)) };
+      columns[key] = { values: a, present: true };
     }
   }
-  return { name: 'twin', class: 'twin', count: rows.length, properties };
+  return encodeColumns(rows.length, columns, view);
 }

@@ -10,14 +10,21 @@ import { CopyReader, CopyRunSplitter, concatRows } from './copy.ts';
 /** A decoded geometry: rings of [lon, lat, z?] (polygons) or one line/point. */
 export type Coords = number[][];
 
+/** Reads `n` points of `dims` doubles from `o` (only the first two or three are kept). */
+function readPoints(dv: DataView, o: number, n: number, dims: number, hasZ: boolean, le: boolean): number[][] {
+  const out: number[][] = new Array(n);
+  for (let i = 0; i < n; i++, o += 8 * dims) {
+    out[i] = hasZ ? [dv.getFloat64(o, le), dv.getFloat64(o + 8, le), dv.getFloat64(o + 16, le)] : [dv.getFloat64(o, le), dv.getFloat64(o + 8, le)];
+  }
+  return out;
+}
+
 /** Decodes EWKB (bytes, or hex text as PostGIS prints it) of a Point, LineString or Polygon (2D or Z) into rings of coordinates. */
 export function decodeEwkb(wkb: Uint8Array | string): Coords[] {
   const buf = typeof wkb === 'string' ? Buffer.from(wkb, 'hex') : wkb;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const le = buf[0] === 1;
-  const u32 = (o: number) => dv.getUint32(o, le);
-  const f64 = (o: number) => dv.getFloat64(o, le);
-  const raw = u32(1);
+  const raw = dv.getUint32(1, le);
   let type = raw & 0x0fffffff;
   let hasZ = (raw & 0x80000000) !== 0;
   let hasM = (raw & 0x40000000) !== 0;
@@ -30,32 +37,53 @@ export function decodeEwkb(wkb: Uint8Array | string): Coords[] {
     type %= 1000;
   }
   const dims = 2 + (hasZ ? 1 : 0) + (hasM ? 1 : 0);
-  const points = (n: number): number[][] => {
-    const out: number[][] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      out[i] = hasZ ? [f64(o), f64(o + 8), f64(o + 16)] : [f64(o), f64(o + 8)];
-      o += 8 * dims;
-    }
-    return out;
-  };
-  if (type === 1) return [points(1)];
-  if (type === 2) {
-    const n = u32(o);
-    o += 4;
-    return [points(n)];
-  }
+  if (type === 1) return [readPoints(dv, o, 1, dims, hasZ, le)];
+  if (type === 2) return [readPoints(dv, o + 4, dv.getUint32(o, le), dims, hasZ, le)];
   if (type === 3) {
-    const nr = u32(o);
+    const nr = dv.getUint32(o, le);
     o += 4;
-    const rings: Coords[] = [];
+    const rings: Coords[] = new Array(nr);
     for (let r = 0; r < nr; r++) {
-      const n = u32(o);
-      o += 4;
-      rings.push(points(n));
+      const n = dv.getUint32(o, le);
+      rings[r] = readPoints(dv, o + 4, n, dims, hasZ, le);
+      o += 4 + 8 * dims * n;
     }
     return rings;
   }
   throw new Error(`unsupported geometry type ${type}`);
+}
+
+/**
+ * Decodes the EWKB of a Polygon straight into local rings of [x, y] (one array per point, none
+ * for the lon/lat in between).
+ */
+export function decodePolygonLocal(wkb: Uint8Array, project: (lon: number, lat: number) => [number, number]): Array<Array<[number, number]>> {
+  const dv = new DataView(wkb.buffer, wkb.byteOffset, wkb.byteLength);
+  const le = wkb[0] === 1;
+  const raw = dv.getUint32(1, le);
+  let type = raw & 0x0fffffff;
+  let hasZ = (raw & 0x80000000) !== 0;
+  let hasM = (raw & 0x40000000) !== 0;
+  if (type >= 1000) {
+    const k = Math.floor(type / 1000);
+    hasZ ||= k === 1 || k === 3;
+    hasM ||= k === 2 || k === 3;
+    type %= 1000;
+  }
+  if (type !== 3) return decodeEwkb(wkb).map((ring) => ring.map((p) => project(p[0]!, p[1]!)));
+  const step = 8 * (2 + (hasZ ? 1 : 0) + (hasM ? 1 : 0));
+  let o = raw & 0x20000000 ? 9 : 5;
+  const nr = dv.getUint32(o, le);
+  o += 4;
+  const rings: Array<Array<[number, number]>> = new Array(nr);
+  for (let r = 0; r < nr; r++) {
+    const n = dv.getUint32(o, le);
+    o += 4;
+    const ring: Array<[number, number]> = new Array(n);
+    for (let i = 0; i < n; i++, o += step) ring[i] = project(dv.getFloat64(o, le), dv.getFloat64(o + 8, le));
+    rings[r] = ring;
+  }
+  return rings;
 }
 
 /** Decodes the EWKB of a Point / PointZ to [x, y, z] (z = 0 for 2D points); fast path for equipment and nodes. */
@@ -213,7 +241,7 @@ export interface InteriorBytes {
 export interface Interiors {
   readonly floors: FloorRow[];
   readonly rooms: RoomRow[];
-  readonly equipment: EquipmentRow[];
+  readonly equipment: EquipmentRows;
 }
 
 // The interior columns, building first (the stream splits rows by it without parsing the rest).
@@ -354,11 +382,157 @@ export async function* streamInteriors(
   }
 }
 
-/** Outdoor equipment rows (loadSiteEquipment). */
-const equipmentRow = (r: CopyReader): EquipmentRow => ({
-  idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), type: r.str(), status: r.str(),
-  building_idx: r.intOrNull(), level: r.intOrNull(), position: r.bytes(), heading: r.real(),
-});
+const EQUIPMENT_FIELDS = 10;
+/** Field numbers of EQUIPMENT_COLUMNS. */
+export const EQ = { building: 0, idx: 1, uuid: 2, name: 3, code: 4, type: 5, status: 6, level: 7, position: 8, heading: 9 } as const;
+
+/**
+ * Equipment rows (EQUIPMENT_COLUMNS) kept as the binary COPY bytes they came in, with where each
+ * field starts: no object and no string per row. Text fields are UTF-8 that the property table
+ * copies as it is; the few values the geometry needs are read in place.
+ */
+export class EquipmentRows {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  private readonly dv: DataView;
+  /** Per row and field: offset of the value and its length (-1 = NULL). */
+  private readonly at: Int32Array;
+  private readonly len: Int32Array;
+  private readonly types = new Map<number, Array<{ bytes: Uint8Array; name: string }>>();
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.dv = dv;
+    new CopyReader(bytes); // checks the signature
+    let o = 19 + dv.getUint32(15);
+    let cap = 256;
+    let at = new Int32Array(cap * EQUIPMENT_FIELDS);
+    let len = new Int32Array(cap * EQUIPMENT_FIELDS);
+    let n = 0;
+    while (o + 2 <= bytes.byteLength) {
+      const fields = dv.getInt16(o);
+      if (fields === -1) break;
+      if (fields !== EQUIPMENT_FIELDS) throw new Error(`equipment row with ${fields} fields`);
+      o += 2;
+      if (n === cap) {
+        cap *= 2;
+        const a = new Int32Array(cap * EQUIPMENT_FIELDS);
+        a.set(at);
+        at = a;
+        const l = new Int32Array(cap * EQUIPMENT_FIELDS);
+        l.set(len);
+        len = l;
+      }
+      for (let f = 0, k = n * EQUIPMENT_FIELDS; f < EQUIPMENT_FIELDS; f++, k++) {
+        const l = dv.getInt32(o);
+        o += 4;
+        at[k] = o;
+        len[k] = l;
+        if (l > 0) o += l;
+      }
+      n++;
+    }
+    if (o > bytes.byteLength) throw new Error('equipment COPY data cut inside a row');
+    this.count = n;
+    this.at = at;
+    this.len = len;
+  }
+
+  /** Offset of field `f` of row `i`. */
+  fieldAt(i: number, f: number): number {
+    return this.at[i * EQUIPMENT_FIELDS + f]!;
+  }
+
+  /** Length of field `f` of row `i` (-1 = NULL). */
+  fieldLen(i: number, f: number): number {
+    return this.len[i * EQUIPMENT_FIELDS + f]!;
+  }
+
+  private int(i: number, f: number): number | null {
+    const k = i * EQUIPMENT_FIELDS + f;
+    const l = this.len[k]!;
+    if (l < 0) return null;
+    if (l === 2) return this.dv.getInt16(this.at[k]!);
+    if (l === 4) return this.dv.getInt32(this.at[k]!);
+    if (l === 8) return Number(this.dv.getBigInt64(this.at[k]!));
+    throw new Error(`unexpected integer width ${l}`);
+  }
+
+  idx(i: number): number {
+    return this.int(i, EQ.idx)!;
+  }
+
+  building(i: number): number | null {
+    return this.int(i, EQ.building);
+  }
+
+  level(i: number): number | null {
+    return this.int(i, EQ.level);
+  }
+
+  heading(i: number): number {
+    const k = i * EQUIPMENT_FIELDS + EQ.heading;
+    return this.len[k] === 4 ? this.dv.getFloat32(this.at[k]!) : this.dv.getFloat64(this.at[k]!);
+  }
+
+  /** The position (EWKB point) as [x, y, z]. */
+  position(i: number): [number, number, number] {
+    const k = i * EQUIPMENT_FIELDS + EQ.position;
+    const o = this.at[k]!;
+    return decodePoint(this.bytes.subarray(o, o + this.len[k]!));
+  }
+
+  /** The type as a string, one string per distinct type. */
+  type(i: number): string {
+    const k = i * EQUIPMENT_FIELDS + EQ.type;
+    const o = this.at[k]!;
+    const l = Math.max(0, this.len[k]!);
+    const b = this.bytes;
+    let h = l;
+    for (let j = 0; j < l; j++) h = (Math.imul(h, 31) + b[o + j]!) | 0;
+    let list = this.types.get(h);
+    if (!list) {
+      list = [];
+      this.types.set(h, list);
+    }
+    for (const t of list) {
+      if (t.bytes.length !== l) continue;
+      let same = true;
+      for (let j = 0; j < l && same; j++) same = t.bytes[j] === b[o + j];
+      if (same) return t.name;
+    }
+    const bytes = b.slice(o, o + l);
+    const name = Buffer.from(bytes.buffer, bytes.byteOffset, l).toString('utf8');
+    list.push({ bytes, name });
+    return name;
+  }
+
+  /** Row numbers per building, each list by idx (rows without a building are left out). */
+  byBuilding(): Map<number, number[]> {
+    const m = new Map<number, number[]>();
+    for (let i = 0; i < this.count; i++) {
+      const b = this.building(i);
+      if (b === null) continue;
+      const list = m.get(b);
+      if (list) list.push(i);
+      else m.set(b, [i]);
+    }
+    for (const list of m.values()) this.sortByIdx(list);
+    return m;
+  }
+
+  /** Sorts row numbers by idx, in place (a cheap check when they already are). */
+  sortByIdx(list: number[]): number[] {
+    for (let j = 1; j < list.length; j++) {
+      if (this.idx(list[j]!) < this.idx(list[j - 1]!)) {
+        list.sort((a, b) => this.idx(a) - this.idx(b));
+        break;
+      }
+    }
+    return list;
+  }
+}
 
 function floorRow(r: CopyReader): FloorRow {
   const building_idx = r.int();
@@ -376,15 +550,6 @@ function roomRow(r: CopyReader): RoomRow {
   };
 }
 
-/** Equipment rows of EQUIPMENT_COLUMNS (building first). */
-function interiorEquipmentRow(r: CopyReader): EquipmentRow {
-  const building_idx = r.int();
-  return {
-    idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), type: r.str(), status: r.str(),
-    building_idx, level: r.intOrNull(), position: r.bytes(), heading: r.real(),
-  };
-}
-
 const byBuildingThen = <T extends { building_idx: number | null }>(key: (r: T) => number) => (a: T, b: T) =>
   (a.building_idx ?? 0) - (b.building_idx ?? 0) || key(a) - key(b);
 
@@ -393,11 +558,10 @@ export function parseInteriors(b: InteriorBytes): Interiors {
   const rows = {
     floors: rowsOf(b.floors, floorRow),
     rooms: rowsOf(b.rooms, roomRow),
-    equipment: rowsOf(b.equipment, interiorEquipmentRow),
+    equipment: new EquipmentRows(b.equipment),
   };
   rows.floors.sort(byBuildingThen((f) => f.level));
   rows.rooms.sort(byBuildingThen((r) => r.idx));
-  rows.equipment.sort(byBuildingThen((e) => e.idx));
   return rows;
 }
 
@@ -406,13 +570,12 @@ export async function loadInteriors(db: Db, buildingIdx: readonly number[]): Pro
   return parseInteriors(await interiorBytes(db, buildingIdx));
 }
 
-/** Outdoor equipment (not in any building). */
-export async function loadSiteEquipment(db: Db, parkIdx: number): Promise<EquipmentRow[]> {
-  const bytes = await db.copyBinary(
-    `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, NULL::smallint AS level, e.position, e.heading
-     FROM equipment e JOIN twin_object o ON o.idx = e.idx WHERE e.park_idx = ${int(parkIdx)} AND e.building_idx IS NULL ORDER BY e.idx`,
-  );
-  return rowsOf(bytes, equipmentRow);
+/** Outdoor equipment (not in any building), in idx order. */
+export async function loadSiteEquipment(db: Db, parkIdx: number): Promise<EquipmentRows> {
+  return new EquipmentRows(await db.copyBinary(
+    `SELECT ${EQUIPMENT_COLUMNS.replace('f.level', 'NULL::smallint AS level')} FROM equipment e JOIN twin_object o ON o.idx = e.idx
+     WHERE e.park_idx = ${int(parkIdx)} AND e.building_idx IS NULL ORDER BY e.idx`,
+  ));
 }
 
 /** Pipes, cables and nodes of a park. */
