@@ -67,11 +67,30 @@ export function occupancyCurve(t: Date): number {
 /** Deterministic-enough noise without a seeded PRNG dependency. */
 const jitter = (r: () => number, amp: number) => (r() * 2 - 1) * amp;
 
+/** Device types whose readings are not plant telemetry (and so never fault). */
+const NON_PLANT = new Set(['enterprise', 'occupancy_sensor', 'access_reader', 'barrier_gate', 'camera', 'power_meter', 'water_meter', 'ev_charger', 'env_sensor']);
+
+/**
+ * The fault chance per plant reading that gives about `perHour` equipment faults an hour when
+ * `rate` messages/s go round-robin over `devices` (faults last minutes, so the count is approximate).
+ */
+export function faultChanceFor(perHour: number, rate: number, devices: readonly SimDevice[]): number {
+  const plant = devices.filter((d) => !NON_PLANT.has(d.type)).length;
+  if (plant === 0 || rate <= 0) return 0;
+  return Math.min(1, perHour / (3600 * rate * (plant / devices.length)));
+}
+
+/** Chance that one plant reading starts a fault (at 200 msg/s over the sample park: about one every 20 s). */
+export const DEFAULT_FAULT_CHANCE = 0.0008;
+
 /**
  * Produces the next message of one device. Pure apart from `rand` and the per-device `state`
  * (sequence numbers, fault timers, cumulative meters), so it is testable without a broker.
  */
-export function nextMessage(dev: SimDevice, state: Map<string, { seq: number; faultUntil: number; kwh: number }>, now: Date, rand: () => number, stats: SimStats): SimMessage {
+export function nextMessage(
+  dev: SimDevice, state: Map<string, { seq: number; faultUntil: number; kwh: number }>, now: Date, rand: () => number, stats: SimStats,
+  faultChance = DEFAULT_FAULT_CHANCE,
+): SimMessage {
   const key = `${dev.park}/${dev.code}`;
   let s = state.get(key);
   if (!s) state.set(key, (s = { seq: 0, faultUntil: 0, kwh: rand() * 1e5 }));
@@ -113,7 +132,7 @@ export function nextMessage(dev: SimDevice, state: Map<string, { seq: number; fa
       return { topic: topic('equipment'), qos: 0, payload: { ...base, status: 'normal', temperature: round(23 + 3 * occ + jitter(rand, 0.8)) } };
     default: {
       // Plant: load follows occupancy; a rare fault lasts a few minutes, then the device recovers.
-      if (s.faultUntil === 0 && rand() < 0.0008) {
+      if (s.faultUntil === 0 && rand() < faultChance) {
         s.faultUntil = now.getTime() + 120_000 + rand() * 300_000;
         stats.faults++;
       }
@@ -138,7 +157,10 @@ export interface Simulator {
 }
 
 /** Publishes `rate` messages per second round-robin over the park's devices until closed. */
-export async function startSimulator(opts: { url: string; db: Queryable; rate: number; log: Logger; client?: MqttClient }): Promise<Simulator> {
+export async function startSimulator(opts: {
+  url: string; db: Queryable; rate: number; log: Logger; client?: MqttClient;
+  /** Chance per plant reading that a fault starts (default DEFAULT_FAULT_CHANCE). */ faultChance?: number;
+}): Promise<Simulator> {
   const devices = await loadSimDevices(opts.db);
   const stats: SimStats = { published: 0, faults: 0, intrusions: 0, devices: devices.length };
   if (devices.length === 0) {
@@ -159,7 +181,7 @@ export async function startSimulator(opts: { url: string; db: Queryable; rate: n
     const now = new Date();
     for (let i = 0; i < n; i++) {
       const dev = devices[next++ % devices.length]!;
-      const m = nextMessage(dev, state, now, Math.random, stats);
+      const m = nextMessage(dev, state, now, Math.random, stats, opts.faultChance);
       client.publish(m.topic, JSON.stringify(m.payload), { qos: m.qos });
       stats.published++;
     }
