@@ -11,12 +11,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NETWORK_COLOURS } from '@park-twin/layers';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { opsModule } from '../../../twin-server/src/modules/ops/index.ts';
-import { openView, startSceneServer, waitReady, type SceneServer } from '../scene/harness.ts';
+import { openView, startSceneServer, waitReady, watchTiles, type SceneServer } from '../scene/harness.ts';
 import type { TwinTestHook } from '../scene/testHook.ts';
 import { FLAG } from '../scene/featureState.ts';
 import type { OpsTestHook } from './testHook.ts';
 import { TRACE_RGB } from './xray.ts';
-import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -233,18 +232,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const loadedBefore = await page.evaluate(() => (window as unknown as Hooked).__ops.infraLoaded());
     const updBefore = await page.evaluate(() => (window as unknown as Hooked).__ops.infraUpdates());
     expect(loadedBefore.length).toBeGreaterThan(0);
-    const served: string[] = [];
-    const onRequest = (req: { url?: string }) => {
-      if (req.url?.startsWith(`/tiles/${s.park}/`)) served.push(req.url.slice(`/tiles/${s.park}/`.length));
-    };
-    s.server.server.on('request', onRequest);
-    const changed = new Promise<TilesetChanged>((resolve) => {
-      const off = onTilesetChanged(s.server.sc, (e) => {
-        if (e.park !== s.park) return;
-        off();
-        resolve(e);
-      });
-    });
+    const { served, changed, stop } = watchTiles(s);
     try {
       // A building grows: the park tileset gets a new version, the networks do not change.
       const b = (await s.testDb.db.query<{ idx: number }>('SELECT idx FROM building ORDER BY idx LIMIT 1')).rows[0]!.idx;
@@ -265,7 +253,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       expect(await page.evaluate(({ x, y }) => (window as unknown as Hooked).__twin.idxAt(x, y), at)).toBe(pipe.idx);
       expect(problems.errors).toEqual([]);
     } finally {
-      s.server.server.off('request', onRequest);
+      stop();
     }
   }, 300_000);
 });

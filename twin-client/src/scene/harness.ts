@@ -18,6 +18,7 @@ import { createLiveModule } from '../../../twin-server/src/modules/live.ts';
 import { twinModule } from '../../../twin-server/src/modules/twin/index.ts';
 import type { TwinModule } from '../../../twin-server/src/modules/types.ts';
 import { seedPark } from '../../../twin-server/src/seed/index.ts';
+import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
 import type { TwinTestHook } from './testHook.ts';
 
 /** A running server with the seeded park and a viewer session. */
@@ -101,6 +102,32 @@ export async function startSceneServer(
       server = await boot({ PORT: String(server.port), TWIN_TILESET_DIR: first.sc.config.tilesetDir, TWIN_DATA_DIR: path.join(firstDir, 'data') });
     },
   };
+}
+
+/**
+ * From now on: the tile files the server serves for the park (paths under `/tiles/<park>/`, the
+ * network, not the browser cache) and the park's next re-tile. `stop()` ends the recording.
+ */
+export function watchTiles(s: SceneServer): { served: string[]; changed: Promise<TilesetChanged>; stop(): void } {
+  const served: string[] = [];
+  const prefix = `/tiles/${s.park}/`;
+  const server = s.server;
+  const onRequest = (req: { url?: string }) => {
+    if (req.url?.startsWith(prefix)) served.push(req.url.slice(prefix.length));
+  };
+  server.server.on('request', onRequest);
+  let off = (): void => {};
+  const changed = new Promise<TilesetChanged>((resolve) => {
+    off = onTilesetChanged(server.sc, (e) => {
+      if (e.park !== s.park) return;
+      off();
+      resolve(e);
+    });
+  });
+  return { served, changed, stop: () => {
+    server.server.off('request', onRequest);
+    off();
+  } };
 }
 
 /** Opens the twin view logged in as the viewer and waits until the park's tiles are loaded. */

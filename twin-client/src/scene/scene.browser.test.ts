@@ -9,10 +9,9 @@ import { FRAME, decodeFrame, frameRecord } from '@park-twin/layers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
-import { openTwin, startSceneServer, waitReady, type SceneServer } from './harness.ts';
+import { openTwin, startSceneServer, waitReady, watchTiles, type SceneServer } from './harness.ts';
 import type { TwinTestHook } from './testHook.ts';
 import { FLAG } from './featureState.ts';
-import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -247,18 +246,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const pngBefore = await page.screenshot({ path: 'test-results/scene-5-before.png' });
 
     // What reaches the server from now on (the network, not the browser cache) and what the tiler writes.
-    const served: string[] = [];
-    const onRequest = (req: { url?: string }) => {
-      if (req.url?.startsWith(`/tiles/${s.park}/`)) served.push(req.url.slice(`/tiles/${s.park}/`.length));
-    };
-    s.server.server.on('request', onRequest);
-    const changed = new Promise<TilesetChanged>((resolve) => {
-      const off = onTilesetChanged(s.server.sc, (e) => {
-        if (e.park !== s.park) return;
-        off();
-        resolve(e);
-      });
-    });
+    const { served, changed, stop } = watchTiles(s);
     try {
       // The server's watcher notices the edit (NOTIFY), re-tiles and tells the stream.
       await s.testDb.db.query('UPDATE building SET height = height + 12 WHERE idx = $1', [b]);
@@ -291,7 +279,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       expect(dist(now, was)).toBeGreaterThan(30);
       expect(problems5.errors).toEqual([]);
     } finally {
-      s.server.server.off('request', onRequest);
+      stop();
       await context.close();
     }
   }, 240_000);
