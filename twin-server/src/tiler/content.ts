@@ -4,7 +4,7 @@
  * equipment, and the hidden networks as tubes. Pure: rows in, bytes out.
  */
 import { MeshBuilder, extrudePolygon, insetRing, ringArea, tube, box, cylinder, type Rgba, type Ring } from './mesh.ts';
-import { featureGlb, instancedGlb, type Instance } from './gltf.ts';
+import { featureGlb, instancedGlb } from './gltf.ts';
 import { encodeColumns, StringColumn, type FeatureRow } from './metadata.ts';
 import { decodeEwkb, decodePoint, decodePolygonLocal } from './source.ts';
 import { EQ, type BuildingRow, type EquipmentRows, type FloorRow, type NodeRow, type RoomRow, type SegmentRow } from './source.ts';
@@ -175,7 +175,7 @@ export function equipmentContent(
   project: Project,
   buildingCode: string | undefined,
 ): Content | null {
-  const groups = new Map<string, Instance[]>();
+  const groups = new Map<string, number[]>();
   const bounds: Bounds = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   let triangles = 0;
   // Per type once: its model and footprint radius (unknown types are skipped).
@@ -200,10 +200,12 @@ export function equipmentContent(
     bounds[3] = Math.max(bounds[3], x + r);
     bounds[4] = Math.max(bounds[4], y + r);
     bounds[5] = Math.max(bounds[5], z + model.size[2]);
-    const inst = { at: [x, y, z] as const, heading: items.heading(i), idx: items.idx(i), row: kept.length };
-    const list = groups.get(type);
-    if (list) list.push(inst);
-    else groups.set(type, [inst]);
+    let list = groups.get(type);
+    if (!list) {
+      list = [];
+      groups.set(type, list);
+    }
+    list.push(x, y, z, items.heading(i), items.idx(i), kept.length);
     triangles += model.mesh.triangleCount;
     kept.push(i);
   }
@@ -225,17 +227,20 @@ export function equipmentContent(
   const kind = new StringColumn(n, 9);
   const building = new StringColumn(n, buildingCode?.length ?? 0);
   let floors = false;
-  kept.forEach((i, k) => {
+  const kindBytes = Buffer.from('equipment');
+  const buildingBytes = Buffer.from(buildingCode ?? '');
+  for (let k = 0; k < n; k++) {
+    const i = kept[k]!;
     idx[k] = items.idx(i);
     const level = items.level(i) ?? 0;
     floor[k] = level;
     if (level !== 0) floors = true;
     uuid.addUuid(b, items.fieldAt(i, EQ.uuid));
-    kind.add('equipment');
-    building.add(buildingCode ?? '');
-  });
+    kind.addCopy(kindBytes);
+    building.addCopy(buildingBytes);
+  }
   const glb = instancedGlb(
-    [...groups].map(([type, instances]) => ({ name: type, mesh: equipmentModel(type as never).mesh, instances })),
+    [...groups].map(([type, packed]) => ({ name: type, mesh: equipmentModel(type as never).mesh, packed })),
     (view) => encodeColumns(n, {
       idx: { values: idx, present: true }, uuid, kind, name: text(EQ.name, 24), code: text(EQ.code, 12), building,
       floor: { values: floor, present: floors }, type: text(EQ.type, 12), status: text(EQ.status, 8),

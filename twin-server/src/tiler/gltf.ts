@@ -283,14 +283,14 @@ export function featureGlb(b: MeshBuilder, rows: readonly FeatureRow[], name: st
   return doc.toGlb(true);
 }
 
-/** One placed copy of a model. */
-export interface Instance {
-  /** Position in the local z-up frame (metres). */
-  readonly at: readonly [number, number, number];
-  /** Degrees clockwise from north. */
-  readonly heading: number;
-  readonly idx: number;
-  readonly row: number;
+/**
+ * Placed copies of one model, packed 6 numbers per instance: x, y, z (local z-up metres), heading
+ * (degrees clockwise from north), twin idx, property-table row.
+ */
+export interface Instances {
+  readonly name: string;
+  readonly mesh: MeshBuilder;
+  readonly packed: readonly number[];
 }
 
 /**
@@ -298,34 +298,33 @@ export interface Instance {
  * per model, its instances carrying the twin idx and the property-table row. In this thread's
  * reused buffer.
  */
-export function instancedGlb(
-  groups: ReadonlyArray<{ name: string; mesh: MeshBuilder; instances: readonly Instance[] }>,
-  rows: Table,
-): Uint8Array {
+export function instancedGlb(groups: readonly Instances[], rows: Table): Uint8Array {
   const doc = new GltfDoc();
   doc.use('EXT_mesh_gpu_instancing', true);
   doc.use('EXT_instance_features');
   const material = doc.material('equipment');
   for (const g of groups) {
-    if (g.instances.length === 0) continue;
+    const n = g.packed.length / 6;
+    if (n === 0) continue;
     const mesh = doc.json.meshes.length;
     doc.json.meshes.push({ name: g.name, primitives: [addPrimitive(doc, g.mesh, material, false, true)] });
-    const n = g.instances.length;
     const t = new Float32Array(n * 3);
     const r = new Float32Array(n * 4);
     const id = new Float32Array(n);
     const row = new Float32Array(n);
-    g.instances.forEach((inst, i) => {
-      t[i * 3] = inst.at[0];
-      t[i * 3 + 1] = inst.at[2];
-      t[i * 3 + 2] = inst.at[1] === 0 ? 0 : -inst.at[1];
+    const p = g.packed;
+    for (let i = 0, j = 0; i < n; i++, j += 6) {
+      const y = p[j + 1]!;
+      t[i * 3] = p[j]!;
+      t[i * 3 + 1] = p[j + 2]!;
+      t[i * 3 + 2] = y === 0 ? 0 : -y;
       // Heading is clockwise from north: a rotation of -heading about the up axis (glTF +Y).
-      const half = (-inst.heading * Math.PI) / 360;
+      const half = (-p[j + 3]! * Math.PI) / 360;
       r[i * 4 + 1] = Math.sin(half);
       r[i * 4 + 3] = Math.cos(half);
-      id[i] = inst.idx;
-      row[i] = inst.row;
-    });
+      id[i] = p[j + 4]!;
+      row[i] = p[j + 5]!;
+    }
     doc.node({
       name: g.name,
       mesh,

@@ -107,6 +107,11 @@ export class StringColumn {
     if (k > 0) this.present = true;
   }
 
+  /** Appends the same UTF-8 bytes (a constant column: encode once, copy per row). */
+  addCopy(bytes: Uint8Array): void {
+    this.addBytes(bytes, 0, bytes.byteLength);
+  }
+
   /** Appends a string. */
   add(s: string): void {
     this.room(s.length * 3);

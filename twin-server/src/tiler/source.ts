@@ -476,11 +476,17 @@ export class EquipmentRows {
     return this.len[k] === 4 ? this.dv.getFloat32(this.at[k]!) : this.dv.getFloat64(this.at[k]!);
   }
 
-  /** The position (EWKB point) as [x, y, z]. */
+  /** The position (EWKB point) as [x, y, z], read in place. */
   position(i: number): [number, number, number] {
     const k = i * EQUIPMENT_FIELDS + EQ.position;
     const o = this.at[k]!;
-    return decodePoint(this.bytes.subarray(o, o + this.len[k]!));
+    const dv = this.dv;
+    const le = this.bytes[o] === 1;
+    const type = dv.getUint32(o + 1, le);
+    if ((type & 0x0fffffff) % 1000 !== 1) return decodePoint(this.bytes.subarray(o, o + this.len[k]!));
+    const hasZ = (type & 0x80000000) !== 0 || Math.floor((type & 0x0fffffff) / 1000) % 2 === 1;
+    const p = o + (type & 0x20000000 ? 9 : 5);
+    return [dv.getFloat64(p, le), dv.getFloat64(p + 8, le), hasZ ? dv.getFloat64(p + 16, le) : 0];
   }
 
   /** The type as a string, one string per distinct type. */
