@@ -82,9 +82,11 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
      * Mean colour of a building on screen at the grid points over it where a click would hit it
      * (`hit`), or where nothing pickable is (a dimmed building, or the ground beside it).
      */
+    const spots = new Map<number, { x: number; y: number }>();
     const colourOf = async (b: number, hit: boolean) => {
       const pts = await hook(page, (t, a: { idx: number; hit: boolean }) => t.gridOf(a.idx).filter((p) => t.idxAt(p.x, p.y) === (a.hit ? a.idx : 0)), { idx: b, hit });
       if (pts.length === 0) return null;
+      spots.set(b, pts[Math.floor(pts.length / 2)]!);
       const px = await Promise.all(pts.map((p) => pixelAt(page, farShot, p.x, p.y)));
       return [0, 1, 2].map((i) => px.reduce((sum, c) => sum + c[i]!, 0) / px.length);
     };
@@ -100,6 +102,15 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       expect(c[2]!).toBeGreaterThan(c[0]! + 40); // cyan: blue over red
       expect(luma(c)).toBeGreaterThan(Math.max(...dimmed.map(luma)) + 40);
     }
+    // A click on such a building flies in to it (its interior and lit units load there).
+    const target = holding[0]!;
+    const box = (await hook(page, (t, i: number) => t.boundsOf(i), target))!;
+    const mid = [(box[0]! + box[3]!) / 2, (box[1]! + box[4]!) / 2, (box[2]! + box[5]!) / 2];
+    const away = async () => dist((await hook(page, (t) => t.camera()))!.pos, mid);
+    const farAway = await away();
+    await page.mouse.click(spots.get(target)!.x, spots.get(target)!.y);
+    await expect.poll(away, { timeout: 20_000 }).toBeLessThan(farAway * 0.5);
+    expect(await page.locator('.unit-panel').count()).toBe(0); // a building is not a unit: nothing selected
 
     const texel = (idx: number) => hook(page, (t, i: number) => t.texel(i), idx);
     const lit = await texel(unit.idx);
