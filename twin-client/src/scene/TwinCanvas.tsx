@@ -53,7 +53,7 @@ function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats })
   useFrame((s) => {
     const t0 = performance.now();
     ctl.stepFlight(t0);
-    ctl.state.flush();
+    ctl.state.flush(s.gl);
     s.gl.render(s.scene, s.camera);
     stats.frames++;
     stats.drawCalls = s.gl.info.render.calls;

@@ -43,6 +43,18 @@ export function packRgb(r: number, g: number, b: number): number {
 
 /** Texture width in texels; a power of two keeps the row/column split a shift in the shader. */
 export const STATE_WIDTH = 1024;
+const ROW_SHIFT = Math.log2(STATE_WIDTH);
+
+/**
+ * The parts of three's WebGLRenderer a direct row upload uses (its state cache, so three's own
+ * bookkeeping of bindings and unpack parameters stays right).
+ */
+export interface UploadRenderer {
+  getContext(): WebGLRenderingContext | WebGL2RenderingContext;
+  /** three's per-object GPU records (typed `unknown` by three: read as the fields used here). */
+  properties: { get(o: object): unknown };
+  state: { bindTexture(type: number, tex: WebGLTexture, slot?: number): void; pixelStorei(name: number, value: number | boolean): void };
+}
 
 /** A uniform-shaped holder, so a grown texture reaches every material that already compiled. */
 export interface TextureUniform {
@@ -50,8 +62,11 @@ export interface TextureUniform {
 }
 
 /**
- * Feature state by idx. Writes go to a CPU-side Uint8Array; `flush()` (once per frame) turns the
- * dirty spans into `addUpdateRange` calls, one per dirty row, so only changed rows go to the GPU.
+ * Feature state by idx. Writes go to a CPU-side Uint8Array; `flush(renderer)` (once per frame,
+ * before the render) uploads only the changed part: each run of adjacent dirty rows is one
+ * `texSubImage2D` of the rectangle spanning their dirty columns, straight into the texture three
+ * already holds on the GPU (no `needsUpdate`, which would go through three's per-row ranges).
+ * Without a renderer (or before the first upload) it falls back to three's `addUpdateRange`.
  */
 export class FeatureStateTexture {
   readonly width = STATE_WIDTH;
@@ -117,8 +132,8 @@ export class FeatureStateTexture {
   }
 
   private mark(idx: number): void {
-    const row = (idx / this.width) | 0;
-    const col = idx - row * this.width;
+    const row = idx >>> ROW_SHIFT;
+    const col = idx & (STATE_WIDTH - 1);
     if (this.dirtyMin[row] === -1) {
       this.dirtyMin[row] = col;
       this.dirtyMax[row] = col;
@@ -205,10 +220,10 @@ export class FeatureStateTexture {
   }
 
   /**
-   * Queues the changed spans for upload (one range per dirty row) and flags the texture.
-   * Returns whether anything changed, so the caller can `invalidate()` only then.
+   * Uploads the changed spans (see the class comment). Returns whether anything changed, so the
+   * caller can `invalidate()` only then. Without `renderer`, queues them on the texture instead.
    */
-  flush(): boolean {
+  flush(renderer?: UploadRenderer): boolean {
     const t = this.uniform.value;
     if (this.fullUpload) {
       this.fullUpload = false;
@@ -225,6 +240,7 @@ export class FeatureStateTexture {
       this.lastUploadBytes = 0;
       return false;
     }
+    if (renderer && this.uploadDirect(renderer, t)) return true;
     let bytes = 0;
     for (const row of this.dirtyRows) {
       const lo = this.dirtyMin[row]!;
@@ -238,6 +254,49 @@ export class FeatureStateTexture {
     this.lastUploadBytes = bytes;
     this.dirtyRows = [];
     t.needsUpdate = true;
+    return true;
+  }
+
+  /**
+   * The dirty rows as rectangles written straight into the GPU texture: rows sorted, adjacent
+   * rows merged into one rectangle over their widest dirty column span. False (nothing done) when
+   * the texture is not current on the GPU yet or the context is WebGL 1.
+   */
+  private uploadDirect(renderer: UploadRenderer, t: DataTexture): boolean {
+    const gl = renderer.getContext();
+    if (typeof WebGL2RenderingContext === 'undefined' || !(gl instanceof WebGL2RenderingContext)) return false;
+    const p = renderer.properties.get(t) as { __webglTexture?: WebGLTexture; __version?: number };
+    if (!p.__webglTexture || p.__version !== t.version) return false;
+    const st = renderer.state;
+    st.bindTexture(gl.TEXTURE_2D, p.__webglTexture);
+    st.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    st.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+    st.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    st.pixelStorei(gl.UNPACK_ROW_LENGTH, this.width);
+    st.pixelStorei(gl.UNPACK_SKIP_PIXELS, 0);
+    st.pixelStorei(gl.UNPACK_SKIP_ROWS, 0);
+    const rows = this.dirtyRows.sort((a, b) => a - b);
+    let bytes = 0;
+    for (let i = 0; i < rows.length; ) {
+      const r0 = rows[i]!;
+      let lo = this.dirtyMin[r0]!;
+      let hi = this.dirtyMax[r0]!;
+      let j = i + 1;
+      while (j < rows.length && rows[j] === rows[j - 1]! + 1) {
+        lo = Math.min(lo, this.dirtyMin[rows[j]!]!);
+        hi = Math.max(hi, this.dirtyMax[rows[j]!]!);
+        j++;
+      }
+      const n = j - i;
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, lo, r0, hi - lo + 1, n, gl.RGBA, gl.UNSIGNED_BYTE, this.data, (r0 * this.width + lo) * 4);
+      bytes += (hi - lo + 1) * n * 4;
+      for (let k = i; k < j; k++) this.dirtyMin[rows[k]!] = this.dirtyMax[rows[k]!] = -1;
+      i = j;
+    }
+    st.pixelStorei(gl.UNPACK_ROW_LENGTH, 0);
+    this.lastUploadRows = rows.length;
+    this.lastUploadBytes = bytes;
+    this.dirtyRows = [];
     return true;
   }
 

@@ -36,7 +36,7 @@ export interface TwinTestHook {
   frameObject(idx: number, factor?: number): void;
   frameAll(): void;
   /** Renders frames continuously for `ms`, applying `updatesPerSecond` synthetic records (bench). */
-  measure(ms: number, updatesPerSecond: number, layer?: LayerName): Promise<{ frames: number; meanMs: number; medianMs: number; p95Ms: number; drawCalls: number; triangles: number; records: number; workMs: number }>;
+  measure(ms: number, updatesPerSecond: number, layer?: LayerName): Promise<{ frames: number; meanMs: number; medianMs: number; p95Ms: number; drawCalls: number; triangles: number; records: number; workMs: number; times: number[] }>;
   stats(): { frames: number; drawCalls: number; triangles: number; uploadBytes: number; records: number };
   /** Re-tiles followed: notices heard, in-place patches, full reloads, tiles whose content changed, tileset URL. */
   tileUpdates(): TwinController['tileUpdates'];
@@ -147,7 +147,7 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       const mean = ts.reduce((a, b) => a + b, 0) / Math.max(1, ts.length);
       const mid = ts.length >> 1;
       const medianMs = ts.length === 0 ? 0 : ts.length % 2 ? ts[mid]! : (ts[mid - 1]! + ts[mid]!) / 2;
-      return { workMs: work / Math.max(1, ts.length), frames: ts.length, meanMs: mean, medianMs, p95Ms: ts[Math.floor(ts.length * 0.95)] ?? 0, drawCalls: stats.drawCalls, triangles: stats.triangles, records };
+      return { workMs: work / Math.max(1, ts.length), frames: ts.length, meanMs: mean, medianMs, p95Ms: ts[Math.floor(ts.length * 0.95)] ?? 0, drawCalls: stats.drawCalls, triangles: stats.triangles, records, times: ts };
     },
     tileUpdates: () => ({ ...ctl.tileUpdates }),
     loadedContent: () => {
