@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
 import { FRAME, FRAME_FLAGS, LAYER_IDS, PROTOCOL_VERSION, encodeFrame, parseClientMessage, type ClientMessage } from '@park-twin/layers/protocol.ts';
 import { decodeFrame } from '@park-twin/layers/protocol.ts';
@@ -155,6 +155,27 @@ describe('LiveClient', () => {
     await until(() => c.status === 'live' && c.stats.reconnects >= 1, 'live again on a new socket');
     expect(hub.last()).not.toBe(first);
     expect(hub.sockets.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps a socket whose pings are answered even when its timers run late (a background tab)', async () => {
+    const hub = await startHub();
+    cleanup.push(hub.close);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    cleanup.push(() => vi.useRealTimers());
+    const c = new LiveClient({ url: hub.url, store: new LiveStore(), layers: ['occupancy'], socket: nodeSocket, baseDelayMs: 20, heartbeatMs: 10_000 });
+    cleanup.push(() => c.close());
+    await until(() => c.status === 'live', 'live');
+    // The browser wakes the heartbeat once a minute instead of every 10 s: a minute of silence
+    // before each beat, but every ping is answered.
+    for (let i = 1; i <= 3; i++) {
+      vi.setSystemTime(Date.now() + 60_000);
+      vi.advanceTimersToNextTimer();
+      await until(() => hub.received.filter((m) => m.type === 'ping').length === i, `ping ${i} answered`);
+      await new Promise((r) => setTimeout(r, 30)); // the pong arrives
+    }
+    expect(c.status).toBe('live');
+    expect(c.stats.reconnects).toBe(0);
+    expect(hub.sockets.length).toBe(1);
   });
 
   it('backs off exponentially while the hub is down and shows offline', async () => {
