@@ -381,10 +381,12 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
       if (placed.length > 0) {
         const interiors = await loadInteriors(db, [...present]);
         const equipmentOf = interiors.equipment.byBuilding();
+        const roomsOf = interiors.rooms.byBuilding();
         for (const { pb, leaf } of placed) {
           const bs = buildBuilding(out, pb, {
             floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
-            rooms: interiors.rooms.filter((r) => r.building_idx === pb.row.idx),
+            rooms: interiors.rooms,
+            roomSel: roomsOf.get(pb.row.idx) ?? [],
             equipment: interiors.equipment,
             equipmentSel: equipmentOf.get(pb.row.idx) ?? [],
           }, project, stats);

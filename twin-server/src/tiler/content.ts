@@ -7,7 +7,7 @@ import { MeshBuilder, extrudePolygon, insetRing, ringArea, tube, box, cylinder, 
 import { featureGlb, instancedGlb } from './gltf.ts';
 import { encodeColumns, StringColumn, type FeatureRow } from './metadata.ts';
 import { decodeEwkb, decodePoint, decodePolygonLocal } from './source.ts';
-import { EQ, type BuildingRow, type EquipmentRows, type FloorRow, type NodeRow, type RoomRow, type SegmentRow } from './source.ts';
+import { EQ, RM, type BuildingRow, type CopyRows, type EquipmentRows, type FloorRow, type NodeRow, type SegmentRow } from './source.ts';
 import { equipmentModel, isEquipmentType } from '../../../models/src/catalog.ts';
 import { NETWORK_COLOURS } from '@park-twin/layers';
 
@@ -140,29 +140,87 @@ export function shellContent(pb: PreparedBuilding, floors: readonly FloorRow[], 
  * Interior: a slab per floor (feature = floor) and every room as an open box (walls and a floor
  * surface, no ceiling) so rooms are visible and pickable from above (feature = room).
  */
-export function interiorContent(pb: PreparedBuilding, floors: readonly FloorRow[], rooms: readonly RoomRow[], project: Project): Content | null {
+export function interiorContent(
+  pb: PreparedBuilding,
+  floors: readonly FloorRow[],
+  rooms: CopyRows,
+  roomSel: readonly number[],
+  project: Project,
+): Content | null {
   if (floors.length === 0) return null;
   const b = builder();
-  const rows: FeatureRow[] = [];
   const g = pb.row.ground_elevation;
   const levelOf = new Map(floors.map((f) => [f.idx, f]));
+  const kept: number[] = [];
+  for (const i of roomSel) if (levelOf.has(rooms.intOrNull(i, RM.floor)!)) kept.push(i);
+  // The property table: floors, then rooms, column by column (rooms' text copied from their bytes).
+  const n = floors.length + kept.length;
+  const idx = new Uint32Array(n);
+  const level = new Int16Array(n);
+  const area = new Float32Array(n);
+  const height = new Float32Array(n);
+  const uuid = new StringColumn(n, 36);
+  const kind = new StringColumn(n, 5);
+  const name = new StringColumn(n, 20);
+  const code = new StringColumn(n, 8);
+  const building = new StringColumn(n, pb.row.code.length);
+  const use = new StringColumn(n, 8);
+  const lease = new StringColumn(n, 8);
+  const buildingBytes = Buffer.from(pb.row.code);
+  const none = new Uint8Array(0);
+  let row = 0;
   for (const f of floors) {
     const rings = polygonRings(f.footprint, project);
-    b.feature(f.idx, rows.length, SLAB);
-    rows.push({ idx: f.idx, uuid: f.uuid, kind: 'floor', name: f.name, building: pb.row.code, floor: f.level, area: polygonArea(rings), height: f.height });
+    b.feature(f.idx, row, SLAB);
+    idx[row] = f.idx;
+    level[row] = f.level;
+    area[row] = polygonArea(rings);
+    height[row] = f.height;
+    uuid.add(f.uuid);
+    kind.add('floor');
+    name.add(f.name);
+    code.addCopy(none);
+    building.addCopy(buildingBytes);
+    use.addCopy(none);
+    lease.addCopy(none);
+    row++;
     extrudePolygon(b, rings, g + f.elevation - 0.25, g + f.elevation);
   }
-  for (const r of rooms) {
-    const f = levelOf.get(r.floor_idx);
-    if (!f) continue;
-    b.feature(r.idx, rows.length, ROOM_COLORS[r.use] ?? GREY);
-    rows.push({ idx: r.idx, uuid: r.uuid, kind: 'room', name: r.name, code: r.code, building: pb.row.code, floor: f.level, area: r.area, use: r.use, lease_status: r.lease_status });
-    const rings = polygonRings(r.footprint, project).map((ring) => insetRing(ring, 0.12));
+  const roomBytes = Buffer.from('room');
+  const bytes = rooms.bytes;
+  const text = (c: StringColumn, i: number, f: number) => {
+    const o = rooms.fieldAt(i, f);
+    c.addBytes(bytes, o, o + Math.max(0, rooms.fieldLen(i, f)));
+  };
+  for (const i of kept) {
+    const f = levelOf.get(rooms.intOrNull(i, RM.floor)!)!;
+    const r = rooms.idx(i);
+    b.feature(r, row, ROOM_COLORS[rooms.text(i, RM.use)] ?? GREY);
+    idx[row] = r;
+    level[row] = f.level;
+    area[row] = rooms.real(i, RM.area);
+    uuid.addUuid(bytes, rooms.fieldAt(i, RM.uuid));
+    kind.addCopy(roomBytes);
+    text(name, i, RM.name);
+    text(code, i, RM.code);
+    building.addCopy(buildingBytes);
+    text(use, i, RM.use);
+    text(lease, i, RM.lease_status);
+    row++;
+    const rings = polygonRings(rooms.view(i, RM.footprint), project).map((ring) => insetRing(ring, 0.12));
     const z = g + f.elevation;
     extrudePolygon(b, rings, z, z + Math.max(0.5, f.height - 0.6), { walls: true });
     extrudePolygon(b, rings, z, z + 0.03, { top: true });
   }
-  return { glb: featureGlb(b, rows, `interior ${pb.row.code}`), bounds: boundsOf(b), features: rows.length, triangles: b.triangleCount };
+  const numbers = (values: Int16Array | Float32Array) => ({ values, present: values.some((v) => v !== 0) });
+  const table = {
+    count: n,
+    encode: (view: (bytes: Uint8Array) => number) => encodeColumns(n, {
+      idx: { values: idx, present: true }, uuid, kind, name, code, building, floor: numbers(level), area: numbers(area),
+      use, height: numbers(height), lease_status: lease,
+    }, view),
+  };
+  return { glb: featureGlb(b, table, `interior ${pb.row.code}`), bounds: boundsOf(b), features: n, triangles: b.triangleCount };
 }
 
 /**
@@ -241,10 +299,13 @@ export function equipmentContent(
   }
   const glb = instancedGlb(
     [...groups].map(([type, packed]) => ({ name: type, mesh: equipmentModel(type as never).mesh, packed })),
-    (view) => encodeColumns(n, {
-      idx: { values: idx, present: true }, uuid, kind, name: text(EQ.name, 24), code: text(EQ.code, 12), building,
-      floor: { values: floor, present: floors }, type: text(EQ.type, 12), status: text(EQ.status, 8),
-    }, view),
+    {
+      count: n,
+      encode: (view) => encodeColumns(n, {
+        idx: { values: idx, present: true }, uuid, kind, name: text(EQ.name, 24), code: text(EQ.code, 12), building,
+        floor: { values: floor, present: floors }, type: text(EQ.type, 12), status: text(EQ.status, 8),
+      }, view),
+    },
   );
   return { glb, bounds, features: n, triangles };
 }

@@ -258,13 +258,15 @@ function featureIdSets(rowCount: number): Json[] {
   ];
 }
 
-/** The property table: rows, or a function that encodes it into the views it is given. */
-type Table = readonly FeatureRow[] | ((view: (bytes: Uint8Array) => number) => Record<string, unknown>);
+/** The property table: rows, or its row count and a function that encodes it into the views it is given. */
+export type Table = readonly FeatureRow[] | { readonly count: number; encode(view: (bytes: Uint8Array) => number): Record<string, unknown> };
+
+const tableRows = (t: Table): number => ('encode' in t ? t.count : t.length);
 
 function addMetadata(doc: GltfDoc, rows: Table): void {
   doc.use('EXT_structural_metadata');
   const view = (bytes: Uint8Array) => doc.bufferView(bytes);
-  const table = typeof rows === 'function' ? rows(view) : encodePropertyTable(rows, view);
+  const table = 'encode' in rows ? rows.encode(view) : encodePropertyTable(rows, view);
   doc.json.extensions.EXT_structural_metadata = { schema: METADATA_SCHEMA, propertyTables: [table] };
 }
 
@@ -272,11 +274,11 @@ function addMetadata(doc: GltfDoc, rows: Table): void {
  * A content GLB of merged features: one primitive, feature ids per vertex, and a property table
  * whose row r describes the vertices whose _FEATURE_ID_1 is r. In this thread's reused buffer.
  */
-export function featureGlb(b: MeshBuilder, rows: readonly FeatureRow[], name: string): Uint8Array {
+export function featureGlb(b: MeshBuilder, rows: Table, name: string): Uint8Array {
   const doc = new GltfDoc();
   doc.use('EXT_mesh_features');
   const prim = addPrimitive(doc, b, doc.material(name), true, true);
-  prim.extensions = { EXT_mesh_features: { featureIds: featureIdSets(rows.length) } };
+  prim.extensions = { EXT_mesh_features: { featureIds: featureIdSets(tableRows(rows)) } };
   doc.json.meshes.push({ name, primitives: [prim] });
   doc.node({ name, mesh: 0 });
   addMetadata(doc, rows);

@@ -14,7 +14,7 @@ import {
   equipmentContent, interiorContent, overviewContent, prepareBuilding, shellContent,
   type Bounds, type Content, type PreparedBuilding, type Project,
 } from './content.ts';
-import { parseInteriors, type BuildingRow, type EquipmentRows, type FloorRow, type InteriorBytes, type RoomRow } from './source.ts';
+import { parseInteriors, type BuildingRow, type CopyRows, type EquipmentRows, type FloorRow, type InteriorBytes } from './source.ts';
 
 // Geometric errors (metres). Each level must be larger than everything below it.
 export const ERR_EQUIPMENT = 0;
@@ -119,7 +119,9 @@ export class ContentWriter {
 /** One building's interior rows: its floors and rooms, and its rows of a batch's equipment. */
 export interface BuildingInterior {
   readonly floors: readonly FloorRow[];
-  readonly rooms: readonly RoomRow[];
+  /** A batch's rooms, and the rows of this building's (by idx). */
+  readonly rooms: CopyRows;
+  readonly roomSel: readonly number[];
   readonly equipment: EquipmentRows;
   /** Rows of `equipment` in this building, by idx. */
   readonly equipmentSel: readonly number[];
@@ -155,7 +157,7 @@ export function buildBuilding(
   const below: TileJson[] = [];
   const equip = equipmentContent(interior.equipment, interior.equipmentSel, project, pb.row.code);
   if (equip) below.push({ boundingVolume: { box: boxOf(equip.bounds) }, geometricError: ERR_EQUIPMENT, content: { uri: put('equipment', equip) } });
-  const inner = interiorContent(pb, interior.floors, interior.rooms, project);
+  const inner = interiorContent(pb, interior.floors, interior.rooms, interior.roomSel, project);
   if (inner) {
     const uri = put('interior', inner);
     const ib: Bounds[] = [inner.bounds, ...(equip ? [equip.bounds] : [])];
@@ -210,13 +212,15 @@ export function runLeafJob(job: LeafJob): LeafResult {
   const out = new ContentWriter(job.outDir, new Set(job.have));
   const rows = parseInteriors(job.interiors);
   const floors = byBuilding(rows.floors);
-  const rooms = byBuilding(rows.rooms);
+  const rooms = rows.rooms.byBuilding();
   const equipment = rows.equipment.byBuilding();
   const buildings: LeafResult['buildings'] = [];
   for (const b of job.buildings) {
     const pb = prepareBuilding(b, project);
     const i = b.idx;
-    const interior = { floors: floors.get(i) ?? [], rooms: rooms.get(i) ?? [], equipment: rows.equipment, equipmentSel: equipment.get(i) ?? [] };
+    const interior = {
+      floors: floors.get(i) ?? [], rooms: rows.rooms, roomSel: rooms.get(i) ?? [], equipment: rows.equipment, equipmentSel: equipment.get(i) ?? [],
+    };
     const stats: TileStats = { features: 0, triangles: 0 };
     buildings.push([i, buildBuilding(out, pb, interior, project, stats), stats]);
   }

@@ -240,7 +240,8 @@ export interface InteriorBytes {
 /** Floors, rooms and equipment of a batch of buildings. */
 export interface Interiors {
   readonly floors: FloorRow[];
-  readonly rooms: RoomRow[];
+  /** ROOM_COLUMNS rows, as bytes. */
+  readonly rooms: CopyRows;
   readonly equipment: EquipmentRows;
 }
 
@@ -382,49 +383,51 @@ export async function* streamInteriors(
   }
 }
 
-const EQUIPMENT_FIELDS = 10;
 /** Field numbers of EQUIPMENT_COLUMNS. */
 export const EQ = { building: 0, idx: 1, uuid: 2, name: 3, code: 4, type: 5, status: 6, level: 7, position: 8, heading: 9 } as const;
+/** Field numbers of ROOM_COLUMNS. */
+export const RM = { building: 0, idx: 1, uuid: 2, name: 3, code: 4, floor: 5, footprint: 6, area: 7, use: 8, lease_status: 9 } as const;
 
 /**
- * Equipment rows (EQUIPMENT_COLUMNS) kept as the binary COPY bytes they came in, with where each
- * field starts: no object and no string per row. Text fields are UTF-8 that the property table
- * copies as it is; the few values the geometry needs are read in place.
+ * Rows of a binary COPY kept as the bytes they came in, with where each field starts: no object
+ * and no string per row. Text fields are UTF-8 that property tables copy as it is; the few values
+ * the geometry needs are read in place. Field 0 is the building and field 1 the idx (the interior
+ * column lists put them first).
  */
-export class EquipmentRows {
+export class CopyRows {
   readonly bytes: Uint8Array;
   readonly count: number;
-  private readonly dv: DataView;
+  protected readonly dv: DataView;
   /** Per row and field: offset of the value and its length (-1 = NULL). */
   private readonly at: Int32Array;
   private readonly len: Int32Array;
-  private readonly types = new Map<number, Array<{ bytes: Uint8Array; name: string }>>();
+  private readonly texts = new Map<number, Array<{ bytes: Uint8Array; text: string }>>();
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array, readonly fields: number) {
     this.bytes = bytes;
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dv = dv;
     new CopyReader(bytes); // checks the signature
     let o = 19 + dv.getUint32(15);
     let cap = 256;
-    let at = new Int32Array(cap * EQUIPMENT_FIELDS);
-    let len = new Int32Array(cap * EQUIPMENT_FIELDS);
+    let at = new Int32Array(cap * fields);
+    let len = new Int32Array(cap * fields);
     let n = 0;
     while (o + 2 <= bytes.byteLength) {
-      const fields = dv.getInt16(o);
-      if (fields === -1) break;
-      if (fields !== EQUIPMENT_FIELDS) throw new Error(`equipment row with ${fields} fields`);
+      const count = dv.getInt16(o);
+      if (count === -1) break;
+      if (count !== fields) throw new Error(`COPY row with ${count} fields, expected ${fields}`);
       o += 2;
       if (n === cap) {
         cap *= 2;
-        const a = new Int32Array(cap * EQUIPMENT_FIELDS);
+        const a = new Int32Array(cap * fields);
         a.set(at);
         at = a;
-        const l = new Int32Array(cap * EQUIPMENT_FIELDS);
+        const l = new Int32Array(cap * fields);
         l.set(len);
         len = l;
       }
-      for (let f = 0, k = n * EQUIPMENT_FIELDS; f < EQUIPMENT_FIELDS; f++, k++) {
+      for (let f = 0, k = n * fields; f < fields; f++, k++) {
         const l = dv.getInt32(o);
         o += 4;
         at[k] = o;
@@ -433,7 +436,7 @@ export class EquipmentRows {
       }
       n++;
     }
-    if (o > bytes.byteLength) throw new Error('equipment COPY data cut inside a row');
+    if (o > bytes.byteLength) throw new Error('COPY data cut inside a row');
     this.count = n;
     this.at = at;
     this.len = len;
@@ -441,16 +444,17 @@ export class EquipmentRows {
 
   /** Offset of field `f` of row `i`. */
   fieldAt(i: number, f: number): number {
-    return this.at[i * EQUIPMENT_FIELDS + f]!;
+    return this.at[i * this.fields + f]!;
   }
 
   /** Length of field `f` of row `i` (-1 = NULL). */
   fieldLen(i: number, f: number): number {
-    return this.len[i * EQUIPMENT_FIELDS + f]!;
+    return this.len[i * this.fields + f]!;
   }
 
-  private int(i: number, f: number): number | null {
-    const k = i * EQUIPMENT_FIELDS + f;
+  /** An integer field (int2, int4, int8), null for NULL. */
+  intOrNull(i: number, f: number): number | null {
+    const k = i * this.fields + f;
     const l = this.len[k]!;
     if (l < 0) return null;
     if (l === 2) return this.dv.getInt16(this.at[k]!);
@@ -459,59 +463,50 @@ export class EquipmentRows {
     throw new Error(`unexpected integer width ${l}`);
   }
 
-  idx(i: number): number {
-    return this.int(i, EQ.idx)!;
+  /** A real or double precision field (NULL reads as 0). */
+  real(i: number, f: number): number {
+    const k = i * this.fields + f;
+    const l = this.len[k]!;
+    return l === 4 ? this.dv.getFloat32(this.at[k]!) : l === 8 ? this.dv.getFloat64(this.at[k]!) : 0;
   }
 
-  building(i: number): number | null {
-    return this.int(i, EQ.building);
+  /** The bytes of field `f` of row `i` (a view). */
+  view(i: number, f: number): Uint8Array {
+    const k = i * this.fields + f;
+    return this.bytes.subarray(this.at[k]!, this.at[k]! + Math.max(0, this.len[k]!));
   }
 
-  level(i: number): number | null {
-    return this.int(i, EQ.level);
-  }
-
-  heading(i: number): number {
-    const k = i * EQUIPMENT_FIELDS + EQ.heading;
-    return this.len[k] === 4 ? this.dv.getFloat32(this.at[k]!) : this.dv.getFloat64(this.at[k]!);
-  }
-
-  /** The position (EWKB point) as [x, y, z], read in place. */
-  position(i: number): [number, number, number] {
-    const k = i * EQUIPMENT_FIELDS + EQ.position;
-    const o = this.at[k]!;
-    const dv = this.dv;
-    const le = this.bytes[o] === 1;
-    const type = dv.getUint32(o + 1, le);
-    if ((type & 0x0fffffff) % 1000 !== 1) return decodePoint(this.bytes.subarray(o, o + this.len[k]!));
-    const hasZ = (type & 0x80000000) !== 0 || Math.floor((type & 0x0fffffff) / 1000) % 2 === 1;
-    const p = o + (type & 0x20000000 ? 9 : 5);
-    return [dv.getFloat64(p, le), dv.getFloat64(p + 8, le), hasZ ? dv.getFloat64(p + 16, le) : 0];
-  }
-
-  /** The type as a string, one string per distinct type. */
-  type(i: number): string {
-    const k = i * EQUIPMENT_FIELDS + EQ.type;
+  /** A text field as a string, one string per distinct value (for enum-like columns; NULL reads as ""). */
+  text(i: number, f: number): string {
+    const k = i * this.fields + f;
     const o = this.at[k]!;
     const l = Math.max(0, this.len[k]!);
     const b = this.bytes;
     let h = l;
     for (let j = 0; j < l; j++) h = (Math.imul(h, 31) + b[o + j]!) | 0;
-    let list = this.types.get(h);
+    let list = this.texts.get(h);
     if (!list) {
       list = [];
-      this.types.set(h, list);
+      this.texts.set(h, list);
     }
     for (const t of list) {
       if (t.bytes.length !== l) continue;
       let same = true;
       for (let j = 0; j < l && same; j++) same = t.bytes[j] === b[o + j];
-      if (same) return t.name;
+      if (same) return t.text;
     }
     const bytes = b.slice(o, o + l);
-    const name = Buffer.from(bytes.buffer, bytes.byteOffset, l).toString('utf8');
-    list.push({ bytes, name });
-    return name;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, l).toString('utf8');
+    list.push({ bytes, text });
+    return text;
+  }
+
+  idx(i: number): number {
+    return this.intOrNull(i, 1)!;
+  }
+
+  building(i: number): number | null {
+    return this.intOrNull(i, 0);
   }
 
   /** Row numbers per building, each list by idx (rows without a building are left out). */
@@ -540,19 +535,42 @@ export class EquipmentRows {
   }
 }
 
+/** Equipment rows (EQUIPMENT_COLUMNS) as bytes. */
+export class EquipmentRows extends CopyRows {
+  constructor(bytes: Uint8Array) {
+    super(bytes, 10);
+  }
+
+  level(i: number): number | null {
+    return this.intOrNull(i, EQ.level);
+  }
+
+  heading(i: number): number {
+    return this.real(i, EQ.heading);
+  }
+
+  type(i: number): string {
+    return this.text(i, EQ.type);
+  }
+
+  /** The position (EWKB point) as [x, y, z], read in place. */
+  position(i: number): [number, number, number] {
+    const o = this.fieldAt(i, EQ.position);
+    const dv = this.dv;
+    const le = this.bytes[o] === 1;
+    const type = dv.getUint32(o + 1, le);
+    if ((type & 0x0fffffff) % 1000 !== 1) return decodePoint(this.view(i, EQ.position));
+    const hasZ = (type & 0x80000000) !== 0 || Math.floor((type & 0x0fffffff) / 1000) % 2 === 1;
+    const p = o + (type & 0x20000000 ? 9 : 5);
+    return [dv.getFloat64(p, le), dv.getFloat64(p + 8, le), hasZ ? dv.getFloat64(p + 16, le) : 0];
+  }
+}
+
 function floorRow(r: CopyReader): FloorRow {
   const building_idx = r.int();
   return {
     idx: r.int(), uuid: r.uuid(), name: r.str(), building_idx, level: r.int(), elevation: r.real(),
     height: r.real(), footprint: r.bytes(),
-  };
-}
-
-function roomRow(r: CopyReader): RoomRow {
-  const building_idx = r.int();
-  return {
-    idx: r.int(), uuid: r.uuid(), name: r.str(), code: r.str(), floor_idx: r.int(), building_idx,
-    footprint: r.bytes(), area: r.real(), use: r.str(), lease_status: r.str(),
   };
 }
 
@@ -563,11 +581,10 @@ const byBuildingThen = <T extends { building_idx: number | null }>(key: (r: T) =
 export function parseInteriors(b: InteriorBytes): Interiors {
   const rows = {
     floors: rowsOf(b.floors, floorRow),
-    rooms: rowsOf(b.rooms, roomRow),
+    rooms: new CopyRows(b.rooms, 10),
     equipment: new EquipmentRows(b.equipment),
   };
   rows.floors.sort(byBuildingThen((f) => f.level));
-  rows.rooms.sort(byBuildingThen((r) => r.idx));
   return rows;
 }
 
