@@ -321,11 +321,15 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   const project = frame.projector();
   const transform = frame.transform;
   // The folder's files, read once per build (another process or a person may have changed it since the last one).
-  const out = new ContentWriter(outDir, new Set(await fs.readdir(outDir)));
+  // Only files a finished build published are known complete: anything else in the folder (left
+  // by a build that crashed) is written again, by replacement.
+  const saved = await readState(outDir);
+  const published = new Set([...(saved?.publishedFiles ?? []), ...(saved?.previousFiles ?? [])]);
+  const out = new ContentWriter(outDir, new Set((await fs.readdir(outDir)).filter((f) => published.has(f))));
   const written = out.written;
   const stats: TileStats = { features: 0, triangles: 0 };
 
-  let state = opts.full ? null : await readState(outDir);
+  let state = opts.full ? null : saved;
   if (state && (state.parkUuid !== park.uuid || state.origin.join() !== [park.lon, park.lat, park.h].join())) state = null;
   // Read the change id before the data, so edits made while we build are picked up next time.
   let mode: BuildResult['mode'];

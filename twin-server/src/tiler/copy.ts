@@ -140,21 +140,43 @@ export class CopyRunSplitter {
   /** Feeds the next chunk. */
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('binary COPY data after its end marker');
-    let buf = chunk;
+    let from = 0;
     if (this.rest) {
-      buf = new Uint8Array(this.rest.byteLength + chunk.byteLength);
-      buf.set(this.rest);
-      buf.set(chunk, this.rest.byteLength);
+      // Finish the row begun in the last chunk, joining only as much of this one as it needs
+      // (not the whole chunk: that would copy the stream once more).
+      const rest = this.rest;
       this.rest = null;
+      for (let take = Math.min(chunk.byteLength, 4096); ; take = Math.min(chunk.byteLength, take * 4)) {
+        const head = new Uint8Array(rest.byteLength + take);
+        head.set(rest);
+        head.set(chunk.subarray(0, take), rest.byteLength);
+        const used = this.scan(head);
+        if (this.ended) return;
+        if (used > rest.byteLength) {
+          from = used - rest.byteLength;
+          break;
+        }
+        if (take === chunk.byteLength) {
+          this.rest = head; // all of this chunk is inside one row
+          return;
+        }
+      }
     }
+    const body = from === 0 ? chunk : chunk.subarray(from);
+    const used = this.scan(body);
+    if (!this.ended && used < body.byteLength) this.rest = body.slice(used);
+  }
+
+  /**
+   * Reads the header (first time) and every whole row of `buf`, handing out runs of rows as views
+   * of it; returns how many bytes it used (up to the end of the last whole row).
+   */
+  private scan(buf: Uint8Array): number {
     const len = buf.byteLength;
     const dv = new DataView(buf.buffer, buf.byteOffset, len);
     let o = 0;
     if (!this.started) {
-      if (len < 19 || len < 19 + dv.getUint32(15)) {
-        this.rest = buf;
-        return;
-      }
+      if (len < 19 || len < 19 + dv.getUint32(15)) return 0;
       for (let i = 0; i < SIGNATURE.length; i++) {
         if (buf[i] !== SIGNATURE.charCodeAt(i)) throw new Error('not a binary COPY stream');
       }
@@ -202,7 +224,7 @@ export class CopyRunSplitter {
       o = p;
     }
     if (runStart < o) this.onRun(runKey, buf.subarray(runStart, o));
-    if (!this.ended && o < len) this.rest = buf.slice(o);
+    return this.ended ? o + 2 : o;
   }
 
   /** The stream is over: it must have ended on a row boundary (with or without its end marker). */

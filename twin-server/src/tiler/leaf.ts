@@ -103,12 +103,20 @@ export class ContentWriter {
   write(prefix: string, c: Content): string {
     const name = `${prefix}-${sha(c.glb).slice(0, 20)}.glb`;
     if (!this.have.has(name)) {
-      // Write then rename, so a crash never leaves a truncated file under a valid content name.
       const file = path.join(this.outDir, name);
-      // Per thread: two workers may write the same content at once (a building read again).
-      const tmp = `${file}.${process.pid}-${threadId}.tmp`;
-      fs.writeFileSync(tmp, c.glb);
-      fs.renameSync(tmp, file);
+      try {
+        // A new name: created and written in place. No tileset refers to it before the build ends,
+        // and a crash part-way leaves a file the next build does not trust (not in its state).
+        fs.writeFileSync(file, c.glb, { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // Already there, untrusted (a crashed build's, or another worker's right now): replaced
+        // whole by a rename, so a reader never sees it half written. Temporary names are per
+        // thread, since two workers may write the same content at once (a building read again).
+        const tmp = `${file}.${process.pid}-${threadId}.tmp`;
+        fs.writeFileSync(tmp, c.glb);
+        fs.renameSync(tmp, file);
+      }
       this.have.add(name);
       this.written.push(name);
     }

@@ -74,15 +74,23 @@ export class MeshBuilder {
 
   /** Adds one vertex and returns its index. */
   vertex(x: number, y: number, z: number, nx: number, ny: number, nz: number): number {
-    this.grow(1, 0);
+    if (this.vertexCount >= this.ids.length) this.grow(1, 0);
     const v = this.vertexCount++;
-    this.positions[v * 3] = x;
-    this.positions[v * 3 + 1] = y;
-    this.positions[v * 3 + 2] = z;
-    this.normals[v * 3] = nx;
-    this.normals[v * 3 + 1] = ny;
-    this.normals[v * 3 + 2] = nz;
-    this.colors.set(this.color, v * 4);
+    const p = this.positions;
+    p[v * 3] = x;
+    p[v * 3 + 1] = y;
+    p[v * 3 + 2] = z;
+    const n = this.normals;
+    n[v * 3] = nx;
+    n[v * 3 + 1] = ny;
+    n[v * 3 + 2] = nz;
+    // Four stores, not colors.set(array): the generic copy from a JS array costs more than the rest.
+    const c = this.colors;
+    const color = this.color;
+    c[v * 4] = color[0];
+    c[v * 4 + 1] = color[1];
+    c[v * 4 + 2] = color[2];
+    c[v * 4 + 3] = color[3];
     this.ids[v] = this.id;
     this.rows[v] = this.row;
     return v;
@@ -90,7 +98,7 @@ export class MeshBuilder {
 
   /** Adds one triangle by vertex indices. */
   triangle(a: number, b: number, c: number): void {
-    this.grow(0, 3);
+    if (this.indexCount + 3 > this.indices.length) this.grow(0, 3);
     this.indices[this.indexCount++] = a;
     this.indices[this.indexCount++] = b;
     this.indices[this.indexCount++] = c;

@@ -291,6 +291,24 @@ describeEachBackend('tiler', ({ db }) => {
       .toBe(fs.readFileSync(path.join(serial, 'tileset.json'), 'utf8').replace(/"tilesetVersion":"\d+"/, ''));
   });
 
+  it('rewrites a content file a crashed build left half written (files not in the saved state are not trusted)', async () => {
+    const dir = path.join(path.dirname(out), 'crash');
+    await buildTileset(db(), { outDir: dir, park: fx.code, full: true });
+    const name = fs.readdirSync(dir).find((f) => f.includes('-interior-'))!;
+    const whole = fs.readFileSync(path.join(dir, name));
+    // As if a build had crashed while writing it: cut short, and not in the state of a finished build.
+    fs.writeFileSync(path.join(dir, name), whole.subarray(0, 100));
+    const stateFile = path.join(dir, '.tiler-state.json');
+    const st = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    st.publishedFiles = st.publishedFiles.filter((f: string) => f !== name);
+    st.previousFiles = st.previousFiles.filter((f: string) => f !== name);
+    fs.writeFileSync(stateFile, JSON.stringify(st));
+    const r = await buildTileset(db(), { outDir: dir, park: fx.code, full: true });
+    expect(r.written).toContain(name);
+    expect(fs.readFileSync(path.join(dir, name)).equals(whole)).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('warns when a spatial index is missing', async () => {
     await db().query('DROP INDEX room_footprint_gix');
     const r = await buildTileset(db(), { outDir: path.join(path.dirname(out), 'noindex'), park: fx.code });
