@@ -119,15 +119,22 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       let work = 0;
       let seq = 1_000_000;
       let k = 0;
+      // Reused record objects: the synthetic source stands in for the server, so its garbage
+      // (thousands of objects per frame) should not land in the client's frames as GC.
+      const pool: StateRecord[] = [];
       await new Promise<void>((resolve) => {
         const tick = () => {
           const now = performance.now();
           const due = Math.round(((now - last) / 1000) * updatesPerSecond);
           if (due > 0) {
             // Through the real path: frame bytes -> decode -> store -> texture, as from the socket.
-            const recs: StateRecord[] = new Array(due);
-            for (let i = 0; i < due; i++, k++) recs[i] = { idx: ids[k % ids.length]!, layer: id, status: 0, value: (k * 7) % 60 };
-            const bytes = encodeFrame(FRAME.delta, 0, seq++, recs); // the server's side, not timed
+            while (pool.length < due) pool.push({ idx: 0, layer: id, status: 0, value: 0 });
+            for (let i = 0; i < due; i++, k++) {
+              const r = pool[i]!;
+              r.idx = ids[k % ids.length]!;
+              r.value = (k * 7) % 60;
+            }
+            const bytes = encodeFrame(FRAME.delta, 0, seq++, pool.length === due ? pool : pool.slice(0, due)); // the server's side, not timed
             const w0 = performance.now();
             ctl.store.apply(decodeFrame(bytes));
             const dw = performance.now() - w0;
