@@ -7,6 +7,7 @@
  * every 5 minutes and at the end of `--minutes` (default 60), each time at the same moment of the
  * tour (the park overview, no alarm focus); prints the growth ratio (target <= 1.05), a heap-snapshot
  * split into JS objects and compiled code, and the console error count over the whole run (target 0).
+ * `--snapshots DIR` keeps each reading's heap snapshot for DevTools.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,13 +47,16 @@ interface HeapParts {
  * long-running page takes rarer paths (code space grows for a long while without any leak); a
  * leak shows in the objects, so both are reported, and code is broken down by kind.
  */
-async function heapParts(cdp: CDPSession): Promise<HeapParts> {
+async function heapParts(cdp: CDPSession, saveAs?: string): Promise<HeapParts> {
   const chunks: string[] = [];
   const on = (e: { chunk: string }) => chunks.push(e.chunk);
   cdp.on('HeapProfiler.addHeapSnapshotChunk', on);
   await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
   cdp.off('HeapProfiler.addHeapSnapshotChunk', on);
-  const snap = JSON.parse(chunks.join('')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const text = chunks.join('');
+  // Saved as is, the file opens in DevTools (Memory > Load) for a comparison of two readings.
+  if (saveAs) fs.writeFileSync(saveAs, text);
+  const snap = JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const stride = fields.length;
@@ -110,6 +114,9 @@ export const wallSoak: Bench = {
     const warmup = numberFlag(args, 'warmup', 15, 1, 120);
     // Critical alarms per hour (each one pulses its object and flies the camera there and back).
     const alarmsPerHour = numberFlag(args, 'alarms', 20, 0, 3600);
+    // `--snapshots DIR` keeps every reading's heap snapshot (tens of MB each) for DevTools.
+    const snapshots = typeof args.flags.snapshots === 'string' ? path.resolve(args.flags.snapshots) : undefined;
+    if (snapshots) fs.mkdirSync(snapshots, { recursive: true });
     // Serve a copy of the built client: a rebuild during the hour (tests, other work) would replace
     // the hashed chunks the page still loads lazily.
     const client = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-soak-client-'));
@@ -165,7 +172,9 @@ export const wallSoak: Bench = {
       const read = async () => {
         const ok = await settled();
         const used = await heap();
-        return { used, parts: await heapParts(cdp), ok, min: (Date.now() - t0) / 60_000 };
+        const min = (Date.now() - t0) / 60_000;
+        const saveAs = snapshots ? path.join(snapshots, `wall-${min.toFixed(1).padStart(5, '0')}min.heapsnapshot`) : undefined;
+        return { used, parts: await heapParts(cdp, saveAs), ok, min };
       };
       // Warm-up: V8 keeps compiling functions to faster tiers for a while as their call counts
       // grow (code space, not data); the hour is measured after it.
