@@ -12,7 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CHROMIUM_PATH = process.env.TWIN_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(ROOT, 'test-results');
 
-const FLAGS = [
+/** Chromium's flags on this machine (headless, SwiftShader WebGL, no background traffic). */
+export const BROWSER_FLAGS: readonly string[] = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
@@ -20,7 +21,7 @@ const FLAGS = [
 
 /** Launches Chromium with the flags this machine needs (plus `extraArgs`, e.g. a bench's own). */
 export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...FLAGS, ...extraArgs], headless: true });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...BROWSER_FLAGS, ...extraArgs], headless: true });
 }
 
 /** Console errors and failed requests collected from a page, for "no console errors" checks. */

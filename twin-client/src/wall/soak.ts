@@ -12,7 +12,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CDPSession } from 'playwright-core';
 import type { Args } from '../../../twin-server/src/cli/args.ts';
 import { numberFlag } from '../../../twin-server/src/cli/args.ts';
 import type { Bench } from '../../../twin-server/src/cli/bench.ts';
@@ -22,7 +21,8 @@ import { randomToken, sha256 } from '../../../twin-server/src/auth/crypto.ts';
 import { DEVICE_TOKEN_PREFIX } from '../../../twin-server/src/auth/service.ts';
 import { faultChanceFor, loadSimDevices, startSimulator } from '../../../twin-server/src/sim/simulator.ts';
 import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
-import { collectProblems, ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
+import { ensureClientBuilt } from '../../../test/browser.ts';
+import { openCdpPage, type CdpPage } from './cdp.ts';
 import { startSceneServer } from '../scene/harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -47,12 +47,11 @@ interface HeapParts {
  * long-running page takes rarer paths (code space grows for a long while without any leak); a
  * leak shows in the objects, so both are reported, and code is broken down by kind.
  */
-async function heapParts(cdp: CDPSession, saveAs?: string): Promise<HeapParts> {
+async function heapParts(page: CdpPage, saveAs?: string): Promise<HeapParts> {
   const chunks: string[] = [];
-  const on = (e: { chunk: string }) => chunks.push(e.chunk);
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', on);
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  cdp.off('HeapProfiler.addHeapSnapshotChunk', on);
+  const off = page.on('HeapProfiler.addHeapSnapshotChunk', (e) => chunks.push(e.chunk as string));
+  await page.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  off();
   const text = chunks.join('');
   // Saved as is, the file opens in DevTools (Memory > Load) for a comparison of two readings.
   if (saveAs) fs.writeFileSync(saveAs, text);
@@ -125,46 +124,48 @@ export const wallSoak: Bench = {
     const s = await startSceneServer('postgres', { testDb: { db: scratch.db, backend: 'postgres', url: scratch.url, drop: scratch.drop }, scale, mqttUrl: MQTT, modules: [wallModule], clientDir: client });
     const faultChance = faultChanceFor(alarmsPerHour, rate, await loadSimDevices(scratch.db));
     const sim = await startSimulator({ url: MQTT, db: scratch.db, rate, faultChance, log: createLogger('warn') });
-    const browser = await launchBrowser(process.env.TWIN_SOAK_JS_FLAGS ? [`--js-flags=${process.env.TWIN_SOAK_JS_FLAGS}`] : []);
+    // The page is driven over a bare DevTools connection (cdp.ts), not Playwright: Playwright
+    // enables the Network domain, whose response-body buffer grows with every poll of the wall.
+    const token = `${DEVICE_TOKEN_PREFIX}${randomToken(32)}`;
+    let page: CdpPage | undefined;
     try {
       // A paired wall device, as walls run: a user session would end after its idle timeout (the
       // wall's polls are background requests and do not count as activity).
-      const token = `${DEVICE_TOKEN_PREFIX}${randomToken(32)}`;
       await scratch.db.query(`INSERT INTO auth_device (name, kind, token_hash, created_at, created_by) VALUES ('soak wall', 'wall', $1, now(), 'bench')`, [sha256(token)]);
-      const page = await (await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 })).newPage();
-      const problems = collectProblems(page);
-      await page.goto(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=1&dwell=20&focus=20#device=${token}`);
-      await page.locator('[data-kpi="people.onSite"]').waitFor({ timeout: 120_000 });
-      const cdp = await page.context().newCDPSession(page);
+      page = await openCdpPage(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=1&dwell=20&focus=20#device=${token}`, {
+        width, height, extraArgs: process.env.TWIN_SOAK_JS_FLAGS ? [`--js-flags=${process.env.TWIN_SOAK_JS_FLAGS}`] : [],
+      });
+      const p = page;
+      const problems = { errors: p.errors };
+      await p.waitFor(`document.querySelector('[data-kpi="people.onSite"]')`, 120_000);
       const heap = async () => {
-        await cdp.send('HeapProfiler.collectGarbage');
-        return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+        await p.send('HeapProfiler.collectGarbage');
+        return (await p.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize;
       };
       const t0 = Date.now();
       const at = (min: number) => t0 + min * 60_000;
-      const sleepUntil = (t: number) => page.waitForTimeout(Math.max(0, t - Date.now()));
+      const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
       // The heap depends on where the tour is (a close-up of a building holds its interior tiles, an
       // alarm focus its own), so every reading is taken at the same moment of the tour: the park
       // overview, with no alarm focus, settled for 5 s. A tour cycle is (buildings + 1) x dwell.
-      const overview = await page.evaluate(() => document.documentElement.lang.startsWith('en') ? 'Park overview' : '园区全景');
+      const overview = await p.evaluate<string>(`document.documentElement.lang.startsWith('en') ? 'Park overview' : '园区全景'`);
+      const atOverview = `document.querySelector('[data-tour-stop]')?.getAttribute('data-tour-stop') === ${JSON.stringify(overview)} && document.querySelector('.wall')?.getAttribute('data-focus') === '0'`;
       const settled = async (): Promise<boolean> => {
         const deadline = Date.now() + 15 * 60_000;
         while (Date.now() < deadline) {
           try {
-            await page.waitForFunction((name) => document.querySelector('[data-tour-stop]')?.getAttribute('data-tour-stop') === name
-              && document.querySelector('.wall')?.getAttribute('data-focus') === '0', overview, { timeout: Math.min(60_000, deadline - Date.now()), polling: 500 });
+            await p.waitFor(atOverview, Math.min(60_000, deadline - Date.now()));
           } catch {
-            const where = await page.evaluate(() => ({
+            const where = await p.evaluate(`({
               stop: document.querySelector('[data-tour-stop]')?.getAttribute('data-tour-stop') ?? null,
               focus: document.querySelector('.wall')?.getAttribute('data-focus') ?? null,
               problem: document.querySelector('[data-problem]')?.getAttribute('data-problem') ?? null,
-            }));
+            })`);
             console.log(`    waiting for the overview stop: now at ${JSON.stringify(where)}`);
             continue;
           }
-          await page.waitForTimeout(5_000);
-          const still = await page.evaluate((name) => document.querySelector('[data-tour-stop]')?.getAttribute('data-tour-stop') === name
-            && document.querySelector('.wall')?.getAttribute('data-focus') === '0', overview);
+          await new Promise((r) => setTimeout(r, 5_000));
+          const still = await p.evaluate<boolean>(atOverview);
           if (still) return true;
         }
         return false;
@@ -174,7 +175,7 @@ export const wallSoak: Bench = {
         const used = await heap();
         const min = (Date.now() - t0) / 60_000;
         const saveAs = snapshots ? path.join(snapshots, `wall-${min.toFixed(1).padStart(5, '0')}min.heapsnapshot`) : undefined;
-        return { used, parts: await heapParts(cdp, saveAs), ok, min };
+        return { used, parts: await heapParts(p, saveAs), ok, min };
       };
       // Warm-up: V8 keeps compiling functions to faster tiers for a while as their call counts
       // grow (code space, not data); the hour is measured after it.
@@ -196,11 +197,11 @@ export const wallSoak: Bench = {
       const last = await read();
       const measured = (Date.now() - tStart) / 60_000;
       samples.push(`${f1(last.min)} min ${f1(last.used / 1e6)} MB`);
-      const state = await page.evaluate(() => ({
+      const state = await p.evaluate<{ ticker: number; live: string; stale: boolean }>(`({
         ticker: document.querySelectorAll('.ticker-item').length,
         live: document.querySelector('.live-indicator')?.getAttribute('data-status') ?? '',
         stale: document.querySelector('[data-stale]') !== null,
-      }));
+      })`);
       const heap1 = first.used, heapN = last.used, parts1 = first.parts, partsN = last.parts;
       console.log(`  heap: ${f1(heap1 / 1e6)} MB after the warm-up, ${f1(heapN / 1e6)} MB ${f1(measured)} min later -> ${f3(heapN / heap1)}x; console errors ${problems.errors.length}`);
       console.log(`  snapshot: JS objects ${f1(parts1.objects / 1e6)} -> ${f1(partsN.objects / 1e6)} MB (${f3(partsN.objects / parts1.objects)}x), compiled code ${f1(parts1.code / 1e6)} -> ${f1(partsN.code / 1e6)} MB, scripts ${parts1.scripts} -> ${partsN.scripts}`);
@@ -208,7 +209,7 @@ export const wallSoak: Bench = {
       for (const e of problems.errors.slice(0, 10)) console.log(`  console error: ${e}`);
       return [
         `\`npm run bench -- wall --minutes ${minutes} --warmup ${warmup} --alarms ${alarmsPerHour} --scale ${scale} --rate ${rate} --width ${width} --height ${height}\``,
-        `(Chromium ${browser.version()}, SwiftShader, ${width}x${height}, paired wall device, kiosk with the tour on, sample park at scale ${scale},`,
+        `(${p.version}, SwiftShader, bare DevTools connection without the Network domain, ${width}x${height}, paired wall device, kiosk with the tour on, sample park at scale ${scale},`,
         `simulator ${rate} msg/s over MQTT: ${sim.stats.published} messages, ${sim.stats.faults} equipment faults = critical alarms;`,
         `every reading at the park-overview stop with no alarm focus, settled 5 s, after a forced GC)`,
         '',
@@ -225,7 +226,7 @@ export const wallSoak: Bench = {
         `Heap samples (time since the page opened): ${samples.join(', ')}.`,
       ];
     } finally {
-      await browser.close();
+      await page?.close();
       await sim.close();
       await s.stop();
       fs.rmSync(client, { recursive: true, force: true });
