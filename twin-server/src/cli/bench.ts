@@ -34,5 +34,19 @@ export const benchCommand: Command = {
       out.push(`\n## ${n}\n`, ...(await b.run(args)));
     }
     console.log(`\n${out.join('\n')}`);
+    exitWhenDone();
   },
 };
+
+/**
+ * A benchmark is a one-shot command: once it has printed, the process should exit by itself. If
+ * something a bench started still holds the event loop 10 s later (a socket, a pool, a child),
+ * this names what is left, so the leak can be found, and exits instead of hanging a script.
+ */
+function exitWhenDone(): void {
+  setTimeout(() => {
+    const left = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+    console.error(`bench: still running 10 s after the results were printed; open handles: ${left.join(', ') || 'none'}; exiting`);
+    process.exit(process.exitCode ?? 0);
+  }, 10_000).unref();
+}
