@@ -1,7 +1,8 @@
 /**
- * The hub's adaptive batching: an update on an idle hub goes out on the next turn of the event
- * loop (no timer padding); updates that follow a flush closely wait for the gap and then go out
- * together as one batch; and no update waits longer than flushMs.
+ * The hub's adaptive batching: an update goes out on the next turn of the event loop (no timer
+ * padding) while flushes fit in their share of the loop; updates that follow a flush inside the
+ * minimum gap, or while the flush-time budget is spent, wait and then go out together as one
+ * batch; flushing never takes much more than its share; and no update waits longer than flushMs.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, FRAME, LAYER_IDS } from '@park-twin/layers';
@@ -49,8 +50,8 @@ describe('hub batching', () => {
   });
 
   it('never holds an update longer than flushMs, however costly the last flush was', async () => {
-    // flushShare tiny: any measured flush cost asks for a long gap; flushMs caps it.
-    const hub = new Hub({ flushMs: 40, minGapMs: 0, flushShare: 1e-9 });
+    // flushShare tiny and no burst: any measured flush cost asks for a long wait; flushMs caps it.
+    const hub = new Hub({ flushMs: 40, minGapMs: 0, flushShare: 1e-9, burstMs: 0 });
     try {
       const { s, deltas } = sink();
       hub.start(hub.subscribe(s, [LAYER_IDS.energy], undefined));
@@ -61,6 +62,64 @@ describe('hub batching', () => {
       hub.update(7, LAYER_IDS.energy, 2, 0);
       await until(() => deltas().length > 1); // about 40 ms; the flushShare alone would ask for years
       expect(deltas()).toHaveLength(2);
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('sends every update on the next turn while flushes fit in their share', async () => {
+    const hub = new Hub({ flushMs: 20_000, minGapMs: 0, flushShare: 0.5, burstMs: 5 });
+    try {
+      const { s, deltas } = sink();
+      hub.start(hub.subscribe(s, [LAYER_IDS.energy], undefined));
+      for (let i = 0; i < 20; i++) {
+        hub.update(7, LAYER_IDS.energy, i, 0);
+        await turn();
+        await turn();
+        expect(deltas()).toHaveLength(i + 1); // no timer, no batching: each one alone, at once
+      }
+    } finally {
+      hub.close();
+    }
+  });
+
+  it('batches instead when flushing every turn would take more than its share of the loop', async () => {
+    const share = 0.25;
+    const burst = 4;
+    const hub = new Hub({ flushMs: 50, minGapMs: 0, flushShare: share, burstMs: burst });
+    try {
+      // A sink that takes 3 ms per frame: a flush to it costs at least that.
+      let flushTime = 0;
+      let longest = 0;
+      const frames: number[] = [];
+      const costly: Sink = {
+        bufferedAmount: () => 0,
+        send: (f) => {
+          const t0 = performance.now();
+          while (performance.now() - t0 < 3);
+          frames.push(decodeFrame(f).count);
+          const took = performance.now() - t0;
+          flushTime += took;
+          longest = Math.max(longest, took);
+        },
+      };
+      hub.start(hub.subscribe(costly, [LAYER_IDS.energy], undefined));
+      frames.length = 0;
+      flushTime = 0;
+      const t0 = performance.now();
+      let updates = 0;
+      while (performance.now() - t0 < 400) {
+        hub.update(1000 + (updates % 50), LAYER_IDS.energy, updates, 0);
+        updates++;
+        await turn();
+      }
+      const elapsed = performance.now() - t0;
+      hub.flush();
+      // Everything arrived, in far fewer frames than updates...
+      expect(frames.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(Math.min(updates, 50));
+      expect(frames.length).toBeLessThan(updates / 2);
+      // ...and flushing took about its share of the time (the burst and one overdrawing flush on top).
+      expect(flushTime).toBeLessThanOrEqual(burst + share * elapsed + 2 * longest);
     } finally {
       hub.close();
     }

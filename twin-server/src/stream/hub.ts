@@ -13,19 +13,22 @@ import type { AlarmOp } from '../ingest/writer.ts';
 /** Limits; tests shrink them. */
 export interface HubOptions {
   /**
-   * Longest an update waits for its batch (ms). Batching is adaptive: when the previous flush is
-   * far enough behind (see minGapMs, flushShare), a batch goes out on the next turn of the event
-   * loop, so a quiet or moderate stream is not padded by a timer; under load the gap between
-   * flushes grows with what a flush costs, up to this, and batches grow with it.
+   * Longest an update waits for its batch (ms). Batching is adaptive: while flushes fit in their
+   * share of the event loop (flushShare, with a burst allowance of burstMs), a batch goes out on
+   * the next turn of the event loop, so a quiet or moderate stream is not padded by a timer; when
+   * flushing every turn would take more than that share, flushes wait for their budget, up to
+   * this, and batches grow instead.
    */
   readonly flushMs: number;
   /** Shortest gap between the end of one flush and the next (ms): bounds the frame rate per client. */
   readonly minGapMs: number;
   /**
-   * Largest share of the event loop flushes may take: after a flush that took c ms, the next one
-   * waits at least c * (1 / flushShare - 1) ms (never more than flushMs).
+   * Largest share of the event loop flushes may take on average (a token bucket of flush time:
+   * it fills at this many ms per ms and each flush spends what it took).
    */
   readonly flushShare: number;
+  /** The bucket's size (ms of flush time): how much flushing may run ahead of the average. */
+  readonly burstMs: number;
   /** The replay buffer holds at most this many records across its batches. */
   readonly replayRecords: number;
   /** A subscriber whose socket buffer is above this many bytes gets conflated updates. */
@@ -40,8 +43,9 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   flushMs: 20,
-  minGapMs: 2,
-  flushShare: 0.2,
+  minGapMs: 0,
+  flushShare: 0.4,
+  burstMs: 5,
   replayRecords: 200_000,
   highWaterBytes: 512 * 1024,
   lowWaterBytes: 64 * 1024,
@@ -123,14 +127,18 @@ export class Hub {
   private readonly subs = new Set<Subscriber>();
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  /** performance.now() before which no flush starts by itself (adaptive batching). */
+  /** performance.now() before which no flush starts by itself (minGapMs after the last one). */
   private nextFlushAt = 0;
+  /** Flush time (ms) the bucket holds, as of budgetAt; negative after a flush that overdrew it. */
+  private budget: number;
+  private budgetAt = performance.now();
   private readonly drainTimer: NodeJS.Timeout;
   private readonly alarmListeners: Array<(ops: readonly AlarmOp[]) => void> = [];
   private readonly layers = new Map<number, LayerDef>(LAYERS.map((l) => [l.id, l]));
 
   constructor(opts: Partial<HubOptions> = {}) {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
+    this.budget = this.opts.burstMs;
     // Conflating subscribers are drained on this tick even when no new data arrives.
     this.drainTimer = setInterval(() => this.drainConflating(), 25);
     this.drainTimer.unref();
@@ -196,10 +204,19 @@ export class Hub {
     return { idx: Math.floor(k / 256), layer: k % 256, value: a.sum, status };
   }
 
+  /** Tops the flush-time bucket up for the time since it was last looked at. */
+  private refill(now: number): void {
+    this.budget = Math.min(this.opts.burstMs, this.budget + (now - this.budgetAt) * this.opts.flushShare);
+    this.budgetAt = now;
+  }
+
   private schedule(): void {
     if (this.timer || this.immediate) return;
-    const wait = this.nextFlushAt - performance.now();
-    // Idle: after the updates of this turn of the event loop (a whole socket read of MQTT packets).
+    const now = performance.now();
+    this.refill(now);
+    // Time until the bucket is back above zero, and until the minimum gap has passed.
+    const wait = Math.max(this.nextFlushAt - now, this.budget > 0 ? 0 : -this.budget / this.opts.flushShare);
+    // Within budget: after the updates of this turn of the event loop (a whole socket read of MQTT packets).
     if (wait <= 0) this.immediate = setImmediate(() => this.flush());
     else this.timer = setTimeout(() => this.flush(), Math.min(wait, this.opts.flushMs));
   }
@@ -214,8 +231,9 @@ export class Hub {
     const t0 = performance.now();
     this.emit();
     const t1 = performance.now();
-    const { flushMs, minGapMs, flushShare } = this.opts;
-    this.nextFlushAt = t1 + Math.min(flushMs, Math.max(minGapMs, (t1 - t0) * (1 / flushShare - 1)));
+    this.refill(t1);
+    this.budget -= t1 - t0;
+    this.nextFlushAt = t1 + this.opts.minGapMs;
   }
 
   private emit(): void {
