@@ -57,6 +57,54 @@ interface Conn {
   windowCount: number;
 }
 
+/** What a pre-framed write needs of a `ws` WebSocket (ws 8 internals, checked on every use). */
+interface WsInternals {
+  readonly extensions: string;
+  readonly _socket?: { write(chunk: Buffer): boolean; readonly writable: boolean } | null;
+  readonly _sender?: { readonly _state?: unknown; readonly _queue?: readonly unknown[] } | null;
+}
+
+/**
+ * The TCP socket under `ws` when bytes may be written to it directly: no extension negotiated
+ * (the server turns permessage-deflate off) and ws's own sender idle (no queued or half-sent
+ * message, which bytes written now would overtake). Null otherwise, and on a ws whose internals
+ * look different: the caller then sends through ws.
+ */
+export function rawSocketOf(ws: WebSocket): { write(chunk: Buffer): boolean } | null {
+  const w = ws as unknown as WsInternals;
+  const socket = w._socket;
+  const sender = w._sender;
+  if (w.extensions !== '' || !socket || !socket.writable || typeof socket.write !== 'function') return null;
+  if (!sender || sender._state !== 0 || !Array.isArray(sender._queue) || sender._queue.length !== 0) return null;
+  return socket;
+}
+
+const framedCache = new WeakMap<Uint8Array, Buffer>();
+
+/**
+ * `payload` as one final, unmasked binary WebSocket frame (RFC 6455 section 5.2: server frames are
+ * not masked), built once per payload object and reused for every socket it is written to.
+ */
+export function wsFramed(payload: Uint8Array): Buffer {
+  let out = framedCache.get(payload);
+  if (out) return out;
+  const n = payload.byteLength;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x82; // FIN + opcode 2 (binary)
+  if (n < 126) out[1] = n;
+  else if (n < 65_536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(n), 2);
+  }
+  out.set(payload, head);
+  framedCache.set(payload, out);
+  return out;
+}
+
 /** The stream server attached to one HTTP server. */
 export class StreamServer {
   readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0, tilesNotices: 0 };
@@ -237,7 +285,12 @@ export class StreamServer {
     return {
       bufferedAmount: () => ws.bufferedAmount,
       send: (frame: Uint8Array) => {
-        if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+        if (ws.readyState !== ws.OPEN) return;
+        // The same delta frame goes to every subscriber with the same filter: framed once and
+        // written as one buffer (one write call per socket instead of ws framing it again for each).
+        const raw = rawSocketOf(ws);
+        if (raw) raw.write(wsFramed(frame));
+        else ws.send(frame, { binary: true });
       },
     };
   }
