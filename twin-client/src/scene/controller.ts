@@ -305,8 +305,10 @@ export class TwinController {
 
   /**
    * Lights `lit` objects in their colours and dims (fades) everything else in the park: the
-   * investment view's available units. `tinted` objects get a colour but stay faded (the buildings
-   * that hold lit units, seen from afar). Null restores the layer colours and the drill-down.
+   * investment view's available units. `tinted` objects get a colour but are left faded here; a
+   * caller that wants them solid clears their faded flag afterwards (the investment view does, for
+   * the buildings that hold lit units, so they read from afar). Null restores the layer colours
+   * and the drill-down.
    */
   spotlight(lit: ReadonlyMap<number, readonly [number, number, number]> | null, tinted?: ReadonlyMap<number, readonly [number, number, number]>): void {
     const h = this.h;
