@@ -6,13 +6,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { Sender, WebSocketServer } from 'ws';
+import * as wsModule from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { rawSocketOf, wsFramed } from './ws.ts';
+
+/** ws's frame builder (exported by ws, not declared by its type definitions). */
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
 
 /** What ws itself puts on the wire for a final, unmasked binary message. */
 function wsOwnFrame(payload: Buffer): Buffer {
-  const parts = Sender.frame(payload, { fin: true, opcode: 2, mask: false, readOnly: false, rsv1: false } as never) as Buffer[];
-  return Buffer.concat(parts);
+  return Buffer.concat(Sender.frame(payload, { fin: true, opcode: 2, mask: false, readOnly: false, rsv1: false }));
 }
 
 describe('pre-framed binary messages', () => {
