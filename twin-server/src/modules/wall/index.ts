@@ -10,6 +10,7 @@ import type { TwinContext } from '../../http/route.ts';
 import { appendAudit } from '../../auth/audit.ts';
 import { findPark, listBookmarks, parkKpis } from './queries.ts';
 import { PARK_CODE } from '../../http/params.ts';
+import { sharedInFlight } from '../inflight.ts';
 
 const parkQuery = z.object({ park: z.string().regex(PARK_CODE, 'invalid park code').optional() });
 
@@ -41,64 +42,69 @@ const actorOf = (ctx: TwinContext) => {
 /** KPI and bookmark routes of the wall. */
 export const wallModule: TwinModule = {
   name: 'wall',
-  routes: (sc) => [
-    {
-      method: 'GET', path: '/api/wall/kpis', permission: 'economy:read',
-      summary: 'Park KPIs for the command wall: occupancy, people, energy, equipment, alarms, enterprises, output and tax YTD',
-      // Park-wide totals: an enterprise-scoped caller owns no park, so the guard refuses it.
-      object: async () => ({ kind: 'park', enterpriseIdx: null }),
-      async handler(ctx) {
-        const park = await parkOf(ctx, sc.db);
-        ctx.body = await parkKpis(sc.db, park);
-        ctx.set('Cache-Control', 'no-store');
+  routes: (sc) => {
+    // Every wall of a park asks for the same park-wide figures (the route's permission check comes
+    // first); while one computation runs, the others, and a wall retrying after a timeout, join it.
+    const kpis = sharedInFlight<number, Awaited<ReturnType<typeof parkKpis>>>();
+    return [
+      {
+        method: 'GET', path: '/api/wall/kpis', permission: 'economy:read',
+        summary: 'Park KPIs for the command wall: occupancy, people, energy, equipment, alarms, enterprises, output and tax YTD',
+        // Park-wide totals: an enterprise-scoped caller owns no park, so the guard refuses it.
+        object: async () => ({ kind: 'park', enterpriseIdx: null }),
+        async handler(ctx) {
+          const park = await parkOf(ctx, sc.db);
+          ctx.body = await kpis.run(park.idx, () => parkKpis(sc.db, park));
+          ctx.set('Cache-Control', 'no-store');
+        },
       },
-    },
-    {
-      method: 'GET', path: '/api/wall/bookmarks', permission: 'park:read', summary: 'Tour bookmarks of a park, in tour order',
-      async handler(ctx) {
-        const park = await parkOf(ctx, sc.db);
-        ctx.body = { park: park.code, bookmarks: await listBookmarks(sc.db, park.idx) };
+      {
+        method: 'GET', path: '/api/wall/bookmarks', permission: 'park:read', summary: 'Tour bookmarks of a park, in tour order',
+        async handler(ctx) {
+          const park = await parkOf(ctx, sc.db);
+          ctx.body = { park: park.code, bookmarks: await listBookmarks(sc.db, park.idx) };
+        },
       },
-    },
-    {
-      method: 'POST', path: '/api/wall/bookmarks', permission: 'park:write', body: bookmarkBody,
-      summary: 'Save a tour bookmark (camera + layer); appended to the tour unless a position is given',
-      async handler(ctx) {
-        const b = ctx.request.body as z.infer<typeof bookmarkBody>;
-        const park = (await findPark(sc.db, b.park)) ?? ctx.throw(404, `no park ${b.park}`);
-        const actor = actorOf(ctx);
-        const row = await sc.db.transaction(async (tx) => {
-          const dup = await tx.query('SELECT 1 FROM wall_bookmark WHERE park_idx = $1 AND name = $2', [park.idx, b.name]);
-          if (dup.rows.length > 0) ctx.throw(409, `a bookmark named ${b.name} exists`);
-          const r = await tx.query<{ id: number }>(
-            `INSERT INTO wall_bookmark (park_idx, name, camera, layer, position, dwell_s, created_by)
-             VALUES ($1, $2, $3::real[], $4, COALESCE($5, (SELECT COALESCE(max(position) + 1, 0) FROM wall_bookmark WHERE park_idx = $1)), $6, $7)
-             RETURNING id`,
-            [park.idx, b.name, b.camera, b.layer, b.position ?? null, b.dwellS, actor?.name ?? 'unknown']);
-          const id = r.rows[0]!.id;
-          await appendAudit(tx, { action: 'wall.bookmark.create', outcome: 'success', ...(actor ? { actor } : {}), object: `wall_bookmark:${id}`, source: ctx.ip, detail: { park: park.code, name: b.name } }, new Date());
-          return id;
-        });
-        sc.log.info({ requestId: ctx.state.requestId, park: park.code, bookmark: row }, 'wall bookmark saved');
-        ctx.status = 201;
-        ctx.body = (await listBookmarks(sc.db, park.idx)).find((x) => x.id === row);
+      {
+        method: 'POST', path: '/api/wall/bookmarks', permission: 'park:write', body: bookmarkBody,
+        summary: 'Save a tour bookmark (camera + layer); appended to the tour unless a position is given',
+        async handler(ctx) {
+          const b = ctx.request.body as z.infer<typeof bookmarkBody>;
+          const park = (await findPark(sc.db, b.park)) ?? ctx.throw(404, `no park ${b.park}`);
+          const actor = actorOf(ctx);
+          const row = await sc.db.transaction(async (tx) => {
+            const dup = await tx.query('SELECT 1 FROM wall_bookmark WHERE park_idx = $1 AND name = $2', [park.idx, b.name]);
+            if (dup.rows.length > 0) ctx.throw(409, `a bookmark named ${b.name} exists`);
+            const r = await tx.query<{ id: number }>(
+              `INSERT INTO wall_bookmark (park_idx, name, camera, layer, position, dwell_s, created_by)
+               VALUES ($1, $2, $3::real[], $4, COALESCE($5, (SELECT COALESCE(max(position) + 1, 0) FROM wall_bookmark WHERE park_idx = $1)), $6, $7)
+               RETURNING id`,
+              [park.idx, b.name, b.camera, b.layer, b.position ?? null, b.dwellS, actor?.name ?? 'unknown']);
+            const id = r.rows[0]!.id;
+            await appendAudit(tx, { action: 'wall.bookmark.create', outcome: 'success', ...(actor ? { actor } : {}), object: `wall_bookmark:${id}`, source: ctx.ip, detail: { park: park.code, name: b.name } }, new Date());
+            return id;
+          });
+          sc.log.info({ requestId: ctx.state.requestId, park: park.code, bookmark: row }, 'wall bookmark saved');
+          ctx.status = 201;
+          ctx.body = (await listBookmarks(sc.db, park.idx)).find((x) => x.id === row);
+        },
       },
-    },
-    {
-      method: 'DELETE', path: '/api/wall/bookmarks/:id', permission: 'park:write', summary: 'Delete a tour bookmark',
-      async handler(ctx) {
-        const id = idParam.safeParse(ctx.params.id);
-        if (!id.success) ctx.throw(400, 'bookmark id must be a positive integer');
-        const actor = actorOf(ctx);
-        const gone = await sc.db.transaction(async (tx) => {
-          const r = await tx.query<{ name: string }>('DELETE FROM wall_bookmark WHERE id = $1 RETURNING name', [id.data]);
-          if (r.rows.length === 0) return false;
-          await appendAudit(tx, { action: 'wall.bookmark.delete', outcome: 'success', ...(actor ? { actor } : {}), object: `wall_bookmark:${id.data}`, source: ctx.ip, detail: { name: r.rows[0]!.name } }, new Date());
-          return true;
-        });
-        if (!gone) ctx.throw(404, 'no such bookmark');
-        ctx.status = 204;
+      {
+        method: 'DELETE', path: '/api/wall/bookmarks/:id', permission: 'park:write', summary: 'Delete a tour bookmark',
+        async handler(ctx) {
+          const id = idParam.safeParse(ctx.params.id);
+          if (!id.success) ctx.throw(400, 'bookmark id must be a positive integer');
+          const actor = actorOf(ctx);
+          const gone = await sc.db.transaction(async (tx) => {
+            const r = await tx.query<{ name: string }>('DELETE FROM wall_bookmark WHERE id = $1 RETURNING name', [id.data]);
+            if (r.rows.length === 0) return false;
+            await appendAudit(tx, { action: 'wall.bookmark.delete', outcome: 'success', ...(actor ? { actor } : {}), object: `wall_bookmark:${id.data}`, source: ctx.ip, detail: { name: r.rows[0]!.name } }, new Date());
+            return true;
+          });
+          if (!gone) ctx.throw(404, 'no such bookmark');
+          ctx.status = 204;
+        },
       },
-    },
-  ],
+    ];
+  },
 };

@@ -147,6 +147,51 @@ describeEachBackend('wall routes', ({ testDb }) => {
     expect(k.economy.monthly.map((m) => m.month)).toEqual([...new Set(ytd.map((m) => m.month))].sort());
   });
 
+  it('answers many walls asking at once with the same figures from one computation, and computes afresh afterwards', async () => {
+    // A second server over the same database whose queries are counted (the energy figures are
+    // the costly part of a KPI computation, and each computation runs that query once).
+    let energyQueries = 0;
+    const inner = testDb().db;
+    const counting = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'query') {
+          return (text: string, params?: unknown[]) => {
+            if (text.includes("payload->>'kwh'")) energyQueries++;
+            return target.query(text, params);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const second = await startTestServer(testDb().backend, { testDb: { ...testDb(), db: counting, drop: async () => {} }, modules: [wallUsers(), wallModule] });
+    try {
+      const get = () => fetch(`${second.url}/api/wall/kpis?park=${PARK}`, { headers: { [TEST_USER_HEADER]: 'viewer' } });
+      const many = await Promise.all(Array.from({ length: 6 }, get));
+      const bodies = await Promise.all(many.map(async (r) => ({ status: r.status, body: (await r.json()) as WallKpis })));
+      for (const r of bodies) expect(r.status).toBe(200);
+      const same = (k: WallKpis) => JSON.stringify({ ...k, at: undefined });
+      for (const r of bodies) expect(same(r.body)).toBe(same(bodies[0]!.body));
+      // PGlite runs in this process and blocks it while it queries, so there one computation
+      // usually ends before the next request is even read: nothing overlaps to share.
+      if (testDb().backend === 'postgres') expect(energyQueries).toBeLessThan(6);
+
+      // Nothing is kept after a computation settles: a new head count shows in the next request.
+      const room = (await inner.query<{ idx: number }>(
+        `SELECT r.idx FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1 AND r.capacity > 0
+         AND NOT EXISTS (SELECT 1 FROM live_state ls WHERE ls.idx = r.idx AND ls.layer = 1) ORDER BY r.idx LIMIT 1`, [parkIdx])).rows[0]!;
+      await inner.query('INSERT INTO live_state (idx, layer, value, status, ts) VALUES ($1, 1, 7, 0, now())', [room.idx]);
+      try {
+        const after = (await (await get()).json()) as WallKpis;
+        expect(after.people.onSite).toBe(bodies[0]!.body.people.onSite + 7);
+      } finally {
+        await inner.query('DELETE FROM live_state WHERE idx = $1 AND layer = 1', [room.idx]);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('refuses without login, without permission and to enterprise-scoped users; 400/404 on bad parks', async () => {
     expect((await call('GET', `/api/wall/kpis?park=${PARK}`, '')).status).toBe(401);
     expect((await call('GET', `/api/wall/kpis?park=${PARK}`, 'nobody')).status).toBe(403);
