@@ -27,47 +27,90 @@ export interface KpiFeed {
   stale: boolean;
 }
 
+/** A poller's controls. */
+export interface Poller {
+  /** Fetch soon (after `kickMs`), once: while a fetch runs, the next one starts soon after it. */
+  kick(): void;
+  stop(): void;
+}
+
+/**
+ * Calls `fetchOnce` now and then every `periodMs` after each success; after a failure it retries
+ * with backoff (`retryMinMs` doubling to `retryMaxMs`). There is only ever one chain of fetches
+ * and at most one fetch running: a kick while a fetch runs does not start a second chain (which
+ * would poll forever beside the first, one more chain for every alarm on a busy day), it makes
+ * the chain's next fetch come `kickMs` after the running one ends.
+ */
+export function startPoller(fetchOnce: () => Promise<void>, opts: { periodMs: number; kickMs: number; retryMinMs: number; retryMaxMs: number }): Poller {
+  let stopped = false;
+  let running = false;
+  let kicked = false;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const schedule = (ms: number) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  const run = async () => {
+    timer = null;
+    if (stopped || running) return;
+    running = true;
+    kicked = false;
+    try {
+      await fetchOnce();
+      failures = 0;
+    } catch {
+      failures++;
+    } finally {
+      running = false;
+    }
+    if (stopped) return;
+    schedule(kicked ? opts.kickMs : failures ? Math.min(opts.retryMaxMs, opts.retryMinMs * 2 ** (failures - 1)) : opts.periodMs);
+  };
+  void run();
+  return {
+    kick() {
+      if (stopped) return;
+      if (running) kicked = true;
+      else schedule(opts.kickMs);
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
 /**
  * Fetches `/api/wall/kpis` every `refreshS` and after `bump` changes; on failure keeps the last
  * numbers, marks them stale and retries with backoff.
  */
 export function useKpis(park: string | null, refreshS: number, bump: number): KpiFeed {
   const [feed, setFeed] = useState<KpiFeed>({ kpis: null, stale: false });
-  const kickRef = useRef<(() => void) | null>(null);
+  const pollerRef = useRef<Poller | null>(null);
   useEffect(() => {
     if (!park) return;
     let stop = false;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let failures = 0;
-    const load = async () => {
-      timer = null;
+    const poller = startPoller(async () => {
       try {
         const k = await getJson<WallKpis>(`/api/wall/kpis?park=${encodeURIComponent(park)}`, AbortSignal.timeout(FETCH_TIMEOUT_MS), { background: true });
-        if (stop) return;
-        failures = 0;
-        setFeed({ kpis: k, stale: false });
-      } catch {
-        if (stop) return;
-        failures++;
-        setFeed((f) => (f.stale ? f : { ...f, stale: true }));
+        if (!stop) setFeed({ kpis: k, stale: false });
+      } catch (err) {
+        if (!stop) setFeed((f) => (f.stale ? f : { ...f, stale: true }));
+        throw err;
       }
-      if (!stop) timer = setTimeout(load, failures ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (failures - 1)) : refreshS * 1000);
-    };
-    // A bump (alarm) fetches soon, once, instead of waiting for the period.
-    const kick = () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(load, 1_000);
-    };
-    kickRef.current = kick;
-    void load();
+    }, { periodMs: refreshS * 1000, kickMs: 1_000, retryMinMs: RETRY_MIN_MS, retryMaxMs: RETRY_MAX_MS });
+    pollerRef.current = poller;
     return () => {
       stop = true;
-      kickRef.current = null;
-      if (timer) clearTimeout(timer);
+      pollerRef.current = null;
+      poller.stop();
     };
   }, [park, refreshS]);
+  // A bump (alarm) fetches soon, once, instead of waiting for the period.
   useEffect(() => {
-    if (bump > 0) kickRef.current?.();
+    if (bump > 0) pollerRef.current?.kick();
   }, [bump]);
   return feed;
 }
