@@ -24,7 +24,7 @@ export interface HubOptions {
   readonly minGapMs: number;
   /**
    * Largest share of the event loop flushes may take on average (a token bucket of flush time:
-   * it fills at this many ms per ms and each flush spends what it took).
+   * it fills at this many ms per ms of wall time and each flush spends the CPU time it used).
    */
   readonly flushShare: number;
   /** The bucket's size (ms of flush time): how much flushing may run ahead of the average. */
@@ -228,11 +228,15 @@ export class Hub {
     this.timer = null;
     this.immediate = null;
     if (this.pending.length === 0 && this.dirtyAggs.size === 0) return;
-    const t0 = performance.now();
+    // The flush is charged the CPU time it used, not the wall time it took: on a busy machine a
+    // flush preempted by another process would be charged for the time it sat waiting, and the
+    // next flush would be held back for it, which is latency added exactly when it hurts.
+    const c0 = process.cpuUsage();
     this.emit();
+    const spent = process.cpuUsage(c0);
     const t1 = performance.now();
     this.refill(t1);
-    this.budget -= t1 - t0;
+    this.budget -= (spent.user + spent.system) / 1000;
     this.nextFlushAt = t1 + this.opts.minGapMs;
   }
 
