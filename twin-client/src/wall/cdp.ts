@@ -115,7 +115,10 @@ export async function openCdpPage(url: string, opts: { width: number; height: nu
   };
 
   const { product } = await call<{ product: string }>('Browser.getVersion');
-  const { targetId } = await call<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+  // The tab Chromium opened on about:blank (no second renderer beside it for the whole soak).
+  const { targetInfos } = await call<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+  const first = targetInfos.find((t) => t.type === 'page');
+  const targetId = first ? first.targetId : (await call<{ targetId: string }>('Target.createTarget', { url: 'about:blank' })).targetId;
   const { sessionId } = await call<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
   const send = <T>(method: string, params?: Json) => call<T>(method, params, sessionId);
   const errors: string[] = [];

@@ -136,7 +136,6 @@ export const wallSoak: Bench = {
         width, height, extraArgs: process.env.TWIN_SOAK_JS_FLAGS ? [`--js-flags=${process.env.TWIN_SOAK_JS_FLAGS}`] : [],
       });
       const p = page;
-      const problems = { errors: p.errors };
       await p.waitFor(`document.querySelector('[data-kpi="people.onSite"]')`, 120_000);
       const heap = async () => {
         await p.send('HeapProfiler.collectGarbage');
@@ -189,7 +188,7 @@ export const wallSoak: Bench = {
         await sleepUntil(tStart + m * 60_000);
         const r = await read();
         samples.push(`${f1(r.min)} min ${f1(r.used / 1e6)} MB`);
-        console.log(`  +${m} min (t=${f1(r.min)}): heap ${f1(r.used / 1e6)} MB (${f3(r.used / first.used)}x), JS objects ${f3(r.parts.objects / first.parts.objects)}x, code ${f1(r.parts.code / 1e6)} MB${r.ok ? '' : ', not at a settled overview'}; sim published ${sim.stats.published}, faults ${sim.stats.faults}; console errors ${problems.errors.length}`);
+        console.log(`  +${m} min (t=${f1(r.min)}): heap ${f1(r.used / 1e6)} MB (${f3(r.used / first.used)}x), JS objects ${f3(r.parts.objects / first.parts.objects)}x, code ${f1(r.parts.code / 1e6)} MB${r.ok ? '' : ', not at a settled overview'}; sim published ${sim.stats.published}, faults ${sim.stats.faults}; console errors ${p.errors.length}`);
         console.log(`    growth since the last sample: ${codeGrowth(prev, r.parts)}`);
         prev = r.parts;
       }
@@ -203,10 +202,10 @@ export const wallSoak: Bench = {
         stale: document.querySelector('[data-stale]') !== null,
       })`);
       const heap1 = first.used, heapN = last.used, parts1 = first.parts, partsN = last.parts;
-      console.log(`  heap: ${f1(heap1 / 1e6)} MB after the warm-up, ${f1(heapN / 1e6)} MB ${f1(measured)} min later -> ${f3(heapN / heap1)}x; console errors ${problems.errors.length}`);
+      console.log(`  heap: ${f1(heap1 / 1e6)} MB after the warm-up, ${f1(heapN / 1e6)} MB ${f1(measured)} min later -> ${f3(heapN / heap1)}x; console errors ${p.errors.length}`);
       console.log(`  snapshot: JS objects ${f1(parts1.objects / 1e6)} -> ${f1(partsN.objects / 1e6)} MB (${f3(partsN.objects / parts1.objects)}x), compiled code ${f1(parts1.code / 1e6)} -> ${f1(partsN.code / 1e6)} MB, scripts ${parts1.scripts} -> ${partsN.scripts}`);
       console.log(`  growth over the measured time: ${codeGrowth(parts1, partsN)}`);
-      for (const e of problems.errors.slice(0, 10)) console.log(`  console error: ${e}`);
+      for (const e of p.errors.slice(0, 10)) console.log(`  console error: ${e}`);
       return [
         `\`npm run bench -- wall --minutes ${minutes} --warmup ${warmup} --alarms ${alarmsPerHour} --scale ${scale} --rate ${rate} --width ${width} --height ${height}\``,
         `(${p.version}, SwiftShader, bare DevTools connection without the Network domain, ${width}x${height}, paired wall device, kiosk with the tour on, sample park at scale ${scale},`,
@@ -220,7 +219,7 @@ export const wallSoak: Bench = {
         `| heap ratio (whole V8 heap) | ${f3(heapN / heap1)}x | <= 1.05 |`,
         `| heap snapshot, JS objects (no compiled code, no native) | ${f1(parts1.objects / 1e6)} MB -> ${f1(partsN.objects / 1e6)} MB = ${f3(partsN.objects / parts1.objects)}x | |`,
         `| heap snapshot, compiled code | ${f1(parts1.code / 1e6)} MB -> ${f1(partsN.code / 1e6)} MB | |`,
-        `| console errors (whole run, warm-up included) | ${problems.errors.length} | 0 |`,
+        `| console errors (whole run, warm-up included) | ${p.errors.length} | 0 |`,
         `| at the end | live socket ${state.live}, KPIs ${state.stale ? 'stale' : 'fresh'}, ${state.ticker} alarms in the ticker | |`,
         '',
         `Heap samples (time since the page opened): ${samples.join(', ')}.`,
