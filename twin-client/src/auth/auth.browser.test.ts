@@ -45,12 +45,41 @@ describe.skipIf(inject('chromiumMissing') !== null)('login page and admin panels
     expect(await page.textContent('.auth-card h1')).toBe('园区数字孪生');
     expect(await page.textContent('button[type=submit]')).toBe('登录');
     expect(await page.getAttribute('input[name=password]', 'type')).toBe('password');
-    // The Chinese text is drawn with the bundled CJK font (this machine has none), served by the twin itself.
-    const cjkFaces = await page.evaluate(async () => {
+    // The Chinese title is drawn as real, distinct glyphs whatever fonts the machine has: with no CJK
+    // font the bundled one is used, with one (fonts-noto-cjk) the system's; never tofu boxes, which
+    // all look alike. Each character is drawn with the title's own computed font and compared.
+    const glyphs = await page.evaluate(async () => {
+      const h1 = document.querySelector('.auth-card h1')!;
+      const family = getComputedStyle(h1).fontFamily;
+      const text = h1.textContent ?? '';
+      await document.fonts.load(`48px ${family}`, text);
       await document.fonts.ready;
-      return [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC Variable' && f.status === 'loaded').length;
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      const g = canvas.getContext('2d', { willReadFrequently: true })!;
+      const out: { ink: number; sig: string }[] = [];
+      for (const ch of text) {
+        g.clearRect(0, 0, 64, 64);
+        g.fillStyle = '#000';
+        g.font = `48px ${family}`;
+        g.textBaseline = 'top';
+        g.fillText(ch, 8, 8);
+        const px = g.getImageData(0, 0, 64, 64).data;
+        let ink = 0;
+        let sig = '';
+        for (let i = 3; i < px.length; i += 4) {
+          if (px[i]! > 128) ink++;
+          if (i % 64 === 3) sig += px[i]! > 128 ? '1' : '0';
+        }
+        out.push({ ink, sig });
+      }
+      return out;
     });
-    expect(cjkFaces).toBeGreaterThan(0);
+    expect(glyphs).toHaveLength(6);
+    for (const g of glyphs) expect(g.ink).toBeGreaterThan(40);
+    // Six different characters give six different glyph images (tofu would give one).
+    expect(new Set(glyphs.map((g) => g.sig)).size).toBe(6);
     const card = await page.locator('.auth-card').boundingBox();
     expect(card!.width).toBeGreaterThan(300);
     const zh = await screenshotStats(page, 'auth-login-zh', { x: Math.round(card!.x), y: Math.round(card!.y), width: Math.round(card!.width), height: Math.round(card!.height) });

@@ -18,9 +18,13 @@ export const TEST_ADMIN_PASSWORD = 'Start-Pass-2026';
 /** What test administrators change their password to at first login. */
 export const TEST_ADMIN_PASSWORD_CHANGED = 'Second-Pass-88';
 
-/** A clock tests move by hand. */
+/**
+ * A clock tests move by hand. It starts at the real time (whole minute), never at a fixed date:
+ * cookies carry expiry dates from this clock, and a real browser drops a cookie that expired by
+ * its own clock, so a fixed start made every browser login fail once that date was 12 hours past.
+ */
 export class TestClock {
-  t = Date.parse('2026-11-25T08:00:00Z');
+  t = Math.floor(Date.now() / 60_000) * 60_000;
   readonly now = (): number => this.t;
   /** Moves time forward by minutes. */
   advanceMinutes(m: number): void {
