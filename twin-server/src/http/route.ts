@@ -13,6 +13,8 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface TwinState {
   requestId: string;
   principal?: Principal;
+  /** The route's `query` schema's output, when it declares one. */
+  query?: unknown;
 }
 
 export type TwinContext = Koa.ParameterizedContext<TwinState> & { params: Record<string, string> };
@@ -32,8 +34,18 @@ export interface RouteSpec {
   /** 'public' for the few routes that need no login (health, login itself, static tiles if so configured). */
   readonly permission: Permission | 'public' | 'authenticated';
   readonly summary: string;
+  /** Path parameter schema (`:id` segments); parsed values replace `ctx.params`. Invalid: 400. */
+  readonly params?: ZodType;
+  /** Query-string schema; parsed values are at `ctx.state.query`. Invalid: 400. No hand parsing. */
+  readonly query?: ZodType;
   /** Body schema; an invalid body is a 400 with the zod message, before the handler runs. */
   readonly body?: ZodType;
+  /** Schema of the 2xx JSON response (OpenAPI and the contract test check handlers against it). */
+  readonly response?: ZodType;
+  /** Content type of a non-JSON 2xx response (tiles, CSV, images), for the OpenAPI document. */
+  readonly produces?: string;
+  /** Error statuses this route may answer besides the guard's 400/401/403, for the OpenAPI document. */
+  readonly errors?: readonly number[];
   /** Resolves the object touched, so the guard can enforce enterprise scoping before any work. */
   readonly object?: (ctx: TwinContext) => Promise<ObjectRef | null>;
   readonly handler: (ctx: TwinContext) => Promise<void> | void;
