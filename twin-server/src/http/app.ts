@@ -11,6 +11,8 @@ import { guardFor, type GuardDeps } from '../auth/guard.ts';
 import { errorMiddleware } from './errors.ts';
 import { serveDir } from './static.ts';
 import type { RouteSpec, TwinContext, TwinState } from './route.ts';
+import { validateInput, validateParams } from './input.ts';
+import { openApiRoutes } from './openapi.ts';
 
 const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../twin-client/dist');
 
@@ -45,20 +47,31 @@ export function createApp(sc: ServerContext, opts: AppOptions): { app: Koa<TwinS
 
   const routes: RouteSpec[] = [];
   const router = new Router<TwinState>();
+  const moduleOf = new Map<RouteSpec, string>();
+  const mount = (spec: RouteSpec, module: string) => {
+    routes.push(spec);
+    moduleOf.set(spec, module);
+    // The guard authenticates and checks the permission; path parameters are parsed before its
+    // object check (which reads them), query and body right after it, all before the handler.
+    const objectCheck = spec.object;
+    const guarded: RouteSpec = objectCheck
+      ? { ...spec, object: async (c) => (validateParams(c, spec), objectCheck(c)) }
+      : spec;
+    const mw: Koa.Middleware<TwinState>[] = [
+      guardFor(guarded, opts.guard),
+      async (ctx) => {
+        const c = ctx as unknown as TwinContext;
+        validateInput(c, spec);
+        await spec.handler(c);
+      },
+    ];
+    router.register(spec.path, [spec.method], mw as never);
+  };
   for (const m of opts.modules) {
-    for (const spec of m.routes?.(sc) ?? []) {
-      routes.push(spec);
-      const mw: Koa.Middleware<TwinState>[] = [
-        guardFor(spec, opts.guard),
-        async (ctx) => {
-          const c = ctx as unknown as TwinContext;
-          if (spec.body) c.request.body = spec.body.parse(c.request.body ?? {});
-          await spec.handler(c);
-        },
-      ];
-      router.register(spec.path, [spec.method], mw as never);
-    }
+    for (const spec of m.routes?.(sc) ?? []) mount(spec, m.name);
   }
+  // The API's own description, generated from the routes mounted above (switched-off modules are absent).
+  for (const spec of openApiRoutes(() => routes, (r) => moduleOf.get(r))) mount(spec, 'openapi');
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(serveDir(() => opts.clientDir ?? CLIENT_DIST, { prefix: '/', immutable: /-[A-Za-z0-9_-]{8,}\.(js|css|wasm)$/, spaFallback: 'index.html', noFallbackUnder: ['/api', '/tiles', '/ws'] }));
