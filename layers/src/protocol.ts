@@ -7,7 +7,8 @@ import { z } from 'zod';
 
 /**
  * Bumped on any incompatible change; the handshake refuses other versions. New server message
- * types are additive (clients ignore types they do not know), so they keep the version.
+ * types and new fields of a server message are additive (clients ignore types and fields they do
+ * not know), so they keep the version.
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -65,9 +66,20 @@ export type ErrorCode = 'bad-message' | 'version' | 'forbidden' | 'not-ready' | 
 
 /** Every JSON message the hub sends. */
 export type ServerMessage =
-  | { type: 'welcome'; version: number; epoch: number; seq: number; serverTime: number; layers: LayerName[] }
-  /** Answer to subscribe: `mode` says whether a snapshot frame or replayed deltas follow. */
-  | { type: 'subscribed'; layers: LayerName[]; mode: 'snapshot' | 'resume'; seq: number }
+  | {
+    type: 'welcome'; version: number; epoch: number; seq: number; serverTime: number; layers: LayerName[];
+    /**
+     * The layers this principal may subscribe to (stream:read plus each layer's permission);
+     * empty without stream:read. Absent from servers before it was added: assume `layers`.
+     */
+    allowed?: LayerName[];
+  }
+  /**
+   * Answer to subscribe: `layers` are the layers granted, `mode` says whether a snapshot frame or
+   * replayed deltas follow. `denied` lists requested layers the principal may not read: they were
+   * dropped from the subscription (the rest is served), never an error while one layer is left.
+   */
+  | { type: 'subscribed'; layers: LayerName[]; mode: 'snapshot' | 'resume'; seq: number; denied?: LayerName[] }
   | { type: 'unsubscribed' }
   | { type: 'pong'; t: number; serverTime: number }
   | { type: 'alarm'; alarm: { idx: number; layer: LayerName; kind: string; severity: number; state: 'raised' | 'cleared'; message: string } }

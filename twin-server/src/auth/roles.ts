@@ -2,7 +2,7 @@
  * The role table (least privilege, separated administrator duties, Y4/Y6). Roles live in code so
  * a permission cannot be granted by editing a row; users carry role ids.
  */
-import { ACTIONS, MODULES, type Action, type ModuleName, type Permission } from './types.ts';
+import { ACTIONS, CORE_ACTIONS, CORE_MODULES, MODULES, type Action, type ModuleName, type Permission } from './types.ts';
 
 /** One role: ids are stable (stored on users), names are shown in the admin panel. */
 export interface RoleDef {
@@ -54,7 +54,8 @@ export const ROLES: readonly RoleDef[] = [
   {
     id: 'enterprise_user', name: { 'zh-CN': '企业用户', en: 'Enterprise user' },
     description: 'A tenant company: only its own enterprise\'s records.',
-    permissions: [...p(['park', 'twin', 'tiles', 'map', 'leasing'], ['read']), ...p(['enterprise', 'economy'], ['read', 'write'])],
+    // stream:read: live colours of its own leased rooms and its own economy figures (the hub scopes them).
+    permissions: [...p(['park', 'twin', 'tiles', 'map', 'leasing', 'stream'], ['read']), ...p(['enterprise', 'economy'], ['read', 'write'])],
     enterpriseScoped: true,
   },
   {
@@ -109,8 +110,79 @@ export function roleConflict(roles: readonly string[]): string | null {
   return null;
 }
 
-/** Every permission in the vocabulary, for the permission matrix in the admin panel. */
-export const ALL_PERMISSIONS: readonly Permission[] = p(MODULES, ACTIONS);
+/**
+ * Every permission in the vocabulary, for the permission matrix in the admin panel: the core
+ * ones, then those the enabled modules registered (kept up to date by `registerModulePermissions`).
+ */
+export const ALL_PERMISSIONS: readonly Permission[] = p(CORE_MODULES, CORE_ACTIONS);
 
-/** Command walls are read-only whatever they were given. */
+/** Command walls are read-only whatever they were given: the leadership viewer's read permissions. */
 export const WALL_PERMISSIONS: ReadonlySet<Permission> = new Set(ROLES[0]!.permissions.filter((x) => x.endsWith(':read')));
+
+/** A permission a module registers, as `TwinModule.permissions` declares it. */
+export interface ModulePermissionDef {
+  readonly permission: string;
+  readonly summary: string;
+  readonly roles: readonly string[];
+}
+
+const CORE_ALL = new Set<string>(ALL_PERMISSIONS);
+const CORE_GRANTS = new Map(ROLES.map((r) => [r.id, r.permissions]));
+const CORE_WALL = [...WALL_PERMISSIONS];
+const ACTION_RE = /^[a-z][a-z0-9_-]{0,39}$/;
+let registered: { module: string; def: ModulePermissionDef }[] = [];
+
+/**
+ * Registers the permissions of the enabled modules, replacing any earlier registration (one
+ * server per process; a test that starts another server re-registers). Each must be
+ * `<module>:<action>` with its own module's name, not a core permission, not registered twice, and
+ * name only known roles; otherwise this throws with every problem, one per line, and changes
+ * nothing. The roles then hold their grants (`permissionsFor`), walls the read grants of the
+ * leadership viewer, and `ALL_PERMISSIONS`, `MODULES` and `ACTIONS` list them for the matrix.
+ */
+export function registerModulePermissions(modules: readonly { readonly name: string; readonly permissions?: readonly ModulePermissionDef[] }[]): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const next: { module: string; def: ModulePermissionDef }[] = [];
+  for (const m of modules) {
+    for (const def of m.permissions ?? []) {
+      const [prefix, action, ...rest] = def.permission.split(':');
+      if (prefix !== m.name || action === undefined || rest.length > 0 || !ACTION_RE.test(action)) {
+        problems.push(`module ${m.name}: permission "${def.permission}" must be "${m.name}:<action>" (action: a-z, 0-9, _ and -)`);
+        continue;
+      }
+      if (CORE_ALL.has(def.permission)) problems.push(`module ${m.name}: "${def.permission}" is a core permission; its roles are set in auth/roles.ts`);
+      if (seen.has(def.permission)) problems.push(`module ${m.name}: permission "${def.permission}" registered twice`);
+      const unknown = def.roles.filter((r) => !CORE_GRANTS.has(r));
+      if (unknown.length > 0) problems.push(`module ${m.name}: permission "${def.permission}" names unknown role(s) ${unknown.join(', ')}; known: ${ROLE_IDS.join(', ')}`);
+      seen.add(def.permission);
+      next.push({ module: m.name, def });
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid module permissions:\n${problems.map((x) => `  - ${x}`).join('\n')}`);
+  registered = next;
+  // The exported tables are live views: rewrite them in place so every holder sees the change.
+  for (const r of ROLES) {
+    const extra = next.filter((x) => x.def.roles.includes(r.id)).map((x) => x.def.permission as Permission);
+    (r as { permissions: readonly Permission[] }).permissions = [...CORE_GRANTS.get(r.id)!, ...extra];
+  }
+  const all = ALL_PERMISSIONS as Permission[];
+  all.splice(0, all.length, ...CORE_ALL as Set<Permission>, ...next.map((x) => x.def.permission as Permission));
+  const mods = MODULES as string[];
+  mods.splice(0, mods.length, ...CORE_MODULES, ...new Set(next.map((x) => x.module).filter((n) => !(CORE_MODULES as readonly string[]).includes(n))));
+  const acts = ACTIONS as string[];
+  acts.splice(0, acts.length, ...new Set([...CORE_ACTIONS, ...next.map((x) => x.def.permission.split(':')[1]!)]));
+  const wall = WALL_PERMISSIONS as Set<Permission>;
+  wall.clear();
+  for (const x of [...CORE_WALL, ...ROLES[0]!.permissions.filter((x) => x.endsWith(':read'))]) wall.add(x);
+}
+
+/** The module permissions registered now, with their module and summary (docs, admin panel). */
+export function modulePermissions(): readonly { readonly module: string; readonly permission: Permission; readonly summary: string; readonly roles: readonly string[] }[] {
+  return registered.map((x) => ({ module: x.module, permission: x.def.permission as Permission, summary: x.def.summary, roles: x.def.roles }));
+}
+
+/** Whether `perm` is a core permission or one a registered module declared. */
+export function isKnownPermission(perm: string): boolean {
+  return CORE_ALL.has(perm) || registered.some((x) => x.def.permission === perm);
+}

@@ -17,6 +17,8 @@ export interface ObjInfo {
   readonly lon: number;
   readonly lat: number;
   readonly capacity: number | null;
+  /** Enterprise holding the active lease of this room (or of the room this equipment is in). */
+  readonly tenant?: number;
 }
 
 /** A device (equipment) as ingest resolves it. */
@@ -39,7 +41,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 
 /** Reads the whole directory in one go (a few queries, no per-object round trips). */
 export async function loadDirectory(db: Queryable): Promise<DirectoryData> {
-  const [parks, buildings, floors, rooms, equipment, enterprises] = await Promise.all([
+  const [parks, buildings, floors, rooms, equipment, enterprises, leases] = await Promise.all([
     db.query<{ idx: number; code: string; lon: number; lat: number }>('SELECT idx, code, ST_X(origin) AS lon, ST_Y(origin) AS lat FROM park'),
     db.query<{ idx: number; park_idx: number; lon: number; lat: number }>(
       'SELECT idx, park_idx, ST_X(ST_Centroid(footprint)) AS lon, ST_Y(ST_Centroid(footprint)) AS lat FROM building'),
@@ -50,7 +52,13 @@ export async function loadDirectory(db: Queryable): Promise<DirectoryData> {
     db.query<{ idx: number; park_idx: number; building_idx: number | null; floor_idx: number | null; room_idx: number | null; code: string; type: string; lon: number; lat: number }>(
       'SELECT idx, park_idx, building_idx, floor_idx, room_idx, code, type, ST_X(position) AS lon, ST_Y(position) AS lat FROM equipment'),
     db.query<{ idx: number; park_idx: number; credit_code: string }>('SELECT idx, park_idx, credit_code FROM enterprise'),
+    db.query<{ room_idx: number; enterprise_idx: number }>("SELECT room_idx, enterprise_idx FROM lease WHERE status = 'active'"),
   ]);
+  const tenantOf = new Map(leases.rows.map((l) => [Number(l.room_idx), Number(l.enterprise_idx)]));
+  const tenant = (room: number | null) => {
+    const t = room === null ? undefined : tenantOf.get(room);
+    return t === undefined ? {} : { tenant: t };
+  };
   const objects = new Map<number, ObjInfo>();
   const parkMap = new Map<string, number>();
   for (const p of parks.rows) {
@@ -60,12 +68,12 @@ export async function loadDirectory(db: Queryable): Promise<DirectoryData> {
   for (const b of buildings.rows) objects.set(b.idx, { idx: b.idx, kind: 'building', parent: b.park_idx, building: b.idx, lon: num(b.lon), lat: num(b.lat), capacity: null });
   for (const f of floors.rows) objects.set(f.idx, { idx: f.idx, kind: 'floor', parent: f.building_idx, building: f.building_idx, lon: num(f.lon), lat: num(f.lat), capacity: null });
   for (const r of rooms.rows) {
-    objects.set(r.idx, { idx: r.idx, kind: 'room', parent: r.floor_idx, building: r.building_idx, lon: num(r.lon), lat: num(r.lat), capacity: r.capacity === null ? null : Number(r.capacity) });
+    objects.set(r.idx, { idx: r.idx, kind: 'room', parent: r.floor_idx, building: r.building_idx, lon: num(r.lon), lat: num(r.lat), capacity: r.capacity === null ? null : Number(r.capacity), ...tenant(r.idx) });
   }
   const devices = new Map<string, DeviceInfo>();
   for (const e of equipment.rows) {
     const parent = e.room_idx ?? e.floor_idx ?? e.building_idx ?? e.park_idx;
-    objects.set(e.idx, { idx: e.idx, kind: 'equipment', parent, building: e.building_idx ?? 0, lon: num(e.lon), lat: num(e.lat), capacity: null });
+    objects.set(e.idx, { idx: e.idx, kind: 'equipment', parent, building: e.building_idx ?? 0, lon: num(e.lon), lat: num(e.lat), capacity: null, ...tenant(e.room_idx) });
     devices.set(`${e.park_idx}/${e.code}`, { idx: e.idx, parkIdx: e.park_idx, type: e.type, roomIdx: e.room_idx });
   }
   const ents = new Map<string, number>();

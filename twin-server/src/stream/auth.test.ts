@@ -48,11 +48,15 @@ describe('stream authorization [pglite]', () => {
     who = only(['stream:read', 'park:read']);
     const c2 = await TestClient.connect(srv.url);
     c2.send({ type: 'hello', version: 1 });
-    c2.send({ type: 'subscribe', layers: ['occupancy', 'economy'] });
+    await c2.until(() => c2.json.some((m) => m.type === 'welcome'));
+    expect(c2.json.find((m) => m.type === 'welcome')).toMatchObject({ allowed: ['occupancy'] });
+    // Only economy: refused outright. Occupancy and economy: occupancy served, economy named as dropped.
+    c2.send({ type: 'subscribe', layers: ['economy'] });
     await c2.until(() => errors(c2).length > 0);
     expect(errors(c2)[0]!.message).toContain('economy');
-    c2.send({ type: 'subscribe', layers: ['occupancy'] });
+    c2.send({ type: 'subscribe', layers: ['occupancy', 'economy'] });
     await c2.until(() => c2.json.some((m) => m.type === 'subscribed'));
+    expect(c2.json.find((m) => m.type === 'subscribed')).toMatchObject({ layers: ['occupancy'], denied: ['economy'] });
     expect(c2.frames).toHaveLength(1); // the (empty) snapshot
 
     // Subscribing before hello is refused; a wrong version closes the socket.

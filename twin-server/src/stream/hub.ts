@@ -67,7 +67,10 @@ export interface Subscriber {
   area: Area | undefined;
   /** Subscribers with equal keys share encoded frames. */
   key: string;
-  /** Enterprise users see only their own enterprise's economy records (no park roll-up either). */
+  /**
+   * Enterprise users see only their own enterprise's economy records (no park roll-up either) and,
+   * of the other layers, only the rooms their enterprise leases and the equipment in them.
+   */
   enterpriseIdx: number | undefined;
   conflating: boolean;
   readonly pending: Map<number, StateRecord>;
@@ -307,9 +310,18 @@ export class Hub {
     return resume.seq >= oldest - 1;
   }
 
+  /**
+   * Whether the subscriber's principal may see object `idx` on `layer` at all: always, unless it
+   * is an enterprise user (its own economy record; the rooms it leases and their equipment).
+   */
+  inScope(s: Subscriber, idx: number, layer: number): boolean {
+    if (s.enterpriseIdx === undefined) return true;
+    return layer === LAYER_IDS.economy ? idx === s.enterpriseIdx : this.objects.get(idx)?.tenant === s.enterpriseIdx;
+  }
+
   private matches(s: Subscriber, r: StateRecord): boolean {
     if ((s.layerMask & (1 << r.layer)) === 0) return false;
-    if (s.enterpriseIdx !== undefined && r.layer === LAYER_IDS.economy && r.idx !== s.enterpriseIdx) return false;
+    if (!this.inScope(s, r.idx, r.layer)) return false;
     const a = s.area;
     if (!a) return true;
     const o = this.objects.get(r.idx);

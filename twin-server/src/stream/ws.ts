@@ -37,6 +37,8 @@ export interface StreamStats {
   alarmsDropped: number;
   /** `tiles` notices sent (one per socket and re-tile). */
   tilesNotices: number;
+  /** Subscriptions served with some requested layers dropped for want of permission. */
+  layersDenied: number;
 }
 
 /** Options of the stream server. */
@@ -107,12 +109,17 @@ export function wsFramed(payload: Uint8Array): Buffer {
 
 /** The stream server attached to one HTTP server. */
 export class StreamServer {
-  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0, tilesNotices: 0 };
+  readonly stats: StreamStats = { connections: 0, open: 0, refusedUpgrades: 0, malformed: 0, forbidden: 0, closedBySessionEnd: 0, heartbeatTimeouts: 0, alarmsDropped: 0, tilesNotices: 0, layersDenied: 0 };
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly opts: StreamOptions;
   private readonly onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * Refusals already audited, per session (or device token): a client that reconnects and asks
+   * again is refused again, but the audit trail holds the refusal once, not once per reconnect.
+   */
+  private readonly auditedRefusals = new Map<string, Set<string>>();
 
   constructor(
     private readonly server: http.Server,
@@ -144,12 +151,12 @@ export class StreamServer {
     server.on('upgrade', this.onUpgrade);
     hub.onAlarm((ops) => {
       // Each alarm message is encoded once and the same string goes to every subscriber of its layer.
-      const msgs: { layer: number; text: string }[] = [];
+      const msgs: { layer: number; idx: number; text: string }[] = [];
       for (const a of ops) {
         const layer = LAYERS.find((l) => l.id === a.layer);
         if (!layer) continue;
         const m: ServerMessage = { type: 'alarm', alarm: { idx: a.idx, layer: layer.name, kind: a.kind, severity: a.severity, state: a.op === 'raise' ? 'raised' : 'cleared', message: a.message } };
-        msgs.push({ layer: a.layer, text: JSON.stringify(m) });
+        msgs.push({ layer: a.layer, idx: a.idx, text: JSON.stringify(m) });
       }
       if (msgs.length === 0) return;
       for (const c of this.conns) {
@@ -162,11 +169,13 @@ export class StreamServer {
         }
         for (const m of msgs) {
           if ((c.sub.layerMask & (1 << m.layer)) === 0 || c.ws.readyState !== c.ws.OPEN) continue;
+          if (!this.hub.inScope(c.sub, m.idx, m.layer)) continue; // another enterprise's room
           c.ws.send(m.text);
         }
       }
     });
     auth.onSessionEnded?.((sessionId) => {
+      this.auditedRefusals.delete(sessionId);
       for (const c of this.conns) {
         if (c.principal.sessionId !== sessionId) continue;
         this.stats.closedBySessionEnd++;
@@ -214,17 +223,42 @@ export class StreamServer {
       this.conns.delete(c);
       this.stats.open = this.conns.size;
     });
-    this.send(c, { type: 'welcome', version: PROTOCOL_VERSION, epoch: this.hub.epoch, seq: this.hub.currentSeq, serverTime: Date.now(), layers: LAYERS.map((l) => l.name) });
+    this.send(c, {
+      type: 'welcome', version: PROTOCOL_VERSION, epoch: this.hub.epoch, seq: this.hub.currentSeq, serverTime: Date.now(),
+      layers: LAYERS.map((l) => l.name), allowed: this.allowedLayers(principal),
+    });
+  }
+
+  /** The layers `principal` may subscribe to: none without stream:read, else those whose permission it holds. */
+  private allowedLayers(principal: Principal): LayerName[] {
+    if (!this.auth.can(principal, 'stream:read')) return [];
+    return LAYERS.filter((l) => this.auth.can(principal, l.permission as Permission)).map((l) => l.name);
+  }
+
+  /**
+   * Audits a refusal (a stream permission denial, like a refused HTTP route) unless this session
+   * was already audited for the same refusal: reconnects repeat the question, not the event.
+   */
+  private auditRefusal(c: Conn, what: string, detail: Record<string, unknown>): void {
+    const session = c.principal.sessionId || `${c.principal.kind}:${c.principal.id}`;
+    let seen = this.auditedRefusals.get(session);
+    if (seen?.has(what)) return;
+    if (!seen) {
+      // Bounded: forget the oldest session first (its next refusal is audited once more).
+      if (this.auditedRefusals.size >= 10_000) this.auditedRefusals.delete(this.auditedRefusals.keys().next().value!);
+      this.auditedRefusals.set(session, (seen = new Set()));
+    }
+    seen.add(what);
+    void Promise.resolve(
+      this.auth.audit?.({ action: 'stream.denied', principal: c.principal, outcome: 'denied', object: 'WS /ws', detail }),
+    ).catch((err: unknown) => this.log.warn({ err }, 'audit of a refused subscription failed'));
   }
 
   private error(c: Conn, code: ErrorCode, message: string): void {
     if (code === 'bad-message') this.stats.malformed++;
     if (code === 'forbidden') {
       this.stats.forbidden++;
-      // Refused subscriptions are permission denials: audited like refused HTTP routes.
-      void Promise.resolve(
-        this.auth.audit?.({ action: 'stream.denied', principal: c.principal, outcome: 'denied', object: 'WS /ws', detail: { message } }),
-      ).catch((err: unknown) => this.log.warn({ err }, 'audit of a refused subscription failed'));
+      this.auditRefusal(c, message, { message });
     }
     this.send(c, { type: 'error', code, message });
   }
@@ -264,15 +298,21 @@ export class StreamServer {
       case 'subscribe': {
         if (!c.helloed) return this.error(c, 'not-ready', 'send hello first');
         if (!this.auth.can(c.principal, 'stream:read')) return this.error(c, 'forbidden', 'stream:read required');
-        const denied = msg.layers.filter((n) => !this.auth.can(c.principal, layerByName(n)!.permission as Permission));
-        if (denied.length) return this.error(c, 'forbidden', `no permission for layers: ${denied.join(', ')}`);
-        const layers = [...new Set(msg.layers)] as LayerName[];
+        // Layers the principal may not read are dropped and named in the answer; the rest is served.
+        const requested = [...new Set(msg.layers)] as LayerName[];
+        const denied = requested.filter((n) => !this.auth.can(c.principal, layerByName(n)!.permission as Permission));
+        const layers = requested.filter((n) => !denied.includes(n));
+        if (layers.length === 0) return this.error(c, 'forbidden', `no permission for layers: ${denied.join(', ')}`);
+        if (denied.length) {
+          this.stats.layersDenied++;
+          this.auditRefusal(c, `layers:${denied.join(',')}`, { message: `layers dropped: ${denied.join(', ')}`, denied, granted: layers });
+        }
         const ids = layers.map((n) => layerByName(n)!.id);
         if (c.sub) this.hub.unsubscribe(c.sub);
         c.sub = this.hub.subscribe(this.sinkOf(c.ws), ids, msg.area, c.principal.enterpriseIdx);
         // The answer goes out first so the client knows what the next frames are.
         const resumable = this.hub.canResume(msg.resume);
-        this.send(c, { type: 'subscribed', layers, mode: resumable ? 'resume' : 'snapshot', seq: this.hub.currentSeq });
+        this.send(c, { type: 'subscribed', layers, mode: resumable ? 'resume' : 'snapshot', seq: this.hub.currentSeq, ...(denied.length ? { denied } : {}) });
         this.hub.start(c.sub, msg.resume);
         return;
       }
