@@ -165,7 +165,6 @@ export function interiorContent(
   const code = new StringColumn(n, 8);
   const building = new StringColumn(n, pb.row.code.length);
   const use = new StringColumn(n, 8);
-  const lease = new StringColumn(n, 8);
   const buildingBytes = Buffer.from(pb.row.code);
   const none = new Uint8Array(0);
   let row = 0;
@@ -182,7 +181,6 @@ export function interiorContent(
     code.addCopy(none);
     building.addCopy(buildingBytes);
     use.addCopy(none);
-    lease.addCopy(none);
     row++;
     extrudePolygon(b, rings, g + f.elevation - 0.25, g + f.elevation);
   }
@@ -199,13 +197,13 @@ export function interiorContent(
     idx[row] = r;
     level[row] = f.level;
     area[row] = rooms.real(i, RM.area);
-    uuid.addUuid(bytes, rooms.fieldAt(i, RM.uuid));
+    // Rooms: no uuid, name, code or lease status (tenant data, which the API gives per principal).
+    uuid.addCopy(none);
     kind.addCopy(roomBytes);
-    text(name, i, RM.name);
-    text(code, i, RM.code);
+    name.addCopy(none);
+    code.addCopy(none);
     building.addCopy(buildingBytes);
     text(use, i, RM.use);
-    text(lease, i, RM.lease_status);
     row++;
     const rings = polygonRings(rooms.view(i, RM.footprint), project).map((ring) => insetRing(ring, 0.12));
     const z = g + f.elevation;
@@ -217,7 +215,7 @@ export function interiorContent(
     count: n,
     encode: (view: (bytes: Uint8Array) => number) => encodeColumns(n, {
       idx: { values: idx, present: true }, uuid, kind, name, code, building, floor: numbers(level), area: numbers(area),
-      use, height: numbers(height), lease_status: lease,
+      use, height: numbers(height),
     }, view),
   };
   return { glb: featureGlb(b, table, `interior ${pb.row.code}`), bounds: boundsOf(b), features: n, triangles: b.triangleCount };
@@ -281,7 +279,6 @@ export function equipmentContent(
   };
   const idx = new Uint32Array(n);
   const floor = new Int16Array(n);
-  const uuid = new StringColumn(n, 36);
   const kind = new StringColumn(n, 9);
   const building = new StringColumn(n, buildingCode?.length ?? 0);
   let floors = false;
@@ -293,7 +290,6 @@ export function equipmentContent(
     const level = items.level(i) ?? 0;
     floor[k] = level;
     if (level !== 0) floors = true;
-    uuid.addUuid(b, items.fieldAt(i, EQ.uuid));
     kind.addCopy(kindBytes);
     building.addCopy(buildingBytes);
   }
@@ -302,8 +298,9 @@ export function equipmentContent(
     {
       count: n,
       encode: (view) => encodeColumns(n, {
-        idx: { values: idx, present: true }, uuid, kind, name: text(EQ.name, 24), code: text(EQ.code, 12), building,
-        floor: { values: floor, present: floors }, type: text(EQ.type, 12), status: text(EQ.status, 8),
+        // Equipment: no uuid, name, code or status (tenant data; live status comes by the stream).
+        idx: { values: idx, present: true }, kind, building,
+        floor: { values: floor, present: floors }, type: text(EQ.type, 12),
       }, view),
     },
   );

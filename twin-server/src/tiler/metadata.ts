@@ -1,15 +1,22 @@
 /**
  * The metadata every drawn twin object carries (EXT_structural_metadata): one class, `twin`, with
- * the object's identity and the attributes panels and filters need. Optional properties use
+ * the object's idx and kind and the attributes that are nobody's secret. Optional properties use
  * `noData` (0 or ""), and a table omits a property that no row has.
+ *
+ * Tiles are static files shared by every principal, enterprise users included, so they carry no
+ * tenant data: rooms and equipment have no name, uuid, code, lease status or equipment status
+ * here (the class has no lease or status property at all). Clients take names and lease status from
+ * the permission-checked API (the twin index, per principal) by idx; see docs/tiles.md.
  */
 
 /** One row of a tile's property table. */
 export interface FeatureRow {
   idx: number;
-  uuid: string;
+  /** Buildings, floors, networks only ("" for rooms and equipment). */
+  uuid?: string;
   kind: string;
-  name: string;
+  /** Buildings, floors, networks only ("" for rooms and equipment). */
+  name?: string;
   code?: string;
   /** Building code (rooms, floors, equipment inside a building). */
   building?: string;
@@ -19,9 +26,7 @@ export interface FeatureRow {
   area?: number;
   use?: string;
   height?: number;
-  lease_status?: string;
   type?: string;
-  status?: string;
   network?: string;
   diameter_mm?: number;
   depth?: number;
@@ -34,18 +39,16 @@ type Prop =
 /** Class properties in table order. */
 export const TWIN_PROPERTIES: Record<keyof FeatureRow, Prop> = {
   idx: { type: 'SCALAR', componentType: 'UINT32', required: true, description: 'twin index (also feature id 0)' },
-  uuid: { type: 'STRING', required: true, description: 'stable object UUID' },
+  uuid: { type: 'STRING', noData: '', description: 'stable object UUID (buildings, floors, networks)' },
   kind: { type: 'STRING', required: true, description: 'building, floor, room, equipment, pipe_segment, pipe_node' },
-  name: { type: 'STRING', required: true, description: 'display name (zh-CN)' },
+  name: { type: 'STRING', noData: '', description: 'display name, zh-CN (buildings, floors, networks)' },
   code: { type: 'STRING', noData: '', description: 'object code within its parent' },
   building: { type: 'STRING', noData: '', description: 'building code' },
   floor: { type: 'SCALAR', componentType: 'INT16', noData: 0, description: 'floor level, 1 = ground, -1 = B1' },
   area: { type: 'SCALAR', componentType: 'FLOAT32', noData: 0, description: 'area in square metres' },
   use: { type: 'STRING', noData: '', description: 'building or room use' },
   height: { type: 'SCALAR', componentType: 'FLOAT32', noData: 0, description: 'height in metres' },
-  lease_status: { type: 'STRING', noData: '', description: 'vacant, reserved, leased, expiring, not_leasable' },
   type: { type: 'STRING', noData: '', description: 'equipment type or pipe node type' },
-  status: { type: 'STRING', noData: '', description: 'equipment status at tiling time (live state comes by stream)' },
   network: { type: 'STRING', noData: '', description: 'water, drainage, power, gas, telecom, hvac' },
   diameter_mm: { type: 'SCALAR', componentType: 'FLOAT32', noData: 0, description: 'pipe diameter in millimetres' },
   depth: { type: 'SCALAR', componentType: 'FLOAT32', noData: 0, description: 'cover depth to the pipe crown in metres' },
@@ -58,7 +61,7 @@ export const TWIN_PROPERTIES: Record<keyof FeatureRow, Prop> = {
 const GET: { [K in keyof FeatureRow]-?: (r: FeatureRow) => FeatureRow[K] } = {
   idx: (r) => r.idx, uuid: (r) => r.uuid, kind: (r) => r.kind, name: (r) => r.name, code: (r) => r.code,
   building: (r) => r.building, floor: (r) => r.floor, area: (r) => r.area, use: (r) => r.use, height: (r) => r.height,
-  lease_status: (r) => r.lease_status, type: (r) => r.type, status: (r) => r.status, network: (r) => r.network,
+  type: (r) => r.type, network: (r) => r.network,
   diameter_mm: (r) => r.diameter_mm, depth: (r) => r.depth,
 };
 

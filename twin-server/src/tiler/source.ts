@@ -133,28 +133,20 @@ export interface FloorRow {
   footprint: Uint8Array;
 }
 
-/** A room or unit. */
+/** A room or unit (ROOM_COLUMNS: no tenant data). */
 export interface RoomRow {
   idx: number;
-  uuid: string;
-  name: string;
-  code: string;
   floor_idx: number;
   building_idx: number;
   footprint: Uint8Array;
   area: number;
   use: string;
-  lease_status: string;
 }
 
-/** A piece of equipment with its placement. */
+/** A piece of equipment with its placement (EQUIPMENT_COLUMNS: no tenant data). */
 export interface EquipmentRow {
   idx: number;
-  uuid: string;
-  name: string;
-  code: string;
   type: string;
-  status: string;
   building_idx: number | null;
   level: number | null;
   position: Uint8Array;
@@ -247,8 +239,10 @@ export interface Interiors {
 
 // The interior columns, building first (the stream splits rows by it without parsing the rest).
 const FLOOR_COLUMNS = 'f.building_idx, f.idx, o.uuid, o.name, f.level, f.elevation, f.height, f.footprint';
-const ROOM_COLUMNS = 'r.building_idx, r.idx, o.uuid, o.name, r.code, r.floor_idx, r.footprint, r.area, r.use, r.lease_status';
-const EQUIPMENT_COLUMNS = 'e.building_idx, e.idx, o.uuid, o.name, e.code, e.type, e.status, f.level, e.position, e.heading';
+// Rooms and equipment carry no name, uuid, code, lease or equipment status: tiles are shared by every
+// principal, and those belong to the tenant (docs/tiles.md, "What tiles carry").
+const ROOM_COLUMNS = 'r.building_idx, r.idx, r.floor_idx, r.footprint, r.area, r.use';
+const EQUIPMENT_COLUMNS = 'e.building_idx, e.idx, e.type, f.level, e.position, e.heading';
 
 /**
  * Reads a batch's floors, rooms and equipment as binary COPY bytes, to parse here or in a worker.
@@ -258,9 +252,9 @@ export async function interiorBytes(db: Db, buildingIdx: readonly number[]): Pro
   const ids = intArray(buildingIdx);
   const [floors, rooms, equipment] = await Promise.all([
     db.copyBinary(`SELECT ${FLOOR_COLUMNS} FROM floor f JOIN twin_object o ON o.idx = f.idx WHERE f.building_idx = ANY(${ids})`),
-    db.copyBinary(`SELECT ${ROOM_COLUMNS} FROM room r JOIN twin_object o ON o.idx = r.idx WHERE r.building_idx = ANY(${ids})`),
+    db.copyBinary(`SELECT ${ROOM_COLUMNS} FROM room r WHERE r.building_idx = ANY(${ids})`),
     db.copyBinary(
-      `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
+      `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e LEFT JOIN floor f ON f.idx = e.floor_idx
        WHERE e.building_idx = ANY(${ids})`,
     ),
   ]);
@@ -298,9 +292,9 @@ export async function* streamInteriors(
   const sqls = [
     `SELECT ${FLOOR_COLUMNS} FROM floor f JOIN twin_object o ON o.idx = f.idx JOIN building b ON b.idx = f.building_idx
      WHERE b.park_idx = ${park} ORDER BY f.idx`,
-    `SELECT ${ROOM_COLUMNS} FROM room r JOIN twin_object o ON o.idx = r.idx JOIN building b ON b.idx = r.building_idx
+    `SELECT ${ROOM_COLUMNS} FROM room r JOIN building b ON b.idx = r.building_idx
      WHERE b.park_idx = ${park} ORDER BY r.idx`,
-    `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx
+    `SELECT ${EQUIPMENT_COLUMNS} FROM equipment e LEFT JOIN floor f ON f.idx = e.floor_idx
      WHERE e.park_idx = ${park} AND e.building_idx IS NOT NULL ORDER BY e.idx`,
   ];
   const stragglers = new Set<number>();
@@ -384,9 +378,12 @@ export async function* streamInteriors(
 }
 
 /** Field numbers of EQUIPMENT_COLUMNS. */
-export const EQ = { building: 0, idx: 1, uuid: 2, name: 3, code: 4, type: 5, status: 6, level: 7, position: 8, heading: 9 } as const;
+export const EQ = { building: 0, idx: 1, type: 2, level: 3, position: 4, heading: 5 } as const;
 /** Field numbers of ROOM_COLUMNS. */
-export const RM = { building: 0, idx: 1, uuid: 2, name: 3, code: 4, floor: 5, footprint: 6, area: 7, use: 8, lease_status: 9 } as const;
+export const RM = { building: 0, idx: 1, floor: 2, footprint: 3, area: 4, use: 5 } as const;
+
+const EQ_FIELDS = Object.keys(EQ).length;
+const RM_FIELDS = Object.keys(RM).length;
 
 /**
  * Rows of a binary COPY kept as the bytes they came in, with where each field starts: no object
@@ -538,7 +535,7 @@ export class CopyRows {
 /** Equipment rows (EQUIPMENT_COLUMNS) as bytes. */
 export class EquipmentRows extends CopyRows {
   constructor(bytes: Uint8Array) {
-    super(bytes, 10);
+    super(bytes, EQ_FIELDS);
   }
 
   level(i: number): number | null {
@@ -581,7 +578,7 @@ const byBuildingThen = <T extends { building_idx: number | null }>(key: (r: T) =
 export function parseInteriors(b: InteriorBytes): Interiors {
   const rows = {
     floors: rowsOf(b.floors, floorRow),
-    rooms: new CopyRows(b.rooms, 10),
+    rooms: new CopyRows(b.rooms, RM_FIELDS),
     equipment: new EquipmentRows(b.equipment),
   };
   rows.floors.sort(byBuildingThen((f) => f.level));
@@ -596,7 +593,7 @@ export async function loadInteriors(db: Db, buildingIdx: readonly number[]): Pro
 /** Outdoor equipment (not in any building), in idx order. */
 export async function loadSiteEquipment(db: Db, parkIdx: number): Promise<EquipmentRows> {
   return new EquipmentRows(await db.copyBinary(
-    `SELECT ${EQUIPMENT_COLUMNS.replace('f.level', 'NULL::smallint AS level')} FROM equipment e JOIN twin_object o ON o.idx = e.idx
+    `SELECT ${EQUIPMENT_COLUMNS.replace('f.level', 'NULL::smallint AS level')} FROM equipment e
      WHERE e.park_idx = ${int(parkIdx)} AND e.building_idx IS NULL ORDER BY e.idx`,
   ));
 }

@@ -60,7 +60,7 @@ describeEachBackend('tiler', ({ db }) => {
     expect(infra.tiles.length).toBeGreaterThan(0);
   });
 
-  it('gives every drawn room its idx as feature id and metadata equal to PostGIS', async () => {
+  it('gives every drawn room its idx as feature id and metadata equal to PostGIS, without tenant data', async () => {
     const b = fx.buildings.find((x) => !x.courtyard)!;
     const file = fs.readdirSync(out).find((f) => f.startsWith(`b${b.idx}-interior-`))!;
     const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, file))));
@@ -71,18 +71,49 @@ describeEachBackend('tiler', ({ db }) => {
     // Feature id 1 indexes the property table, and that row names the same object as feature id 0.
     const id0 = readAccessor(g, prim.attributes._FEATURE_ID_0!);
     rowIds.forEach((r, i) => expect(rows[r]!.idx).toBe(id0[i]));
-    const db_ = await db().query<{ idx: number; uuid: string; name: string; code: string; area: number; use: string; level: number; lease_status: string }>(
-      `SELECT r.idx, o.uuid::text AS uuid, o.name, r.code, r.area, r.use, f.level, r.lease_status
-       FROM room r JOIN twin_object o ON o.idx = r.idx JOIN floor f ON f.idx = r.floor_idx WHERE r.building_idx = $1 ORDER BY r.idx`,
+    const db_ = await db().query<{ idx: number; area: number; use: string; level: number }>(
+      `SELECT r.idx, r.area, r.use, f.level
+       FROM room r JOIN floor f ON f.idx = r.floor_idx WHERE r.building_idx = $1 ORDER BY r.idx`,
       [b.idx],
     );
     expect(db_.rows.length).toBeGreaterThan(5);
     for (const r of db_.rows) {
       expect(ids.has(r.idx)).toBe(true);
       const row = rows.find((x) => x.idx === r.idx)!;
-      expect(row).toMatchObject({ kind: 'room', uuid: r.uuid, name: r.name, code: r.code, use: r.use, floor: r.level, building: b.code, lease_status: r.lease_status });
+      // Exactly these keys: no uuid, name, code or lease status (they come from the API per principal).
+      expect(Object.keys(row).sort()).toEqual(['area', 'building', 'floor', 'idx', 'kind', 'use']);
+      expect(row).toMatchObject({ kind: 'room', use: r.use, floor: r.level, building: b.code });
       expect(row.area).toBeCloseTo(r.area, 2);
     }
+    // Floors keep their public name and uuid.
+    const floor = rows.find((x) => x.kind === 'floor')!;
+    expect(floor.name).toMatch(/.+/);
+    expect(floor.uuid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('carries no room or equipment name, uuid, code, lease status or equipment status in any file', async () => {
+    const secrets = (await db().query<{ s: string }>(
+      `SELECT o.name AS s FROM twin_object o WHERE o.kind IN ('room', 'equipment') AND length(o.name) >= 2
+       UNION SELECT o.uuid::text FROM twin_object o WHERE o.kind IN ('room', 'equipment')
+       UNION SELECT code FROM equipment WHERE length(code) >= 4`)).rows.map((r) => r.s);
+    expect(secrets.length).toBeGreaterThan(fx.counts.rooms + fx.counts.equipment);
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('.glb') || f.endsWith('.json'));
+    const kinds = new Set<string>();
+    for (const f of files) {
+      const bytes = fs.readFileSync(path.join(out, f));
+      // Only the building code and public names may appear; any room/equipment name or uuid would.
+      for (const s of secrets) expect(bytes.includes(Buffer.from(s)), `${f} carries "${s}"`).toBe(false);
+      if (!f.endsWith('.glb')) continue;
+      for (const row of readPropertyTable(readGlb(new Uint8Array(bytes)))) {
+        kinds.add(row.kind);
+        const keys = Object.keys(row);
+        for (const k of ['lease_status', 'status']) expect(keys, `${f} ${row.kind} ${row.idx}`).not.toContain(k);
+        if (row.kind === 'room' || row.kind === 'equipment') {
+          for (const k of ['uuid', 'name', 'code']) expect(keys, `${f} ${row.kind} ${row.idx}`).not.toContain(k);
+        }
+      }
+    }
+    expect([...kinds]).toEqual(expect.arrayContaining(['building', 'floor', 'room', 'equipment']));
   });
 
   it('draws a courtyard building with its hole open (no roof over the courtyard)', async () => {
@@ -280,7 +311,7 @@ describeEachBackend('tiler', ({ db }) => {
     for (const dir of [serial, parallel]) {
       const file = fs.readdirSync(dir).find((f) => f.startsWith(`b${first.idx}-interior-`))!;
       const rows = readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(dir, file)))));
-      expect(rows.filter((r) => r.idx === late).map((r) => r.name), dir).toEqual(['后加房间']);
+      expect(rows.filter((r) => r.idx === late).map((r) => r.use), dir).toEqual(['lab']);
     }
     const glbs = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.glb')).sort();
     expect(glbs(serial).length).toBeGreaterThan(fx.counts.buildings * 2);
