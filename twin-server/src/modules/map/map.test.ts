@@ -112,6 +112,25 @@ describeEachBackend('map GeoJSON queries', ({ db }) => {
     expect((await enterpriseFeatures(db(), { ...ALL, enterpriseIdx: f.enterprises.soft })).features).toEqual([]);
   });
 
+  it('an enterprise-scoped caller gets lease figures and heat points of its own rooms only', async () => {
+    // soft leases 1-301 (300 m², b1 east) only; ai leases 1-101 and 1-201 (b1 west).
+    const heat = await occupancyHeatFeatures(db(), { ...ALL, park: 'map-fixture', enterpriseIdx: f.enterprises.soft });
+    expect(heat.features.map((x) => x.properties)).toEqual([{ leasedArea: 300, leasableArea: 300, rooms: 1 }]);
+    const staff = await occupancyHeatFeatures(db(), { ...ALL, park: 'map-fixture' });
+    // The one point it gets is its own room's, and no point id is another tenant's or a vacant room's.
+    expect(heat.features[0]!.geometry).toEqual(staff.features.find((x) => x.properties.leasableArea === 300)!.geometry);
+    const ai = await occupancyHeatFeatures(db(), { ...ALL, park: 'map-fixture', enterpriseIdx: f.enterprises.ai });
+    expect(ai.features.map((x) => x.properties)).toEqual([{ leasedArea: 1000, leasableArea: 1000, rooms: 2 }]);
+    expect((await occupancyHeatFeatures(db(), { ...ALL, enterpriseIdx: f.enterprises.gone })).features).toEqual([]);
+
+    const b = await buildingFeatures(db(), { ...ALL, enterpriseIdx: f.enterprises.soft });
+    expect(ids(b)).toEqual(Object.values(f.buildings).sort((x, y) => x - y));
+    expect(props(b, f.buildings.b1)).toMatchObject({ industry: 'software', tenants: 1, leasableArea: 300, leasedArea: 300, occupancy: 1 });
+    for (const other of [f.buildings.b2, f.buildings.b3, f.buildings.other]) {
+      expect(props(b, other)).toMatchObject({ industry: null, tenants: 0, leasableArea: 0, leasedArea: 0, occupancy: null });
+    }
+  });
+
   it('occupancy heat points stack the floors of a unit and weigh leased against leasable area', async () => {
     const fc = await occupancyHeatFeatures(db(), { ...ALL, park: 'map-fixture' });
     const byArea = fc.features.map((x) => x.properties).sort((a, b) => a.leasableArea - b.leasableArea);
@@ -205,5 +224,14 @@ describeEachBackend('map HTTP routes', ({ backend }) => {
     expect(fc.features.map((x) => x.id)).toEqual([f.enterprises.soft]);
     const viewer = (await (await get('/api/map/enterprises?all=1', 'viewer')).json()) as FeatureCollection<unknown>;
     expect(viewer.features.length).toBe(5);
+  });
+
+  it('an enterprise user gets occupancy points and building lease figures of its own rooms only', async () => {
+    const heat = (await (await get('/api/map/occupancy', 'tenant')).json()) as FeatureCollection<{ rooms: number }>;
+    expect(heat.features.map((x) => x.properties)).toEqual([{ leasedArea: 300, leasableArea: 300, rooms: 1 }]);
+    const staff = (await (await get('/api/map/occupancy', 'viewer')).json()) as FeatureCollection<{ rooms: number }>;
+    expect(staff.features.length).toBeGreaterThan(heat.features.length);
+    const b = (await (await get('/api/map/buildings', 'tenant')).json()) as FeatureCollection<{ industry: string | null; tenants: number }>;
+    expect(b.features.filter((x) => x.properties.tenants > 0).map((x) => [x.id, x.properties.industry])).toEqual([[f.buildings.b1, 'software']]);
   });
 });

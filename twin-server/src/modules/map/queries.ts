@@ -48,7 +48,11 @@ export interface MapQuery {
   readonly park?: string | undefined;
   readonly limit: number;
   readonly all?: boolean;
-  /** Set for enterprise-scoped callers: they see only their own enterprise's figures. */
+  /**
+   * Set for enterprise-scoped callers: they see only their own enterprise's figures. Lease figures
+   * (building occupancy, tenants, industry, heat points) then count only the rooms that enterprise
+   * actively leases, so nothing reveals another tenant's rooms or their lease status.
+   */
   readonly enterpriseIdx?: number | undefined;
 }
 
@@ -147,6 +151,11 @@ function collect<R extends GeomRow, P>(rows: R[], limit: number, props: (r: R) =
   };
 }
 
+// True for every room when the enterprise parameter is NULL (staff), else only for the rooms that
+// enterprise actively leases.
+const OWN_ROOM = (room: string, param: string) =>
+  `(${param}::integer IS NULL OR EXISTS (SELECT 1 FROM lease ol WHERE ol.room_idx = ${room}.idx AND ol.status = 'active' AND ol.enterprise_idx = ${param}))`;
+
 // Shared parameters $1-$6: envelope, park code, limit + 1 (one extra row detects truncation).
 const baseParams = (q: MapQuery) => [...(q.bbox ?? WORLD), q.park ?? null, q.limit + 1];
 const ENV = 'ST_MakeEnvelope($1, $2, $3, $4, 4326)';
@@ -196,7 +205,8 @@ export async function blockFeatures(db: Queryable, q: MapQuery): Promise<Feature
 /**
  * Buildings with their dominant tenant industry (most actively leased area; ties by industry
  * name so the answer is stable) and occupancy = leased / leasable area, where leased means the
- * unit's lease status is 'leased' or 'expiring'.
+ * unit's lease status is 'leased' or 'expiring'. For an enterprise-scoped caller every lease
+ * figure counts only the rooms it actively leases (another building shows no tenant and 0 m²).
  */
 export async function buildingFeatures(db: Queryable, q: MapQuery): Promise<FeatureCollection<BuildingProps>> {
   const r = await db.query<GeomRow & { code: string; name: string; name_en: string | null; use: string; height: number;
@@ -211,19 +221,19 @@ export async function buildingFeatures(db: Queryable, q: MapQuery): Promise<Feat
        SELECT r.building_idx, sum(r.area) AS leasable,
               coalesce(sum(r.area) FILTER (WHERE r.lease_status IN ('leased', 'expiring')), 0) AS leased
          FROM room r JOIN b ON b.idx = r.building_idx
-        WHERE r.leasable GROUP BY r.building_idx
+        WHERE r.leasable AND ${OWN_ROOM('r', '$7')} GROUP BY r.building_idx
      ), by_industry AS MATERIALIZED (
        SELECT r.building_idx, e.industry, sum(r.area) AS area
          FROM lease l JOIN room r ON r.idx = l.room_idx JOIN b ON b.idx = r.building_idx
          JOIN enterprise e ON e.idx = l.enterprise_idx
-        WHERE l.status = 'active' GROUP BY r.building_idx, e.industry
+        WHERE l.status = 'active' AND ($7::integer IS NULL OR l.enterprise_idx = $7) GROUP BY r.building_idx, e.industry
      ), dominant AS MATERIALIZED (
        SELECT DISTINCT ON (building_idx) building_idx, industry
          FROM by_industry ORDER BY building_idx, area DESC, industry
      ), tenants AS MATERIALIZED (
        SELECT r.building_idx, count(DISTINCT l.enterprise_idx)::int AS n
          FROM lease l JOIN room r ON r.idx = l.room_idx JOIN b ON b.idx = r.building_idx
-        WHERE l.status = 'active' GROUP BY r.building_idx
+        WHERE l.status = 'active' AND ($7::integer IS NULL OR l.enterprise_idx = $7) GROUP BY r.building_idx
      )
      SELECT b.idx, b.code, o.name, o.name_en, b.use, b.height, b.floors_above, d.industry, t.n AS tenants,
             a.leasable, a.leased, ${polygonJson('b.footprint')} AS geom
@@ -232,7 +242,7 @@ export async function buildingFeatures(db: Queryable, q: MapQuery): Promise<Feat
        LEFT JOIN dominant d ON d.building_idx = b.idx
        LEFT JOIN tenants t ON t.building_idx = b.idx
       ORDER BY b.idx`,
-    baseParams(q),
+    [...baseParams(q), q.enterpriseIdx ?? null],
   );
   return collect(r.rows, q.limit, (x) => {
     const leasable = Number(x.leasable ?? 0);
@@ -308,7 +318,8 @@ export async function enterpriseFeatures(db: Queryable, q: MapQuery): Promise<Fe
 /**
  * Occupancy heat-map points: leasable rooms snapped to a ~5 m grid at their centroid, so the
  * floors of a tower stack into one weighted point. Weight the map by `leasedArea`. The bbox
- * filters the points themselves.
+ * filters the points themselves. An enterprise-scoped caller gets only the rooms it actively
+ * leases: a point (and its id, the smallest room idx) must not reveal another room's lease status.
  */
 export async function occupancyHeatFeatures(db: Queryable, q: MapQuery): Promise<FeatureCollection<HeatProps>> {
   const r = await db.query<GeomRow & { leased: number; leasable: number; rooms: number }>(
@@ -320,9 +331,9 @@ export async function occupancyHeatFeatures(db: Queryable, q: MapQuery): Promise
       -- The point decides (so the floors stacked on one point stay together); the footprint test on a
       -- slightly grown box only lets the GiST index narrow the rooms (a centroid lies in its footprint's box).
       WHERE r.leasable AND ST_Intersects(c.pt, ${ENV}) AND r.footprint && ST_Expand(${ENV}, 0.0001)
-        AND ($5::text IS NULL OR p.code = $5)
+        AND ($5::text IS NULL OR p.code = $5) AND ${OWN_ROOM('r', '$7')}
       GROUP BY g.geom ORDER BY min(r.idx) LIMIT $6`,
-    baseParams(q),
+    [...baseParams(q), q.enterpriseIdx ?? null],
   );
   return collect(r.rows, q.limit, (x) => ({
     leasedArea: Math.round(Number(x.leased)),
