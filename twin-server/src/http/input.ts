@@ -4,17 +4,12 @@
  * `ctx.state.query`, the body replaces `ctx.request.body`. Handlers read them typed through
  * `paramsOf` / `queryOf` / `bodyOf` and never parse the query string themselves.
  */
-import { ZodError, type ZodType, type output } from 'zod';
+import type { ZodType, output } from 'zod';
 import type { RouteSpec, TwinContext } from './route.ts';
 
-/** Where a value came from; issue paths get it as their first segment (`query.limit: ...`). */
-type Part = 'params' | 'query' | 'body';
-
-/** Parses `value` with `schema`, or throws a ZodError whose issue paths start with `part`. */
-function parsePart(schema: ZodType, value: unknown, part: Part): unknown {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw new ZodError(r.error.issues.map((i) => ({ ...i, path: [part, ...i.path] })));
+/** Parses `value` with `schema`; a ZodError (answered 400 with the issues by errors.ts) otherwise. */
+function parsePart(schema: ZodType, value: unknown): unknown {
+  return schema.parse(value);
 }
 
 const PARSED_PARAMS = Symbol('twin.paramsParsed');
@@ -26,15 +21,15 @@ const PARSED_PARAMS = Symbol('twin.paramsParsed');
 export function validateParams(ctx: TwinContext, spec: Pick<RouteSpec, 'params'>): void {
   const c = ctx as TwinContext & { [PARSED_PARAMS]?: true };
   if (!spec.params || c[PARSED_PARAMS]) return;
-  ctx.params = parsePart(spec.params, { ...ctx.params }, 'params') as Record<string, string>;
+  ctx.params = parsePart(spec.params, { ...ctx.params }) as Record<string, string>;
   c[PARSED_PARAMS] = true;
 }
 
 /** Validates params, query and body with the route's schemas (400 with the zod message on failure). */
 export function validateInput(ctx: TwinContext, spec: Pick<RouteSpec, 'params' | 'query' | 'body'>): void {
   validateParams(ctx, spec);
-  if (spec.query) ctx.state.query = parsePart(spec.query, { ...ctx.query }, 'query');
-  if (spec.body) ctx.request.body = parsePart(spec.body, ctx.request.body ?? {}, 'body');
+  if (spec.query) ctx.state.query = parsePart(spec.query, { ...ctx.query });
+  if (spec.body) ctx.request.body = parsePart(spec.body, ctx.request.body ?? {});
 }
 
 /** The parsed path parameters, typed by the route's `params` schema. */

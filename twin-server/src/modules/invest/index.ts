@@ -11,6 +11,12 @@ import {
   availabilityWindow, compareQuerySchema, findPark, searchUnits, unitDetail, unitQuerySchema, unitsByIdx, unitsQuerySchema,
   type InvestPark,
 } from './queries.ts';
+import { paramsOf, queryOf } from '../../http/input.ts';
+import { compareResultSchema, unitDetailSchema, unitsResultSchema } from './schemas.ts';
+
+/** `:idx` of a unit, and the query of GET /api/invest/units/:idx (the shared unitQuerySchema split in two). */
+const unitParams = unitQuerySchema.pick({ idx: true });
+const unitQuery = unitQuerySchema.omit({ idx: true });
 
 
 /** The leasing market of the park is nobody's own object: scoped callers never pass. */
@@ -29,16 +35,19 @@ export const investModule: TwinModule = {
     {
       method: 'GET', path: '/api/invest/units', permission: 'leasing:read', object: market,
       summary: 'Vacant and soon-vacant units (?park=&within=&asOf=&minArea=&maxArea=&minRent=&maxRent=&minLevel=&maxLevel=&building=&industry=&sort=&limit=)',
+      query: unitsQuerySchema, response: unitsResultSchema, errors: [404],
       async handler(ctx) {
-        const q = unitsQuerySchema.parse(ctx.query);
+        const q = queryOf(ctx, unitsQuerySchema);
         ctx.body = await searchUnits(sc.db, await parkOf(sc.db, ctx, q.park), q);
       },
     },
     {
       method: 'GET', path: '/api/invest/units/:idx', permission: 'leasing:read', object: market,
       summary: 'One leasable unit: availability, floor plan (park metres) and the tenants on its floor (?park=&within=&asOf=)',
+      params: unitParams, query: unitQuery, response: unitDetailSchema, errors: [404],
       async handler(ctx) {
-        const { idx, ...q } = unitQuerySchema.parse({ ...ctx.query, idx: ctx.params.idx });
+        const { idx } = paramsOf(ctx, unitParams);
+        const q = queryOf(ctx, unitQuery);
         const park = await parkOf(sc.db, ctx, q.park);
         const window = await availabilityWindow(sc.db, park.idx, q.within, q.asOf);
         const names = ctx.state.principal?.permissions.has('enterprise:read') ?? false;
@@ -50,8 +59,9 @@ export const investModule: TwinModule = {
     {
       method: 'GET', path: '/api/invest/compare', permission: 'leasing:read', object: market,
       summary: 'Up to three leasable units side by side (?park=&units=a,b,c&within=&asOf=)',
+      query: compareQuerySchema, response: compareResultSchema, errors: [404],
       async handler(ctx) {
-        const q = compareQuerySchema.parse(ctx.query);
+        const q = queryOf(ctx, compareQuerySchema);
         const park = await parkOf(sc.db, ctx, q.park);
         const window = await availabilityWindow(sc.db, park.idx, q.within, q.asOf);
         const units = await unitsByIdx(sc.db, park, q.units, window);
