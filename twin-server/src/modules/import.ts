@@ -7,6 +7,7 @@ import type { TwinModule } from './types.ts';
 import { appendAudit } from '../auth/audit.ts';
 import { importBuildings } from '../import/buildings.ts';
 import { ImportError, formatProblem } from '../import/problems.ts';
+import { queryOf } from '../http/input.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -19,6 +20,26 @@ export const importQuery = z.object({
   dryRun: flag.default(false),
 }).strict();
 
+/** The body: a GeoJSON FeatureCollection, checked by the importer itself (every problem listed in a 422). */
+const importBody = z.unknown().describe('GeoJSON FeatureCollection (RFC 7946, WGS 84) of building footprints with height, floors and use');
+
+const problem = z.object({ feature: z.number().int().nullable(), ref: z.string(), field: z.string().optional(), message: z.string() });
+
+/** What an import did (or, in a dry run, would do); see ImportReport. */
+const importReportSchema = z.object({
+  park: z.object({ idx: z.number().int(), code: z.string() }),
+  dryRun: z.boolean(),
+  features: z.number().int(),
+  created: z.object({ building: z.number().int(), floor: z.number().int(), room: z.number().int() }),
+  units: z.number().int(),
+  replaced: z.object({ building: z.number().int(), floor: z.number().int(), room: z.number().int(), equipment: z.number().int(), lease: z.number().int() }),
+  warnings: z.array(problem),
+  buildings: z.array(z.object({
+    feature: z.number().int(), code: z.string(), idx: z.number().int().nullable(), name: z.string(), height: z.number(),
+    floorsAbove: z.number().int(), floorsBelow: z.number().int(), units: z.number().int(), replaced: z.boolean(),
+  })),
+});
+
 /** The import module: one route, `park:write`. */
 export const importModule: TwinModule = {
   name: 'import',
@@ -28,8 +49,9 @@ export const importModule: TwinModule = {
       path: '/api/import/buildings',
       permission: 'park:write',
       summary: 'Import building footprints (GeoJSON FeatureCollection) with floors and units; 422 lists every problem',
+      query: importQuery, body: importBody, response: importReportSchema, errors: [422],
       async handler(ctx) {
-        const q = importQuery.parse(ctx.query);
+        const q = queryOf(ctx, importQuery);
         const p = ctx.state.principal;
         const actor = p ? { kind: p.kind, id: p.id, name: p.name } : undefined;
         try {

@@ -13,6 +13,7 @@ import type { ServerContext } from '../context.ts';
 import { serveDir } from '../http/static.ts';
 import { TilerWatcher, buildTileset, emitTilesetChanged, tilesetInfo } from '../tiler/index.ts';
 import { PARK_CODE } from '../http/params.ts';
+import { bodyOf, paramsOf } from '../http/input.ts';
 
 const PARK = PARK_CODE;
 // Content files carry a 20-hex content hash: cache them for a year; tileset JSON must revalidate.
@@ -20,6 +21,13 @@ const HASHED = /-[0-9a-f]{20}\.glb$/;
 const FILE = /^(tileset|infra)\.json$|^[a-z0-9-]+-[0-9a-f]{20}\.glb$/;
 
 const rebuildBody = z.object({ full: z.boolean().optional() }).strict();
+const parkParams = z.object({ park: z.string().regex(PARK, 'invalid park code') });
+const fileParams = parkParams.extend({ file: z.string().max(100) });
+const versionSchema = z.object({ park: z.string(), version: z.number().int(), builtAt: z.string(), tileset: z.string(), infra: z.string().nullable() });
+const rebuildSchema = z.object({
+  park: z.string(), mode: z.string(), version: z.number().int(), changed: z.boolean(), written: z.number().int(), removed: z.number().int(),
+  ms: z.number().int(), warnings: z.array(z.string()),
+});
 
 /** Builds the tiles module; `watch: false` skips the background re-tiler (tests that drive builds themselves). */
 export function tilesModule(opts: { watch?: boolean; debounceMs?: number; pollMs?: number } = {}): TwinModule {
@@ -36,19 +44,15 @@ export function tilesModule(opts: { watch?: boolean; debounceMs?: number; pollMs
     },
     routes: (sc) => {
       const serve = serveDir(() => sc.config.tilesetDir, { prefix: '/tiles', immutable: HASHED });
-      const checkPark = (p: string | undefined): string => {
-        if (!p || !PARK.test(p)) throw Object.assign(new Error('invalid park code'), { status: 400, expose: true });
-        return p;
-      };
       return [
         {
           method: 'GET',
           path: '/tiles/:park/:file',
           permission: 'tiles:read',
-          summary: '3D Tiles of a park: tileset.json, infra.json and content-hashed GLBs',
+          summary: '3D Tiles of a park: tileset.json, infra.json (JSON) and content-hashed GLBs',
+          params: fileParams, produces: 'model/gltf-binary', errors: [404],
           async handler(ctx) {
-            checkPark(ctx.params.park);
-            const file = ctx.params.file ?? '';
+            const { file } = paramsOf(ctx, fileParams);
             if (!FILE.test(file)) ctx.throw(404, 'no such tile file');
             await serve(ctx, async () => {
               ctx.throw(404, 'no such tile file');
@@ -61,8 +65,9 @@ export function tilesModule(opts: { watch?: boolean; debounceMs?: number; pollMs
           path: '/api/tiles/:park/version',
           permission: 'tiles:read',
           summary: 'Current tileset version of a park (bumped whenever tileset.json changes)',
+          params: parkParams, response: versionSchema, errors: [404],
           async handler(ctx) {
-            const park = checkPark(ctx.params.park);
+            const { park } = paramsOf(ctx, parkParams);
             const info = await tilesetInfo(sc.db, sc.config.tilesetDir, park);
             if (!info) ctx.throw(404, `no tileset for park ${park}`);
             ctx.set('Cache-Control', 'no-cache');
@@ -74,10 +79,10 @@ export function tilesModule(opts: { watch?: boolean; debounceMs?: number; pollMs
           path: '/api/tiles/:park/rebuild',
           permission: 'tiles:admin',
           summary: 'Re-tile a park now (incremental unless full is true)',
-          body: rebuildBody,
+          body: rebuildBody, params: parkParams, response: rebuildSchema, errors: [404],
           async handler(ctx) {
-            const park = checkPark(ctx.params.park);
-            const { full } = ctx.request.body as z.infer<typeof rebuildBody>;
+            const { park } = paramsOf(ctx, parkParams);
+            const { full } = bodyOf(ctx, rebuildBody);
             const exists = await sc.db.query('SELECT 1 FROM park WHERE code = $1', [park]);
             if (exists.rows.length === 0) ctx.throw(404, `no park ${park}`);
             const r = await buildTileset(sc.db, { outDir: path.join(sc.config.tilesetDir, park), park, full: full ?? false, log: sc.log });
