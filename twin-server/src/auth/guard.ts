@@ -26,7 +26,15 @@ export interface GuardDeps {
 export function guardFor(spec: RouteSpec, deps: GuardDeps): Koa.Middleware<TwinState> {
   const route = `${spec.method} ${spec.path}`;
   return async (ctx, next) => {
-    if (spec.permission === 'public') return next();
+    if (spec.permission === 'public') {
+      // A public read may show more to a principal that holds a permission (GET /api/health
+      // details for system:read): a presented credential is resolved, and ignored when invalid.
+      if ((ctx.method === 'GET' || ctx.method === 'HEAD') && (ctx.get('Authorization') || ctx.cookies.get('twin_session'))) {
+        const { principal } = await deps.resolvePrincipal(ctx);
+        if (principal) ctx.state.principal = principal;
+      }
+      return next();
+    }
     const { principal, presented } = await deps.resolvePrincipal(ctx);
     const deny = async (d: Omit<Denial, 'route'>) => {
       await deps.onDenied(ctx, { ...d, route });

@@ -1,5 +1,6 @@
 /** Password hashing (argon2id via the maintained `argon2` binding) and the password policy. */
 import { randomBytes, randomInt } from 'node:crypto';
+import fs from 'node:fs';
 import argon2 from 'argon2';
 
 /** OWASP's argon2id baseline (19 MiB, 2 passes): strong and affordable on a 2-core server. */
@@ -40,6 +41,33 @@ export function characterClasses(pw: string): number {
   return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(pw)).length;
 }
 
+let common: Set<string> | undefined;
+
+/** The shipped list of common passwords (common-passwords.txt), read once. */
+function commonPasswords(): Set<string> {
+  common ??= new Set(fs.readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+    .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  return common;
+}
+
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', '$': 's', '!': 'i' };
+
+/**
+ * Whether a password is a common one or a thin disguise of one: checked as typed (lower-cased),
+ * with look-alike characters undone (`P@ssw0rd` is `password`), and with leading and trailing runs
+ * of digits and symbols removed (`Qwerty123`, `!Dragon2024`), against a list of a few thousand
+ * passwords shipped with the server (no network).
+ */
+export function isCommonPassword(pw: string): boolean {
+  const list = commonPasswords();
+  const lower = pw.toLowerCase();
+  const unleet = (s: string) => s.replace(/[013457@$!]/g, (c) => LEET[c]!);
+  const core = lower.replace(/^[^a-z]+|[^a-z]+$/g, '');
+  const candidates = [lower, unleet(lower)];
+  if ([...core].length >= 4) candidates.push(core, unleet(core));
+  return candidates.some((c) => list.has(c));
+}
+
 /** Problems with a proposed password (empty when acceptable), as message keys a client can translate. */
 export function passwordProblems(pw: string, username: string, policy: PasswordPolicy): string[] {
   const out: string[] = [];
@@ -49,6 +77,7 @@ export function passwordProblems(pw: string, username: string, policy: PasswordP
     out.push(`at least ${policy.minClasses} of: lower-case, upper-case, digits, symbols`);
   }
   if (username.length >= 3 && pw.toLowerCase().includes(username.toLowerCase())) out.push('must not contain the username');
+  if (isCommonPassword(pw)) out.push('too common: it (or a thin disguise of it) is on the list of common passwords');
   return out;
 }
 

@@ -67,8 +67,12 @@ interface UserRecord {
   password_changed_at: Date;
 }
 
-const USER_COLS = `id, username, display_name, roles, enterprise_idx, phone_enc, id_number_enc, must_change_password, failed_logins,
-  locked_until, disabled, created_at, last_login_at, password_changed_at`;
+// Login failures live in auth_login_throttle per (username, source): an account shows "locked"
+// while any source is locked out of it.
+const USER_COLS = `id, username, display_name, roles, enterprise_idx, phone_enc, id_number_enc, must_change_password,
+  (SELECT COALESCE(max(t.failures), 0)::int FROM auth_login_throttle t WHERE t.username = app_user.username) AS failed_logins,
+  (SELECT max(t.locked_until) FROM auth_login_throttle t WHERE t.username = app_user.username) AS locked_until,
+  disabled, created_at, last_login_at, password_changed_at`;
 
 /** Masks all but the last four characters: lists show that a value exists, not the value. */
 function mask(v: string | null): string | null {
@@ -79,6 +83,21 @@ function mask(v: string | null): string | null {
 function fail(ctx: TwinContext, status: number, message: string): never {
   ctx.throw(status, message);
   throw new Error('unreachable');
+}
+
+/** Whether an account holds one of the three separated administrator roles. */
+function isAdminAccount(u: { roles: readonly string[] }): boolean {
+  return u.roles.some((r) => roleById(r)?.admin);
+}
+
+/**
+ * Thrown inside a change's transaction when it targets an administrator account (Y6): the change
+ * rolls back, then the refusal is audited in its own transaction and answered 403.
+ */
+class AdminAccountRefused extends Error {
+  constructor(readonly user: { id: string; username: string; roles: string[] }, readonly attempted: string) {
+    super(`administrator account ${user.username}`);
+  }
 }
 
 function actorOf(p: Principal | undefined) {
@@ -123,12 +142,35 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     const r = await q.query('SELECT 1 FROM enterprise WHERE idx = $1', [idx]);
     if (r.rows.length === 0) fail(ctx, 400, `no enterprise with idx ${idx}`);
   };
-  /** Runs a change and its audit row in one transaction, then notifies about ended sessions. */
-  const change = async <T>(fn: (tx: Queryable, ended: string[]) => Promise<T>): Promise<T> => {
+  /**
+   * Runs a change and its audit row in one transaction, then notifies about ended sessions. A
+   * change refused because it targets an administrator account (AdminAccountRefused) is audited
+   * as `access.denied` and answered 403.
+   */
+  const change = async <T>(fn: (tx: Queryable, ended: string[]) => Promise<T>, ctx?: TwinContext): Promise<T> => {
     const ended: string[] = [];
-    const out = await sc.db.transaction((tx) => fn(tx, ended));
+    let out: T;
+    try {
+      out = await sc.db.transaction((tx) => fn(tx, ended));
+    } catch (e) {
+      if (!(e instanceof AdminAccountRefused) || !ctx) throw e;
+      await auth.audit({ action: 'access.denied', outcome: 'denied', actor: actorOf(ctx.state.principal), object: `user:${e.user.username}`,
+        source: ctx.ip, detail: { reason: 'administrator-account', attempted: e.attempted, roles: e.user.roles, method: ctx.method, path: ctx.path } });
+      fail(ctx, 403, `${e.user.username} is an administrator account (${e.user.roles.join(', ')}): no administrator may ${e.attempted} it; `
+        + 'its owner manages it, and recovery is done on the server console (twin user)');
+    }
     auth.emitEnded(ended, 'revoked');
     return out;
+  };
+  /**
+   * Separation of the three administrators (Y6): no administrator account may be reset, disabled,
+   * deleted, re-bound or have its roles changed through the API, whoever asks. Its owner may edit
+   * its own profile fields; everything else goes through the console (`twin user`), audited.
+   */
+  const refuseAdminTarget = (u: UserRecord, attempted: string, self?: Principal, selfMayDo = false): void => {
+    if (!isAdminAccount(u)) return;
+    if (selfMayDo && self && u.id === self.id) return;
+    throw new AdminAccountRefused(u, attempted);
   };
 
   return [
@@ -271,6 +313,9 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         const updated = await change(async (tx, ended) => {
           const u = await loadUser(tx, ctx);
           if (b.disabled && u.id === self.id) fail(ctx, 400, 'you cannot disable your own account');
+          // An administrator edits its own profile fields only; nobody else edits an administrator account.
+          const reach = b.disabled !== undefined || b.enterpriseIdx !== undefined;
+          refuseAdminTarget(u, reach ? (b.disabled !== undefined ? 'disable or enable' : 'bind to an enterprise') : 'edit', self, !reach);
           if (b.enterpriseIdx !== undefined) await checkEnterprise(tx, ctx, b.enterpriseIdx);
           await tx.query(
             `UPDATE app_user SET display_name = COALESCE($2, display_name),
@@ -290,7 +335,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
           await auth.auditIn(tx, { action: 'user.update', outcome: 'success', actor: actorOf(self), object: `user:${u.username}`, source: ctx.ip,
             detail: { fields: Object.keys(b).sort() } });
           return (await tx.query<UserRecord>(`SELECT ${USER_COLS} FROM app_user WHERE id = $1`, [u.id])).rows[0]!;
-        });
+        }, ctx);
         ctx.body = { user: view(updated) };
       },
     },
@@ -301,11 +346,14 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         const hash = await hashPassword(pw);
         await change(async (tx, ended) => {
           const u = await loadUser(tx, ctx);
-          await tx.query('UPDATE app_user SET password_hash = $2, must_change_password = true, password_changed_at = $3, failed_logins = 0, locked_until = NULL WHERE id = $1',
+          // A one-time password known to the caller is a takeover when the account is an administrator's.
+          refuseAdminTarget(u, 'reset the password of');
+          await tx.query('UPDATE app_user SET password_hash = $2, must_change_password = true, password_changed_at = $3 WHERE id = $1',
             [u.id, hash, auth.now()]);
+          await auth.clearLoginFailures(tx, u.username);
           ended.push(...(await auth.endUserSessions(tx, u.id, 'revoked')));
           await auth.auditIn(tx, { action: 'user.password.reset', outcome: 'success', actor: actorOf(ctx.state.principal), object: `user:${u.username}`, source: ctx.ip });
-        });
+        }, ctx);
         ctx.body = { initialPassword: pw };
       },
     },
@@ -314,8 +362,10 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
       async handler(ctx) {
         await change(async (tx) => {
           const u = await loadUser(tx, ctx);
-          await tx.query('UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1', [u.id]);
-          await auth.auditIn(tx, { action: 'user.unlock', outcome: 'success', actor: actorOf(ctx.state.principal), object: `user:${u.username}`, source: ctx.ip });
+          // Lifting a lockout grants nobody access, so it is allowed on administrator accounts too.
+          const cleared = await auth.clearLoginFailures(tx, u.username);
+          await auth.auditIn(tx, { action: 'user.unlock', outcome: 'success', actor: actorOf(ctx.state.principal), object: `user:${u.username}`, source: ctx.ip,
+            detail: { sourcesCleared: cleared } });
         });
         ctx.body = { ok: true };
       },
@@ -327,10 +377,11 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         await change(async (tx, ended) => {
           const u = await loadUser(tx, ctx);
           if (u.id === self.id) fail(ctx, 400, 'you cannot delete your own account');
+          refuseAdminTarget(u, 'delete');
           ended.push(...(await auth.endUserSessions(tx, u.id, 'user-deleted')));
           await tx.query('DELETE FROM app_user WHERE id = $1', [u.id]);
           await auth.auditIn(tx, { action: 'user.delete', outcome: 'success', actor: actorOf(self), object: `user:${u.username}`, source: ctx.ip, detail: { id: u.id } });
-        });
+        }, ctx);
         ctx.status = 204;
       },
     },
@@ -364,6 +415,8 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         const updated = await change(async (tx, ended) => {
           const u = await loadUser(tx, ctx);
           if (u.id === self.id) fail(ctx, 400, 'you cannot change your own roles');
+          // Taking an administrator role away would disable that administrator: console only.
+          refuseAdminTarget(u, 'change the roles of');
           if (roles.some((r) => roleById(r)?.enterpriseScoped) && u.enterprise_idx === null) {
             fail(ctx, 400, 'bind the account to an enterprise before granting an enterprise role');
           }
@@ -373,7 +426,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
           await auth.auditIn(tx, { action: 'user.roles', outcome: 'success', actor: actorOf(self), object: `user:${u.username}`, source: ctx.ip,
             detail: { from: u.roles, to: roles } });
           return (await tx.query<UserRecord>(`SELECT ${USER_COLS} FROM app_user WHERE id = $1`, [u.id])).rows[0]!;
-        });
+        }, ctx);
         ctx.body = { user: view(updated) };
       },
     },
@@ -450,7 +503,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         const p = ctx.state.principal!;
         // Snapshot in one read so the head matches the lines exactly.
         const r = await sc.db.transaction(async (tx) => {
-          const rows = await tx.query<AuditRow>('SELECT seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash FROM audit_log ORDER BY seq');
+          const rows = await tx.query<AuditRow>('SELECT seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash, key_id FROM audit_log ORDER BY seq');
           return { rows: rows.rows, head: await auditHead(tx) };
         });
         await auth.audit({ action: 'audit.export', outcome: 'success', actor: actorOf(p), object: 'audit_log', source: ctx.ip, detail: { rows: r.rows.length, head: r.head.hash, headSeq: r.head.seq } });
@@ -463,7 +516,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     {
       method: 'GET', path: '/api/audit/verify', permission: 'audit:read', summary: 'Verify the hash chain',
       async handler(ctx) {
-        ctx.body = await verifyAudit(sc.db);
+        ctx.body = await verifyAudit(sc.db, { sink: auth.anchorSink });
       },
     },
 

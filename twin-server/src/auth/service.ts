@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { ServerContext } from '../context.ts';
@@ -125,6 +126,18 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
+/** What every account name looks like (the app_user CHECK constraint). */
+export const USERNAME = /^[a-z][a-z0-9._-]{2,31}$/;
+
+/**
+ * The throttle and audit key of a typed username: trimmed, lower-case, control characters (NUL
+ * included, which PostgreSQL text cannot hold) replaced by U+FFFD, at most 64 characters.
+ */
+export function loginKey(typed: string): string {
+  // eslint-disable-next-line no-control-regex
+  return [...typed.trim().toLowerCase().replace(/[\u0000-\u001f\u007f]/g, '\ufffd')].slice(0, 64).join('');
+}
+
 /** Constant-time string comparison for tokens. */
 export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
@@ -148,10 +161,10 @@ export class AuthService {
     this.#sc = sc;
     this.settings = { ...loadAuthSettings(), ...opts.settings };
     this.#clock = opts.clock ?? Date.now;
-    this.#print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
     this.#sweepMs = opts.sweepIntervalMs === undefined ? 30_000 : opts.sweepIntervalMs;
     this.#events.setMaxListeners(0);
     const dataDir = sc.config.db.backend === 'pglite' ? sc.config.db.dataDir : path.resolve(process.env.TWIN_DATA_DIR || './.twin-data');
+    this.#print = opts.print ?? secretPrinter(dataDir, sc.log);
     this.cipher = new DataCipher(opts.dataKey ?? loadDataKey(this.settings.dataKey, dataDir, (m) => sc.log.warn(m)));
   }
 
@@ -295,46 +308,82 @@ export class AuthService {
     return { token, csrfToken, sessionId: r.rows[0]!.id, expiresAt };
   }
 
-  /** Checks a username and password; on success opens a session. Every attempt is audited. */
+  /**
+   * Checks a username and password; on success opens a session. Every attempt is audited.
+   * Before any password is checked the attempt reserves a slot in `auth_login_throttle` for
+   * (typed username, source address) in one atomic statement: the threshold-th reservation locks
+   * that pair, later ones are refused unchecked. So parallel guesses evaluate at most the
+   * threshold, a guesser locks out only itself, and unknown usernames lock exactly like real ones.
+   */
   async login(username: string, password: string, info: RequestInfo): Promise<LoginResult> {
     const now = this.now();
-    const name = username.trim().toLowerCase();
-    const found = await this.#sc.db.query<UserRow>('SELECT * FROM app_user WHERE username = $1', [name]);
-    const u = found.rows[0];
+    const name = loginKey(username);
+    const source = (info.source ?? '').slice(0, 100);
+    const slot = await this.#reserveAttempt(name, source, now);
+    // A name that cannot be an account (NUL bytes, too long, bad characters) is looked up nowhere.
+    const u = USERNAME.test(name)
+      ? (await this.#sc.db.query<UserRow>('SELECT * FROM app_user WHERE username = $1', [name])).rows[0]
+      : undefined;
     const fail = async (reason: 'invalid' | 'locked' | 'disabled', extra: Record<string, unknown> = {}): Promise<LoginResult> => {
-      await this.audit({ action: 'auth.login', outcome: 'failure', actor: { kind: 'anonymous', id: u?.id ?? null, name: name.slice(0, 64) },
+      await this.audit({ action: 'auth.login', outcome: 'failure', actor: { kind: 'anonymous', id: u?.id ?? null, name },
         object: u ? `user:${u.username}` : null, source: info.source, detail: { reason, ...extra } });
       return { ok: false, reason };
     };
-    if (u?.locked_until && u.locked_until.getTime() > now.getTime()) {
+    if (!slot.granted) {
       await verifyPassword(null, password); // same cost as a real check
-      return fail('locked', { lockedUntil: u.locked_until.toISOString() });
+      return fail('locked', { lockedUntil: slot.lockedUntil?.toISOString() ?? null });
     }
     const ok = await verifyPassword(u?.password_hash ?? null, password);
-    if (!u) return fail('invalid', { unknownUser: true });
-    if (!ok) {
-      const failed = u.failed_logins + 1;
-      const lock = failed >= this.settings.lockoutThreshold;
-      const until = lock ? new Date(now.getTime() + this.settings.lockoutMinutes * 60_000) : null;
-      await this.#sc.db.transaction(async (tx) => {
-        await tx.query('UPDATE app_user SET failed_logins = $2, locked_until = COALESCE($3, locked_until) WHERE id = $1',
-          [u.id, lock ? 0 : failed, until]);
-        if (lock) {
-          await this.auditIn(tx, { action: 'account.locked', outcome: 'success', actor: { kind: 'system', name: 'lockout' },
-            object: `user:${u.username}`, source: info.source, detail: { failures: failed, until: until!.toISOString() } });
-        }
-      });
-      return fail(lock ? 'locked' : 'invalid', { failures: failed });
+    if (!u || !ok) {
+      if (slot.lockedUntil) {
+        await this.audit({ action: 'account.locked', outcome: 'success', actor: { kind: 'system', name: 'lockout' },
+          object: u ? `user:${u.username}` : `login:${name}`, source: info.source,
+          detail: { failures: slot.failures, until: slot.lockedUntil.toISOString(), scope: 'username+source' } });
+      }
+      return fail(slot.lockedUntil ? 'locked' : 'invalid', { failures: slot.failures, ...(u ? {} : { unknownUser: true }) });
     }
+    // The right password: this pair's count starts again (the lock it may just have set included).
+    await this.#sc.db.query('DELETE FROM auth_login_throttle WHERE username = $1 AND source = $2', [name, source]);
     if (u.disabled) return fail('disabled');
     return this.#sc.db.transaction(async (tx) => {
-      await tx.query('UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1', [u.id, now]);
+      await tx.query('UPDATE app_user SET last_login_at = $2 WHERE id = $1', [u.id, now]);
       const s = await this.#createSession(tx, { userId: u.id }, info);
       const mustChange = u.must_change_password || this.#passwordExpired(u);
       await this.auditIn(tx, { action: 'auth.login', outcome: 'success', actor: { kind: 'user', id: u.id, name: u.username },
         object: `session:${s.sessionId}`, source: info.source, detail: { mustChangePassword: mustChange } });
       return { ok: true as const, ...s, userId: u.id, mustChangePassword: mustChange };
     });
+  }
+
+  /**
+   * Reserves one login attempt for (username, source), atomically: a single INSERT .. ON CONFLICT
+   * DO UPDATE counts it, and the reservation that reaches the threshold sets the lock. Refused
+   * (granted false) while the pair is locked. A lock that has run out starts a fresh count.
+   */
+  async #reserveAttempt(name: string, source: string, now: Date): Promise<{ granted: boolean; failures: number; lockedUntil: Date | null }> {
+    const threshold = this.settings.lockoutThreshold;
+    const until = new Date(now.getTime() + this.settings.lockoutMinutes * 60_000);
+    const r = await this.#sc.db.query<{ failures: number; locked_until: Date | null }>(
+      `INSERT INTO auth_login_throttle AS t (username, source, failures, locked_until, updated_at)
+       VALUES ($1, $2, 1, CASE WHEN 1 >= $4::int THEN $5::timestamptz END, $3)
+       ON CONFLICT (username, source) DO UPDATE SET
+         failures = CASE WHEN t.locked_until IS NOT NULL THEN 1 ELSE t.failures + 1 END,
+         locked_until = CASE WHEN (CASE WHEN t.locked_until IS NOT NULL THEN 1 ELSE t.failures + 1 END) >= $4::int THEN $5::timestamptz END,
+         updated_at = $3
+       WHERE t.locked_until IS NULL OR t.locked_until <= $3
+       RETURNING failures, locked_until`,
+      [name, source, now, threshold, until]);
+    const row = r.rows[0];
+    if (row) return { granted: true, failures: row.failures, lockedUntil: row.locked_until };
+    const held = await this.#sc.db.query<{ failures: number; locked_until: Date | null }>(
+      'SELECT failures, locked_until FROM auth_login_throttle WHERE username = $1 AND source = $2', [name, source]);
+    return { granted: false, failures: held.rows[0]?.failures ?? threshold, lockedUntil: held.rows[0]?.locked_until ?? null };
+  }
+
+  /** Lifts every login lock and failure count of a username (administrator unlock, console, password reset). */
+  async clearLoginFailures(q: Queryable, username: string): Promise<number> {
+    const r = await q.query('DELETE FROM auth_login_throttle WHERE username = $1', [username]);
+    return r.rowCount;
   }
 
   /**
@@ -470,6 +519,10 @@ export class AuthService {
       'SELECT id FROM auth_session WHERE ended_at IS NULL AND expires_at <= $1', [now]);
     const a = await this.endSessions(idle.rows.map((r) => r.id), 'idle');
     const b = await this.endSessions(expired.rows.map((r) => r.id).filter((id) => !a.includes(id)), 'expired');
+    // Throttle rows whose lock ran out, and failure counts untouched for a day, are forgotten.
+    await this.#sc.db.query(
+      `DELETE FROM auth_login_throttle WHERE (locked_until IS NOT NULL AND locked_until <= $1)
+         OR (locked_until IS NULL AND updated_at < $2)`, [now, new Date(now.getTime() - 86_400_000)]);
     if (now.getTime() - this.#lastPurge > 86_400_000) {
       this.#lastPurge = now.getTime();
       const purged = await purgeAudit(this.#sc.db, this.settings.auditRetentionDays, now);
@@ -586,6 +639,29 @@ export class AuthService {
     return ok;
   }
 }
+
+/**
+ * Where the first-start passwords go: straight to the terminal when stdout is one, never through
+ * the logger. When stdout is not a terminal (a service manager or container collecting it as the
+ * log), the lines go to `<data dir>/initial-admin-passwords.txt` (mode 0600) instead and the log
+ * only says where that file is.
+ */
+export function secretPrinter(dataDir: string, log: { warn(obj: object, msg: string): void }, stdout: { isTTY?: boolean; write(s: string): unknown } = process.stdout): (text: string) => void {
+  return (text) => {
+    if (stdout.isTTY) {
+      stdout.write(`${text}\n`);
+      return;
+    }
+    const file = path.join(dataDir, INITIAL_PASSWORDS_FILE);
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, `${text}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    log.warn({ file }, 'first start: the initial administrator passwords are in this file (readable by the server user only); read it, then delete it');
+  };
+}
+
+/** File name of the first-start passwords when stdout is not a terminal. */
+export const INITIAL_PASSWORDS_FILE = 'initial-admin-passwords.txt';
 
 /** 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), typed on a wall's remote. */
 function pairingCode(): string {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,27 @@ describe('HTTPS when a certificate is configured', () => {
     const cookie = (login.headers['set-cookie'] as string[]).find((c) => c.startsWith('twin_session='))!;
     expect(cookie).toMatch(/;\s*secure/i);
     expect(cookie).toMatch(/httponly/i);
+  });
+
+  it('offers only forward-secret AEAD suites: no static RSA key exchange, no CBC, no TLS 1.1', async () => {
+    const { port } = new URL(s.server.url);
+    /** Tries a handshake limited to the given suites / versions; resolves the negotiated suite or the error. */
+    const hello = (opts: tls.ConnectionOptions) => new Promise<string>((resolve) => {
+      const sock = tls.connect({ host: '127.0.0.1', port: Number(port), ca, ...opts }, () => {
+        const c = sock.getCipher();
+        sock.end();
+        resolve(`${sock.getProtocol()} ${c.standardName}`);
+      });
+      sock.once('error', (e) => resolve(`refused: ${(e as Error).message.slice(0, 60)}`));
+    });
+    const tls12 = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const;
+    for (const weak of ['AES128-SHA', 'AES128-GCM-SHA256', 'AES256-SHA256', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384']) {
+      expect(await hello({ ...tls12, ciphers: weak }), weak).toMatch(/^refused/);
+    }
+    expect(await hello({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' })).toMatch(/^refused/);
+    expect(await hello({ ...tls12, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' })).toBe('TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    expect(await hello({ ...tls12, ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' })).toBe('TLSv1.2 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256');
+    expect(await hello({})).toMatch(/^TLSv1\.3 TLS_AES_(128|256)_GCM_SHA(256|384)$/);
   });
 
   it('requires certificate and key together, and readable', () => {

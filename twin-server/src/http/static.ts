@@ -58,9 +58,11 @@ export function serveDir(root: () => string, opts: StaticOptions): Koa.Middlewar
       etags.set(file, tag);
     }
     ctx.set('ETag', tag.etag);
+    // Files served to an authenticated principal (tiles) may be kept by the browser, never by a shared cache.
+    const scope = (ctx.state as { principal?: unknown } | undefined)?.principal ? 'private' : 'public';
     ctx.set(
       'Cache-Control',
-      opts.immutable?.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      opts.immutable?.test(path.basename(file)) ? `${scope}, max-age=31536000, immutable` : (scope === 'private' ? 'private, no-cache' : 'no-cache'),
     );
     ctx.type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     if (ctx.get('If-None-Match') === tag.etag) {

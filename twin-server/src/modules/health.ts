@@ -15,7 +15,13 @@ const healthSchema = z.object({
   uptimeSeconds: z.number().int().optional(),
 });
 
-/** GET /api/health: backend, PostgreSQL and PostGIS versions, migration level. Public, no secrets. */
+/**
+ * GET /api/health. Public liveness: anonymous callers (load balancers, probes) learn only that
+ * the server and its database answer (`{ status: 'ok' }`, or 503 when the database does not).
+ * Versions, backend, migration level, park count and uptime help an attacker pick exploits, so
+ * they are shown only to a principal holding `system:read` (the guard resolves a presented
+ * credential on public reads).
+ */
 export const healthModule: TwinModule = {
   name: 'health',
   routes: (sc) => [
@@ -24,8 +30,21 @@ export const healthModule: TwinModule = {
       path: '/api/health',
       permission: 'public',
       response: healthSchema,
-      summary: 'Liveness and versions',
+      summary: 'Liveness ({status} only); versions, migration level and uptime for system:read',
+      errors: [503],
       async handler(ctx) {
+        if (!ctx.state.principal?.permissions.has('system:read')) {
+          try {
+            await sc.db.query('SELECT 1');
+          } catch (err) {
+            sc.log.warn({ err }, 'health: database does not answer');
+            ctx.status = 503;
+            ctx.body = { status: 'unavailable' };
+            return;
+          }
+          ctx.body = { status: 'ok' };
+          return;
+        }
         const [versions, status, parks] = await Promise.all([
           sc.db.versions(),
           migrationStatus(sc.db),

@@ -37,7 +37,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await anon.req('GET', '/tiles/tiles-http/tileset.json')).status).toBe(401);
       const r = await viewer.req('GET', '/tiles/tiles-http/tileset.json', undefined, { 'Accept-Encoding': 'gzip' });
       expect(r.status).toBe(200);
-      expect(r.headers.get('cache-control')).toBe('no-cache');
+      expect(r.headers.get('cache-control')).toBe('private, no-cache');
       expect(r.headers.get('content-encoding')).toBe('gzip');
       const etag = r.headers.get('etag')!;
       expect(etag).toMatch(/^".+"$/);
@@ -47,7 +47,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const uri = JSON.stringify(ts).match(/"uri":"([^"]+\.glb)"/)![1]!;
       const glb = await fetch(`${s.server.url}/tiles/tiles-http/${uri}`, { headers: { Cookie: [...viewer.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
       expect(glb.status).toBe(200);
-      expect(glb.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(glb.headers.get('cache-control')).toBe('private, max-age=31536000, immutable'); // authenticated: no shared cache
       expect(glb.headers.get('content-type')).toBe('model/gltf-binary');
       expect(new Uint8Array(await glb.arrayBuffer()).subarray(0, 4)).toEqual(new Uint8Array([0x67, 0x6c, 0x54, 0x46]));
     });
