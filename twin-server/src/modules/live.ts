@@ -21,6 +21,8 @@ import { Hub, type HubOptions } from '../stream/hub.ts';
 import { StreamServer, type StreamAuth, type StreamOptions } from '../stream/ws.ts';
 import { startSimulator, type Simulator } from '../sim/simulator.ts';
 import { onTilesetChanged } from '../tiler/index.ts';
+import { bodyOf, paramsOf, queryOf } from '../http/input.ts';
+import { intIdParams } from '../http/schemas.ts';
 
 /** Everything the module runs, exposed for tests and the bench. */
 export interface LiveRuntime {
@@ -54,6 +56,41 @@ const httpMessage = z.object({
   payload: z.unknown(),
 }).strict();
 
+const bilingual = z.object({ zh: z.string(), en: z.string() });
+/** GET /api/live/layers: what the scene and the legends need of each layer. */
+const layersSchema = z.array(z.object({
+  name: z.string(), id: z.number().int(), title: bilingual, unit: bilingual, permission: z.string(),
+  thresholds: z.record(z.string(), z.number()), domain: z.tuple([z.number(), z.number()]),
+  legend: z.array(z.looseObject({})),
+}));
+/** Counters of one subsystem (numbers, or per-reason maps of numbers). */
+const counters = z.record(z.string(), z.unknown());
+const statsSchema = z.object({
+  ingest: counters, writer: counters, hub: counters, stream: counters.nullable(), mqtt: counters.nullable(), simulator: counters.nullable(),
+});
+const telemetryBody = z.object({ messages: z.array(httpMessage).min(1).max(1000) }).strict();
+const telemetryResult = z.object({
+  accepted: z.number().int(),
+  rejected: z.array(z.object({ i: z.number().int(), reason: z.string(), detail: z.string().optional() })),
+});
+const csvBody = z.object({ csv: z.string().min(1).max(8 * 1024 * 1024) }).strict();
+const csvResult = z.object({
+  imported: z.number().int(), rows: z.number().int(),
+  errors: z.array(z.object({ line: z.number().int(), reason: z.string(), detail: z.string().optional() })),
+});
+const alarmsQuery = z.object({
+  state: z.enum(['raised', 'acknowledged', 'cleared', 'open']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const time = z.string();
+const alarmSchema = z.object({
+  id: z.number().int(), idx: z.number().int(), object_kind: z.string().nullable(), object_name: z.string().nullable(),
+  layer: z.string().nullable(), kind: z.string(), severity: z.number().int(), state: z.enum(['raised', 'acknowledged', 'cleared']),
+  message: z.string(), device: z.string().nullable(), raised_at: time, acknowledged_at: time.nullable(), acknowledged_by: z.string().nullable(),
+  cleared_at: time.nullable(), cleared_by: z.string().nullable(),
+});
+const alarmChange = z.object({ id: z.number().int(), idx: z.number().int(), kind: z.string(), state: z.enum(['acknowledged', 'cleared']) });
+
 /** Creates the live module; each server gets its own instance. */
 export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonly runtime: LiveRuntime | null } {
   let rt: LiveRuntime | null = null;
@@ -76,12 +113,14 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
   const routes = (sc: ServerContext): RouteSpec[] => [
     {
       method: 'GET', path: '/api/live/layers', permission: 'authenticated', summary: 'Live layers: ids, units, thresholds, legends',
+      response: layersSchema,
       handler(ctx) {
         ctx.body = LAYERS.map((l) => ({ name: l.name, id: l.id, title: l.title, unit: l.unit, permission: l.permission, thresholds: l.thresholds, domain: l.domain, legend: l.legend }));
       },
     },
     {
       method: 'GET', path: '/api/live/stats', permission: 'system:read', summary: 'Ingest, persistence and stream counters',
+      response: statsSchema,
       handler(ctx) {
         const r = need();
         ctx.body = { ingest: r.ingest.stats, writer: { ...r.writer.stats, backlog: r.writer.backlog }, hub: r.hub.stats, stream: r.stream?.stats ?? null, mqtt: r.mqtt?.stats ?? null, simulator: r.simulator?.stats ?? null };
@@ -89,10 +128,10 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     },
     {
       method: 'POST', path: '/api/telemetry', permission: 'telemetry:write', summary: 'HTTP ingest: layer messages, answered after they are durable',
-      body: z.object({ messages: z.array(httpMessage).min(1).max(1000) }).strict(),
+      body: telemetryBody, response: telemetryResult, errors: [422, 503],
       async handler(ctx) {
         const r = need();
-        const { messages } = ctx.request.body as { messages: z.infer<typeof httpMessage>[] };
+        const { messages } = bodyOf(ctx, telemetryBody);
         const rejected: { i: number; reason: RejectReason; detail?: string }[] = [];
         const durable: Promise<void>[] = [];
         const republish: { topic: string; payload: Record<string, unknown> }[] = [];
@@ -117,9 +156,9 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     },
     {
       method: 'POST', path: '/api/telemetry/csv', permission: 'telemetry:write', summary: 'CSV history import (ts,park,layer,device,seq,<fields>)',
-      body: z.object({ csv: z.string().min(1).max(8 * 1024 * 1024) }).strict(),
+      body: csvBody, response: csvResult, errors: [422],
       async handler(ctx) {
-        const { csv } = ctx.request.body as { csv: string };
+        const { csv } = bodyOf(ctx, csvBody);
         const res = await importCsv(sc.db, need().ingest, csv);
         ctx.status = res.errors.length && res.imported === 0 ? 422 : 200;
         ctx.body = res;
@@ -127,11 +166,9 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     },
     {
       method: 'GET', path: '/api/alarms', permission: 'alarm:read', summary: 'Alarms, newest first (state, limit)',
+      query: alarmsQuery, response: z.array(alarmSchema),
       async handler(ctx) {
-        const q = z.object({
-          state: z.enum(['raised', 'acknowledged', 'cleared', 'open']).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }).parse(ctx.query);
+        const q = queryOf(ctx, alarmsQuery);
         const states = q.state === 'open' ? ['raised', 'acknowledged'] : q.state ? [q.state] : ['raised', 'acknowledged', 'cleared'];
         const r = await sc.db.query(
           `SELECT a.id, a.idx, o.kind AS object_kind, o.name AS object_name, a.layer, a.kind, a.severity, a.state, a.message, a.device,
@@ -143,9 +180,9 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     },
     ...(['acknowledge', 'clear'] as const).map((action): RouteSpec => ({
       method: 'POST', path: `/api/alarms/:id/${action}`, permission: 'alarm:write', summary: `${action} an alarm`,
+      params: intIdParams, response: alarmChange, errors: [404, 409],
       async handler(ctx) {
-        const id = z.coerce.number().int().min(1).safeParse(ctx.params.id);
-        if (!id.success) ctx.throw(400, 'alarm id must be a positive integer');
+        const id = { data: paramsOf(ctx, intIdParams).id };
         const who = ctx.state.principal?.name ?? 'unknown';
         const r = action === 'acknowledge'
           ? await sc.db.query(`UPDATE alarm SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2
