@@ -43,6 +43,14 @@ const envSchema = z.object({
   TWIN_SEED: z.coerce.number().int().min(0).default(20261125),
   TWIN_SCALE: z.coerce.number().min(0.05, 'scale must be at least 0.05').max(100, 'scale must be at most 100').default(1),
   TWIN_SEED_ON_START: bool.default(true),
+  /** Comma list of module names to run (core modules always run); `none` keeps only the core; unset: all. */
+  TWIN_MODULES: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .refine((names) => names.every((n) => /^[a-z][a-z0-9-]{0,39}$/.test(n)), {
+      message: 'expected a comma list of module names (a-z, 0-9 and -), or none',
+    })
+    .optional(),
 });
 
 export type DbConfig =
@@ -63,6 +71,11 @@ export interface Config {
   readonly seed: number;
   readonly scale: number;
   readonly seedOnStart: boolean;
+  /**
+   * The modules TWIN_MODULES asks for (core modules run whatever it says), or null for all.
+   * Names are checked against the registered modules at start (modules/index.ts, selectModules).
+   */
+  readonly modules: readonly string[] | null;
 }
 
 /** A configuration problem, with one line per offending variable. */
@@ -110,5 +123,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     seed: e.TWIN_SEED,
     scale: e.TWIN_SCALE,
     seedOnStart: e.TWIN_SEED_ON_START,
+    modules: e.TWIN_MODULES === undefined ? null : e.TWIN_MODULES.filter((n) => n !== 'none'),
   };
 }

@@ -11,6 +11,10 @@ import { tlsFromEnv } from './auth/tls.ts';
 import type { RouteSpec } from './http/route.ts';
 import type { TwinModule } from './modules/types.ts';
 import { allModules } from './modules/index.ts';
+import { moduleListModule, runModuleSeeds, selectModules, startJobs, type JobRunner } from './modules/kit.ts';
+import { sampleParkSeeded } from './modules/sample.ts';
+import { isKnownPermission, registerModulePermissions } from './auth/roles.ts';
+import { setModuleWsHandlers, type ModuleWsHandler } from './stream/moduleHandlers.ts';
 
 /** A started twin-server. */
 export interface RunningServer {
@@ -19,6 +23,10 @@ export interface RunningServer {
   readonly sc: ServerContext;
   readonly routes: readonly RouteSpec[];
   readonly server: http.Server;
+  /** The modules that run (TWIN_MODULES applied), in initialize order. */
+  readonly modules: readonly TwinModule[];
+  /** The enabled modules' scheduled jobs. */
+  readonly jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -33,17 +41,32 @@ export interface StartOptions {
 }
 
 /**
- * Opens the database, migrates, initializes every module, and listens. Shutdown finalizes
+ * Picks the modules (TWIN_MODULES), registers their permissions, opens the database, migrates
+ * (core, then each module's own folder), initializes every module, seeds the modules on the first
+ * start's sample park, starts the modules' jobs, and listens. Shutdown stops the jobs, finalizes
  * modules in reverse order and closes the database (unless it was passed in).
  */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
+  // Everything about the module set is checked before the database is touched.
+  const modules = selectModules(opts.modules ?? allModules(), config.modules);
+  if (!modules.some((m) => m.name === 'modules')) modules.push(moduleListModule(() => modules.map((m) => m.name)));
+  registerModulePermissions(modules);
   const db = opts.db ?? (await openDb(config.db));
   const ownsDb = !opts.db;
-  const status = await migrate(db, { onApply: (m) => log.info({ migration: `${m.version}_${m.name}` }, 'migration applied') });
-  log.info({ backend: db.backend, migrationLevel: status.level }, 'database ready');
+  let status;
+  try {
+    status = await migrate(db, {
+      modules,
+      onApply: (m) => log.info({ migration: `${m.version}_${m.name}`, ...(m.module ? { module: m.module } : {}) }, 'migration applied'),
+    });
+  } catch (err) {
+    if (ownsDb) await db.close();
+    throw err;
+  }
+  log.info({ backend: db.backend, migrationLevel: status.level, modules: modules.map((m) => m.name) }, 'database ready');
   const sc: ServerContext = { config, db, log };
-  const modules = [...(opts.modules ?? allModules())];
+  let jobs: JobRunner | null = null;
   const started: TwinModule[] = [];
   const finalizeAll = async () => {
     for (const m of started.reverse()) {
@@ -54,11 +77,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }
     }
   };
+  let wsHandlers: ModuleWsHandler[] = [];
   try {
     for (const m of modules) {
       await m.initialize?.(sc);
       started.push(m);
     }
+    // The first start seeded the sample park: the modules add their sample data to it.
+    const seededPark = sampleParkSeeded(sc);
+    if (seededPark !== undefined) {
+      const ran = await runModuleSeeds(sc, modules, seededPark);
+      if (ran.length > 0) log.info({ modules: ran, parkIdx: seededPark }, 'module sample data seeded');
+    }
+    wsHandlers = modules.flatMap((m) => (m.wsHandlers?.(sc) ?? []).map((handler) => ({ module: m.name, handler })));
+    const unknown = wsHandlers.filter((h) => !isKnownPermission(h.handler.permission)).map((h) => `module ${h.module}: WebSocket message ${h.handler.type} needs ${h.handler.permission}, which no module registers`);
+    if (unknown.length > 0) throw new Error(`Unknown permissions:\n${unknown.map((p) => `  - ${p}`).join('\n')}`);
+    jobs = startJobs(sc, modules);
   } catch (err) {
     await finalizeAll();
     if (ownsDb) await db.close();
@@ -74,7 +108,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   // HTTPS when TWIN_TLS_CERT / TWIN_TLS_KEY are set (Y3); cookies then get Secure and responses HSTS.
   const tls = tlsFromEnv();
+  const unknownRoutes = routes.filter((r) => r.permission !== 'public' && r.permission !== 'authenticated' && !isKnownPermission(r.permission));
+  if (unknownRoutes.length > 0) {
+    await jobs.stop();
+    await finalizeAll();
+    if (ownsDb) await db.close();
+    throw new Error(`Unknown permissions:\n${unknownRoutes.map((r) => `  - ${r.method} ${r.path} needs ${r.permission}, which no module registers`).join('\n')}`);
+  }
   const server: http.Server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
+  setModuleWsHandlers(server, wsHandlers);
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   for (const m of modules) m.attach?.(server, sc);
@@ -90,11 +132,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     sc,
     routes,
     server,
+    modules,
+    jobs,
     async close() {
       // Stop accepting, drop idle keep-alive connections, then finalize modules while the server
       // drains: upgraded sockets (WebSockets) are not HTTP connections, so their owners close them.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await jobs.stop();
       await finalizeAll();
       await drained;
       if (ownsDb) await db.close();

@@ -3,17 +3,33 @@
  * A permission is `<module>:<action>`; 'public' routes need no principal at all.
  */
 
-/** Standard modules (see ../shared/STANDARD.md) that own routes or streams. */
-export const MODULES = [
+/** Standard modules (see ../shared/STANDARD.md) that own routes or streams: the core vocabulary. */
+export const CORE_MODULES = [
   'system', 'security', 'audit', 'park', 'twin', 'tiles', 'stream', 'telemetry', 'alarm', 'equipment',
   'leasing', 'enterprise', 'economy', 'network', 'map', 'exchange',
 ] as const;
-export type ModuleName = (typeof MODULES)[number];
+export type ModuleName = (typeof CORE_MODULES)[number];
 
-export const ACTIONS = ['read', 'write', 'control', 'admin'] as const;
-export type Action = (typeof ACTIONS)[number];
+export const CORE_ACTIONS = ['read', 'write', 'control', 'admin'] as const;
+export type Action = (typeof CORE_ACTIONS)[number];
 
-export type Permission = `${ModuleName}:${Action}`;
+/** A permission of the core vocabulary, checked by the compiler. */
+export type CorePermission = `${ModuleName}:${Action}`;
+
+/**
+ * A core permission, or one a module registers (`<module>:<action>`, see `TwinModule.permissions`).
+ * Module permissions are checked at start instead of by the compiler: a route or WebSocket handler
+ * naming a permission nobody registered stops the server (`auth/roles.ts`, `assertKnownPermission`).
+ */
+export type Permission = CorePermission | `${string}:${string}`;
+
+/**
+ * Rows and columns of the permission matrix: the core modules and actions, then those of the
+ * enabled modules' permissions (appended at start by `registerModulePermissions`, so readers of
+ * these arrays, like the roles route, see them without a restart of their own).
+ */
+export const MODULES: readonly string[] = [...CORE_MODULES];
+export const ACTIONS: readonly string[] = [...CORE_ACTIONS];
 
 /** Who is calling: a user session, a command-wall device, or a data-exchange client. */
 export interface Principal {

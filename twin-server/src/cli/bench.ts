@@ -1,5 +1,5 @@
 import { UsageError, type Args } from './args.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 /** One benchmark: prints its side-by-side ratios and returns markdown lines for docs/benchmarks.md. */
 export interface Bench {

@@ -1,11 +1,6 @@
-import type { Args } from './args.ts';
+import type { Command } from './command.ts';
 
-/** One `twin <name>` command. */
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(args: Args): Promise<number | void>;
-}
+export type { Command } from './command.ts';
 
 /**
  * The command table. Each command lives in its own file and is loaded lazily, so `twin seed`

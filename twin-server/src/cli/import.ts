@@ -7,7 +7,7 @@ import { importBuildings, type ImportOptions, type ImportProgress, type ImportRe
 import { LIMITS, describeSize } from '../import/geojson.ts';
 import { ImportError, formatProblem } from '../import/problems.ts';
 import { UsageError, type Args } from './args.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 const FLAGS = ['park', 'floors', 'units', 'replace', 'dry-run', 'json'];
 

@@ -1,20 +1,30 @@
-import { loadConfig } from '../config.ts';
-import { openDb, migrate } from '../db/index.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { openDb, migrate, type Db } from '../db/index.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { UsageError, numberFlag, type Args } from './args.ts';
-import type { Command } from './commands.ts';
-import { DEFAULT_PARK_CODE, parkChecksum, seedPark, type SeedProgress } from '../seed/index.ts';
+import type { Command } from './command.ts';
+import { DEFAULT_PARK_CODE, parkChecksum, seedPark, type SeedResult } from '../seed/index.ts';
+import { allModules } from '../modules/index.ts';
+import { runModuleSeeds, selectModules } from '../modules/kit.ts';
+import { progressPrinter } from '../modules/sample.ts';
+import type { TwinModule } from '../modules/types.ts';
 
-/** Prints `seed: rooms 3120/4200` lines, at most one per stage per 10 % step. */
-export function progressPrinter(print: (line: string) => void): (p: SeedProgress) => void {
-  let stage = '';
-  let step = -1;
-  return (p) => {
-    const s = p.total > 0 ? Math.floor((p.done / p.total) * 10) : 10;
-    if (p.stage === stage && s === step) return;
-    stage = p.stage;
-    step = s;
-    print(`seed: ${p.stage} ${p.done}/${p.total}`);
-  };
+export { progressPrinter };
+
+/**
+ * What `twin seed` does, minus argument parsing: migrates (core and the enabled modules' own
+ * migrations), writes the park, then runs each enabled module's seed hook on it.
+ */
+export async function seedWithModules(
+  db: Db,
+  config: Config,
+  opts: { seed: number; scale: number; code: string; log?: Logger; modules?: readonly TwinModule[]; print?: (line: string) => void },
+): Promise<{ park: SeedResult; modules: string[] }> {
+  const modules = selectModules(opts.modules ?? allModules(), config.modules);
+  await migrate(db, { modules });
+  const park = await seedPark(db, { seed: opts.seed, scale: opts.scale, code: opts.code, onProgress: progressPrinter(opts.print ?? (() => {})) });
+  const ran = await runModuleSeeds({ config, db, log: opts.log ?? createLogger(config.logLevel) }, modules, park.parkIdx);
+  return { park, modules: ran };
 }
 
 /** `twin seed`: generate the deterministic sample park (replacing one with the same code). */
@@ -37,15 +47,15 @@ export const seedCommand: Command = {
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     const db = await openDb(config.db);
     try {
-      await migrate(db);
       const t0 = Date.now();
-      const r = await seedPark(db, { seed, scale, code, onProgress: progressPrinter((l) => console.log(l)) });
+      const { park: r, modules } = await seedWithModules(db, config, { seed, scale, code, print: (l) => console.log(l) });
       const c = r.counts;
       console.log(
         `seed: ${r.replaced ? 'replaced' : 'created'} park ${r.code} (seed ${seed}, scale ${scale}, as of ${r.asOf}) on ${db.backend} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
           `${c.buildings} buildings, ${c.floors} floors, ${c.rooms} rooms, ${c.equipment} equipment, ${c.enterprises} enterprises, ` +
           `${c.pipeSegments} pipe segments, ${c.objects} twin objects`,
       );
+      if (modules.length > 0) console.log(`seed: module sample data: ${modules.join(', ')}`);
       if (args.flags.checksum) console.log(`checksum ${await parkChecksum(db, code)}`);
     } finally {
       await db.close();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.ts';
 import { startServer, type RunningServer } from '../server.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 /** `twin serve`: run the twin (database, broker, simulator, HTTP + WebSocket). */
 export const serveCommand: Command = {

@@ -3,7 +3,7 @@ import { openDb } from '../db/index.ts';
 import { createLogger } from '../log.ts';
 import { startSimulator } from '../sim/simulator.ts';
 import { numberFlag, UsageError, type Args } from './args.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 /**
  * `twin simulate`: publish simulated park telemetry to the broker (MQTT_URL, or the embedded

@@ -4,7 +4,7 @@ import { openDb, migrate } from '../db/index.ts';
 import { createLogger } from '../log.ts';
 import { buildTileset, listParks } from '../tiler/index.ts';
 import { UsageError, type Args } from './args.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 
 /** `twin tiles build [--park CODE] [--full]`: build or update 3D Tiles under TWIN_TILESET_DIR/<park>/. */
 export const tilesCommand: Command = {

@@ -1,6 +1,29 @@
+import type { ServerContext } from '../context.ts';
 import type { TwinModule } from './types.ts';
-import { DEFAULT_PARK_CODE, seedIfNoPark } from '../seed/index.ts';
-import { progressPrinter } from '../cli/seed.ts';
+import { DEFAULT_PARK_CODE, seedIfNoPark, type SeedProgress } from '../seed/index.ts';
+
+/** Prints `seed: rooms 3120/4200` lines, at most one per stage per 10 % step. */
+export function progressPrinter(print: (line: string) => void): (p: SeedProgress) => void {
+  let stage = '';
+  let step = -1;
+  return (p) => {
+    const s = p.total > 0 ? Math.floor((p.done / p.total) * 10) : 10;
+    if (p.stage === stage && s === step) return;
+    stage = p.stage;
+    step = s;
+    print(`seed: ${p.stage} ${p.done}/${p.total}`);
+  };
+}
+
+const seededOn = new WeakMap<ServerContext, number>();
+
+/**
+ * The park this server's start just seeded (so the host runs the modules' seed hooks on it), or
+ * undefined when the start found a park already there.
+ */
+export function sampleParkSeeded(sc: ServerContext): number | undefined {
+  return seededOn.get(sc);
+}
 
 /**
  * Seeds the sample park on the first start (TWIN_SEED_ON_START, on by default) so `npm start`
@@ -20,6 +43,7 @@ export const sampleParkModule: TwinModule = {
     });
     const res = await seedIfNoPark(sc.db, { seed, scale, code: DEFAULT_PARK_CODE, onProgress: print });
     if (!res) return; // another server seeded first
+    seededOn.set(sc, res.parkIdx);
     sc.log.info({ ...res.counts, asOf: res.asOf, parkIdx: res.parkIdx }, 'sample park seeded');
   },
 };
