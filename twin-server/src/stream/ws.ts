@@ -13,6 +13,7 @@ import {
 import type { Permission, Principal } from '../auth/types.ts';
 import type { Logger } from '../log.ts';
 import type { Hub, Subscriber } from './hub.ts';
+import { moduleWsHandler } from './moduleHandlers.ts';
 
 /** What the stream needs from the auth platform (injected, so tests can run without it). */
 export interface StreamAuth {
@@ -263,6 +264,49 @@ export class StreamServer {
     this.send(c, { type: 'error', code, message });
   }
 
+  /**
+   * A control message of a type a module registered (`TwinModule.wsHandlers`): checks hello, the
+   * handler's permission (refusals audited once, like refused layers) and its zod schema, then
+   * hands it over. False when no module handles this type (the caller answers bad-message).
+   */
+  private moduleMessage(c: Conn, text: string): boolean {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    const found = typeof type === 'string' ? moduleWsHandler(this.server, type) : undefined;
+    if (!found) return false;
+    const h = found.handler;
+    if (!c.helloed) {
+      this.error(c, 'not-ready', 'send hello first');
+      return true;
+    }
+    if (!this.auth.can(c.principal, h.permission as Permission)) {
+      this.error(c, 'forbidden', `${h.type}: ${h.permission} required`);
+      return true;
+    }
+    const parsed = h.schema.safeParse(raw);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 300);
+      this.log.warn({ module: found.module, type: h.type, principal: c.principal.id, why }, 'invalid module message');
+      this.error(c, 'bad-message', `${h.type}: ${why}`);
+      return true;
+    }
+    const reply = (m: unknown): void => {
+      if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
+    };
+    void Promise.resolve()
+      .then(() => h.handle(parsed.data, c.principal, reply))
+      .catch((err: unknown) => {
+        this.log.error({ err, module: found.module, type: h.type }, 'module message handler failed');
+        this.send(c, { type: 'error', code: 'bad-message', message: `${h.type}: could not be handled` });
+      });
+    return true;
+  }
+
   private onMessage(c: Conn, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     c.alive = true;
     const now = Date.now();
@@ -278,7 +322,10 @@ export class StreamServer {
     if (isBinary) return this.error(c, 'bad-message', 'control messages are JSON text');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientMessage(text);
-    if (!parsed.ok) return this.error(c, 'bad-message', parsed.error);
+    if (!parsed.ok) {
+      if (this.moduleMessage(c, text)) return;
+      return this.error(c, 'bad-message', parsed.error);
+    }
     const msg = parsed.msg;
     switch (msg.type) {
       case 'hello':
