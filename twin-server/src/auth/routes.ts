@@ -14,6 +14,10 @@ import { ALL_PERMISSIONS, ROLES, ROLE_IDS, roleConflict, roleById } from './role
 import { ACTIONS, MODULES } from './types.ts';
 import { generatePassword, hashPassword, passwordProblems } from './password.ts';
 import { SESSION_COOKIE, type AuthService } from './service.ts';
+import * as S from './schemas.ts';
+import { noContent, withStatus } from '../http/openapi.ts';
+import { paramsOf, queryOf } from '../http/input.ts';
+import { idxParams } from '../http/schemas.ts';
 
 const username = z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9._-]{2,31}$/, '3-32 characters: a-z, 0-9, . _ -, starting with a letter');
 const phone = z.string().trim().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'a phone number');
@@ -176,6 +180,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
   return [
     {
       method: 'POST', path: '/api/auth/login', permission: 'public', summary: 'Log in with username and password (sets the session cookie)',
+      response: S.loginResponse, errors: [429],
       body: loginBody,
       async handler(ctx) {
         const b = ctx.request.body as z.infer<typeof loginBody>;
@@ -191,6 +196,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/auth/device/pair', permission: 'public', summary: 'A command wall exchanges a one-time pairing code for a device session',
+      response: S.deviceSessionResponse,
       body: z.object({ code: z.string().trim().min(4).max(16) }).strict(),
       async handler(ctx) {
         const r = await auth.deviceSession({ code: (ctx.request.body as { code: string }).code }, info(ctx));
@@ -201,6 +207,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/auth/device/session', permission: 'public', summary: 'A command wall exchanges its device token (from the URL fragment) for a device session',
+      response: S.deviceSessionResponse,
       body: z.object({ token: z.string().trim().min(10).max(200) }).strict(),
       async handler(ctx) {
         const r = await auth.deviceSession({ token: (ctx.request.body as { token: string }).token }, info(ctx));
@@ -211,6 +218,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/auth/me', permission: 'authenticated', summary: 'The caller: identity, roles, permissions, CSRF token',
+      response: S.meResponse,
       async handler(ctx) {
         const p = principalOf(ctx);
         let user: ReturnType<typeof view> | null = null;
@@ -232,6 +240,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/auth/logout', permission: 'authenticated', summary: 'End the current session',
+      response: noContent,
       async handler(ctx) {
         const p = principalOf(ctx);
         if (p.kind === 'user' || ctx.cookies.get(SESSION_COOKIE)) {
@@ -244,6 +253,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/auth/password', permission: 'authenticated', summary: 'Change one\'s own password (ends every session of the user)',
+      response: S.passwordResponse,
       body: passwordBody,
       async handler(ctx) {
         const p = principalOf(ctx);
@@ -259,6 +269,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     // ---- users: system administrator ----
     {
       method: 'GET', path: '/api/users', permission: 'system:admin', summary: 'List accounts (personal fields masked)',
+      response: S.usersResponse,
       async handler(ctx) {
         const r = await sc.db.query<UserRecord>(`SELECT ${USER_COLS} FROM app_user ORDER BY username`);
         ctx.body = { users: r.rows.map((u) => view(u)) };
@@ -266,6 +277,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/users/:id', permission: 'system:admin', summary: 'One account, personal fields decrypted (audited)',
+      params: S.idParams, response: S.userView, errors: [404],
       async handler(ctx) {
         const u = await loadUser(sc.db, ctx);
         await auth.audit({ action: 'user.read', outcome: 'success', actor: actorOf(ctx.state.principal), object: `user:${u.username}`, source: ctx.ip,
@@ -275,6 +287,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/users', permission: 'system:admin', summary: 'Create an account (no roles: the security administrator grants them)',
+      response: withStatus(201, S.createdUserResponse), errors: [409],
       body: createUserBody,
       async handler(ctx) {
         const b = ctx.request.body as z.infer<typeof createUserBody>;
@@ -306,6 +319,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'PATCH', path: '/api/users/:id', permission: 'system:admin', summary: 'Edit an account: name, personal fields, enterprise, disabled',
+      params: S.idParams, response: S.userResponse, errors: [404],
       body: patchUserBody,
       async handler(ctx) {
         const b = ctx.request.body as z.infer<typeof patchUserBody>;
@@ -341,6 +355,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/users/:id/reset-password', permission: 'system:admin', summary: 'Issue a one-time password (forced change, sessions ended)',
+      params: S.idParams, response: S.initialPasswordResponse, errors: [404],
       async handler(ctx) {
         const pw = generatePassword();
         const hash = await hashPassword(pw);
@@ -359,6 +374,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/users/:id/unlock', permission: 'system:admin', summary: 'Lift a lockout',
+      params: S.idParams, response: S.okResponse, errors: [404],
       async handler(ctx) {
         await change(async (tx) => {
           const u = await loadUser(tx, ctx);
@@ -372,6 +388,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'DELETE', path: '/api/users/:id', permission: 'system:admin', summary: 'Delete an account (its sessions end; audit rows keep its name)',
+      params: S.idParams, errors: [404],
       async handler(ctx) {
         const self = ctx.state.principal!;
         await change(async (tx, ended) => {
@@ -389,6 +406,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     // ---- roles and devices: security administrator ----
     {
       method: 'GET', path: '/api/roles', permission: 'security:admin', summary: 'Roles and their permissions (the matrix)',
+      response: S.rolesResponse,
       async handler(ctx) {
         ctx.body = {
           modules: MODULES, actions: ACTIONS, permissions: ALL_PERMISSIONS,
@@ -398,6 +416,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/roles/assignments', permission: 'security:admin', summary: 'Who holds which role',
+      response: S.assignmentsResponse,
       async handler(ctx) {
         const r = await sc.db.query<{ id: string; username: string; display_name: string; roles: string[]; enterprise_idx: number | null; disabled: boolean }>(
           'SELECT id, username, display_name, roles, enterprise_idx, disabled FROM app_user ORDER BY username');
@@ -406,6 +425,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'PUT', path: '/api/users/:id/roles', permission: 'security:admin', summary: 'Grant roles to an account (separation of administrator duties enforced)',
+      params: S.idParams, response: S.userResponse, errors: [404],
       body: rolesBody,
       async handler(ctx) {
         const roles = [...new Set((ctx.request.body as z.infer<typeof rolesBody>).roles)];
@@ -432,6 +452,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/devices', permission: 'security:admin', summary: 'Command walls and exchange clients',
+      response: S.devicesResponse,
       async handler(ctx) {
         const r = await sc.db.query<{ id: string; name: string; kind: string; created_at: Date; created_by: string; revoked_at: Date | null;
           last_seen_at: Date | null; pairing_expires_at: Date | null; sessions: number }>(
@@ -444,6 +465,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/devices', permission: 'security:admin', summary: 'Register a command wall (read-only) or exchange client; the token is shown once',
+      response: withStatus(201, S.createdDeviceResponse), errors: [409],
       body: deviceBody,
       async handler(ctx) {
         const b = ctx.request.body as z.infer<typeof deviceBody>;
@@ -462,6 +484,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/devices/:id/pairing', permission: 'security:admin', summary: 'A new one-time pairing code for a wall',
+      params: S.idParams, response: S.pairingResponse, errors: [404],
       async handler(ctx) {
         const id = uuidParam.safeParse(ctx.params.id);
         if (!id.success) fail(ctx, 404, 'no such device');
@@ -476,6 +499,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/devices/:id/revoke', permission: 'security:admin', summary: 'Revoke a device: its sessions and sockets end at once',
+      params: S.idParams, response: S.okResponse, errors: [404],
       async handler(ctx) {
         const id = uuidParam.safeParse(ctx.params.id);
         if (!id.success) fail(ctx, 404, 'no such device');
@@ -487,8 +511,9 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     // ---- audit: auditor ----
     {
       method: 'GET', path: '/api/audit', permission: 'audit:read', summary: 'Search the audit trail (newest first)',
+      query: auditQuery, response: S.auditSearchResponse,
       async handler(ctx) {
-        const f = auditQuery.parse(ctx.query);
+        const f = queryOf(ctx, auditQuery);
         const rows = await searchAudit(sc.db, {
           ...(f.from ? { from: new Date(f.from) } : {}), ...(f.to ? { to: new Date(f.to) } : {}),
           ...(f.actor ? { actor: f.actor } : {}), ...(f.action ? { action: f.action } : {}), ...(f.outcome ? { outcome: f.outcome } : {}),
@@ -499,6 +524,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/audit/export', permission: 'audit:read', summary: 'Export the audit trail as JSON lines; the head hash is in X-Audit-Head',
+      produces: 'application/x-ndjson',
       async handler(ctx) {
         const p = ctx.state.principal!;
         // Snapshot in one read so the head matches the lines exactly.
@@ -515,6 +541,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'GET', path: '/api/audit/verify', permission: 'audit:read', summary: 'Verify the hash chain',
+      response: S.auditVerifyResponse,
       async handler(ctx) {
         ctx.body = await verifyAudit(sc.db, { sink: auth.anchorSink });
       },
@@ -523,6 +550,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     // ---- enterprise-scoped ----
     {
       method: 'GET', path: '/api/enterprises/:idx/accounts', permission: 'enterprise:read', summary: 'Platform accounts of one enterprise (enterprise users: only their own)',
+      params: idxParams, response: S.accountsResponse,
       object: async (ctx) => {
         const idx = Number(ctx.params.idx);
         if (!Number.isInteger(idx) || idx < 1 || idx > 2_147_483_647) return null;
@@ -531,7 +559,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
       },
       async handler(ctx) {
         const r = await sc.db.query<{ username: string; display_name: string; roles: string[]; disabled: boolean }>(
-          'SELECT username, display_name, roles, disabled FROM app_user WHERE enterprise_idx = $1 ORDER BY username', [Number(ctx.params.idx)]);
+          'SELECT username, display_name, roles, disabled FROM app_user WHERE enterprise_idx = $1 ORDER BY username', [paramsOf(ctx, idxParams).idx]);
         ctx.body = { accounts: r.rows.map((u) => ({ username: u.username, displayName: u.display_name, roles: u.roles, disabled: u.disabled })) };
       },
     },

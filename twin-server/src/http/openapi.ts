@@ -23,8 +23,12 @@ export function withStatus<S extends ZodType>(status: 201 | 202, schema: S): S {
   return schema;
 }
 
-/** The success status a route answers (200 unless marked; 204 for a DELETE with no body). */
+/** `response: noContent` declares a route that answers 204 with no body (e.g. POST /api/auth/logout). */
+export const noContent = z.null().describe('204 No Content');
+
+/** The success status a route answers (200 unless marked; 204 for `noContent` or a DELETE with no body). */
 export function successStatus(spec: Pick<RouteSpec, 'method' | 'response' | 'produces'>): number {
+  if (spec.response === noContent) return 204;
   if (spec.response) return SUCCESS_STATUS.get(spec.response) ?? 200;
   return spec.method === 'DELETE' && !spec.produces ? 204 : 200;
 }
