@@ -15,7 +15,7 @@ import { ACTIONS, MODULES } from './types.ts';
 import { generatePassword, hashPassword, passwordProblems } from './password.ts';
 import { SESSION_COOKIE, type AuthService } from './service.ts';
 import * as S from './schemas.ts';
-import { noContent, withStatus } from '../http/openapi.ts';
+import { withStatus } from '../http/openapi.ts';
 import { paramsOf, queryOf } from '../http/input.ts';
 import { idxParams } from '../http/schemas.ts';
 
@@ -240,7 +240,7 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/auth/logout', permission: 'authenticated', summary: 'End the current session',
-      response: noContent,
+      response: S.okResponse,
       async handler(ctx) {
         const p = principalOf(ctx);
         if (p.kind === 'user' || ctx.cookies.get(SESSION_COOKIE)) {
