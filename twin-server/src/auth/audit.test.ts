@@ -1,8 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import fc from 'fast-check';
 import { describeEachBackend } from '../db/testing.ts';
 import type { Queryable } from '../db/index.ts';
-import { appendAudit, auditHead, exportAudit, GENESIS_HASH, purgeAudit, rowHash, verifyAudit, type AuditRow } from './audit.ts';
+import {
+  appendAudit, AuditAnchorer, auditHead, auditKey, auditKeyId, CHAIN_KEYED_ACTION, exportAudit, FileAnchorSink, GENESIS_HASH, legacyRowHash,
+  purgeAudit, rowHash, setAuditKey, signAnchor, verifyAudit, type AuditRow,
+} from './audit.ts';
+
+// The chain is keyed; this process's key (a server loads TWIN_AUDIT_KEY or <data dir>/audit.key).
+setAuditKey(randomBytes(32));
 
 const DAY = 86_400_000;
 
@@ -43,7 +53,7 @@ describeEachBackend('audit chain', ({ db }) => {
     const n = rows.length;
     // The head is anchored off-host (what `twin audit export` prints), so cutting the tail is caught too.
     const anchors = [await auditHead(db())];
-    const columns = ['at', 'actor_kind', 'actor_id', 'actor_name', 'action', 'object', 'outcome', 'source', 'detail', 'prev_hash', 'hash'] as const;
+    const columns = ['at', 'actor_kind', 'actor_id', 'actor_name', 'action', 'object', 'outcome', 'source', 'detail', 'prev_hash', 'hash', 'key_id'] as const;
     const tamper = fc.oneof(
       fc.record({ op: fc.constant('mutate' as const), seq: fc.integer({ min: 1, max: n }), col: fc.constantFrom(...columns), salt: fc.integer({ min: 1, max: 1e6 }) }),
       fc.record({ op: fc.constant('delete' as const), seq: fc.integer({ min: 1, max: n }), count: fc.integer({ min: 1, max: 3 }) }),
@@ -72,6 +82,7 @@ describeEachBackend('audit chain', ({ db }) => {
             detail: ['detail = $2::text', JSON.stringify({ forged: t.salt })],
             prev_hash: ['prev_hash = $2', (BigInt(`0x${r.prev_hash}`) ^ BigInt(t.salt)).toString(16).padStart(64, '0')],
             hash: ['hash = $2', (BigInt(`0x${r.hash}`) ^ BigInt(t.salt)).toString(16).padStart(64, '0')],
+            key_id: ["key_id = CASE WHEN $2::int % 2 = 0 THEN NULL ELSE lpad(to_hex($2::int), 16, '0') END", t.salt],
           };
           const [expr, v] = sets[t.col];
           await tx.query(`UPDATE audit_log SET ${expr} WHERE seq = $1`, v === null ? [t.seq] : [t.seq, v]);
@@ -139,5 +150,166 @@ describeEachBackend('audit chain', ({ db }) => {
       prev = r.hash;
     }
     expect(prev).toBe(head.hash);
+  });
+});
+
+/** Rows as a superuser sees them, oldest first. */
+async function allRows(q: Queryable): Promise<AuditRow[]> {
+  return (await q.query<AuditRow>('SELECT * FROM audit_log ORDER BY seq')).rows;
+}
+
+/**
+ * What a database superuser can do without the audit key: rewrite rows from `fromSeq` on
+ * (`change` edits one of them) and recompute every hash with the keyless SHA-256 of the old code,
+ * setting key_id NULL so the rows claim to be from before the keyed chain. Triggers off, inside tx.
+ */
+async function rewriteKeyless(tx: Queryable, fromSeq: number, change: (r: AuditRow) => Partial<AuditRow>, toSeq = Infinity): Promise<AuditRow[]> {
+  await tx.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+  const rows = await allRows(tx);
+  let prev = rows.find((r) => r.seq === fromSeq - 1)?.hash ?? GENESIS_HASH;
+  const forged: AuditRow[] = [];
+  for (const r of rows.filter((x) => x.seq >= fromSeq && x.seq <= toSeq)) {
+    const f = { ...r, ...change(r), prev_hash: prev, key_id: null };
+    const hash = legacyRowHash(f);
+    await tx.query('UPDATE audit_log SET object = $2, detail = $3, prev_hash = $4, hash = $5, key_id = NULL WHERE seq = $1',
+      [r.seq, f.object, f.detail, f.prev_hash, hash]);
+    forged.push({ ...f, hash });
+    prev = hash;
+  }
+  return forged;
+}
+
+/** Runs `fn` in a transaction that is always rolled back; returns what fn returned. */
+async function rolledBack<T>(q: { transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> }, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  let out: T | undefined;
+  await q.transaction(async (tx) => {
+    out = await fn(tx);
+    throw new Error('rollback');
+  }).catch((e: Error) => {
+    if (e.message !== 'rollback') throw e;
+  });
+  return out!;
+}
+
+describeEachBackend('keyed audit chain and off-database anchors', ({ db }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-anchor-'));
+  const sink = new FileAnchorSink(path.join(dir, 'audit-anchors.jsonl'));
+
+  it('starts a keyed segment after legacy rows with a boundary row that pins them', async () => {
+    // Rows as the code before migration 061 wrote them: keyless SHA-256, key_id NULL.
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= 6; seq++) {
+      const base = { seq, at: new Date(Date.now() - 86_400_000 + seq * 1000), actor_kind: 'system', actor_id: null, actor_name: 'old', action: 'legacy.event',
+        object: `o${seq}`, outcome: 'success', source: null, detail: '{}', prev_hash: prev };
+      const hash = legacyRowHash(base);
+      await db().query(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [seq, base.at, 'system', null, 'old', 'legacy.event', base.object, 'success', null, '{}', prev, hash]);
+      prev = hash;
+    }
+    expect(await verifyAudit(db())).toMatchObject({ ok: true, rows: 6, legacyRows: 6 });
+    const anchorer = new AuditAnchorer(db(), sink, { intervalMs: 3_600_000, clock: Date.now, onError: (e) => { throw e; } });
+    await anchorer.start(); // first start after the migration: opens the keyed segment at once and anchors it
+    await anchorer.stop();
+    const rows = await allRows(db());
+    expect(rows).toHaveLength(7);
+    expect(rows[6]).toMatchObject({ seq: 7, action: CHAIN_KEYED_ACTION, prev_hash: prev, key_id: auditKey().id });
+    expect(JSON.parse(rows[6]!.detail)).toMatchObject({ legacyHead: { seq: 6, hash: prev } });
+    await writeEvents(db(), 10, Date.now());
+    const v = await verifyAudit(db(), { sink });
+    expect(v).toMatchObject({ ok: true, rows: 17, legacyRows: 6, anchors: 1 });
+    // A legacy row rewritten with its whole legacy chain recomputed no longer meets the boundary row.
+    const legacyRewrite = await rolledBack(db(), async (tx) => {
+      await rewriteKeyless(tx, 3, (r) => (r.seq === 3 ? { object: 'o3-forged' } : {}), 6);
+      const chainedOnly = await verifyAudit(tx); // the boundary row still names the old legacy head
+      // Pointing the boundary at the new legacy head breaks its MAC, which needs the key.
+      const newHead = (await allRows(tx))[5]!.hash;
+      await tx.query('UPDATE audit_log SET prev_hash = $2, detail = $3 WHERE seq = $1', [7, newHead, JSON.stringify({ keyId: auditKey().id, legacyHead: { hash: newHead, seq: 6 } })]);
+      return { chainedOnly, repointed: await verifyAudit(tx) };
+    });
+    expect(legacyRewrite.chainedOnly).toMatchObject({ ok: false, brokenAt: 7 });
+    expect(legacyRewrite.repointed).toMatchObject({ ok: false, brokenAt: 7 });
+    expect((legacyRewrite.repointed as { reason: string }).reason).toMatch(/HMAC/);
+  });
+
+  it('detects a superuser rewrite recomputed with the keyless hash (must show 5)', async () => {
+    const rows = await allRows(db());
+    const target = rows[11]!; // a keyed row in the middle
+    // 1. Change one row and recompute every later hash the old way: the chain is self-consistent,
+    //    so the old keyless verification would pass it; the keyed verification does not.
+    const partial = await rolledBack(db(), async (tx) => {
+      const forged = await rewriteKeyless(tx, target.seq, (r) => (r.seq === target.seq ? { object: 'user:nobody' } : {}));
+      for (let i = 1; i < forged.length; i++) expect(forged[i]!.prev_hash).toBe(forged[i - 1]!.hash); // consistent forgery
+      return verifyAudit(tx);
+    });
+    console.log(`[must show 5] change row ${target.seq} + recompute ${rows.length - target.seq + 1} hashes keylessly -> verify: ${JSON.stringify(partial)}`);
+    expect(partial).toMatchObject({ ok: false, brokenAt: target.seq });
+    expect((partial as { reason: string }).reason).toMatch(/keyless hash after the chain was keyed/);
+
+    // 2. The same with the row's key id kept: its HMAC does not match.
+    const keptId = await rolledBack(db(), async (tx) => {
+      await tx.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      const f = { ...target, object: 'user:nobody' };
+      await tx.query('UPDATE audit_log SET object = $2, hash = $3 WHERE seq = $1', [target.seq, f.object, legacyRowHash(f)]);
+      return verifyAudit(tx);
+    });
+    expect(keptId).toMatchObject({ ok: false, brokenAt: target.seq });
+    expect((keptId as { reason: string }).reason).toMatch(/HMAC/);
+
+    // 3. The whole chain rewritten as if it had never been keyed: only the anchors off the
+    //    database can tell, and they do.
+    const whole = await rolledBack(db(), async (tx) => {
+      await rewriteKeyless(tx, 1, (r) => (r.seq === target.seq ? { object: 'user:nobody' } : {}));
+      await tx.query('UPDATE audit_log SET key_id = NULL');
+      return { withSink: await verifyAudit(tx, { sink }), withoutSink: await verifyAudit(tx) };
+    });
+    console.log(`[must show 5] whole chain rewritten keylessly -> verify with the anchor file: ${JSON.stringify(whole.withSink)}`);
+    expect(whole.withoutSink).toMatchObject({ ok: true }); // what the database alone can say
+    expect(whole.withSink).toMatchObject({ ok: false });
+    expect((whole.withSink as { reason: string }).reason).toMatch(/anchor/);
+    expect(await verifyAudit(db(), { sink })).toMatchObject({ ok: true });
+  });
+
+  it('detects truncation of the newest rows through the anchor sink (must show 5)', async () => {
+    const anchorer = new AuditAnchorer(db(), sink, { intervalMs: 3_600_000, clock: Date.now, onError: (e) => { throw e; } });
+    await anchorer.start();
+    const head = await auditHead(db());
+    expect((await sink.read()).at(-1)).toMatchObject({ seq: head.seq, hash: head.hash, keyId: auditKey().id });
+    const cut = await rolledBack(db(), async (tx) => {
+      await tx.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await tx.query('DELETE FROM audit_log WHERE seq > $1', [head.seq - 3]);
+      return { withSink: await verifyAudit(tx, { sink }), withoutSink: await verifyAudit(tx) };
+    });
+    console.log(`[must show 5] last 3 rows deleted -> verify with the anchor file: ${JSON.stringify(cut.withSink)}`);
+    expect(cut.withoutSink).toMatchObject({ ok: true }); // a clean cut leaves a valid shorter chain
+    expect(cut.withSink).toMatchObject({ ok: false, brokenAt: head.seq });
+    expect((cut.withSink as { reason: string }).reason).toMatch(/truncated/);
+    // A forged anchor line (not signed with the key) is refused, not trusted.
+    const forgedSink = new FileAnchorSink(path.join(dir, 'forged.jsonl'));
+    await forgedSink.append({ ...signAnchor(head, new Date()), mac: 'f'.repeat(64) });
+    expect(await verifyAudit(db(), { sink: forgedSink })).toMatchObject({ ok: false });
+    // The anchorer writes only when the head moved.
+    const lines = (await sink.read()).length;
+    expect(await anchorer.anchorNow()).toBeNull();
+    await writeEvents(db(), 1, Date.now());
+    expect(await anchorer.anchorNow()).toMatchObject({ seq: head.seq + 1 });
+    expect((await sink.read()).length).toBe(lines + 1);
+    await anchorer.stop();
+  });
+
+  it('refuses a chain verified with another key, and a checkpoint no purge row confirms', async () => {
+    const other = { key: randomBytes(32), id: '' };
+    other.id = auditKeyId(other.key);
+    expect(await verifyAudit(db(), { key: other })).toMatchObject({ ok: false, brokenAt: 7 });
+    // A superuser deletes young rows and forges a checkpoint so the rest still chains.
+    const rows = await allRows(db());
+    const forged = await rolledBack(db(), async (tx) => {
+      await tx.exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await tx.exec('ALTER TABLE audit_checkpoint DISABLE TRIGGER USER');
+      await tx.query('INSERT INTO audit_checkpoint (seq, hash, at, purged) VALUES ($1, $2, now(), $3)', [rows[9]!.seq, rows[9]!.hash, rows[9]!.seq]);
+      await tx.query('DELETE FROM audit_log WHERE seq <= $1', [rows[9]!.seq]);
+      return verifyAudit(tx);
+    });
+    expect(forged).toMatchObject({ ok: false, brokenAt: rows[9]!.seq });
+    expect((forged as { reason: string }).reason).toMatch(/not confirmed by its audit.purge row/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
+import { parseAuditKey } from './audit.ts';
 
 const int = (min: number, max: number) => z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(min).max(max);
 
@@ -23,6 +24,13 @@ const envSchema = z.object({
   TWIN_ALLOWED_ORIGINS: z.string().default(''),
   /** 32-byte key, hex (64 chars) or base64, for AES-256-GCM of personal fields. */
   TWIN_DATA_KEY: z.string().optional(),
+  /** 32-byte key, hex (64 chars) or base64, for the audit chain's HMAC; default `<data dir>/audit.key`. */
+  TWIN_AUDIT_KEY: z.string().optional(),
+  /** Where the audit head is anchored off the database: a file path, or `off`; default `<data dir>/audit-anchors.jsonl`. */
+  TWIN_AUDIT_ANCHOR: z.string().optional(),
+  TWIN_AUDIT_ANCHOR_SECONDS: int(5, 86400).default(60),
+  /** Anonymous refusals per source and minute written as rows of their own; the rest go into one summary row. */
+  TWIN_AUDIT_REFUSALS_PER_MINUTE: int(1, 100000).default(10),
   TWIN_ADMIN_PASSWORD: z.string().optional(),
 });
 
@@ -41,6 +49,11 @@ export interface AuthSettings {
   readonly bodyLimitBytes: number;
   readonly allowedOrigins: readonly string[];
   readonly dataKey: string | undefined;
+  readonly auditKey: string | undefined;
+  /** TWIN_AUDIT_ANCHOR as given (undefined: the default file in the data folder). */
+  readonly auditAnchor: string | undefined;
+  readonly auditAnchorSeconds: number;
+  readonly auditRefusalsPerMinute: number;
   readonly adminPassword: string | undefined;
 }
 
@@ -56,7 +69,7 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => {
       const key = String(i.path[0] ?? '?');
-      const secret = key === 'TWIN_DATA_KEY' || key === 'TWIN_ADMIN_PASSWORD';
+      const secret = key === 'TWIN_DATA_KEY' || key === 'TWIN_AUDIT_KEY' || key === 'TWIN_ADMIN_PASSWORD';
       return `${key}=${secret ? '(hidden)' : JSON.stringify(cleaned[key])}: ${i.message}`;
     }));
   }
@@ -64,6 +77,13 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
   const origins = e.TWIN_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = origins.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
   if (bad.length > 0) throw new ConfigError([`TWIN_ALLOWED_ORIGINS: not an origin (scheme://host[:port]): ${bad.join(', ')}`]);
+  if (e.TWIN_AUDIT_KEY) {
+    try {
+      parseAuditKey(e.TWIN_AUDIT_KEY);
+    } catch (err) {
+      throw new ConfigError([`TWIN_AUDIT_KEY=(hidden): ${(err as Error).message}`]);
+    }
+  }
   return {
     passwordMinLength: e.TWIN_PASSWORD_MIN_LENGTH,
     passwordMinClasses: e.TWIN_PASSWORD_MIN_CLASSES,
@@ -78,6 +98,10 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv = process.env): AuthSett
     bodyLimitBytes: e.TWIN_BODY_LIMIT_KB * 1024,
     allowedOrigins: origins,
     dataKey: e.TWIN_DATA_KEY,
+    auditKey: e.TWIN_AUDIT_KEY,
+    auditAnchor: e.TWIN_AUDIT_ANCHOR,
+    auditAnchorSeconds: e.TWIN_AUDIT_ANCHOR_SECONDS,
+    auditRefusalsPerMinute: e.TWIN_AUDIT_REFUSALS_PER_MINUTE,
     adminPassword: e.TWIN_ADMIN_PASSWORD,
   };
 }

@@ -53,7 +53,8 @@ export function authService(sc: ServerContext, opts?: AuthServiceOptions): AuthS
 }
 
 /** Forgets the instance of a context (module finalize), so a restarted server gets a fresh one. */
-export function releaseAuthService(sc: ServerContext): void {
-  services.get(sc)?.finalize();
+export async function releaseAuthService(sc: ServerContext): Promise<void> {
+  const s = services.get(sc);
   services.delete(sc);
+  await s?.finalize();
 }

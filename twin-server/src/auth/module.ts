@@ -22,8 +22,8 @@ export function authModule(opts: AuthServiceOptions = {}): TwinModule {
     guard: (sc) => authGuardDeps(authService(sc)),
     middleware: (sc) => securityMiddleware(authService(sc), clock),
     routes: (sc) => authRoutes(sc, authService(sc)),
-    finalize() {
-      if (ctx) releaseAuthService(ctx);
+    async finalize() {
+      if (ctx) await releaseAuthService(ctx);
     },
   };
 }

@@ -104,7 +104,7 @@ export async function startAuthServer(backend: Backend, opts: { settings?: Parti
     dataKey: randomBytes(32),
     sweepIntervalMs: null,
     print: (l) => printed.push(l),
-    settings: { adminPassword: TEST_ADMIN_PASSWORD, rateLoginPerMinute: 100_000, rateApiPerMinute: 1_000_000, ...opts.settings },
+    settings: { adminPassword: TEST_ADMIN_PASSWORD, rateLoginPerMinute: 100_000, rateApiPerMinute: 1_000_000, auditRefusalsPerMinute: 1_000_000, ...opts.settings },
     ...opts.auth,
   });
   const base = opts.modules ?? [healthModule, auth];

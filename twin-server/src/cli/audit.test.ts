@@ -5,18 +5,23 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../db/testing.ts';
-import { appendAudit, auditHead } from '../auth/audit.ts';
+import { randomBytes } from 'node:crypto';
+import { appendAudit, auditHead, FileAnchorSink, legacyRowHash, setAuditKey, type AuditRow } from '../auth/audit.ts';
 import { parseArgs } from './args.ts';
 import { runAudit } from './audit.ts';
 import { runUser } from './user.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
+/** This process's audit key; the CLI subprocess gets it as TWIN_AUDIT_KEY. */
+const KEY = randomBytes(32);
+setAuditKey(KEY);
 
 describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
+  const sink = new FileAnchorSink(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'audit-cli-')), 'audit-anchors.jsonl'));
   const run = async (argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runAudit(db(), parseArgs(argv), (l) => out.push(l), (l) => err.push(l));
+    const code = await runAudit(db(), parseArgs(argv), (l) => out.push(l), (l) => err.push(l), { sink });
     return { code, out, err };
   };
 
@@ -51,6 +56,40 @@ describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
     expect((await run(['verify'])).out[0]).toMatch(/intact: 13 rows/);
   });
 
+  it('anchors the head in the sink, and verify catches a truncation and a keyless rewrite through it', async () => {
+    const a = await run(['anchor']);
+    expect(a.code).toBe(0);
+    const head = await auditHead(db());
+    expect(a.out[0]).toBe(`anchored head ${head.seq}:${head.hash} in ${sink.description}`);
+    const ok = await run(['verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.out[0]).toMatch(/intact: 13 rows .*; 1 anchors checked/);
+    // The same anchors read from a copy kept elsewhere.
+    const copy = path.join(path.dirname(sink.description), 'copy.jsonl');
+    fs.copyFileSync(sink.description, copy);
+    expect((await run(['verify', '--anchors', copy])).code).toBe(0);
+    await expect(run(['verify', '--anchors', `${copy}.missing`])).rejects.toThrow(/no such file/);
+    // Cut the newest row (a superuser, triggers off): the anchor notices.
+    await db().exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
+    const last = (await db().query<AuditRow>('SELECT * FROM audit_log WHERE seq = $1', [head.seq])).rows[0]!;
+    await db().query('DELETE FROM audit_log WHERE seq = $1', [head.seq]);
+    const cut = await run(['verify']);
+    expect(cut.code).toBe(1);
+    expect(cut.err[0]).toMatch(new RegExp(`BROKEN at row ${head.seq}: row ${head.seq}, anchored in .* is missing \\(the log was truncated\\)`));
+    // Put it back forged with the keyless hash of the old code: still refused.
+    const forged = { ...last, object: 'nothing-to-see', key_id: null };
+    await db().query(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash, key_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)`, [forged.seq, forged.at, forged.actor_kind, forged.actor_id, forged.actor_name,
+      forged.action, forged.object, forged.outcome, forged.source, forged.detail, forged.prev_hash, legacyRowHash(forged)]);
+    expect((await run(['verify'])).err[0]).toMatch(new RegExp(`BROKEN at row ${head.seq}: .*keyless hash`));
+    await db().query('DELETE FROM audit_log WHERE seq = $1', [head.seq]);
+    await db().query(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash, key_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [last.seq, last.at, last.actor_kind, last.actor_id, last.actor_name,
+      last.action, last.object, last.outcome, last.source, last.detail, last.prev_hash, last.hash, last.key_id]);
+    await db().exec('ALTER TABLE audit_log ENABLE TRIGGER USER');
+    expect((await run(['verify'])).code).toBe(0);
+  });
+
   it('exits 1 naming the first broken row after tampering (run as the real CLI process)', async () => {
     await db().exec('ALTER TABLE audit_log DISABLE TRIGGER USER');
     await db().query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 5");
@@ -61,7 +100,7 @@ describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
     if (backend !== 'postgres') return; // the subprocess needs a server it can reach by URL
     const exec = promisify(execFile);
     const r = await exec(path.join(ROOT, 'node_modules/.bin/tsx'), ['twin-server/src/main.ts', 'audit', 'verify'], {
-      cwd: ROOT, env: { ...process.env, DATABASE_URL: testDb().url!, TWIN_LOG_LEVEL: 'silent' },
+      cwd: ROOT, env: { ...process.env, DATABASE_URL: testDb().url!, TWIN_LOG_LEVEL: 'silent', TWIN_AUDIT_KEY: KEY.toString('hex'), TWIN_AUDIT_ANCHOR: 'off' },
     }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/BROKEN at row 5/);

@@ -22,7 +22,7 @@ export interface StreamAuth {
   can(principal: Principal, permission: Permission): boolean;
   /** Registers a callback for ended sessions (logout, revocation, expiry). */
   onSessionEnded?(cb: (sessionId: string) => void): void;
-  audit?(event: { action: string; principal?: Principal; outcome?: 'success' | 'failure' | 'denied'; object?: string; detail?: Record<string, unknown> }): void | Promise<void>;
+  audit?(event: { action: string; principal?: Principal; outcome?: 'success' | 'failure' | 'denied'; object?: string; source?: string | null; detail?: Record<string, unknown> }): void | Promise<void>;
 }
 
 /** Socket-level counters. */
@@ -48,6 +48,8 @@ export interface StreamOptions {
   readonly heartbeatMs: number;
   /** Client messages per socket per second before they are refused (error too-many). */
   readonly messagesPerSecond: number;
+  /** Refused upgrades per source address and minute; past that, 429 without even authenticating. */
+  readonly refusedUpgradesPerMinute: number;
 }
 
 interface Conn {
@@ -121,6 +123,8 @@ export class StreamServer {
    * again is refused again, but the audit trail holds the refusal once, not once per reconnect.
    */
   private readonly auditedRefusals = new Map<string, Set<string>>();
+  /** Refused upgrades per source address in its current minute (the upgrade limiter). */
+  private readonly refusalsBySource = new Map<string, { start: number; n: number }>();
 
   constructor(
     private readonly server: http.Server,
@@ -129,15 +133,27 @@ export class StreamServer {
     private readonly log: Logger,
     opts: Partial<StreamOptions> = {},
   ) {
-    this.opts = { path: '/ws', heartbeatMs: 30_000, messagesPerSecond: 50, ...opts };
+    this.opts = { path: '/ws', heartbeatMs: 30_000, messagesPerSecond: 50, refusedUpgradesPerMinute: 30, ...opts };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
     this.onUpgrade = (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== this.opts.path) return; // another module's upgrade
       socket.on('error', () => socket.destroy());
+      const source = req.socket.remoteAddress ?? 'unknown';
+      const wait = this.upgradeWait(source);
+      if (wait > 0) {
+        // A source that keeps being refused is answered at once, without authenticating; the
+        // refusal still counts in the source's audit summary (the auth platform folds floods).
+        this.stats.refusedUpgrades++;
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${wait}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        Promise.resolve(this.auth.audit?.({ action: 'access.denied', outcome: 'denied', object: `WS ${this.opts.path}`, source, detail: { reason: 'rate-limited', retryAfter: wait } }))
+          .catch((err: unknown) => this.log.warn({ err }, 'audit of a rate-limited upgrade failed'));
+        return;
+      }
       this.auth.authenticateUpgrade(req).then(
         (principal) => {
           if (!principal) {
             this.stats.refusedUpgrades++;
+            this.countRefusal(source);
             socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
             return;
           }
@@ -384,6 +400,32 @@ export class StreamServer {
 
   private send(c: Conn, m: ServerMessage): void {
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
+  }
+
+  /** Seconds a source must wait before its next upgrade is even authenticated (0: go ahead). */
+  private upgradeWait(source: string): number {
+    const w = this.refusalsBySource.get(source);
+    if (!w) return 0;
+    const left = w.start + 60_000 - Date.now();
+    if (left <= 0) {
+      this.refusalsBySource.delete(source);
+      return 0;
+    }
+    return w.n >= this.opts.refusedUpgradesPerMinute ? Math.ceil(left / 1000) : 0;
+  }
+
+  /** Counts one refused upgrade against its source's minute. */
+  private countRefusal(source: string): void {
+    const now = Date.now();
+    const w = this.refusalsBySource.get(source);
+    if (w && now - w.start < 60_000) {
+      w.n++;
+      return;
+    }
+    if (this.refusalsBySource.size >= 50_000) {
+      for (const [k, v] of this.refusalsBySource) if (now - v.start >= 60_000) this.refusalsBySource.delete(k);
+    }
+    this.refusalsBySource.set(source, { start: now, n: 1 });
   }
 
   /** Closes every socket and detaches from the HTTP server. */
