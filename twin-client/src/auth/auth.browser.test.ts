@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { collectProblems, ensureClientBuilt, launchBrowser, screenshotStats } from '../../../test/browser.ts';
 import { startAuthServer, TEST_ADMIN_PASSWORD, type AuthTestServer } from '../../../twin-server/src/auth/testing.ts';
 import { authService } from '../../../twin-server/src/auth/index.ts';
-import { startSceneServer, waitReady, type SceneServer } from '../scene/harness.ts';
+import { startSceneServer, waitReady, type SceneServer } from '../../../test/scene-harness.ts';
 
 /**
  * Expected refusals Chromium logs as resource errors: the gate's first /api/auth/me (401 before

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { UnitsResult } from '@park-twin/layers';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { investModule } from '../../../twin-server/src/modules/invest/index.ts';
-import { lookDownAt, openView, startSceneServer, twinEval, waitReady, type SceneServer } from '../scene/harness.ts';
+import { lookDownAt, openView, startSceneServer, twinEval, waitReady, type SceneServer } from '../../../test/scene-harness.ts';
 import { FLAG } from '../scene/featureState.ts';
 import { LEASE_COLOURS } from '../scene/controller.ts';
 

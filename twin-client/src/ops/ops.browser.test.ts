@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NETWORK_COLOURS } from '@park-twin/layers';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { opsModule } from '../../../twin-server/src/modules/ops/index.ts';
-import { openView, startSceneServer, waitReady, watchTiles, type SceneServer } from '../scene/harness.ts';
+import { openView, startSceneServer, waitReady, watchTiles, type SceneServer } from '../../../test/scene-harness.ts';
 import type { TwinTestHook } from '../scene/testHook.ts';
 import { FLAG } from '../scene/featureState.ts';
 import type { OpsTestHook } from './testHook.ts';

@@ -9,7 +9,7 @@ import { FRAME, decodeFrame, frameRecord } from '@park-twin/layers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
-import { openTwin, startSceneServer, waitReady, watchTiles, type SceneServer } from './harness.ts';
+import { openTwin, startSceneServer, waitReady, watchTiles, type SceneServer } from '../../../test/scene-harness.ts';
 import type { TwinTestHook } from './testHook.ts';
 import { FLAG } from './featureState.ts';
 

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openCdpPage, type CdpPage } from './cdp.ts';
+import { openCdpPage, type CdpPage } from '../../../test/cdp.ts';
 
 const PAGE = `<!doctype html><title>cdp</title><body><script>
   window.ready = true;

@@ -16,7 +16,7 @@ import { collectProblems, ensureClientBuilt, launchBrowser, screenshotStats } fr
 import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
 import { randomToken, sha256 } from '../../../twin-server/src/auth/crypto.ts';
 import { DEVICE_TOKEN_PREFIX } from '../../../twin-server/src/auth/service.ts';
-import { startSceneServer, waitReady, type SceneServer } from '../scene/harness.ts';
+import { startSceneServer, waitReady, type SceneServer } from '../../../test/scene-harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const SIZE = { width: 1920, height: 1080 };

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { WallKpis } from '@park-twin/layers/wall.ts';
 import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../test/browser.ts';
 import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
-import { openView, startSceneServer, twinEval, waitReady, type SceneServer } from '../scene/harness.ts';
+import { openView, startSceneServer, twinEval, waitReady, type SceneServer } from '../../../test/scene-harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const SIZE = { width: 3840, height: 1080 };

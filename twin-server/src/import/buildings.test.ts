@@ -5,7 +5,7 @@ import type { Db } from '../db/types.ts';
 import { importBuildings, type ImportOptions, type ImportReport } from './buildings.ts';
 import { ImportError, MAX_PROBLEMS, formatProblem, type ImportProblem } from './problems.ts';
 import { GOOD_FILE, countRows, createTestPark, goodCollection } from './fixtures/park.ts';
-import { syntheticBuildings } from './bench.ts';
+import { syntheticBuildings } from '../../../bench/import.ts';
 
 const AUTO: ImportOptions = { floors: 'auto', units: 'auto' };
 type Collection = ReturnType<typeof goodCollection>;

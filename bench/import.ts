@@ -2,13 +2,13 @@
  * `twin bench import`: how the cost of a building import splits between checking, writing the
  * buildings, generating floors and generating units, measured side by side on one database.
  */
-import type { Args } from '../cli/args.ts';
-import { numberFlag } from '../cli/args.ts';
-import type { Bench } from '../cli/bench.ts';
-import { migrate } from '../db/migrate.ts';
-import { openPglite } from '../db/pglite.ts';
-import { importBuildings, type ImportOptions } from './buildings.ts';
-import { metresPerDegree } from './layout.ts';
+import type { Args } from '../twin-server/src/cli/args.ts';
+import { numberFlag } from '../twin-server/src/cli/args.ts';
+import type { Bench } from './types.ts';
+import { migrate } from '../twin-server/src/db/migrate.ts';
+import { openPglite } from '../twin-server/src/db/pglite.ts';
+import { importBuildings, type ImportOptions } from '../twin-server/src/import/buildings.ts';
+import { metresPerDegree } from '../twin-server/src/import/layout.ts';
 
 /** A grid of n office footprints (about 50 x 18 m, turned a little each) around lon 120.1, lat 30.28. */
 export function syntheticBuildings(n: number): unknown {

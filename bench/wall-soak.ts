@@ -12,18 +12,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Args } from '../../../twin-server/src/cli/args.ts';
-import { numberFlag } from '../../../twin-server/src/cli/args.ts';
-import type { Bench } from '../../../twin-server/src/cli/bench.ts';
-import { benchAdminUrl, createScratchDatabase } from '../../../twin-server/src/db/scratch.ts';
-import { createLogger } from '../../../twin-server/src/log.ts';
-import { randomToken, sha256 } from '../../../twin-server/src/auth/crypto.ts';
-import { DEVICE_TOKEN_PREFIX } from '../../../twin-server/src/auth/service.ts';
-import { faultChanceFor, loadSimDevices, startSimulator } from '../../../twin-server/src/sim/simulator.ts';
-import { wallModule } from '../../../twin-server/src/modules/wall/index.ts';
-import { ensureClientBuilt } from '../../../test/browser.ts';
-import { openCdpPage, type CdpPage } from './cdp.ts';
-import { startSceneServer } from '../scene/harness.ts';
+import type { Args } from '../twin-server/src/cli/args.ts';
+import { numberFlag } from '../twin-server/src/cli/args.ts';
+import type { Bench } from './types.ts';
+import { benchAdminUrl, createScratchDatabase } from '../twin-server/src/db/scratch.ts';
+import { createLogger } from '../twin-server/src/log.ts';
+import { randomToken, sha256 } from '../twin-server/src/auth/crypto.ts';
+import { DEVICE_TOKEN_PREFIX } from '../twin-server/src/auth/service.ts';
+import { faultChanceFor, loadSimDevices, startSimulator } from '../twin-server/src/sim/simulator.ts';
+import { wallModule } from '../twin-server/src/modules/wall/index.ts';
+import { ensureClientBuilt } from '../test/browser.ts';
+import { openCdpPage, type CdpPage } from '../test/cdp.ts';
+import { startSceneServer } from '../test/scene-harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 

@@ -7,18 +7,18 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadConfig } from '../config.ts';
-import { openPglite } from '../db/pglite.ts';
-import { migrate } from '../db/migrate.ts';
-import { createLogger } from '../log.ts';
-import { startServer } from '../server.ts';
-import { healthModule } from '../modules/health.ts';
-import { numberFlag, type Args } from '../cli/args.ts';
-import type { Bench } from '../cli/bench.ts';
-import { authModule } from './module.ts';
-import { authService } from './index.ts';
-import { appendAudit, verifyAudit } from './audit.ts';
-import { hashPassword } from './password.ts';
+import { loadConfig } from '../twin-server/src/config.ts';
+import { openPglite } from '../twin-server/src/db/pglite.ts';
+import { migrate } from '../twin-server/src/db/migrate.ts';
+import { createLogger } from '../twin-server/src/log.ts';
+import { startServer } from '../twin-server/src/server.ts';
+import { healthModule } from '../twin-server/src/modules/health.ts';
+import { numberFlag, type Args } from '../twin-server/src/cli/args.ts';
+import type { Bench } from './types.ts';
+import { authModule } from '../twin-server/src/auth/module.ts';
+import { authService } from '../twin-server/src/auth/index.ts';
+import { appendAudit, verifyAudit } from '../twin-server/src/auth/audit.ts';
+import { hashPassword } from '../twin-server/src/auth/password.ts';
 
 async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < Math.min(20, n); i++) await fn(); // warm-up

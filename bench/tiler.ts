@@ -10,13 +10,13 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { Args } from '../cli/args.ts';
-import { numberFlag } from '../cli/args.ts';
-import type { Bench } from '../cli/bench.ts';
-import { benchAdminUrl, createScratchDatabase } from '../db/scratch.ts';
-import type { Db } from '../db/index.ts';
-import { seedPark } from '../seed/index.ts';
-import { buildTileset } from './build.ts';
+import type { Args } from '../twin-server/src/cli/args.ts';
+import { numberFlag } from '../twin-server/src/cli/args.ts';
+import type { Bench } from './types.ts';
+import { benchAdminUrl, createScratchDatabase } from '../twin-server/src/db/scratch.ts';
+import type { Db } from '../twin-server/src/db/index.ts';
+import { seedPark } from '../twin-server/src/seed/index.ts';
+import { buildTileset } from '../twin-server/src/tiler/build.ts';
 
 // The same rows and columns the tiler reads (source.ts), for the whole park in one go.
 const COPY_QUERIES = [

@@ -14,14 +14,14 @@
  * jump in steps of ~10%.
  */
 import os from 'node:os';
-import type { Args } from '../../../twin-server/src/cli/args.ts';
-import { numberFlag, UsageError } from '../../../twin-server/src/cli/args.ts';
-import type { Bench } from '../../../twin-server/src/cli/bench.ts';
-import { benchAdminUrl, createScratchDatabase } from '../../../twin-server/src/db/scratch.ts';
-import { ensureClientBuilt, launchBrowser } from '../../../test/browser.ts';
+import type { Args } from '../twin-server/src/cli/args.ts';
+import { numberFlag, UsageError } from '../twin-server/src/cli/args.ts';
+import type { Bench } from './types.ts';
+import { benchAdminUrl, createScratchDatabase } from '../twin-server/src/db/scratch.ts';
+import { ensureClientBuilt, launchBrowser } from '../test/browser.ts';
 import type { Browser } from 'playwright-core';
-import { startSceneServer, waitReady, type SceneServer } from './harness.ts';
-import type { TwinTestHook } from './testHook.ts';
+import { startSceneServer, waitReady, type SceneServer } from '../test/scene-harness.ts';
+import type { TwinTestHook } from '../twin-client/src/scene/testHook.ts';
 
 type Measured = Awaited<ReturnType<TwinTestHook['measure']>>;
 

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { BROWSER_FLAGS, CHROMIUM_PATH } from '../../../test/browser.ts';
+import { BROWSER_FLAGS, CHROMIUM_PATH } from './browser.ts';
 
 type Json = Record<string, unknown>;
 type Listener = (params: Json) => void;

@@ -2,15 +2,15 @@
  * `twin bench map`: the development map's GeoJSON queries on the seeded sample park, the whole
  * park against a quarter of it (the bbox filter), side by side in one run on an in-memory PGlite.
  */
-import type { Bench } from '../../cli/bench.ts';
-import { numberFlag, type Args } from '../../cli/args.ts';
-import { openPglite } from '../../db/pglite.ts';
-import { migrate } from '../../db/index.ts';
-import { seedPark } from '../../seed/index.ts';
+import type { Bench } from './types.ts';
+import { numberFlag, type Args } from '../twin-server/src/cli/args.ts';
+import { openPglite } from '../twin-server/src/db/pglite.ts';
+import { migrate } from '../twin-server/src/db/index.ts';
+import { seedPark } from '../twin-server/src/seed/index.ts';
 import {
   blockFeatures, buildingFeatures, enterpriseFeatures, occupancyHeatFeatures, type Bbox, type FeatureCollection, type MapQuery,
-} from './queries.ts';
-import type { Queryable } from '../../db/index.ts';
+} from '../twin-server/src/modules/map/queries.ts';
+import type { Queryable } from '../twin-server/src/db/index.ts';
 
 type Query = (db: Queryable, q: MapQuery) => Promise<FeatureCollection<unknown>>;
 const QUERIES: [string, Query][] = [

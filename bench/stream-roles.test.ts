@@ -1,6 +1,6 @@
 /** The stream bench's latency histogram: percentiles in ms, merged across processes. */
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from './bench-roles.ts';
+import { LatencyHistogram } from './stream-roles.ts';
 
 describe('LatencyHistogram', () => {
   it('gives nearest-rank percentiles in ms (0.1 ms ticks) and merges sparse copies exactly', () => {

@@ -2,7 +2,7 @@
  * `twin bench stream`: MQTT -> WebSocket latency with 100 clients at 1k/5k/20k msg/s beside a
  * bare mosquitto subscriber on the same load, and sustained ingest with persistence (lost = 0),
  * against the real `twin serve` in its own process, with the publisher, the stream clients and
- * the bare subscriber in child processes (bench-roles.ts); and the hub's fan-out vs a bare `ws`
+ * the bare subscriber in child processes (stream-roles.ts); and the hub's fan-out vs a bare `ws`
  * broadcast of the same bytes (in this process). Starts a mosquitto of its own (the `mosquitto`
  * binary; MQTT_URL uses that broker instead, and without the binary the local one on 1883) and
  * needs PostgreSQL + PostGIS (TWIN_BENCH_PG_URL, default the local server).
@@ -20,19 +20,19 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LAYER_IDS } from '@park-twin/layers';
-import type { Bench } from '../cli/bench.ts';
-import { numberFlag, type Args } from '../cli/args.ts';
-import { benchAdminUrl, createScratchDatabase } from '../db/scratch.ts';
-import { createLogger } from '../log.ts';
-import { hashPassword } from '../auth/password.ts';
-import { Hub } from './hub.ts';
-import { StreamServer } from './ws.ts';
-import { insertLiveFixture, openStreamAuth } from './testing.ts';
-import { LatencyHistogram, type BenchCommand, type BenchReply, type Role, type RoleConfig } from './bench-roles.ts';
+import type { Bench } from './types.ts';
+import { numberFlag, type Args } from '../twin-server/src/cli/args.ts';
+import { benchAdminUrl, createScratchDatabase } from '../twin-server/src/db/scratch.ts';
+import { createLogger } from '../twin-server/src/log.ts';
+import { hashPassword } from '../twin-server/src/auth/password.ts';
+import { Hub } from '../twin-server/src/stream/hub.ts';
+import { StreamServer } from '../twin-server/src/stream/ws.ts';
+import { insertLiveFixture, openStreamAuth } from '../twin-server/src/stream/testing.ts';
+import { LatencyHistogram, type BenchCommand, type BenchReply, type Role, type RoleConfig } from './stream-roles.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROLES_SCRIPT = path.join(HERE, 'bench-roles.ts');
-const MAIN_SCRIPT = path.join(HERE, '../main.ts');
+const ROLES_SCRIPT = path.join(HERE, 'stream-roles.ts');
+const MAIN_SCRIPT = path.join(HERE, '../twin-server/src/main.ts');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A CPU share (1 = one core busy) as a percentage. */
 const pc = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -62,7 +62,7 @@ async function connectClients(url: string, n: number, layers: string[], onFrame:
   return out;
 }
 
-/** A forked bench role (bench-roles.ts) with a request/reply helper over IPC. */
+/** A forked bench role (stream-roles.ts) with a request/reply helper over IPC. */
 interface RoleProc {
   readonly child: ChildProcess;
   send(m: BenchCommand): void;

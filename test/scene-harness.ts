@@ -7,19 +7,19 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Backend } from '../../../twin-server/src/db/types.ts';
-import { createTestDb, type TestDb } from '../../../twin-server/src/db/testing.ts';
-import { startTestServer, type TestServer } from '../../../twin-server/src/testing/server.ts';
-import { healthModule } from '../../../twin-server/src/modules/health.ts';
-import { authModule } from '../../../twin-server/src/auth/module.ts';
-import { hashPassword } from '../../../twin-server/src/auth/password.ts';
-import { tilesModule } from '../../../twin-server/src/modules/tiles.ts';
-import { createLiveModule } from '../../../twin-server/src/modules/live.ts';
-import { twinModule } from '../../../twin-server/src/modules/twin/index.ts';
-import type { TwinModule } from '../../../twin-server/src/modules/types.ts';
-import { seedPark } from '../../../twin-server/src/seed/index.ts';
-import { onTilesetChanged, type TilesetChanged } from '../../../twin-server/src/tiler/index.ts';
-import type { TwinTestHook } from './testHook.ts';
+import type { Backend } from '../twin-server/src/db/types.ts';
+import { createTestDb, type TestDb } from '../twin-server/src/db/testing.ts';
+import { startTestServer, type TestServer } from '../twin-server/src/testing/server.ts';
+import { healthModule } from '../twin-server/src/modules/health.ts';
+import { authModule } from '../twin-server/src/auth/module.ts';
+import { hashPassword } from '../twin-server/src/auth/password.ts';
+import { tilesModule } from '../twin-server/src/modules/tiles.ts';
+import { createLiveModule } from '../twin-server/src/modules/live.ts';
+import { twinModule } from '../twin-server/src/modules/twin/index.ts';
+import type { TwinModule } from '../twin-server/src/modules/types.ts';
+import { seedPark } from '../twin-server/src/seed/index.ts';
+import { onTilesetChanged, type TilesetChanged } from '../twin-server/src/tiler/index.ts';
+import type { TwinTestHook } from '../twin-client/src/scene/testHook.ts';
 
 /** A running server with the seeded park and a viewer session. */
 export interface SceneServer {

@@ -3,14 +3,14 @@
  * one run on the embedded PGlite and on PostgreSQL + PostGIS (skipped with a note when absent):
  * the unfiltered list, a filtered list (area and industry) and one unit's panel.
  */
-import type { Bench } from '../../cli/bench.ts';
-import { numberFlag, type Args } from '../../cli/args.ts';
-import { openPglite } from '../../db/pglite.ts';
-import { migrate, type Db } from '../../db/index.ts';
-import { benchAdminUrl, createScratchDatabase } from '../../db/scratch.ts';
-import { seedPark } from '../../seed/index.ts';
-import { timed } from '../map/bench.ts';
-import { availabilityWindow, findPark, searchUnits, unitDetail, unitsQuerySchema } from './queries.ts';
+import type { Bench } from './types.ts';
+import { numberFlag, type Args } from '../twin-server/src/cli/args.ts';
+import { openPglite } from '../twin-server/src/db/pglite.ts';
+import { migrate, type Db } from '../twin-server/src/db/index.ts';
+import { benchAdminUrl, createScratchDatabase } from '../twin-server/src/db/scratch.ts';
+import { seedPark } from '../twin-server/src/seed/index.ts';
+import { timed } from './map.ts';
+import { availabilityWindow, findPark, searchUnits, unitDetail, unitsQuerySchema } from '../twin-server/src/modules/invest/queries.ts';
 
 const PARK = 'sample-park';
 
