@@ -10,12 +10,12 @@ import { Hub } from '../stream/hub.ts';
 import { Directory } from './directory.ts';
 import { Ingest } from './pipeline.ts';
 import { TelemetryWriter } from './writer.ts';
-import { startEmbeddedBroker, startMqttIngest, type EmbeddedBroker, type MqttIngest } from './mqtt.ts';
+import { startEmbeddedBroker, startMqttIngest, type EmbeddedBroker, type MqttSubscriber } from './mqtt.ts';
 
 describe('MQTT ingest on a broker without MQTT 5', () => {
   let t: TestDb;
   let broker: EmbeddedBroker;
-  let sub: MqttIngest | undefined;
+  let sub: MqttSubscriber | undefined;
   let hub: Hub;
   let writer: TelemetryWriter;
   beforeAll(async () => {

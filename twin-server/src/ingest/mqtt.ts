@@ -1,15 +1,23 @@
 /**
  * MQTT side of ingest: the embedded aedes broker (no MQTT_URL) and the subscriber that feeds
- * the pipeline. Every node subscribes to the full topic tree (fan-out: each node's WebSocket
- * clients need every update); persistence is deduplicated in the database, so two nodes on one
- * broker write each message once.
+ * the pipeline from an external broker. Every node subscribes to the full topic tree (fan-out:
+ * each node's WebSocket clients need every update); persistence is deduplicated in the database,
+ * so two nodes on one broker write each message once.
  *
- * QoS 1 durability: the PUBACK for a message is held back until the batch holding it has
- * committed. mqtt.js sends PUBACK right after its message handler returns, so the subscriber
- * wraps the client's packet sender and delays exactly the PUBACK packets whose message is still
- * being written (in arrival order, as MQTT requires), while later packets keep flowing. When a
- * batch fails the connection is dropped, so the broker redelivers everything unacknowledged
- * (persistent session: clean=false with a stable client id).
+ * QoS 1 durability, external broker: the PUBACK for a message is held back until the batch
+ * holding it has committed. mqtt.js sends PUBACK right after its message handler returns, so the
+ * subscriber wraps the client's packet sender and delays exactly the PUBACK packets whose message
+ * is still being written (in arrival order, as MQTT requires), while later packets keep flowing.
+ * When a batch fails (or the writer's queue is full) the connection is dropped, so the broker
+ * redelivers everything unacknowledged (persistent session: clean=false with a stable client id);
+ * PUBACKs still queued from the dropped connection are discarded, never sent on the next one.
+ *
+ * QoS 1 durability, embedded broker: aedes acknowledges a device's PUBLISH before it hands the
+ * message to any subscriber, from its in-memory queue, so a crash lost what it had acknowledged.
+ * Instead the node ingests in the broker's authorizePublish hook, which aedes runs before it
+ * writes the PUBACK: the hook calls back once the message's batch has committed (in arrival order
+ * per device connection). A failed batch fails the hook, aedes drops the device's connection, and
+ * the device sends its unacknowledged messages again when it reconnects.
  *
  * Throughput of QoS 1 is bounded by the broker's window of unacknowledged messages per client
  * divided by the commit time. MQTT 3.1.1 leaves that window to the broker (mosquitto: 20,
@@ -21,8 +29,10 @@
 import net from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Aedes } from 'aedes';
+import type { Client as AedesClient, PublishPacket } from 'aedes';
 import type { Logger } from '../log.ts';
-import type { Ingest } from './pipeline.ts';
+import type { Ingest, IngestResult } from './pipeline.ts';
+import { RateLimitedLog } from './ratelog.ts';
 
 /** Topic filter every node subscribes to. */
 export const INGEST_TOPIC = 'park/+/+/+';
@@ -34,23 +44,112 @@ const PROTOCOL_REFUSED = new Error('MQTT 5 refused');
 /** How long the broker keeps a stable node's session (and its unacknowledged messages) after it disconnects. */
 const SESSION_EXPIRY_SECONDS = 24 * 3600;
 
-/** A running in-process broker. */
-export interface EmbeddedBroker {
-  readonly url: string;
+/** MQTT ingest counters. */
+export interface MqttIngestStats {
+  /** Messages handed to the pipeline. */
+  received: number;
+  /** Accepted QoS 1 messages acknowledged after their commit. */
+  ackedAfterCommit: number;
+  /** QoS 1 messages not acknowledged because they could not be stored (their sender sends them again). */
+  ackWithheld: number;
+}
+
+/** MQTT ingest of one node: the subscriber on an external broker, or the embedded broker's hook. */
+export interface MqttIngest {
+  /** The subscriber's client (external broker); null when ingest runs inside the embedded broker. */
+  readonly client: MqttClient | null;
+  readonly stats: MqttIngestStats;
+  /** Publishes a message for the other nodes (QoS 1); this node does not ingest it again. */
+  publish(topic: string, payload: string): void;
   close(): Promise<void>;
 }
 
-/** Starts aedes on 127.0.0.1:`port` (0 = ephemeral). */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker({ drainTimeout: 30_000 });
+/** The subscriber on an external broker. */
+export interface MqttSubscriber extends MqttIngest {
+  readonly client: MqttClient;
+}
+
+/** A running in-process broker. */
+export interface EmbeddedBroker {
+  readonly url: string;
+  /** The broker's own ingest, when started with one. */
+  readonly ingest: MqttIngest | null;
+  close(): Promise<void>;
+}
+
+/** Rejection of a message that could not be queued for storage (writer queue full): not acknowledged. */
+const OVERLOADED = new Error('persistence backlog full');
+const DONE: Promise<void> = Promise.resolve();
+
+/** True for topics of the form park/+/+/+ (what a node subscribes to on an external broker). */
+function ingestTopic(topic: string): boolean {
+  if (!topic.startsWith('park/')) return false;
+  let slashes = 0;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) slashes++;
+  return slashes === 3;
+}
+
+/** What a QoS 1 message's acknowledgement waits for: its commit, nothing (refused), or never (overload). */
+function ackWait(r: IngestResult): Promise<void> | null {
+  if (r.ok) return r.durable;
+  return r.reason === 'overload' ? null : DONE;
+}
+
+/**
+ * Starts aedes on `host`:`port` (0 = ephemeral). With `ingest`, every message a client publishes
+ * on park/+/+/+ is ingested before the broker acknowledges it (see the top of this file).
+ */
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { ingest?: Ingest; log?: Logger } = {}): Promise<EmbeddedBroker> {
+  const { ingest, log } = opts;
+  const stats: MqttIngestStats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0 };
+  /** Per device connection, the acknowledgement of its latest QoS 1 message (acks keep arrival order). */
+  const chains = new WeakMap<AedesClient, Promise<void>>();
+  const withheld = log ? new RateLimitedLog(log, 'warn', 'message not stored; PUBACK withheld, device connection dropped for a resend') : null;
+  const aedes = await Aedes.createBroker({
+    drainTimeout: 30_000,
+    authorizePublish(client, packet, callback) {
+      if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
+      if (!ingest || !client || !ingestTopic(packet.topic)) return callback(null);
+      stats.received++;
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const r = ingest.handleMqtt(packet.topic, payload);
+      if (packet.qos === 0) return callback(null);
+      const wait = ackWait(r);
+      const prev = chains.get(client) ?? DONE;
+      const acked = wait ? prev.then(() => wait) : prev.then(() => Promise.reject(OVERLOADED));
+      chains.set(client, acked);
+      acked.then(() => {
+        if (r.ok) stats.ackedAfterCommit++;
+        callback(null);
+      }, (err: unknown) => {
+        stats.ackWithheld++;
+        withheld?.hit({ err: String(err).slice(0, 300), client: client.id });
+        callback(err instanceof Error ? err : new Error(String(err)));
+      });
+    },
+  });
   const server = net.createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as net.AddressInfo).port;
+  const own: MqttIngest | null = ingest
+    ? {
+      client: null,
+      stats,
+      publish(topic, payload) {
+        const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false } as PublishPacket;
+        aedes.publish(packet, () => {});
+      },
+      async close() {
+        withheld?.close();
+      },
+    }
+    : null;
   return {
     url: `mqtt://${host}:${actual}`,
+    ingest: own,
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -60,19 +159,16 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Pro
 
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
-/** The subscriber with its counters. */
-export interface MqttIngest {
-  readonly client: MqttClient;
-  readonly stats: { received: number; ackedAfterCommit: number; ackWithheld: number };
-  close(): Promise<void>;
-}
-
 /**
  * Connects to `url`, subscribes to INGEST_TOPIC with QoS 1 and feeds every message to `ingest`.
  * `clientId` must be stable per node for redelivery after a crash; tests pass `clean: true`.
  * `mqtt5` is for external brokers (see the top of this file).
  */
-export async function startMqttIngest(opts: { url: string; clientId: string; clean: boolean; mqtt5: boolean; ingest: Ingest; log: Logger }): Promise<MqttIngest> {
+export async function startMqttIngest(opts: {
+  url: string; clientId: string; clean: boolean; mqtt5: boolean; ingest: Ingest; log: Logger;
+  /** MQTT 5 session expiry of a persistent session (default 24 h). */
+  sessionExpirySeconds?: number;
+}): Promise<MqttSubscriber> {
   const options: IClientOptions = {
     clientId: opts.clientId,
     clean: opts.clean,
@@ -81,15 +177,21 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
     // mqtt.js logs a dozen debug lines per packet; unless DEBUG asks for them, skip even the calls.
     ...(/mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} }),
     ...(opts.mqtt5
-      ? { protocolVersion: 5, properties: { receiveMaximum: INGEST_RECEIVE_MAXIMUM, ...(opts.clean ? {} : { sessionExpiryInterval: SESSION_EXPIRY_SECONDS }) } }
+      ? { protocolVersion: 5, properties: { receiveMaximum: INGEST_RECEIVE_MAXIMUM, ...(opts.clean ? {} : { sessionExpiryInterval: opts.sessionExpirySeconds ?? SESSION_EXPIRY_SECONDS }) } }
       : { protocolVersion: 4 }),
     // Messages arriving before our subscription completes must not be acked by default handlers.
     resubscribe: true,
   };
   const client = mqtt.connect(opts.url, options);
-  const stats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0 };
-  const durable = new Map<number, Promise<void>>();
+  const stats: MqttIngestStats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0 };
+  /** What each QoS 1 message's PUBACK waits for (absent: refused, ack at once; null: never, overload). */
+  const durable = new Map<number, Promise<void> | null>();
   let ackChain: Promise<unknown> = Promise.resolve();
+  /** Connection number: a PUBACK queued on one connection is never sent on the next (the broker redelivers). */
+  let connection = 0;
+  client.on('close', () => connection++);
+  const withheld = new RateLimitedLog(opts.log, 'warn', 'message not stored; PUBACK withheld, reconnecting for redelivery');
+  const mqttError = new RateLimitedLog(opts.log, 'warn', 'mqtt error');
 
   /** PUBACKs queued behind a commit; while any are, every PUBACK queues (acks keep arrival order). */
   let acksQueued = 0;
@@ -98,19 +200,21 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
   internals._sendPacket = (packet, cb, ...rest) => {
     if (packet.cmd !== 'puback' || packet.messageId === undefined) return send(packet, cb, ...rest);
     const wait = durable.get(packet.messageId);
-    if (!wait && acksQueued === 0) return send(packet, cb, ...rest); // refused message: nothing to wait for
+    if (wait === undefined && acksQueued === 0) return send(packet, cb, ...rest); // refused message: nothing to wait for
     durable.delete(packet.messageId);
     cb?.(); // let mqtt.js go on with the next packet now; the PUBACK itself follows the commit
     acksQueued++;
-    ackChain = ackChain.then(() => wait).finally(() => acksQueued--).then(
+    const on = connection;
+    ackChain = ackChain.then(() => (wait === null ? Promise.reject(OVERLOADED) : wait)).finally(() => acksQueued--).then(
       () => {
+        if (on !== connection) return; // that connection is gone: the broker sends the message again
         if (wait) stats.ackedAfterCommit++;
         send(packet, undefined, ...rest);
       },
       (err: unknown) => {
         stats.ackWithheld++;
-        opts.log.warn({ err: String(err) }, 'message not persisted; PUBACK withheld, reconnecting for redelivery');
-        client.stream?.destroy();
+        withheld.hit({ err: String(err).slice(0, 300) });
+        if (on === connection) client.stream?.destroy();
       },
     );
   };
@@ -120,10 +224,13 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
     const p = packet as { topic: string; payload: Buffer | string; qos: number; messageId?: number };
     const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload;
     const r = opts.ingest.handleMqtt(p.topic, payload);
-    if (r.ok && p.qos >= 1 && p.messageId !== undefined) durable.set(p.messageId, r.durable);
+    if (p.qos >= 1 && p.messageId !== undefined) {
+      const wait = ackWait(r);
+      if (wait !== DONE) durable.set(p.messageId, wait);
+    }
     callback();
   };
-  client.on('error', (err) => opts.log.warn({ err: err.message }, 'mqtt error'));
+  client.on('error', (err) => mqttError.hit({ err: err.message }));
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -152,9 +259,14 @@ export async function startMqttIngest(opts: { url: string; clientId: string; cle
   return {
     client,
     stats,
+    publish(topic, payload) {
+      client.publish(topic, payload, { qos: 1 });
+    },
     async close() {
       await ackChain.catch(() => {});
       await client.endAsync();
+      withheld.close();
+      mqttError.close();
     },
   };
 }

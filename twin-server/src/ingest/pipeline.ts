@@ -9,7 +9,8 @@ import type { Logger } from '../log.ts';
 import type { Hub } from '../stream/hub.ts';
 import { convertBacnet, convertModbus, type Profile } from './adapters.ts';
 import type { DeviceInfo, Directory, DirectoryData, ObjInfo } from './directory.ts';
-import type { AlarmOp, TelemetryWriter } from './writer.ts';
+import { RateLimitedLog } from './ratelog.ts';
+import type { AlarmOp, TelemetryRow, TelemetryWriter } from './writer.ts';
 
 /** Why a message was refused. */
 export const REJECT_REASONS = [
@@ -49,7 +50,7 @@ export interface RawMessage {
 
 const DEVICE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const BURST_KEEP = 64;
-/** (seq, ts) pairs remembered per device for dropping redeliveries. */
+/** Stored (seq, ts) pairs remembered per device for dropping redeliveries. */
 const SEQ_KEEP = 32;
 
 /** The last SEQ_KEEP (seq, ts) pairs of one device, in a ring (no per-message allocation). */
@@ -127,13 +128,20 @@ export class Ingest {
   /** Resolved MQTT topics of the directory snapshot `routesOf` (skips the split, lookups and checks per message). */
   private readonly routes = new Map<string, Route>();
   private routesOf: DirectoryData | null = null;
+  private readonly reloadFailed: RateLimitedLog;
 
   constructor(
     private readonly dir: Directory,
     private readonly hub: Hub,
     private readonly writer: TelemetryWriter,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.reloadFailed = new RateLimitedLog(log, 'warn', 'directory reload failed');
+    // A message counts as seen only once it is stored: a redelivery of one whose batch failed
+    // (database down, disk full) must be stored, not dropped as a duplicate.
+    writer.onCommitted = (rows) => this.committed(rows);
+    writer.onFailed = (_rows, alarms) => this.uncommitted(alarms);
+  }
 
   /** Installs adapter profiles (loaded from device_profile). */
   setProfiles(p: Map<string, Profile>): void {
@@ -208,7 +216,9 @@ export class Ingest {
     // Device seq when given. HTTP messages without one get a unique positive seq, since they are
     // republished to the other nodes with it; other sources a node-local negative counter.
     const seq = msg.seq ?? (source === 'http' ? this.httpSeqBase + ++this.localSeq : -++this.localSeq);
-    if (msg.seq !== undefined && this.seenBefore(device, msg.seq, ts)) return this.reject('duplicate', source, device);
+    // Only a stored message is a duplicate. One still being written is queued again (the database
+    // keeps one row), so its redelivery is acknowledged only once a copy of it is stored.
+    if (msg.seq !== undefined && this.stored(device, msg.seq, ts)) return this.reject('duplicate', source, device);
 
     const ctx = new MessageContext(this.bursts, target, obj?.kind ?? 'equipment', dev?.type, obj?.capacity ?? null, ts);
     const state = layer.snapshot(parsed.data, ctx);
@@ -227,30 +237,50 @@ export class Ingest {
     if (alarms.length) this.hub.alarms(alarms);
     this.stats.accepted++;
     if (source !== 'http') return { ok: true, idx: target, layer: layer.id, durable };
-    // This node marks the pair as seen, so its own republished copy comes back as a duplicate.
-    if (msg.seq === undefined) this.seenBefore(device, seq, ts);
+    // Republished once stored, when this node has marked the pair as seen: its own copy comes back as a duplicate.
     const payload = { ...(parsed.data as Record<string, unknown>), seq, ts };
     return { ok: true, idx: target, layer: layer.id, durable, republish: { topic: `park/${route.park}/${layer.name}/${route.deviceCode}`, payload } };
   }
 
-  /** Same (device, seq, ts) seen lately on this node: a redelivery. Bounded per device. */
-  private seenBefore(device: string, seq: number, ts: number): boolean {
-    let ring = this.recentSeqs.get(device);
-    if (!ring) {
-      if (this.recentSeqs.size > 200_000) this.recentSeqs.clear(); // bounded even with many devices
-      this.recentSeqs.set(device, (ring = { seq: new Float64Array(SEQ_KEEP), ts: new Float64Array(SEQ_KEEP), next: 0, size: 0 }));
-    }
+  /** The same (device, seq, ts) was stored lately through this node: a redelivery. */
+  private stored(device: string, seq: number, ts: number): boolean {
+    const ring = this.recentSeqs.get(device);
+    if (!ring) return false;
     for (let i = 0; i < ring.size; i++) if (ring.seq[i] === seq && ring.ts[i] === ts) return true;
-    ring.seq[ring.next] = seq;
-    ring.ts[ring.next] = ts;
-    ring.next = (ring.next + 1) % SEQ_KEEP;
-    if (ring.size < SEQ_KEEP) ring.size++;
     return false;
+  }
+
+  /** Remembers the committed rows that carry a seq (device or HTTP; bounded per device and in devices). */
+  private committed(rows: readonly TelemetryRow[]): void {
+    for (const r of rows) {
+      if (r.seq < 0 || this.stored(r.device, r.seq, r.ts)) continue;
+      let ring = this.recentSeqs.get(r.device);
+      if (!ring) {
+        if (this.recentSeqs.size > 200_000) this.recentSeqs.clear(); // bounded even with many devices
+        this.recentSeqs.set(r.device, (ring = { seq: new Float64Array(SEQ_KEEP), ts: new Float64Array(SEQ_KEEP), next: 0, size: 0 }));
+      }
+      ring.seq[ring.next] = r.seq;
+      ring.ts[ring.next] = r.ts;
+      ring.next = (ring.next + 1) % SEQ_KEEP;
+      if (ring.size < SEQ_KEEP) ring.size++;
+    }
+  }
+
+  /**
+   * A batch failed: its alarm transitions are not stored, so this node's view of open alarms goes
+   * back (latest first), and the redelivered messages decide them again.
+   */
+  private uncommitted(alarms: readonly AlarmOp[]): void {
+    for (let i = alarms.length - 1; i >= 0; i--) {
+      const a = alarms[i]!;
+      if (a.op === 'raise') this.openAlarms.delete(`${a.idx}/${a.kind}`);
+      else this.openAlarms.add(`${a.idx}/${a.kind}`);
+    }
   }
 
   private miss(reason: RejectReason, source: Source, detail: string): IngestResult {
     // A device added since the last load should work after the next (rate-limited) reload.
-    void this.dir.reloadAfterMiss().catch((err: unknown) => this.log.warn({ err }, 'directory reload failed'));
+    void this.dir.reloadAfterMiss().catch((err: unknown) => this.reloadFailed.hit({ err: String(err).slice(0, 300) }));
     return this.reject(reason, source, detail);
   }
 

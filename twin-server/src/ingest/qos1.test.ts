@@ -41,7 +41,7 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
   });
 
   it('holds every PUBACK until the commit, sends them in arrival order, and has more than 20 messages in flight', async () => {
-    const client = live.runtime!.mqtt!.client;
+    const client = live.runtime!.mqtt!.client!;
     // Only this test's messages count (other tests publish on the shared broker too).
     const received: number[] = [];
     const pending = new Set<number>();

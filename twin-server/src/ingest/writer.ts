@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { RateLimitedLog } from './ratelog.ts';
 
 /** One accepted message as stored. */
 export interface TelemetryRow {
@@ -123,9 +124,16 @@ export class TelemetryWriter {
   private readonly opts: WriterOptions;
   /** Called after a batch with the alarm rows this node actually changed. */
   onAlarms: ((ops: AlarmOp[]) => void) | null = null;
+  /** Called with a batch's rows once they are committed, before anyone waiting on them hears of it. */
+  onCommitted: ((rows: readonly TelemetryRow[]) => void) | null = null;
+  /** Called with a failed batch's rows and alarm transitions (none of them is stored), before its waiters hear of it. */
+  onFailed: ((rows: readonly TelemetryRow[], alarms: readonly AlarmOp[]) => void) | null = null;
+  /** One line per window while batches keep failing (a database outage fails every batch). */
+  private readonly failedLog: RateLimitedLog;
 
   constructor(private readonly db: Db, private readonly log: Logger, opts: Partial<WriterOptions> = {}) {
     this.opts = { batchRows: 2000, flushMs: 20, maxQueue: 200_000, concurrency: 2, ...opts };
+    this.failedLog = new RateLimitedLog(log, 'error', 'telemetry batch failed; not acknowledged');
   }
 
   /** Rows accepted but not yet committed. */
@@ -243,10 +251,12 @@ export class TelemetryWriter {
         else this.stats.alarmsCleared++;
       }
       if (res.changed.length) this.onAlarms?.(res.changed);
+      this.onCommitted?.(b.rows);
       b.resolve();
     } catch (err) {
       this.stats.failures++;
-      this.log.error({ err, rows: b.rows.length }, 'telemetry batch failed; not acknowledged');
+      this.failedLog.hit({ err: errorText(err), rows: b.rows.length });
+      this.onFailed?.(b.rows, b.alarms);
       b.reject(err);
     }
   }
@@ -265,7 +275,14 @@ export class TelemetryWriter {
     await this.drain();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.failedLog.close();
   }
+}
+
+/** A short text for an error from the database driver (its message, or its code when it has none). */
+function errorText(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  return (e?.message || e?.code || String(err)).slice(0, 300);
 }
 
 /** Creates the daily telemetry partitions from yesterday to `daysAhead` days ahead (idempotent). */

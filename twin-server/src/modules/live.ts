@@ -21,6 +21,7 @@ import { Hub, type HubOptions } from '../stream/hub.ts';
 import { StreamServer, type StreamAuth, type StreamOptions } from '../stream/ws.ts';
 import { startSimulator, type Simulator } from '../sim/simulator.ts';
 import { onTilesetChanged } from '../tiler/index.ts';
+import { onNotification } from '../kit/notifications/service.ts';
 import { bodyOf, paramsOf, queryOf } from '../http/input.ts';
 import { intIdParams } from '../http/schemas.ts';
 
@@ -47,6 +48,11 @@ export interface LiveOptions {
   readonly embeddedPort?: number;
   /** Skip MQTT entirely (HTTP-only tests). */
   readonly mqtt?: boolean;
+  /**
+   * A persistent session on the external broker for an ephemeral-port server (tests of
+   * redelivery); without it such a server uses a clean session. Expiry in seconds.
+   */
+  readonly session?: { readonly clientId: string; readonly expirySeconds: number };
 }
 
 const httpMessage = z.object({
@@ -98,6 +104,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
   const timers: NodeJS.Timeout[] = [];
   let scRef: ServerContext | null = null;
   let stopTilesNotices = (): void => {};
+  let stopNotificationPush = (): void => {};
 
   const need = (): LiveRuntime => {
     if (!rt) throw new Error('live module not initialized');
@@ -149,7 +156,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         }
         // The other nodes' clients need these too: publish them on the broker (this node drops
         // its own copy as a duplicate; the database keeps one row by (device, seq, ts)).
-        for (const m of republish) r.mqtt?.client.publish(m.topic, JSON.stringify(m.payload), { qos: 1 });
+        for (const m of republish) r.mqtt?.publish(m.topic, JSON.stringify(m.payload));
         ctx.status = rejected.length === messages.length ? 422 : 200;
         ctx.body = { accepted: durable.length, rejected };
       },
@@ -223,19 +230,22 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
       let brokerUrl = sc.config.mqttUrl ?? '';
       if (opts.mqtt !== false && !sc.config.mqttUrl) {
         // An ephemeral HTTP port (tests, several servers at once) gets an ephemeral broker port too.
-        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort));
+        // The embedded broker ingests what devices publish itself, acknowledging each QoS 1 message
+        // only once it is stored (ingest/mqtt.ts).
+        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort), undefined, { ingest, log: sc.log });
         brokerUrl = broker.url;
         sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
       }
-      rt = { hub, ingest, writer, directory, brokerUrl, mqtt: null, stream: null, simulator: null };
-      if (opts.mqtt !== false) {
+      rt = { hub, ingest, writer, directory, brokerUrl, mqtt: broker?.ingest ?? null, stream: null, simulator: null };
+      if (opts.mqtt !== false && !broker) {
         // A stable id per host and port gives a persistent session (redelivery after a crash);
         // ephemeral-port servers (tests) use a clean session instead.
         const stable = sc.config.port !== 0;
         rt.mqtt = await startMqttIngest({
           url: brokerUrl,
-          clientId: stable ? `twin-${os.hostname()}-${sc.config.port}`.slice(0, 64) : `twin-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
-          clean: !stable,
+          clientId: opts.session?.clientId ?? (stable ? `twin-${os.hostname()}-${sc.config.port}`.slice(0, 64) : `twin-${process.pid}-${Math.random().toString(36).slice(2, 10)}`),
+          clean: !stable && !opts.session,
+          ...(opts.session ? { sessionExpirySeconds: opts.session.expirySeconds } : {}),
           mqtt5: Boolean(sc.config.mqttUrl),
           ingest,
           log: sc.log,
@@ -260,11 +270,13 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
       need().stream = stream; // closed in finalize, which the host runs while the HTTP server drains
       // Re-tiles reach connected scenes at once (they poll only slowly as a fallback).
       stopTilesNotices = onTilesetChanged(sc, (e) => stream.tilesChanged(e.park, e.version));
+      stopNotificationPush = onNotification(sc, (userId, m) => void stream.sendToUser(userId, m));
     },
     async finalize() {
       for (const t of timers) clearInterval(t);
       timers.length = 0;
       stopTilesNotices();
+      stopNotificationPush();
       const r = rt;
       if (!r) return;
       await r.simulator?.close();

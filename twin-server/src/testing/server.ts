@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Backend } from '../db/types.ts';
 import { createTestDb, type TestDb } from '../db/testing.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { startServer, type RunningServer, type StartOptions } from '../server.ts';
 
 /** A server plus the database under it. */
@@ -24,7 +24,7 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(
   backend: Backend,
-  opts: { env?: Record<string, string>; modules?: StartOptions['modules']; testDb?: TestDb; clientDir?: string } = {},
+  opts: { env?: Record<string, string>; modules?: StartOptions['modules']; testDb?: TestDb; clientDir?: string; log?: Logger } = {},
 ): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb(backend));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-srv-'));
@@ -43,7 +43,7 @@ export async function startTestServer(
   );
   const s = await startServer(config, {
     db: testDb.db,
-    log: createLogger(config.logLevel),
+    log: opts.log ?? createLogger(config.logLevel),
     ...(opts.modules ? { modules: opts.modules } : {}),
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
