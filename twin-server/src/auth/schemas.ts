@@ -37,7 +37,7 @@ export const initialPasswordResponse = z.object({ initialPassword: z.string() })
 export const rolesResponse = z.object({
   modules: z.array(z.string()), actions: z.array(z.string()), permissions: z.array(z.string()),
   roles: z.array(z.object({
-    id: z.string(), name: z.string(), description: z.string(), permissions: z.array(z.string()), admin: z.boolean(), enterpriseScoped: z.boolean(),
+    id: z.string(), name: z.object({ 'zh-CN': z.string(), en: z.string() }), description: z.string(), permissions: z.array(z.string()), admin: z.boolean(), enterpriseScoped: z.boolean(),
   })),
 });
 export const assignmentsResponse = z.object({
