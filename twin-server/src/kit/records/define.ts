@@ -6,6 +6,7 @@
  */
 import type { ZodType } from 'zod';
 import type { Principal } from '../../auth/types.ts';
+import type { Queryable } from '../../db/index.ts';
 
 /** A label in both UI languages. */
 export interface Label {
@@ -58,6 +59,8 @@ export interface AfterTransition {
   readonly transition: string;
   readonly from: string;
   readonly principal: Principal;
+  /** The transition's database transaction: pass it to `notify` so the notification commits with the change. */
+  readonly tx: Queryable;
 }
 
 /** One workflow state. */
@@ -114,7 +117,7 @@ export interface EntityDef {
   /** Attachment limits. */
   readonly attachments?: { readonly maxBytes: number; readonly types: readonly string[] };
   /** Called inside the create transaction (e.g. to notify the crew). */
-  readonly afterCreate?: (record: StoredRecord, principal: Principal) => Promise<void>;
+  readonly afterCreate?: (record: StoredRecord, principal: Principal, tx: Queryable) => Promise<void>;
 }
 
 /** The in-app link to one record. */

@@ -258,7 +258,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
           const id = Number(r.rows[0]!.id);
           await audit(tx, p, ctx, 'create', id, { objectIdx: b.objectIdx ?? null, enterpriseIdx: enterprise, fields: Object.keys(b.data) });
           const created = (await getRecord(tx, def, id, p))!;
-          await def.afterCreate?.(created, p);
+          await def.afterCreate?.(created, p, tx);
           return created;
         });
         ctx.status = 201;
@@ -323,7 +323,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
             [id, name, cur.state, check.to, p.id, p.name, b.note ?? null, now]);
           await audit(tx, p, ctx, `transition.${name}`.slice(0, 60), id, { from: cur.state, to: check.to, version: b.version + 1 });
           const next = (await getRecord(tx, def, id, p))!;
-          await def.workflow.transitions[name]!.after?.({ record: next, transition: name, from: cur.state, principal: p });
+          await def.workflow.transitions[name]!.after?.({ record: next, transition: name, from: cur.state, principal: p, tx });
           return next;
         });
       },

@@ -6,7 +6,7 @@ import type { ServerContext } from '../../context.ts';
 import type { ScheduledJob } from '../../modules/types.ts';
 import { authService } from '../../auth/index.ts';
 import { notify } from '../notifications/service.ts';
-import type { EntityDef } from './define.ts';
+import { recordLink, type EntityDef } from './define.ts';
 
 /** Escalates every overdue record of the entity once; returns how many it escalated. */
 export async function escalateOverdue(sc: ServerContext, def: EntityDef): Promise<number> {
@@ -22,7 +22,7 @@ export async function escalateOverdue(sc: ServerContext, def: EntityDef): Promis
       await auth.auditIn(tx, { action: `${def.entity}.escalate`, outcome: 'success', actor: { kind: 'system', name: 'sla' }, object: `${def.entity}:${r.id}`,
         detail: { state: r.state, withinMinutes: state?.sla?.withinMinutes ?? null } });
       const title = { zh: `${def.label.zh}超时未处理：${r.title}（${state?.label.zh ?? r.state}）`, en: `${def.label.en} overdue: ${r.title} (${state?.label.en ?? r.state})` };
-      const link = `/records/${def.path}/${r.id}`;
+      const link = recordLink(def, r.id);
       if (state?.sla?.escalateToRoles.length) await notify(sc, { to: { roles: state.sla.escalateToRoles }, kind: `${def.entity}.overdue`, title, link }, tx);
       if (r.assignees.length > 0) await notify(sc, { to: r.assignees, kind: `${def.entity}.overdue`, title, link }, tx);
     }
