@@ -10,6 +10,8 @@ import { importModule } from './import.ts';
 import { investModule } from './invest/index.ts';
 import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
+import { notificationsModule } from '../kit/notifications/module.ts';
+import { repairsModule } from './repairs/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -18,5 +20,5 @@ import { wallModule } from './wall/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule];
 }

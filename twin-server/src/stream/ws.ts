@@ -226,6 +226,21 @@ export class StreamServer {
     }
   }
 
+  /**
+   * Sends a JSON control message to every open socket of one user, handshake or not (the
+   * notification centre's pushes, kit/notifications). Returns how many sockets it went to.
+   */
+  sendToUser(userId: string, m: { readonly type: string }): number {
+    const text = JSON.stringify(m);
+    let n = 0;
+    for (const c of this.conns) {
+      if (c.principal.kind !== 'user' || c.principal.id !== userId || c.ws.readyState !== c.ws.OPEN) continue;
+      c.ws.send(text);
+      n++;
+    }
+    return n;
+  }
+
   private accept(ws: WebSocket, principal: Principal): void {
     const c: Conn = { ws, principal, helloed: false, sub: null, alive: true, windowStart: Date.now(), windowCount: 0 };
     this.conns.add(c);
@@ -401,6 +416,7 @@ export class StreamServer {
   private send(c: Conn, m: ServerMessage): void {
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
   }
+
 
   /** Seconds a source must wait before its next upgrade is even authenticated (0: go ahead). */
   private upgradeWait(source: string): number {
