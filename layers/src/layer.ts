@@ -13,12 +13,11 @@ export const envelope = {
   ts: z.union([z.number().int().min(0).max(8.64e15), z.iso.datetime({ offset: true })]).optional(),
 };
 
-/** Alarm kinds a layer threshold can raise (alarm.kind in the database). */
-export const ALARM_KINDS = [
-  'equipment_fault', 'over_temperature', 'perimeter_intrusion', 'access_denied_burst', 'occupancy_over_capacity',
-  'energy_overload',
-] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
+/**
+ * An alarm kind a layer threshold can raise (alarm.kind in the database): snake_case, declared by
+ * the layer in `alarmKinds` with its labels; the registry's ALARM_KINDS collects them.
+ */
+export type AlarmKind = string;
 
 /** A threshold verdict: `active: false` clears a raised alarm of that kind on that object. */
 export interface AlarmSignal {
@@ -79,6 +78,13 @@ export interface LayerDef<P = unknown> {
   /** Permission a stream subscriber needs for this layer (besides stream:read). */
   readonly permission: string;
   readonly target: LayerTarget;
+  /**
+   * Object kinds whose panel charts this layer's last 24 h by default (the first readable layer
+   * in registry order naming the kind wins).
+   */
+  readonly history?: readonly string[];
+  /** Every alarm kind `alarms` may raise, with its label in both UI languages. */
+  readonly alarmKinds?: Readonly<Record<string, { readonly zh: string; readonly en: string }>>;
   /** Schema of a device message on `park/<park>/<layer>/<device>` (native JSON). */
   readonly ingest: ZodType<P>;
   /** Message -> the state record. */

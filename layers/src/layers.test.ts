@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LAYERS, layerById, layerByName, encodeState } from './registry.ts';
-import { ALARM_KINDS, type LayerContext } from './layer.ts';
+import { ALARM_KINDS, LAYERS, layerById, layerByName, encodeState } from './registry.ts';
+import type { LayerContext } from './layer.ts';
 import { LAYER_IDS, STATUS } from './protocol.ts';
 
 const ctx = (over: Partial<LayerContext> = {}): LayerContext => ({ kind: 'equipment', type: 'ahu', capacity: 20, now: Date.now(), burst: () => 1, ...over });
@@ -30,6 +30,11 @@ for (const layer of LAYERS) {
       for (const t of [layer.title, layer.unit]) expect(t.zh.length * t.en.length).toBeGreaterThan(0);
       expect(layer.permission).toMatch(/^[a-z]+:read$/);
       expect(layer.legend.length).toBeGreaterThan(0);
+      for (const [kind, label] of Object.entries(layer.alarmKinds ?? {})) {
+        expect(kind).toMatch(/^[a-z][a-z0-9_]{1,62}$/);
+        expect(label.zh.length * label.en.length).toBeGreaterThan(0);
+        expect(ALARM_KINDS.filter((k) => k === kind), 'alarm kinds are unique over all layers').toHaveLength(1);
+      }
       for (const e of layer.legend) {
         expect(e.zh && e.en).toBeTruthy();
         expect(e.color).toHaveLength(4);
@@ -45,7 +50,8 @@ for (const layer of LAYERS) {
         expect(Number.isFinite(s.value)).toBe(true);
         expect(STATUSES).toContain(s.status);
         for (const a of layer.alarms?.(parsed.data, ctx()) ?? []) {
-          expect(ALARM_KINDS).toContain(a.kind);
+          // A layer raises only the kinds it declares (their labels are what the UI shows).
+          expect(Object.keys(layer.alarmKinds ?? {})).toContain(a.kind);
           expect([1, 2, 3]).toContain(a.severity);
         }
         if (layer.rollup) expect(Number.isFinite(layer.rollup(s))).toBe(true);

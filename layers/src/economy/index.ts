@@ -14,6 +14,7 @@ export const economyLayer = defineLayer({
   unit: { zh: '万元', en: '10k CNY' },
   permission: 'economy:read',
   target: 'enterprise',
+  history: ['enterprise'],
   ingest: z.object({
     month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month is YYYY-MM'),
     output_value: money,

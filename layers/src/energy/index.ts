@@ -15,6 +15,7 @@ export const energyLayer = defineLayer({
   unit: { zh: 'kW', en: 'kW' },
   permission: 'telemetry:read',
   target: 'equipment',
+  alarmKinds: { energy_overload: { zh: '用电超限', en: 'Power overload' } },
   ingest: z.object({
     kw: z.number().min(0).max(1_000_000),
     kwh: z.number().min(0).max(1e12).optional(),

@@ -16,6 +16,8 @@ export const equipmentLayer = defineLayer({
   unit: { zh: '负载 %', en: 'load %' },
   permission: 'equipment:read',
   target: 'equipment',
+  history: ['equipment'],
+  alarmKinds: { equipment_fault: { zh: '设备故障', en: 'Equipment fault' }, over_temperature: { zh: '温度过高', en: 'Over temperature' } },
   ingest: z.object({
     status: z.enum(['normal', 'warning', 'fault', 'offline', 'maintenance']).optional(),
     temperature: z.number().min(-60).max(1000).optional(),

@@ -14,6 +14,8 @@ export const occupancyLayer = defineLayer({
   unit: { zh: '人', en: 'people' },
   permission: 'park:read',
   target: 'room-of-equipment',
+  history: ['room', 'floor', 'building', 'park'],
+  alarmKinds: { occupancy_over_capacity: { zh: '超员', en: 'Over capacity' } },
   ingest: z.object({ count: z.number().int().min(0).max(100_000), ...envelope }).strict(),
   snapshot(msg, ctx) {
     const cap = ctx.capacity ?? null;

@@ -16,6 +16,7 @@ export const securityLayer = defineLayer({
   unit: { zh: '次', en: 'events' },
   permission: 'security:read',
   target: 'equipment',
+  alarmKinds: { perimeter_intrusion: { zh: '周界入侵', en: 'Perimeter intrusion' }, access_denied_burst: { zh: '门禁连续拒绝', en: 'Repeated access denials' } },
   ingest: z.object({
     event: z.enum(['access_granted', 'access_denied', 'intrusion', 'tamper', 'clear']),
     card: z.string().max(64).optional(),
