@@ -368,9 +368,13 @@ export class AuditAnchorer {
   /** Opens the keyed segment if needed, anchors the head and starts the timer. */
   async start(): Promise<void> {
     await ensureKeyedChain(this.db, new Date(this.opts.clock()));
-    const known = await this.sink.read().catch(() => []);
+    // An unwritable sink is reported (and retried by the timer) but does not keep the server down.
+    const known = await this.sink.read().catch((err: unknown) => {
+      this.opts.onError(err);
+      return [];
+    });
     this.#last = known.at(-1);
-    await this.anchorNow();
+    await this.anchorNow().catch(this.opts.onError);
     this.#timer = setInterval(() => {
       this.anchorNow().catch(this.opts.onError);
     }, this.opts.intervalMs);
