@@ -5,6 +5,7 @@
 import type Koa from 'koa';
 import type { TwinState } from '../http/route.ts';
 import type { GuardDeps } from './guard.ts';
+import { foldedPath } from '../http/canonical.ts';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, sameSecret, type AuthService } from './service.ts';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -130,14 +131,18 @@ export function securityMiddleware(auth: AuthService, clock: () => number): Koa.
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), xr-spatial-tracking=(self)');
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
+    if (foldedPath(ctx.path).startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
     await next();
   };
   const limits: Koa.Middleware<TwinState> = async (ctx, next) => {
     const len = Number(ctx.get('Content-Length') || 0);
     if (len > s.bodyLimitBytes) ctx.throw(413, 'request body too large');
-    if (ctx.path.startsWith('/api/')) {
-      const { wait, first } = (LOGIN_PATHS.has(ctx.path) && ctx.method === 'POST' ? login : api).hit(`${ctx.ip}|${LOGIN_PATHS.has(ctx.path) ? 'login' : 'api'}`);
+    // Classified on the folded path, so a spelling variant is limited like the path it imitates
+    // (the canonical-path check then refuses the variant itself: http/canonical.ts).
+    const folded = foldedPath(ctx.path);
+    if (folded.startsWith('/api/')) {
+      const isLogin = LOGIN_PATHS.has(folded) && ctx.method === 'POST';
+      const { wait, first } = (isLogin ? login : api).hit(`${ctx.ip}|${isLogin ? 'login' : 'api'}`);
       if (wait > 0) {
         ctx.set('Retry-After', String(wait));
         // One audit row per client and window, so a flood cannot flood the audit trail too.

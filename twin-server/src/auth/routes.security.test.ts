@@ -177,6 +177,30 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(await digest()).toBe(d0);
     });
 
+    it('answers every route under its case and trailing-slash variants with 404, running nothing (issue 14 item 4)', async () => {
+      const d0 = await digest();
+      const tally = new Map<string, number>();
+      const upLast = (p: string) => p.replace(/\/([a-z-]+)(?=[^/]*$)|\/([a-z-]+)(?=\/[^/]*$)/, (m) => m.toUpperCase());
+      for (const r of s.server.routes) {
+        const role = roleWith(r.permission);
+        // Both a caller allowed on the real path and an anonymous one: neither may reach the route.
+        const callers = [new HttpClient(s.server.url), ...(r.permission !== 'public' && role ? [fresh.get(role.id)!] : [])];
+        const p = pathFor(r);
+        const variants = [...new Set([`${p}/`, p.toUpperCase(), p.replace(/^\/[a-z]+/, (m) => m.toUpperCase()), upLast(p), `${upLast(p)}/`])].filter((v) => v !== p);
+        for (const client of callers) {
+          for (const v of variants) {
+            const body = r.method === 'GET' || r.method === 'DELETE' ? undefined : {};
+            const res = await client.req(r.method, v, body);
+            expect({ route: routeKey(r), variant: v, status: res.status }).toEqual({ route: routeKey(r), variant: v, status: 404 });
+            const k = v.endsWith('/') ? 'trailing-slash' : 'case';
+            tally.set(k, (tally.get(k) ?? 0) + 1);
+          }
+        }
+      }
+      console.log(`[guard] ${backend}: path variants refused: ${JSON.stringify(Object.fromEntries(tally))}`);
+      expect(await digest()).toBe(d0);
+    });
+
     it('lets the same enterprise user open its own enterprise (the scoping is not a blanket refusal)', async () => {
       const own = await enterpriseA.get('enterprise_user')!.req('GET', `/api/enterprises/${entA}/accounts`);
       expect(own.status).toBe(200);

@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.ts';
 import type { TwinModule } from '../modules/types.ts';
 import { guardFor, type GuardDeps } from '../auth/guard.ts';
 import { errorMiddleware } from './errors.ts';
+import { canonicalPaths } from './canonical.ts';
 import { serveDir } from './static.ts';
 import type { RouteSpec, TwinContext, TwinState } from './route.ts';
 import { validateInput, validateParams } from './input.ts';
@@ -42,11 +43,12 @@ export function createApp(sc: ServerContext, opts: AppOptions): { app: Koa<TwinS
   });
   app.use(errorMiddleware(sc.log));
   for (const mw of opts.before ?? []) app.use(mw);
+  app.use(canonicalPaths()); // one spelling per server path: non-canonical ones 404 before any route
   app.use(compress({ threshold: 1024, br: false }));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
 
   const routes: RouteSpec[] = [];
-  const router = new Router<TwinState>();
+  const router = new Router<TwinState>({ sensitive: true, strict: true }); // exact paths only (see canonical.ts)
   const moduleOf = new Map<RouteSpec, string>();
   const mount = (spec: RouteSpec, module: string) => {
     routes.push(spec);
