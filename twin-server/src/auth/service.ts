@@ -12,7 +12,7 @@ import type { ServerContext } from '../context.ts';
 import type { Queryable } from '../db/index.ts';
 import type { Permission, Principal } from './types.ts';
 import { loadAuthSettings, type AuthSettings } from './config.ts';
-import { appendAudit, purgeAudit, type AuditEvent } from './audit.ts';
+import { anchorSinkFor, appendAudit, AuditAnchorer, ensureAuditKey, loadAuditKey, purgeAudit, RefusalAggregator, type AnchorSink, type AuditEvent } from './audit.ts';
 import { DataCipher, loadDataKey, randomToken, sha256 } from './crypto.ts';
 import { generatePassword, hashPassword, passwordProblems, verifyPassword } from './password.ts';
 import { permissionsFor, roleById, WALL_PERMISSIONS } from './roles.ts';
@@ -162,6 +162,12 @@ export class AuthService {
   readonly #sweepMs: number | null;
   #timer: NodeJS.Timeout | undefined;
   #lastPurge = 0;
+  /** Folds floods of anonymous refusals (one summary row per source and minute past the first few). */
+  readonly refusals: RefusalAggregator;
+  /** Where the audit head is anchored off the database (null: TWIN_AUDIT_ANCHOR=off). */
+  readonly anchorSink: AnchorSink | null;
+  #anchorer: AuditAnchorer | undefined;
+  #refusalTimer: NodeJS.Timeout | undefined;
 
   constructor(sc: ServerContext, opts: AuthServiceOptions = {}) {
     this.#sc = sc;
@@ -172,6 +178,13 @@ export class AuthService {
     const dataDir = sc.config.db.backend === 'pglite' ? sc.config.db.dataDir : path.resolve(process.env.TWIN_DATA_DIR || './.twin-data');
     this.#print = opts.print ?? secretPrinter(dataDir, sc.log);
     this.cipher = new DataCipher(opts.dataKey ?? loadDataKey(this.settings.dataKey, dataDir, (m) => sc.log.warn(m)));
+    // One audit key per process (the first server's); the database never holds it.
+    ensureAuditKey(() => loadAuditKey(this.settings.auditKey, dataDir, (m) => sc.log.warn(m)));
+    this.anchorSink = anchorSinkFor(this.settings.auditAnchor, dataDir);
+    this.refusals = new RefusalAggregator({
+      perSource: this.settings.auditRefusalsPerMinute, windowMs: 60_000, clock: this.#clock,
+      write: async (e) => { await this.#sc.db.transaction((tx) => appendAudit(tx, e, this.now())); },
+    });
   }
 
   /** Now, from the injectable clock. */
@@ -182,6 +195,17 @@ export class AuthService {
   /** Creates the first administrators if there are no accounts, and starts the session sweep. */
   async initialize(): Promise<void> {
     await this.#bootstrap();
+    if (this.anchorSink) {
+      this.#anchorer = new AuditAnchorer(this.#sc.db, this.anchorSink, {
+        intervalMs: this.settings.auditAnchorSeconds * 1000, clock: this.#clock,
+        onError: (err) => this.#sc.log.error({ err, sink: this.anchorSink?.description }, 'audit anchor failed'),
+      });
+      await this.#anchorer.start();
+    } else this.#sc.log.warn('TWIN_AUDIT_ANCHOR=off: the audit head is not anchored off the database; truncation of the newest rows goes unnoticed');
+    this.#refusalTimer = setInterval(() => {
+      this.refusals.flush().catch((err: unknown) => this.#sc.log.error({ err }, 'audit refusal summary failed'));
+    }, 10_000);
+    this.#refusalTimer.unref();
     if (this.#sweepMs) {
       this.#timer = setInterval(() => {
         this.sweep().catch((err: unknown) => this.#sc.log.error({ err }, 'session sweep failed'));
@@ -190,10 +214,13 @@ export class AuthService {
     }
   }
 
-  /** Stops timers and listeners. */
-  finalize(): void {
+  /** Stops timers and listeners; writes pending refusal summaries and anchors the final head. */
+  async finalize(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#events.removeAllListeners();
+    if (this.#refusalTimer) clearInterval(this.#refusalTimer);
+    await this.refusals.flush(true).catch((err: unknown) => this.#sc.log.error({ err }, 'audit refusal summary failed'));
+    await this.#anchorer?.stop();
   }
 
   async #bootstrap(): Promise<void> {
@@ -257,6 +284,7 @@ export class AuthService {
           : (event as AuditEvent).actor ?? { kind: 'anonymous' },
       }
       : (event as AuditEvent);
+    if (RefusalAggregator.applies(e)) return this.refusals.record(e);
     await this.#sc.db.transaction((tx) => appendAudit(tx, e, this.now()));
   }
 
