@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { describeEachBackend } from '../db/testing.ts';
 import type { Queryable } from '../db/index.ts';
 import {
-  appendAudit, AuditAnchorer, auditHead, auditKey, auditKeyId, CHAIN_KEYED_ACTION, exportAudit, FileAnchorSink, GENESIS_HASH, legacyRowHash,
-  purgeAudit, rowHash, setAuditKey, signAnchor, verifyAudit, type AuditRow,
+  anchorSinkFor, appendAudit, AuditAnchorer, auditHead, auditKey, auditKeyId, CHAIN_KEYED_ACTION, exportAudit, FileAnchorSink, findAuditKey,
+  GENESIS_HASH, legacyRowHash, loadAuditKey, purgeAudit, RefusalAggregator, REFUSALS_SUMMARY_ACTION, rowHash, setAuditKey, signAnchor, verifyAudit,
+  type AuditEvent, type AuditRow,
 } from './audit.ts';
+import { loadAuthSettings } from './config.ts';
 
 // The chain is keyed; this process's key (a server loads TWIN_AUDIT_KEY or <data dir>/audit.key).
 setAuditKey(randomBytes(32));
@@ -311,5 +313,58 @@ describeEachBackend('keyed audit chain and off-database anchors', ({ db }) => {
     });
     expect(forged).toMatchObject({ ok: false, brokenAt: rows[9]!.seq });
     expect((forged as { reason: string }).reason).toMatch(/not confirmed by its audit.purge row/);
+  });
+});
+
+describe('audit key files and refusal folding (no database)', () => {
+  it('generates the key once (0600), agrees across concurrent starts, and verification never invents one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-key-'));
+    const warnings: string[] = [];
+    expect(findAuditKey(undefined, dir)).toBeUndefined();
+    const keys = Array.from({ length: 5 }, () => loadAuditKey(undefined, dir, (m) => warnings.push(m)));
+    for (const k of keys) expect(k.equals(keys[0]!)).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/generated the audit chain key/);
+    expect(fs.statSync(path.join(dir, 'audit.key')).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(dir)).toEqual(['audit.key']);
+    expect(findAuditKey(undefined, dir)!.equals(keys[0]!)).toBe(true);
+    const hex = randomBytes(32).toString('hex');
+    expect(loadAuditKey(hex, dir, () => {}).toString('hex')).toBe(hex);
+    expect(() => loadAuthSettings({ TWIN_AUDIT_KEY: 'short' })).toThrow(/TWIN_AUDIT_KEY=\(hidden\): .*32 bytes/);
+    expect(loadAuthSettings({ TWIN_AUDIT_ANCHOR: 'off' })).toMatchObject({ auditAnchor: 'off', auditAnchorSeconds: 60, auditRefusalsPerMinute: 10 });
+    expect(anchorSinkFor('off', dir)).toBeNull();
+    expect(anchorSinkFor(undefined, dir)?.description).toBe(path.join(dir, 'audit-anchors.jsonl'));
+  });
+
+  it('folds refusals per source and window, writes the first ones at once, and bounds the sources it tracks', async () => {
+    let now = 1_000_000;
+    const written: AuditEvent[] = [];
+    const agg = new RefusalAggregator({ perSource: 3, windowMs: 60_000, maxSources: 2, clock: () => now, write: async (e) => { written.push(e); } });
+    const refuse = (source: string, reason = 'no-credential') => agg.record({ action: 'access.denied', outcome: 'denied', object: 'WS /ws', source, detail: { reason } });
+    expect(RefusalAggregator.applies({ action: 'access.denied', outcome: 'denied', actor: { kind: 'user', id: 'u' } })).toBe(false);
+    expect(RefusalAggregator.applies({ action: 'auth.login', outcome: 'failure' })).toBe(false);
+    for (let i = 0; i < 100; i++) await refuse('10.0.0.1', i % 2 ? 'no-credential' : 'origin-not-allowed');
+    expect(written).toHaveLength(3);
+    expect(written[0]!.detail).toEqual({ reason: 'origin-not-allowed' }); // the very first one, as it came
+    await refuse('10.0.0.2');
+    await refuse('10.0.0.3'); // a third source in this window: counted under '*', nothing written now
+    await refuse('10.0.0.4');
+    expect(written).toHaveLength(4);
+    expect(agg.pending).toBe(97 + 2);
+    now += 30_000;
+    expect(await agg.flush()).toBe(0); // the minute is not over
+    now += 30_000;
+    expect(await agg.flush()).toBe(2);
+    const summaries = written.slice(4);
+    expect(summaries.map((e) => [e.action, e.source, e.detail?.count])).toEqual([
+      [REFUSALS_SUMMARY_ACTION, '10.0.0.1', 97],
+      [REFUSALS_SUMMARY_ACTION, null, 2],
+    ]);
+    expect(summaries[0]!.detail?.kinds).toEqual({ 'access.denied WS /ws (no-credential)': 49, 'access.denied WS /ws (origin-not-allowed)': 48 });
+    expect(summaries[1]!.detail).toMatchObject({ overflow: true, refusals: 2 });
+    // A new minute: the source's first refusal is written again.
+    await refuse('10.0.0.1');
+    expect(written).toHaveLength(7);
+    expect(agg.pending).toBe(0);
   });
 });

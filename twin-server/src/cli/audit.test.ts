@@ -104,5 +104,14 @@ describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
     }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/BROKEN at row 5/);
+    // Without the key (none given, none in the data folder) verify refuses to run rather than invent one.
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-nokey-'));
+    const { TWIN_AUDIT_KEY: _unset, ...env } = process.env;
+    const nokey = await exec(path.join(ROOT, 'node_modules/.bin/tsx'), ['twin-server/src/main.ts', 'audit', 'verify'], {
+      cwd: ROOT, env: { ...env, DATABASE_URL: testDb().url!, TWIN_LOG_LEVEL: 'silent', TWIN_DATA_DIR: empty },
+    }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+    expect(nokey.code).toBe(1);
+    expect(nokey.stderr).toMatch(/no audit key/);
+    expect(fs.readdirSync(empty)).toEqual([]);
   });
 });
