@@ -269,6 +269,14 @@ describe('a module switched on and off in a running server', () => {
     expect((await inv.req('GET', '/api/sample-kit/notes')).status).toBe(403);
     const me = await pm.req('GET', '/api/auth/me');
     expect(JSON.stringify(me.body)).toContain('sample-kit:write');
+    // The admin panel's permission matrix: the module is a row, its grants are in the roles.
+    const roles = (await (await on.userWith(['security_admin'])).req('GET', '/api/roles')).body as {
+      modules: string[]; permissions: string[]; roles: { id: string; permissions: string[] }[];
+    };
+    expect(roles.modules).toContain('sample-kit');
+    expect(roles.permissions).toEqual(expect.arrayContaining(['sample-kit:read', 'sample-kit:write']));
+    expect(roles.roles.find((r) => r.id === 'property_manager')!.permissions).toContain('sample-kit:write');
+    expect(roles.roles.find((r) => r.id === 'investment')!.permissions.filter((x) => x.startsWith('sample-kit:'))).toEqual([]);
     while (kit.ticks.runs < 2) await new Promise((r) => setTimeout(r, 20));
     expect(s.jobs.stats.map((j) => `${j.module}/${j.name}`)).toEqual(['sample-kit/tick']);
     await s.stop();
