@@ -23,6 +23,7 @@ import { HttpClient, startAuthServer, type AuthTestServer, type Res } from '../a
 import type { RouteSpec } from './route.ts';
 import { openApiPath, successStatus } from './openapi.ts';
 import { generateClientTypes } from './openapi-client.ts';
+import { newRepair, PNG_BYTES, rawUploadClient, SAMPLE_REPAIR } from '../modules/repairs/testing.ts';
 
 const CODE = 'api-test';
 const GENERATED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../twin-client/src/api/generated.ts');
@@ -162,6 +163,39 @@ const CALLS: Record<string, Case> = {
   'GET /api/invest/units': async (f) => ({ client: await f.as('leasing:read'), path: `/api/invest/units${q({ park: CODE, within: 12, limit: 20 })}` }),
   'GET /api/invest/units/:idx': async (f) => ({ client: await f.as('leasing:read'), path: `/api/invest/units/${await f.unit()}${q({ park: CODE, within: 12 })}` }),
   'GET /api/invest/compare': async (f) => ({ client: await f.as('leasing:read'), path: `/api/invest/compare${q({ park: CODE, units: await f.unit(), within: 12 })}` }),
+
+  // notifications and repairs (records kit)
+  'GET /api/notifications': async (f) => ({ client: await f.as('authenticated'), path: `/api/notifications${q({ limit: 5 })}` }),
+  'POST /api/notifications/read': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/read', body: { all: true } }),
+  'GET /api/notifications/prefs': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/prefs' }),
+  'PUT /api/notifications/prefs': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/prefs', body: { email: null, channels: { '*': ['inapp'] } } }),
+  'GET /api/repairs/meta': async (f) => ({ client: await f.as('repairs:read'), path: '/api/repairs/meta' }),
+  'GET /api/repairs': async (f) => (await newRepair(await f.as('repairs:report'), f.ids.room), { client: await f.as('repairs:read'), path: `/api/repairs${q({ limit: 5, sort: 'updatedAt' })}` }),
+  'GET /api/repairs/export': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/export${q({ format: 'csv', lang: 'en' })}` }),
+  'GET /api/repairs/assignable': async (f) => ({ client: await f.as('repairs:manage'), path: '/api/repairs/assignable' }),
+  'POST /api/repairs': async (f) => ({ client: await f.as('repairs:report'), path: '/api/repairs', body: { objectIdx: f.ids.room, data: SAMPLE_REPAIR } }),
+  'GET /api/repairs/:id': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}` }),
+  'PATCH /api/repairs/:id': async (f) => {
+    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
+    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}`, body: { version: r.version, data: { urgency: 'normal' } } };
+  },
+  'POST /api/repairs/:id/transitions/:name': async (f) => {
+    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
+    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}/transitions/cancel`, body: { version: r.version, note: 'contract test' } };
+  },
+  'PUT /api/repairs/:id/assignees': async (f) => {
+    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
+    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}/assignees`, body: { version: r.version, assignees: [(await f.user(['maintenance'])).id] } };
+  },
+  'POST /api/repairs/:id/comments': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}/comments`, body: { body: '已联系物业' } }),
+  'POST /api/repairs/:id/attachments': async (f) => ({
+    client: rawUploadClient(await f.as('repairs:read'), 'image/png', PNG_BYTES), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}/attachments${q({ name: 'photo.png' })}`,
+  }),
+  'GET /api/repairs/:id/attachments/:aid': async (f) => {
+    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
+    const up = await rawUploadClient(await f.as('repairs:read'), 'image/png', PNG_BYTES).req('POST', `/api/repairs/${r.id}/attachments?name=photo.png`);
+    return { client: await f.as('repairs:read'), path: `/api/repairs/${r.id}/attachments/${(up.body as { id: number }).id}` };
+  },
 };
 
 /** The bootstrap administrator holding an administrator permission. */

@@ -29,6 +29,7 @@ import { DEFAULT_ATTACHMENTS, recordLink, type EntityDef, type StoredRecord } fr
 import { allowedTransitions, checkTransition } from './workflow.ts';
 import { decodeCursor, dueAt, getRecord, listRecords, recordActivity, scopeOf, searchText, SORTS, type ListOptions, type SortKey } from './store.ts';
 import { toCsv, toXlsx } from './export.ts';
+import { withStatus } from '../../http/openapi.ts';
 import { notify } from '../notifications/service.ts';
 
 /** Options of the generated routes. */
@@ -161,12 +162,32 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
     dueAt: z.string().nullable(), escalatedAt: z.string().nullable(),
   });
   const versionBody = { version: z.number().int().min(1) };
+  const metaSchema = z.object({
+    entity: z.string(), label: labelSchema, path: z.string(), titleField: z.string(), columns: z.array(z.string()), filters: z.array(z.string()),
+    search: z.array(z.string()), objectKinds: z.array(z.string()),
+    fields: z.record(z.string(), z.object({
+      label: labelSchema, input: z.string().nullable(), options: z.record(z.string(), labelSchema).nullable(), editable: z.boolean(), onCreate: z.boolean(),
+      schema: z.record(z.string(), z.unknown()),
+    })),
+    states: z.record(z.string(), z.object({ label: labelSchema, sla: z.object({ withinMinutes: z.number(), escalateToRoles: z.array(z.string()) }).optional(), final: z.boolean().optional() })),
+    initial: z.string(),
+    transitions: z.record(z.string(), z.object({ from: z.array(z.string()), to: z.string(), label: labelSchema, sets: z.array(z.string()), allowed: z.boolean() })),
+    attachments: z.object({ maxBytes: z.number(), types: z.array(z.string()) }),
+    can: z.object({ create: z.boolean(), write: z.boolean(), assign: z.boolean(), comment: z.boolean() }),
+  });
+  const detailSchema = z.object({
+    record: recordSchema, allowed: z.array(z.string()), assigneeNames: z.record(z.string(), z.string()),
+    comments: z.array(z.object({ id: z.number(), authorName: z.string().nullable(), body: z.string(), at: z.string() })),
+    attachments: z.array(z.object({ id: z.number(), name: z.string(), contentType: z.string(), size: z.number(), byName: z.string().nullable(), at: z.string() })),
+    transitions: z.array(z.object({ id: z.number(), transition: z.string(), from: z.string(), to: z.string(), byName: z.string().nullable(), note: z.string().nullable(), at: z.string() })),
+  });
+
 
   const routes: RouteSpec[] = [
     {
       method: 'GET', path: `${base}/meta`, permission: perm(def.permissions.read),
       summary: `${def.label.en}: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do`,
-      response: z.object({ entity: z.string(), label: labelSchema }).loose(),
+      response: metaSchema,
       handler(ctx) {
         const p = principal(ctx);
         ctx.body = {
@@ -234,7 +255,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
       method: 'POST', path: base, permission: perm(def.permissions.create),
       body: z.object({ objectIdx: z.number().int().min(1).max(0x7fffffff).nullable().optional(), data: dataSchema }).strict(),
       summary: `${def.label.en}: create (fields validated; enterprise users only on their own objects)`,
-      response: recordSchema, errors: [404],
+      response: withStatus(201, recordSchema.extend({})), errors: [404],
       async handler(ctx) {
         const b = ctx.request.body as { objectIdx?: number | null; data: Record<string, unknown> };
         const rec = await write(ctx, 'create', null, async (tx, p) => {
@@ -268,7 +289,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
     {
       method: 'GET', path: `${base}/:id`, permission: perm(def.permissions.read), params: z.object({ id: idParam }),
       summary: `${def.label.en}: one record with the transitions the caller may fire, comments, attachments and history`,
-      response: z.object({ record: recordSchema, allowed: z.array(z.string()), assigneeNames: z.record(z.string(), z.string()) }).loose(), errors: [404],
+      response: detailSchema, errors: [404],
       async handler(ctx) {
         const p = principal(ctx);
         const r = await getRecord(sc.db, def, idOf(ctx), p);
@@ -357,7 +378,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
       method: 'POST', path: `${base}/:id/comments`, permission: perm(commentPerm), params: z.object({ id: idParam }),
       body: z.object({ body: z.string().trim().min(1).max(4000) }).strict(),
       summary: `${def.label.en}: add a comment (the reporter and assignees are notified)`,
-      response: z.object({ id: z.number() }), errors: [404],
+      response: withStatus(201, z.object({ id: z.number() })), errors: [404],
       async handler(ctx) {
         const id = idOf(ctx);
         const b = ctx.request.body as { body: string };
@@ -382,7 +403,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
       method: 'POST', path: `${base}/:id/attachments`, permission: perm(commentPerm), params: z.object({ id: idParam }),
       query: z.object({ name: z.string().trim().min(1).max(200) }).strict(),
       summary: `${def.label.en}: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)`,
-      response: z.object({ id: z.number(), name: z.string(), size: z.number(), contentType: z.string() }), errors: [404, 413, 415],
+      response: withStatus(201, z.object({ id: z.number(), name: z.string(), size: z.number(), contentType: z.string() })), errors: [404, 413, 415],
       async handler(ctx) {
         const id = idOf(ctx);
         const { name } = queryOf(ctx, z.object({ name: z.string().trim().min(1).max(200) }).strict());
@@ -423,7 +444,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
     },
     {
       method: 'GET', path: `${base}/:id/attachments/:aid`, permission: perm(def.permissions.read), params: z.object({ id: idParam, aid: idParam }),
-      summary: `${def.label.en}: download an attachment (always as a download, never rendered inline)`,
+      summary: `${def.label.en}: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)`,
       produces: 'application/octet-stream', errors: [404],
       async handler(ctx) {
         const id = idOf(ctx);
@@ -441,7 +462,8 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
         ctx.set('X-Content-Type-Options', 'nosniff');
         ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
         ctx.set('Cache-Control', 'private, no-store');
-        ctx.type = row.content_type;
+        // Always a download of opaque bytes: nothing uploaded is ever rendered by the browser.
+        ctx.type = 'application/octet-stream';
         ctx.length = row.size;
         ctx.body = fs.createReadStream(file);
       },

@@ -243,7 +243,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(dl.headers.get('content-disposition')).toContain(encodeURIComponent('现场照片.png'));
       expect(dl.headers.get('x-content-type-options')).toBe('nosniff');
       expect(dl.headers.get('content-security-policy')).toContain('sandbox');
-      expect(dl.headers.get('content-type')).toBe('image/png');
+      expect(dl.headers.get('content-type')).toBe('application/octet-stream');
       expect((await otherTenant.client.req('GET', `/api/repairs/${repair.id}/attachments/${id}`)).status).toBe(404);
       const detail = (await tenant.client.req('GET', `/api/repairs/${repair.id}`)).body as { attachments: { name: string; size: number }[] };
       expect(detail.attachments).toEqual([expect.objectContaining({ name: '现场照片.png', size: PNG.length })]);
