@@ -82,6 +82,14 @@ describeEachBackend('twin audit / twin user', ({ db, backend, testDb }) => {
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)`, [forged.seq, forged.at, forged.actor_kind, forged.actor_id, forged.actor_name,
       forged.action, forged.object, forged.outcome, forged.source, forged.detail, forged.prev_hash, legacyRowHash(forged)]);
     expect((await run(['verify'])).err[0]).toMatch(new RegExp(`BROKEN at row ${head.seq}: .*keyless hash`));
+    if (backend === 'postgres') {
+      // The same through the real console command, with the key and the anchor file from the environment.
+      const r = await promisify(execFile)(path.join(ROOT, 'node_modules/.bin/tsx'), ['twin-server/src/main.ts', 'audit', 'verify'], {
+        cwd: ROOT, env: { ...process.env, DATABASE_URL: testDb().url!, TWIN_LOG_LEVEL: 'silent', TWIN_AUDIT_KEY: KEY.toString('hex'), TWIN_AUDIT_ANCHOR: sink.description },
+      }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`BROKEN at row ${head.seq}: .*keyless hash after the chain was keyed`));
+    }
     await db().query('DELETE FROM audit_log WHERE seq = $1', [head.seq]);
     await db().query(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object, outcome, source, detail, prev_hash, hash, key_id)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [last.seq, last.at, last.actor_kind, last.actor_id, last.actor_name,
