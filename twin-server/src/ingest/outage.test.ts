@@ -54,10 +54,18 @@ describe('QoS 1 stream through a database outage [pglite + embedded broker]', ()
     const N = 500;
     let downAt = 0;
     let upAt = 0;
-    await dev.stream(N, 100, (i) => {
+    const during: number[] = [];
+    const post = (p: string, body: unknown) =>
+      fetch(`${srv!.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+    await dev.stream(N, 100, async (i) => {
       if (i === 100) {
         db.down = true;
         downAt = Date.now();
+      }
+      if (i === 200) {
+        // HTTP and CSV ingest answer 503 (retry) while nothing can be stored, never 200 or 500.
+        during.push(await post('/api/telemetry', { messages: [{ park, layer: 'energy', device: 'ENV-0', payload: { kw: 1, seq: 1, ts: 1764000000000 } }] }));
+        during.push(await post('/api/telemetry/csv', { csv: `ts,park,layer,device,seq,kw\n2026-01-01T00:00:00Z,${park},energy,ENV-0,2,1` }));
       }
       if (i === 350) {
         db.down = false;
@@ -74,6 +82,7 @@ describe('QoS 1 stream through a database outage [pglite + embedded broker]', ()
     expect(dev.errors).toEqual([]);
     expect(dev.acked).toBe(N);
     expect(s).toEqual({ rows: N, distinct: N });
+    expect(during).toEqual([503, 503]);
     // The outage did hit: batches failed and their messages were not acknowledged at first.
     expect(rt.writer.stats.failures).toBeGreaterThan(0);
     expect(rt.mqtt!.stats.ackWithheld).toBeGreaterThan(0);

@@ -24,6 +24,7 @@ import { onTilesetChanged } from '../tiler/index.ts';
 import { onNotification } from '../kit/notifications/service.ts';
 import { bodyOf, paramsOf, queryOf } from '../http/input.ts';
 import { intIdParams } from '../http/schemas.ts';
+import type { ErrorBody } from '../http/errors.ts';
 
 /** Everything the module runs, exposed for tests and the bench. */
 export interface LiveRuntime {
@@ -97,6 +98,17 @@ const alarmSchema = z.object({
 });
 const alarmChange = z.object({ id: z.number().int(), idx: z.number().int(), kind: z.string(), state: z.enum(['acknowledged', 'cleared']) });
 
+/**
+ * Answers 503 "retry": the database could not store the telemetry (down, disk full), so nothing of
+ * the request is acknowledged. Set directly, since the error middleware turns every thrown 5xx
+ * into a 500; the writer has logged the failure already (rate-limited), so no line per request.
+ */
+function storageUnavailable(ctx: { status: number; body: unknown; state: { requestId: string }; set(field: string, value: string): void }): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', '5');
+  ctx.body = { error: { status: 503, message: 'telemetry could not be stored; retry', requestId: ctx.state.requestId } } satisfies ErrorBody;
+}
+
 /** Creates the live module; each server gets its own instance. */
 export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonly runtime: LiveRuntime | null } {
   let rt: LiveRuntime | null = null;
@@ -152,7 +164,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         try {
           await Promise.all(durable);
         } catch {
-          ctx.throw(503, 'telemetry could not be stored; retry');
+          return storageUnavailable(ctx);
         }
         // The other nodes' clients need these too: publish them on the broker (this node drops
         // its own copy as a duplicate; the database keeps one row by (device, seq, ts)).
@@ -163,10 +175,13 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
     },
     {
       method: 'POST', path: '/api/telemetry/csv', permission: 'telemetry:write', summary: 'CSV history import (ts,park,layer,device,seq,<fields>)',
-      body: csvBody, response: csvResult, errors: [422],
+      body: csvBody, response: csvResult, errors: [422, 503],
       async handler(ctx) {
         const { csv } = bodyOf(ctx, csvBody);
-        const res = await importCsv(sc.db, need().ingest, csv);
+        // The database refusing the partitions or a batch (down, disk full) acknowledges nothing of
+        // this import; importing again is a no-op for what was stored.
+        const res = await importCsv(sc.db, need().ingest, csv).catch(() => null);
+        if (!res) return storageUnavailable(ctx);
         ctx.status = res.errors.length && res.imported === 0 ? 422 : 200;
         ctx.body = res;
       },
