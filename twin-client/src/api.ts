@@ -1,29 +1,16 @@
-/** Small fetch helpers for the JSON API (same origin; the session cookie rides along). */
+/**
+ * Legacy fetch helper for JSON under a raw URL. API calls go through the typed client
+ * (`./api/client.ts`: `api.get('/api/...', { params, query })`), derived from the server's route
+ * schemas; this stays for URLs that are not API routes. ApiError is the client's one error class.
+ */
+import { ApiError, request } from './api/client.ts';
 
-/** An HTTP error with its status, so views can tell "log in" (401) from "missing" (404). */
-export class ApiError extends Error {
-  /** Wraps a failed response. */
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
+export { ApiError };
 
 /**
- * GETs JSON from the API; throws ApiError on a non-2xx answer. `background` marks automatic polls,
- * which must not count as user activity (an idle operator's session has to time out).
+ * GETs JSON from a raw URL; throws ApiError on a non-2xx answer. `background` marks automatic
+ * polls, which must not count as user activity (an idle operator's session has to time out).
  */
-export async function getJson<T>(path: string, signal?: AbortSignal, opts: { background?: boolean } = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.background) headers['X-Twin-Background'] = '1';
-  const r = await fetch(path, { credentials: 'same-origin', headers, ...(signal ? { signal } : {}) });
-  if (!r.ok) {
-    let msg = r.statusText;
-    try {
-      msg = ((await r.json()) as { error?: { message?: string } }).error?.message ?? msg;
-    } catch {
-      // not JSON: keep the status text
-    }
-    throw new ApiError(r.status, msg);
-  }
-  return (await r.json()) as T;
+export function getJson<T>(path: string, signal?: AbortSignal, opts: { background?: boolean } = {}): Promise<T> {
+  return request<T>('GET', path, { signal, background: opts.background });
 }

@@ -1,7 +1,8 @@
 /** Forced (first login, expired) or voluntary password change. */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, AuthApiError, type Me } from './api.ts';
+import { AuthApiError, type Me } from './api.ts';
+import { api } from '../api/client.ts';
 
 /** The form; `onDone` runs after the server has issued the fresh session. */
 export function ChangePassword({ me, forced, onDone }: { me: Me; forced: boolean; onDone: () => void }) {
@@ -15,7 +16,7 @@ export function ChangePassword({ me, forced, onDone }: { me: Me; forced: boolean
     setError(null);
     if (next !== repeat) return setError(t('change.mismatch'));
     try {
-      await api('POST', '/api/auth/password', { current, next });
+      await api.post('/api/auth/password', { body: { current, next } });
       onDone();
     } catch (err) {
       setError(err instanceof AuthApiError ? err.message.replace(/^password not changed: /, '') : String(err));

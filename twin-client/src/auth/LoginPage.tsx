@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setLanguage } from '../i18n/index.ts';
-import { api, AuthApiError } from './api.ts';
+import { AuthApiError } from './api.ts';
+import { api } from '../api/client.ts';
 
 function LanguageSwitch() {
   const { t, i18n } = useTranslation('auth');
@@ -27,7 +28,7 @@ export function LoginPage({ onDone, notice }: { onDone: () => void; notice?: str
     setBusy(true);
     setError(null);
     try {
-      await api('POST', '/api/auth/login', { username, password });
+      await api.post('/api/auth/login', { body: { username, password } });
       setPassword('');
       onDone();
     } catch (err) {
@@ -72,7 +73,7 @@ export function PairPage({ onDone, onBack }: { onDone: () => void; onBack: () =>
     e.preventDefault();
     setError(null);
     try {
-      await api('POST', '/api/auth/device/pair', { code });
+      await api.post('/api/auth/device/pair', { body: { code } });
       onDone();
     } catch {
       setError(t('pair.failed'));

@@ -5,7 +5,8 @@
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, fetchMe, takeDeviceTokenFromUrl, type Me } from './api.ts';
+import { fetchMe, takeDeviceTokenFromUrl, type Me } from './api.ts';
+import { api } from '../api/client.ts';
 import { registerAuthI18n } from './i18n.ts';
 import { LoginPage } from './LoginPage.tsx';
 import { ChangePassword } from './ChangePassword.tsx';
@@ -52,7 +53,7 @@ export function SessionGate({ children, showUserMenu = true }: { children: React
   const load = useCallback(async () => {
     try {
       const token = takeDeviceTokenFromUrl();
-      if (token) deviceExchange = api('POST', '/api/auth/device/session', { token }).then(() => true, () => false);
+      if (token) deviceExchange = api.post('/api/auth/device/session', { body: { token } }).then(() => true, () => false);
       // A second load racing the first (StrictMode, fast remounts) waits for the same exchange.
       if (deviceExchange && !(await deviceExchange)) {
         setPhase({ kind: 'device-failed' });
@@ -110,7 +111,7 @@ export function SessionGate({ children, showUserMenu = true }: { children: React
     me,
     can: (p) => me.permissions.includes(p),
     async logout() {
-      await api('POST', '/api/auth/logout').catch(() => {});
+      await api.post('/api/auth/logout').catch(() => {});
       setPhase({ kind: 'login' });
     },
     refresh: load,

@@ -1,21 +1,21 @@
-/** Client of the investment routes (`/api/invest/*`, permission leasing:read); wire types from layers/. */
+/** Client of the investment routes (`/api/invest/*`, permission leasing:read), through the typed API client. */
 import type { CompareResult, UnitDetail, UnitsResult } from '@park-twin/layers';
-import { getJson } from '../api.ts';
+import { api } from '../api/client.ts';
 import { filterParams, type InvestFilters } from './url.ts';
 
 /** Available units of `park` matching the filters. */
 export function fetchUnits(park: string, f: InvestFilters, signal?: AbortSignal): Promise<UnitsResult> {
-  const q = filterParams(f);
-  q.set('park', park);
-  return getJson<UnitsResult>(`/api/invest/units?${q}`, signal);
+  // The filter string is the view's URL state; the server validates every parameter of it.
+  const query = Object.fromEntries(filterParams(f)) as Record<string, string>;
+  return api.get('/api/invest/units', { query: { ...query, park } as never, signal });
 }
 
 /** One unit's panel data; `within` keeps its availability consistent with the list. */
 export function fetchUnit(park: string, idx: number, within: number, signal?: AbortSignal): Promise<UnitDetail> {
-  return getJson<UnitDetail>(`/api/invest/units/${idx}?${new URLSearchParams({ park, within: String(within) })}`, signal);
+  return api.get('/api/invest/units/{idx}', { params: { idx }, query: { park, within }, signal });
 }
 
 /** Up to three units side by side. */
 export function fetchCompare(park: string, units: readonly number[], within: number, signal?: AbortSignal): Promise<CompareResult> {
-  return getJson<CompareResult>(`/api/invest/compare?${new URLSearchParams({ park, units: units.join(','), within: String(within) })}`, signal);
+  return api.get('/api/invest/compare', { query: { park, units: units.join(','), within }, signal });
 }

@@ -9,8 +9,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Html } from '@react-three/drei';
 import { Box3, BufferGeometry, Float32BufferAttribute, Vector3 } from 'three';
-import { NETWORKS, NETWORK_COLOURS, type ParkNetworks, type SectionBoxJson, type TraceDirection, type TraceResult } from '@park-twin/layers';
-import { getJson } from '../api.ts';
+import { NETWORKS, NETWORK_COLOURS, type ParkNetworks, type TraceDirection, type TraceResult } from '@park-twin/layers';
+import { api } from '../api/client.ts';
 import { localName } from '../i18n/index.ts';
 import { ObjectPanel } from '../panels/ObjectPanel.tsx';
 import type { TwinController } from '../scene/controller.ts';
@@ -168,14 +168,14 @@ export default function OpsPage() {
   useEffect(() => {
     if (!park) return;
     const ac = new AbortController();
-    getJson<ParkNetworks>(`/api/ops/parks/${encodeURIComponent(park.code)}/networks`, ac.signal).then(setNets).catch(() => {});
+    api.get('/api/ops/parks/{code}/networks', { params: { code: park.code }, signal: ac.signal }).then(setNets).catch(() => {});
     return () => ac.abort();
   }, [park]);
 
   const runTrace = useCallback((node: number, direction: TraceDirection, via?: number) => {
     setTraceBusy(true);
     setTraceError(null);
-    getJson<TraceResult>(`/api/ops/trace?node=${node}&direction=${direction}`)
+    api.get('/api/ops/trace', { query: { node: String(node), direction } })
       .then((result) => setTrace({ result, via: via ?? null }))
       .catch((e: Error) => setTraceError(e.message))
       .finally(() => setTraceBusy(false));
@@ -202,7 +202,7 @@ export default function OpsPage() {
     setSecError(null);
     if (!sec) return;
     const ac = new AbortController();
-    getJson<SectionBoxJson>(`/api/ops/section/${sec.floor || sec.building}`, ac.signal)
+    api.get('/api/ops/section/{idx}', { params: { idx: sec.floor || sec.building }, signal: ac.signal })
       .then((b) => {
         const base = sceneBox(b);
         setChoice({ base, margin: 4, below: sec.floor ? 0 : 6 });

@@ -2,31 +2,33 @@
  * Panels of the maintenance view: a pipe segment's or node's attributes with the trace buttons,
  * the current trace's summary, and the open work orders of a piece of equipment (read-only).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getJson } from '../api.ts';
+import { api } from '../api/client.ts';
 import { localName } from '../i18n/index.ts';
-import type { NetworkObject, PipeEnd, TraceDirection, TraceResult, WorkOrder } from '@park-twin/layers';
+import type { PipeEnd, TraceDirection, TraceResult } from '@park-twin/layers';
 import { registerOpsI18n } from './i18n.ts';
 import './ops.css';
 
 // The work-order list also lives in the common object panel, outside this view.
 registerOpsI18n();
 
-/** Fetches `path` as JSON whenever it changes; null path = nothing. */
-function useJson<T>(path: string | null): { data: T | null; error: string | null } {
+/** Runs the typed API call `load` whenever `key` changes (aborting the previous one); null key = nothing. */
+function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): { data: T | null; error: string | null } {
   const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
+  const loader = useRef(load);
+  loader.current = load;
   useEffect(() => {
     setState({ data: null, error: null });
-    if (!path) return;
+    if (!key) return;
     const ac = new AbortController();
-    getJson<T>(path, ac.signal)
+    loader.current(ac.signal)
       .then((data) => setState({ data, error: null }))
       .catch((e: Error) => {
         if (e.name !== 'AbortError') setState({ data: null, error: e.message });
       });
     return () => ac.abort();
-  }, [path]);
+  }, [key]);
   return state;
 }
 
@@ -45,7 +47,7 @@ export interface PipePanelProps {
 /** Attributes of the picked pipe segment or node, and trace buttons. */
 export function PipePanel({ idx, onClose, onTrace, onSelect }: PipePanelProps) {
   const { t } = useTranslation('ops');
-  const { data: o, error } = useJson<NetworkObject>(`/api/ops/pipes/${idx}`);
+  const { data: o, error } = useLoad(`pipe:${idx}`, (signal) => api.get('/api/ops/pipes/{idx}', { params: { idx }, signal }));
   const row = (key: string, label: string, value: React.ReactNode) => (
     <tr key={key} data-attr={key}><th>{label}</th><td>{value}</td></tr>
   );
@@ -136,7 +138,7 @@ export function TraceSummary({ trace, busy, error, onClear, onFrame }: {
 /** The open work orders of equipment `idx`, most urgent first (a section of the object panel). */
 export function WorkOrders({ idx }: { idx: number }) {
   const { t, i18n } = useTranslation('ops');
-  const { data, error } = useJson<{ workOrders: WorkOrder[] }>(`/api/ops/equipment/${idx}/work-orders`);
+  const { data, error } = useLoad(`wo:${idx}`, (signal) => api.get('/api/ops/equipment/{idx}/work-orders', { params: { idx }, signal }));
   const en = i18n.language === 'en';
   return (
     <section className="ops-work-orders" data-idx={idx} data-count={data?.workOrders.length ?? ''}>

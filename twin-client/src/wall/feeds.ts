@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ServerMessage } from '@park-twin/layers';
 import type { WallKpis } from '@park-twin/layers/wall.ts';
-import { getJson } from '../api.ts';
+import { api } from '../api/client.ts';
 import type { LiveClient } from '../live/client.ts';
 import type { Hierarchy } from '../scene/hierarchy.ts';
 
@@ -94,7 +94,7 @@ export function useKpis(park: string | null, refreshS: number, bump: number): Kp
     let stop = false;
     const poller = startPoller(async () => {
       try {
-        const k = await getJson<WallKpis>(`/api/wall/kpis?park=${encodeURIComponent(park)}`, AbortSignal.timeout(FETCH_TIMEOUT_MS), { background: true });
+        const k = await api.get('/api/wall/kpis', { query: { park }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), background: true });
         if (!stop) setFeed({ kpis: k, stale: false });
       } catch (err) {
         if (!stop) setFeed((f) => (f.stale ? f : { ...f, stale: true }));
@@ -126,15 +126,6 @@ export interface TickerAlarm {
   at: number;
 }
 
-interface ApiAlarm {
-  id: number;
-  idx: number;
-  kind: string;
-  severity: number;
-  message: string;
-  raised_at: string;
-}
-
 /**
  * The ticker's alarms (newest first, only objects of this park) and a counter bumped on every
  * alarm message; `onCritical` hears each newly raised severity-3 alarm.
@@ -149,7 +140,7 @@ export function useAlarmFeed(live: LiveClient | null, h: Hierarchy | null, onCri
     const ours = (idx: number) => idx > 0 && idx < h.size && h.kindOf(idx) !== undefined;
     let stop = false;
     const refetch = () => {
-      getJson<ApiAlarm[]>(`/api/alarms?state=open&limit=${TICKER_MAX * 2}`, undefined, { background: true })
+      api.get('/api/alarms', { query: { state: 'open', limit: TICKER_MAX * 2 }, background: true })
         .then((rows) => {
           if (stop) return;
           setAlarms(rows.filter((a) => ours(a.idx)).slice(0, TICKER_MAX).map((a) => ({

@@ -11,7 +11,6 @@ const HEADER = `/**
  * Do not edit: change the route's zod schemas on the server and regenerate. The contract test
  * (twin-server/src/http/openapi.test.ts) fails when this file is stale.
  */
-/* eslint-disable */
 `;
 
 /** The TypeScript source of the client API types for `doc`. */

@@ -1,12 +1,11 @@
 /** The audit trail (auditor): search, chain verification and export for off-host anchoring. */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../auth/api.ts';
+import { api, type GetAnswer, type GetQuery } from '../../api/client.ts';
 import { when } from './useApi.ts';
 
-interface Row { seq: number; at: string; actor_kind: string; actor_name: string | null; action: string; object: string | null;
-  outcome: 'success' | 'failure' | 'denied'; source: string | null; detail: unknown }
-type Verify = { ok: true; rows: number; head: { seq: number } } | { ok: false; brokenAt: number; reason: string };
+type Row = GetAnswer<'/api/audit'>['rows'][number];
+type Verify = GetAnswer<'/api/audit/verify'>;
 
 /** The audit tab. */
 export function AuditPanel() {
@@ -17,11 +16,12 @@ export function AuditPanel() {
   const [err, setErr] = useState<string | null>(null);
   const search = async (before?: number) => {
     setErr(null);
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(f)) if (v) p.set(k, k === 'from' || k === 'to' ? new Date(v).toISOString() : v);
-    if (before) p.set('before', String(before));
+    const query: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(f)) if (v) query[k] = k === 'from' || k === 'to' ? new Date(v).toISOString() : v;
+    if (before) query.before = before;
     try {
-      const r = await api<{ rows: Row[] }>('GET', `/api/audit?${p}`);
+      // The form's fields are the route's query parameters; the server validates each one.
+      const r = await api.get('/api/audit', { query: query as GetQuery<'/api/audit'> });
       setRows(before ? [...(rows ?? []), ...r.rows] : r.rows);
     } catch (e) {
       setErr(t('admin.error', { message: (e as Error).message }));
@@ -47,9 +47,9 @@ export function AuditPanel() {
         <label>{t('admin.audit.from')}<input type="datetime-local" {...field('from')} /></label>
         <label>{t('admin.audit.to')}<input type="datetime-local" {...field('to')} /></label>
         <button type="submit" className="primary">{t('admin.audit.search')}</button>
-        <button type="button" onClick={() => void api<Verify>('GET', '/api/audit/verify').then(setVerify, (e: Error) => setErr(e.message))}>
+        <button type="button" onClick={() => void api.get('/api/audit/verify').then(setVerify, (e: Error) => setErr(e.message))}>
           {t('admin.audit.verify')}</button>
-        <a href="/api/audit/export" download><button type="button">{t('admin.audit.export')}</button></a>
+        <a href={api.url('/api/audit/export')} download><button type="button">{t('admin.audit.export')}</button></a>
       </form>
       {verify && (verify.ok
         ? <p className="ok">{t('admin.audit.intact', { rows: verify.rows, seq: verify.head.seq })}</p>

@@ -1,16 +1,13 @@
 /** Device identities (security administrator): command walls and exchange clients. */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../auth/api.ts';
+import { api } from '../../api/client.ts';
 import { useApi, when } from './useApi.ts';
-
-interface Device { id: string; name: string; kind: 'wall' | 'exchange'; revokedAt: string | null; lastSeenAt: string | null; activeSessions: number }
-interface Created { token: string; pairingCode: string | null; wallUrl: string | null }
 
 /** The devices tab. */
 export function DevicesPanel() {
   const { t, i18n } = useTranslation('auth');
-  const { data, error, reload } = useApi<{ devices: Device[] }>('/api/devices');
+  const { data, error, reload } = useApi(() => api.get('/api/devices'), 'devices');
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'wall' | 'exchange'>('wall');
   const [secret, setSecret] = useState<string | null>(null);
@@ -27,7 +24,7 @@ export function DevicesPanel() {
   const create = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const c = await api<Created>('POST', '/api/devices', { name, kind });
+      const c = await api.post('/api/devices', { body: { name, kind } });
       setName('');
       return [`${t('admin.devices.token')}: ${c.token}`, c.pairingCode && `${t('admin.devices.pairingCode')}: ${c.pairingCode}`,
         c.wallUrl && `${t('admin.devices.wallUrl')}: ${location.origin}${c.wallUrl}`].filter(Boolean).join('\n');
@@ -56,11 +53,11 @@ export function DevicesPanel() {
               <td>{d.revokedAt ? t('admin.devices.revoked') : d.activeSessions}</td>
               <td>{!d.revokedAt && (<>
                 {d.kind === 'wall' && <button type="button" onClick={() => void run(async () => {
-                  const r = await api<{ pairingCode: string }>('POST', `/api/devices/${d.id}/pairing`);
+                  const r = await api.post('/api/devices/{id}/pairing', { params: { id: d.id } });
                   return `${d.name} — ${t('admin.devices.pairingCode')}: ${r.pairingCode}`;
                 })}>{t('admin.devices.newCode')}</button>}
                 <button type="button" onClick={() => {
-                  if (confirm(t('admin.devices.confirmRevoke', { name: d.name }))) void run(async () => (await api('POST', `/api/devices/${d.id}/revoke`), null));
+                  if (confirm(t('admin.devices.confirmRevoke', { name: d.name }))) void run(async () => (await api.post('/api/devices/{id}/revoke', { params: { id: d.id } }), null));
                 }}>{t('admin.devices.revoke')}</button>
               </>)}</td>
             </tr>

@@ -1,25 +1,23 @@
 /** Roles (security administrator): the permission matrix and who holds which role. */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../auth/api.ts';
+import { api, type BodyOf, type GetAnswer } from '../../api/client.ts';
 import { useApi } from './useApi.ts';
 
-interface Role { id: string; name: { 'zh-CN': string; en: string }; permissions: string[]; admin: boolean; enterpriseScoped: boolean }
-interface RolesBody { modules: string[]; actions: string[]; roles: Role[] }
-interface Assignment { id: string; username: string; displayName: string; roles: string[]; enterpriseIdx: number | null; disabled: boolean }
+type Assignment = GetAnswer<'/api/roles/assignments'>['users'][number];
 
 /** The roles tab. */
 export function RolesPanel() {
   const { t, i18n } = useTranslation('auth');
-  const roles = useApi<RolesBody>('/api/roles');
-  const users = useApi<{ users: Assignment[] }>('/api/roles/assignments');
+  const roles = useApi(() => api.get('/api/roles'), 'roles');
+  const users = useApi(() => api.get('/api/roles/assignments'), 'assignments');
   const [edits, setEdits] = useState<Record<string, string[]>>({});
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
   const r = roles.data;
   const save = async (u: Assignment) => {
     try {
-      await api('PUT', `/api/users/${u.id}/roles`, { roles: edits[u.id] ?? u.roles });
+      await api.put('/api/users/{id}/roles', { params: { id: u.id }, body: { roles: (edits[u.id] ?? u.roles) as BodyOf<'put', '/api/users/{id}/roles'>['roles'] } });
       setMsg({ ok: true, text: `${u.username}: ${t('admin.roles.saved')}` });
       setEdits((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== u.id)));
       users.reload();

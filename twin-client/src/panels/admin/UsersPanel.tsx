@@ -1,18 +1,13 @@
 /** Accounts (system administrator): create, edit status, reset password, unlock, delete. */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../auth/api.ts';
+import { api } from '../../api/client.ts';
 import { useApi, when } from './useApi.ts';
-
-interface User {
-  id: string; username: string; displayName: string; roles: string[]; enterpriseIdx: number | null; phone: string | null;
-  mustChangePassword: boolean; locked: boolean; disabled: boolean; lastLoginAt: string | null;
-}
 
 /** The users tab. */
 export function UsersPanel() {
   const { t, i18n } = useTranslation('auth');
-  const { data, error, reload } = useApi<{ users: User[] }>('/api/users');
+  const { data, error, reload } = useApi(() => api.get('/api/users'), 'users');
   const [form, setForm] = useState({ username: '', displayName: '', phone: '', enterpriseIdx: '' });
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const act = async (fn: () => Promise<unknown>, ok?: (r: unknown) => string) => {
@@ -26,10 +21,10 @@ export function UsersPanel() {
   };
   const create = (e: FormEvent) => {
     e.preventDefault();
-    void act(() => api('POST', '/api/users', {
+    void act(() => api.post('/api/users', { body: {
       username: form.username, displayName: form.displayName,
       ...(form.phone ? { phone: form.phone } : {}), ...(form.enterpriseIdx ? { enterpriseIdx: Number(form.enterpriseIdx) } : {}),
-    }), (r) => t('admin.users.initialPassword', { password: (r as { initialPassword: string }).initialPassword }));
+    } }), (r) => t('admin.users.initialPassword', { password: (r as { initialPassword: string }).initialPassword }));
     setForm({ username: '', displayName: '', phone: '', enterpriseIdx: '' });
   };
   const field = (k: keyof typeof form) => ({ value: form[k], onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }) });
@@ -58,14 +53,14 @@ export function UsersPanel() {
                 .filter(Boolean).join(' · ') || t('admin.users.active')}</td>
               <td>{when(u.lastLoginAt, i18n.language)}</td>
               <td>
-                <button type="button" onClick={() => void act(() => api('POST', `/api/users/${u.id}/reset-password`),
+                <button type="button" onClick={() => void act(() => api.post('/api/users/{id}/reset-password', { params: { id: u.id } }),
                   (r) => `${u.username}: ${t('admin.users.initialPassword', { password: (r as { initialPassword: string }).initialPassword })}`)}>
                   {t('admin.users.resetPassword')}</button>
-                {u.locked && <button type="button" onClick={() => void act(() => api('POST', `/api/users/${u.id}/unlock`))}>{t('admin.users.unlock')}</button>}
-                <button type="button" onClick={() => void act(() => api('PATCH', `/api/users/${u.id}`, { disabled: !u.disabled }))}>
+                {u.locked && <button type="button" onClick={() => void act(() => api.post('/api/users/{id}/unlock', { params: { id: u.id } }))}>{t('admin.users.unlock')}</button>}
+                <button type="button" onClick={() => void act(() => api.patch('/api/users/{id}', { params: { id: u.id }, body: { disabled: !u.disabled } }))}>
                   {u.disabled ? t('admin.users.enable') : t('admin.users.disable')}</button>
                 <button type="button" onClick={() => {
-                  if (confirm(t('admin.users.confirmDelete', { name: u.username }))) void act(() => api('DELETE', `/api/users/${u.id}`));
+                  if (confirm(t('admin.users.confirmDelete', { name: u.username }))) void act(() => api.delete('/api/users/{id}', { params: { id: u.id } }));
                 }}>{t('admin.users.delete')}</button>
               </td>
             </tr>
