@@ -309,6 +309,24 @@ export async function buildTileset(db: Db, opts: BuildOptions): Promise<BuildRes
 
 const locks = new Map<string, Promise<unknown>>();
 
+/** What the steps of one build share: the park, its frame, the content writer and the counters. */
+interface BuildRun {
+  readonly db: Db;
+  readonly opts: BuildOptions;
+  readonly limits: typeof DEFAULT_LIMITS;
+  readonly park: ParkRow;
+  readonly outDir: string;
+  readonly out: ContentWriter;
+  readonly project: Project;
+  readonly transform: number[];
+  readonly stats: TileStats;
+  readonly warnings: string[];
+}
+
+/**
+ * One build, the folder's lock held: an incremental update from the change table when the saved
+ * state allows it (`updateFromChanges`), else a full build (`buildFull`), then `publish`.
+ */
 async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   const t0 = performance.now();
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -318,176 +336,222 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   await fs.mkdir(outDir, { recursive: true });
   const warnings: string[] = [];
   const frame = enuFrame(park.lon, park.lat, park.h);
-  const project = frame.projector();
-  const transform = frame.transform;
   // The folder's files, read once per build (another process or a person may have changed it since the last one).
   // Only files a finished build published are known complete: anything else in the folder (left
   // by a build that crashed) is written again, by replacement.
   const saved = await readState(outDir);
   const published = new Set([...(saved?.publishedFiles ?? []), ...(saved?.previousFiles ?? [])]);
   const out = new ContentWriter(outDir, new Set((await fs.readdir(outDir)).filter((f) => published.has(f))));
-  const written = out.written;
-  const stats: TileStats = { features: 0, triangles: 0 };
+  const b: BuildRun = { db, opts, limits, park, outDir, out, project: frame.projector(), transform: frame.transform, stats: { features: 0, triangles: 0 }, warnings };
 
   let state = opts.full ? null : saved;
   if (state && (state.parkUuid !== park.uuid || state.origin.join() !== [park.lon, park.lat, park.h].join())) state = null;
   // Read the change id before the data, so edits made while we build are picked up next time.
-  let mode: BuildResult['mode'];
+  let mode: BuildResult['mode'] = 'full';
   let buildingsRetiled = 0;
   let changeId: number;
   if (state) {
     const ch = await pendingChanges(db, park.idx, state.changeId);
     changeId = ch.maxId;
     if (ch.maxId === state.changeId) {
-      return { park: park.code, mode: 'none', version: state.version, changed: false, written, removed: [], features: 0, triangles: 0, buildingsRetiled: 0, ms: performance.now() - t0, warnings };
+      return { park: park.code, mode: 'none', version: state.version, changed: false, written: out.written, removed: [], features: 0, triangles: 0, buildingsRetiled: 0, ms: performance.now() - t0, warnings };
     }
-    const s = state;
-    // Changed buildings, and buildings added or removed ('layout'): each goes to the leaf its
-    // centroid falls in; the quadtree is re-planned only when a leaf would break its caps.
-    const ids = [...new Set([...ch.buildings, ...ch.layout])];
-    const rows = ids.length > 0 ? await loadBuildings(db, park.idx, ids) : [];
-    const present = new Set(rows.map((r) => r.idx));
-    const placed = rows.map((row) => {
-      const pb = prepareBuilding(row, project);
-      return { pb, leaf: leafFor(s.leaves, pb.centroid[0], pb.centroid[1]) };
-    });
-    const dirtyLeaves = new Set<string>();
-    const leafOf = (key: string) => s.leaves.find((l) => l.key === key);
-    for (const idx of ch.layout) {
-      const old = s.buildings[idx];
-      if (present.has(idx) || !old) continue;
-      const from = leafOf(old.leaf);
-      if (from) {
-        from.buildings = from.buildings.filter((i) => i !== idx);
-        dirtyLeaves.add(from.key);
-      }
-      delete s.buildings[idx];
-    }
-    for (const { pb, leaf } of placed) {
-      if (!leaf) continue;
-      const old = s.buildings[pb.row.idx];
-      const from = old && old.leaf !== leaf.key ? leafOf(old.leaf) : undefined;
-      if (from) {
-        from.buildings = from.buildings.filter((i) => i !== pb.row.idx);
-        dirtyLeaves.add(from.key);
-      }
-      if (!leaf.buildings.includes(pb.row.idx)) leaf.buildings.push(pb.row.idx);
-      dirtyLeaves.add(leaf.key);
-    }
-    const leafRows = new Map<string, PreparedBuilding[]>();
-    for (const key of dirtyLeaves) leafRows.set(key, (await loadBuildings(db, park.idx, leafOf(key)!.buildings)).map((r) => prepareBuilding(r, project)));
-    const overfull = [...leafRows.values()].some((list) =>
-      list.length > 1 && (list.length > limits.maxBuildingsPerTile || list.reduce((w, pb) => w + leafWeight(pb), 0) > limits.maxTrianglesPerTile));
-    if (placed.some((p) => !p.leaf) || overfull) {
-      state = null; // a new building fits no leaf, or a leaf overflows: re-plan the quadtree
-    } else {
+    const retiled = await updateFromChanges(b, state, ch);
+    if (retiled === null) state = null; // re-plan the quadtree: a full build
+    else {
       mode = 'incremental';
-      if (placed.length > 0) {
-        const interiors = await loadInteriors(db, [...present]);
-        const equipmentOf = interiors.equipment.byBuilding();
-        const roomsOf = interiors.rooms.byBuilding();
-        for (const { pb, leaf } of placed) {
-          const bs = buildBuilding(out, pb, {
-            floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
-            rooms: interiors.rooms,
-            roomSel: roomsOf.get(pb.row.idx) ?? [],
-            equipment: interiors.equipment,
-            equipmentSel: equipmentOf.get(pb.row.idx) ?? [],
-          }, project, stats);
-          bs.leaf = leaf!.key;
-          s.buildings[pb.row.idx] = bs;
-          buildingsRetiled++;
-        }
-      }
-      for (const [key, list] of leafRows) {
-        const leaf = leafOf(key)!;
-        if (list.length === 0) {
-          delete leaf.overview;
-          continue;
-        }
-        const ov = overviewContent(list);
-        leaf.overview = { uri: out.write(`overview-${leaf.key}`, ov), bounds: ov.bounds };
-        stats.features += ov.features;
-        stats.triangles += ov.triangles;
-      }
-      if (ch.layers.has('site')) await buildSite(db, out, park, s, project, stats);
-      if (ch.layers.has('infra')) s.infra = await buildInfra(db, out, park, project, transform, limits, stats);
+      buildingsRetiled = retiled;
     }
   } else {
     changeId = await latestChangeId(db);
   }
-
   if (!state) {
-    mode = 'full';
-    const missing = await missingSpatialIndexes(db);
-    if (missing.length > 0) {
-      const msg = `missing spatial (GiST) index on ${missing.join(', ')}: tiling large parks will be slow`;
-      warnings.push(msg);
-      opts.log?.warn({ missing }, msg);
+    const full = await buildFull(b, changeId);
+    state = full.state;
+    buildingsRetiled = full.retiled;
+  }
+  const { changed, removed } = await publish(b, state, changeId);
+  return {
+    park: park.code,
+    mode,
+    version: state.version,
+    changed,
+    written: out.written,
+    removed,
+    features: b.stats.features,
+    triangles: b.stats.triangles,
+    buildingsRetiled,
+    ms: performance.now() - t0,
+    warnings,
+  };
+}
+
+/**
+ * Applies the pending changes to the saved state `s`: changed buildings, and buildings added or
+ * removed, are re-tiled in the leaf their centroid falls in, with those leaves' overviews and the
+ * site and infrastructure layers when they changed. Returns how many buildings were re-tiled, or
+ * null when a new building fits no leaf or a leaf would break its caps (the quadtree must be
+ * re-planned: the caller does a full build and drops `s`).
+ */
+async function updateFromChanges(b: BuildRun, s: TilerState, ch: Awaited<ReturnType<typeof pendingChanges>>): Promise<number | null> {
+  const { db, park, out, project, transform, limits, stats } = b;
+  let buildingsRetiled = 0;
+  // Changed buildings, and buildings added or removed ('layout'): each goes to the leaf its
+  // centroid falls in; the quadtree is re-planned only when a leaf would break its caps.
+  const ids = [...new Set([...ch.buildings, ...ch.layout])];
+  const rows = ids.length > 0 ? await loadBuildings(db, park.idx, ids) : [];
+  const present = new Set(rows.map((r) => r.idx));
+  const placed = rows.map((row) => {
+    const pb = prepareBuilding(row, project);
+    return { pb, leaf: leafFor(s.leaves, pb.centroid[0], pb.centroid[1]) };
+  });
+  const dirtyLeaves = new Set<string>();
+  const leafOf = (key: string) => s.leaves.find((l) => l.key === key);
+  for (const idx of ch.layout) {
+    const old = s.buildings[idx];
+    if (present.has(idx) || !old) continue;
+    const from = leafOf(old.leaf);
+    if (from) {
+      from.buildings = from.buildings.filter((i) => i !== idx);
+      dirtyLeaves.add(from.key);
     }
-    const old = await readState(outDir);
-    const rows = await loadBuildings(db, park.idx);
-    const prepared = rows.map((r) => prepareBuilding(r, project));
-    const site = await loadSiteEquipment(db, park.idx);
-    const sitePts: Array<[number, number]> = [];
-    for (let i = 0; i < site.count; i++) {
-      const p = site.position(i);
-      sitePts.push(project(p[0], p[1]));
+    delete s.buildings[idx];
+  }
+  for (const { pb, leaf } of placed) {
+    if (!leaf) continue;
+    const old = s.buildings[pb.row.idx];
+    const from = old && old.leaf !== leaf.key ? leafOf(old.leaf) : undefined;
+    if (from) {
+      from.buildings = from.buildings.filter((i) => i !== pb.row.idx);
+      dirtyLeaves.add(from.key);
     }
-    const rect = boundingSquare([...prepared.map((p) => p.centroid), ...sitePts], 10);
-    const leaves = quadtree(
-      prepared.map((p) => ({ id: p.row.idx, x: p.centroid[0], y: p.centroid[1], weight: leafWeight(p) })),
-      rect,
-      { maxItems: limits.maxBuildingsPerTile, maxWeight: limits.maxTrianglesPerTile },
-    );
-    state = {
-      format: 3,
-      parkUuid: park.uuid,
-      origin: [park.lon, park.lat, park.h],
-      version: old?.parkUuid === park.uuid ? old.version : 0,
-      changeId,
-      leaves: leaves.map((l) => ({ key: l.key, rect: l.rect, buildings: l.items })),
-      buildings: {},
-      infra: { tileset: null, files: [] },
-      publishedFiles: old?.publishedFiles ?? [],
-      previousFiles: old?.previousFiles ?? [],
-      tilesetHash: old?.tilesetHash ?? '',
-      infraHash: old?.infraHash ?? '',
-      infraVersion: old?.infraVersion ?? 0,
-    };
-    const st = state;
-    // Outdoor equipment and networks are tiled here while the workers finish the last batches.
-    const results = await tileAll(db, park.idx, state.leaves, rows, out, [park.lon, park.lat, park.h], limits.batchBytes, opts.workers, async () => {
-      await buildSite(db, out, park, st, project, stats, site);
-      st.infra = await buildInfra(db, out, park, project, transform, limits, stats);
-    });
-    // Later results replace earlier ones (a building read again after a straggling row).
-    const built = new Map<number, [BuildingState, TileStats]>();
-    const overviews = new Map<string, [{ uri: string; bounds: Bounds }, TileStats]>();
-    for (const r of results) {
-      for (const [idx, bs, s] of r.buildings) built.set(idx, [bs, s]);
-      for (const [key, ov, s] of r.overviews) overviews.set(key, [ov, s]);
-    }
-    for (const leaf of state.leaves) {
-      for (const idx of leaf.buildings) {
-        const [bs, s] = built.get(idx)!;
-        bs.leaf = leaf.key;
-        state.buildings[idx] = bs;
-        buildingsRetiled++;
-        stats.features += s.features;
-        stats.triangles += s.triangles;
-      }
-      const ov = overviews.get(leaf.key);
-      if (ov) {
-        leaf.overview = ov[0];
-        stats.features += ov[1].features;
-        stats.triangles += ov[1].triangles;
-      }
+    if (!leaf.buildings.includes(pb.row.idx)) leaf.buildings.push(pb.row.idx);
+    dirtyLeaves.add(leaf.key);
+  }
+  const leafRows = new Map<string, PreparedBuilding[]>();
+  for (const key of dirtyLeaves) leafRows.set(key, (await loadBuildings(db, park.idx, leafOf(key)!.buildings)).map((r) => prepareBuilding(r, project)));
+  const overfull = [...leafRows.values()].some((list) =>
+    list.length > 1 && (list.length > limits.maxBuildingsPerTile || list.reduce((w, pb) => w + leafWeight(pb), 0) > limits.maxTrianglesPerTile));
+  // A new building fits no leaf, or a leaf overflows: the quadtree must be re-planned.
+  if (placed.some((p) => !p.leaf) || overfull) return null;
+  if (placed.length > 0) {
+    const interiors = await loadInteriors(db, [...present]);
+    const equipmentOf = interiors.equipment.byBuilding();
+    const roomsOf = interiors.rooms.byBuilding();
+    for (const { pb, leaf } of placed) {
+      const bs = buildBuilding(out, pb, {
+        floors: interiors.floors.filter((f) => f.building_idx === pb.row.idx),
+        rooms: interiors.rooms,
+        roomSel: roomsOf.get(pb.row.idx) ?? [],
+        equipment: interiors.equipment,
+        equipmentSel: equipmentOf.get(pb.row.idx) ?? [],
+      }, project, stats);
+      bs.leaf = leaf!.key;
+      s.buildings[pb.row.idx] = bs;
+      buildingsRetiled++;
     }
   }
+  for (const [key, list] of leafRows) {
+    const leaf = leafOf(key)!;
+    if (list.length === 0) {
+      delete leaf.overview;
+      continue;
+    }
+    const ov = overviewContent(list);
+    leaf.overview = { uri: out.write(`overview-${leaf.key}`, ov), bounds: ov.bounds };
+    stats.features += ov.features;
+    stats.triangles += ov.triangles;
+  }
+  if (ch.layers.has('site')) await buildSite(db, out, park, s, project, stats);
+  if (ch.layers.has('infra')) s.infra = await buildInfra(db, out, park, project, transform, limits, stats);
+  return buildingsRetiled;
+}
 
-  // Publish: tileset.json and infra.json, a version bump when either changed, then clean up.
-  const s = state;
+/**
+ * A full build: plans the quadtree over every building (and outdoor equipment), tiles all leaves
+ * on the worker pool while the site and infrastructure layers are built here, and returns the new
+ * state (version and published files carried over from the folder's last one) and how many
+ * buildings were tiled.
+ */
+async function buildFull(b: BuildRun, changeId: number): Promise<{ state: TilerState; retiled: number }> {
+  const { db, opts, park, out, outDir, project, transform, limits, stats, warnings } = b;
+  let buildingsRetiled = 0;
+  const missing = await missingSpatialIndexes(db);
+  if (missing.length > 0) {
+    const msg = `missing spatial (GiST) index on ${missing.join(', ')}: tiling large parks will be slow`;
+    warnings.push(msg);
+    opts.log?.warn({ missing }, msg);
+  }
+  const old = await readState(outDir);
+  const rows = await loadBuildings(db, park.idx);
+  const prepared = rows.map((r) => prepareBuilding(r, project));
+  const site = await loadSiteEquipment(db, park.idx);
+  const sitePts: Array<[number, number]> = [];
+  for (let i = 0; i < site.count; i++) {
+    const p = site.position(i);
+    sitePts.push(project(p[0], p[1]));
+  }
+  const rect = boundingSquare([...prepared.map((p) => p.centroid), ...sitePts], 10);
+  const leaves = quadtree(
+    prepared.map((p) => ({ id: p.row.idx, x: p.centroid[0], y: p.centroid[1], weight: leafWeight(p) })),
+    rect,
+    { maxItems: limits.maxBuildingsPerTile, maxWeight: limits.maxTrianglesPerTile },
+  );
+  const state: TilerState = {
+    format: 3,
+    parkUuid: park.uuid,
+    origin: [park.lon, park.lat, park.h],
+    version: old?.parkUuid === park.uuid ? old.version : 0,
+    changeId,
+    leaves: leaves.map((l) => ({ key: l.key, rect: l.rect, buildings: l.items })),
+    buildings: {},
+    infra: { tileset: null, files: [] },
+    publishedFiles: old?.publishedFiles ?? [],
+    previousFiles: old?.previousFiles ?? [],
+    tilesetHash: old?.tilesetHash ?? '',
+    infraHash: old?.infraHash ?? '',
+    infraVersion: old?.infraVersion ?? 0,
+  };
+  const st = state;
+  // Outdoor equipment and networks are tiled here while the workers finish the last batches.
+  const results = await tileAll(db, park.idx, state.leaves, rows, out, [park.lon, park.lat, park.h], limits.batchBytes, opts.workers, async () => {
+    await buildSite(db, out, park, st, project, stats, site);
+    st.infra = await buildInfra(db, out, park, project, transform, limits, stats);
+  });
+  // Later results replace earlier ones (a building read again after a straggling row).
+  const built = new Map<number, [BuildingState, TileStats]>();
+  const overviews = new Map<string, [{ uri: string; bounds: Bounds }, TileStats]>();
+  for (const r of results) {
+    for (const [idx, bs, s] of r.buildings) built.set(idx, [bs, s]);
+    for (const [key, ov, s] of r.overviews) overviews.set(key, [ov, s]);
+  }
+  for (const leaf of state.leaves) {
+    for (const idx of leaf.buildings) {
+      const [bs, s] = built.get(idx)!;
+      bs.leaf = leaf.key;
+      state.buildings[idx] = bs;
+      buildingsRetiled++;
+      stats.features += s.features;
+      stats.triangles += s.triangles;
+    }
+    const ov = overviews.get(leaf.key);
+    if (ov) {
+      leaf.overview = ov[0];
+      stats.features += ov[1].features;
+      stats.triangles += ov[1].triangles;
+    }
+  }
+  return { state, retiled: buildingsRetiled };
+}
+
+/**
+ * Publishes state `s`: writes tileset.json and infra.json, bumps the version when either changed,
+ * collects files no longer referenced (keeping the previous generation), saves the state and
+ * drops the consumed change rows.
+ */
+async function publish(b: BuildRun, s: TilerState, changeId: number): Promise<{ changed: boolean; removed: string[] }> {
+  const { db, park, out, outDir, transform } = b;
+  const written = out.written;
   const { json, files } = assembleTileset(s, transform);
   const rootErr = (json.root as TileJson).geometricError;
   const bodyHash = sha(JSON.stringify(json));
@@ -521,19 +585,7 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
   await writeIfChanged(outDir, STATE_FILE, JSON.stringify(s), []);
   // Consumed changes are no longer needed (the state records where we are).
   await db.query('DELETE FROM tile_change WHERE park_idx = $1 AND id <= $2', [park.idx, changeId]);
-  return {
-    park: park.code,
-    mode: mode!,
-    version: s.version,
-    changed,
-    written,
-    removed,
-    features: stats.features,
-    triangles: stats.triangles,
-    buildingsRetiled,
-    ms: performance.now() - t0,
-    warnings,
-  };
+  return { changed, removed };
 }
 
 /**
