@@ -3,6 +3,7 @@
  * twin-server/src/modules/map/queries.ts.
  */
 import type { Bbox } from './style.ts';
+import { api, ApiError, type GetQuery } from '../api/client.ts';
 
 /** One GeoJSON feature as the server sends it. */
 export interface Feature<P, G = { type: string; coordinates: unknown }> {
@@ -43,26 +44,19 @@ export interface MapData {
   heat: FeatureCollection<HeatProps, Point>;
 }
 
-/** A failed request; status 401 means the user must sign in. */
-export class MapApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'MapApiError';
-  }
-}
+/** A failed request; status 401 means the user must sign in (the typed client's ApiError). */
+export { ApiError as MapApiError };
 
-/** GETs one map collection; throws MapApiError with the server's message on failure. */
-export async function getCollection<P, G>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<FeatureCollection<P, G>> {
-  const r = await fetch(`/api/map/${path}?${new URLSearchParams(params)}`, {
-    credentials: 'same-origin',
-    headers: { Accept: 'application/geo+json, application/json' },
-    ...(signal ? { signal } : {}),
-  });
-  if (!r.ok) {
-    const body = (await r.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new MapApiError(r.status, body?.error?.message ?? r.statusText);
-  }
-  return (await r.json()) as FeatureCollection<P, G>;
+/** The map's GeoJSON collections (one route each, all with the same query). */
+export type MapCollection = 'parks' | 'blocks' | 'buildings' | 'enterprises' | 'occupancy';
+
+/**
+ * GETs one map collection through the typed client; throws MapApiError with the server's message
+ * on failure. The geometry type is narrowed here: the route declares only `{ type, coordinates }`.
+ */
+export async function getCollection<P, G>(name: MapCollection, query: GetQuery<'/api/map/parks'>, signal?: AbortSignal): Promise<FeatureCollection<P, G>> {
+  const path = `/api/map/${name}` as const;
+  return (await api.get(path, { query, signal })) as unknown as FeatureCollection<P, G>;
 }
 
 /** Loads the parks (first one, or the one with `parkCode`). */
