@@ -12,8 +12,9 @@ const ctx = (over: Partial<LayerContext> = {}): LayerContext => ({ kind: 'equipm
 const STATUSES = Object.values(STATUS) as number[];
 
 describe('layer registry', () => {
-  it('has the five standard layers with unique names and wire ids from LAYER_IDS', () => {
-    expect(LAYERS.map((l) => l.name).sort()).toEqual(['economy', 'energy', 'equipment', 'occupancy', 'security']);
+  it('has the five standard layers (and any added one) with unique names and wire ids from LAYER_IDS', () => {
+    expect(LAYERS.map((l) => l.name)).toEqual(expect.arrayContaining(['economy', 'energy', 'equipment', 'occupancy', 'security']));
+    expect(new Set(LAYERS.map((l) => l.name)).size).toBe(LAYERS.length);
     expect(new Set(LAYERS.map((l) => l.id)).size).toBe(LAYERS.length);
     for (const l of LAYERS) {
       expect(l.id).toBe(LAYER_IDS[l.name]);

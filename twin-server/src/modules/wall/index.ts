@@ -4,33 +4,21 @@
  * have it) and are park-wide, so enterprise-scoped users are refused; bookmarks are read with
  * `park:read` and kept by those who may edit park records (`park:write`), audited.
  */
-import { z } from 'zod';
 import type { TwinModule } from '../types.ts';
 import type { TwinContext } from '../../http/route.ts';
 import { appendAudit } from '../../auth/audit.ts';
 import { findPark, listBookmarks, parkKpis } from './queries.ts';
-import { PARK_CODE } from '../../http/params.ts';
 import { sharedInFlight } from '../inflight.ts';
+import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
+import { intIdParams } from '../../http/schemas.ts';
+import { withStatus } from '../../http/openapi.ts';
+import { bookmarkBody, bookmarkSchema, bookmarksSchema, kpisSchema, parkQuery } from './schemas.ts';
 
-const parkQuery = z.object({ park: z.string().regex(PARK_CODE, 'invalid park code').optional() });
-
-const bookmarkBody = z.object({
-  park: z.string().regex(PARK_CODE, 'invalid park code'),
-  name: z.string().trim().min(1).max(100),
-  camera: z.array(z.number().finite().min(-100_000).max(100_000)).length(6),
-  layer: z.enum(['occupancy', 'equipment', 'security', 'energy', 'economy', 'lease', 'none']),
-  position: z.number().int().min(0).max(10_000).optional(),
-  dwellS: z.number().int().min(5).max(3600).default(20),
-}).strict();
-
-const idParam = z.coerce.number().int().min(1).max(0x7fffffff);
-
-/** The park a request names (`?park=`, or the first park); 400 on a malformed code, 404 when missing. */
+/** The park a request names (`?park=`, validated by the route, or the first park); 404 when missing. */
 async function parkOf(ctx: TwinContext, db: Parameters<typeof findPark>[0]) {
-  const q = parkQuery.safeParse(ctx.query);
-  if (!q.success) ctx.throw(400, q.error.issues[0]?.message ?? 'invalid query');
-  const park = await findPark(db, q.data.park);
-  if (!park) ctx.throw(404, q.data.park ? `no park ${q.data.park}` : 'no park');
+  const q = queryOf(ctx, parkQuery);
+  const park = await findPark(db, q.park);
+  if (!park) ctx.throw(404, q.park ? `no park ${q.park}` : 'no park');
   return park;
 }
 
@@ -52,6 +40,7 @@ export const wallModule: TwinModule = {
         summary: 'Park KPIs for the command wall: occupancy, people, energy, equipment, alarms, enterprises, output and tax YTD',
         // Park-wide totals: an enterprise-scoped caller owns no park, so the guard refuses it.
         object: async () => ({ kind: 'park', enterpriseIdx: null }),
+        query: parkQuery, response: kpisSchema, errors: [404],
         async handler(ctx) {
           const park = await parkOf(ctx, sc.db);
           ctx.body = await kpis.run(park.idx, () => parkKpis(sc.db, park));
@@ -60,6 +49,7 @@ export const wallModule: TwinModule = {
       },
       {
         method: 'GET', path: '/api/wall/bookmarks', permission: 'park:read', summary: 'Tour bookmarks of a park, in tour order',
+        query: parkQuery, response: bookmarksSchema, errors: [404],
         async handler(ctx) {
           const park = await parkOf(ctx, sc.db);
           ctx.body = { park: park.code, bookmarks: await listBookmarks(sc.db, park.idx) };
@@ -68,8 +58,9 @@ export const wallModule: TwinModule = {
       {
         method: 'POST', path: '/api/wall/bookmarks', permission: 'park:write', body: bookmarkBody,
         summary: 'Save a tour bookmark (camera + layer); appended to the tour unless a position is given',
+        response: withStatus(201, bookmarkSchema), errors: [404, 409],
         async handler(ctx) {
-          const b = ctx.request.body as z.infer<typeof bookmarkBody>;
+          const b = bodyOf(ctx, bookmarkBody);
           const park = (await findPark(sc.db, b.park)) ?? ctx.throw(404, `no park ${b.park}`);
           const actor = actorOf(ctx);
           const row = await sc.db.transaction(async (tx) => {
@@ -91,9 +82,9 @@ export const wallModule: TwinModule = {
       },
       {
         method: 'DELETE', path: '/api/wall/bookmarks/:id', permission: 'park:write', summary: 'Delete a tour bookmark',
+        params: intIdParams, errors: [404],
         async handler(ctx) {
-          const id = idParam.safeParse(ctx.params.id);
-          if (!id.success) ctx.throw(400, 'bookmark id must be a positive integer');
+          const id = { data: paramsOf(ctx, intIdParams).id };
           const actor = actorOf(ctx);
           const gone = await sc.db.transaction(async (tx) => {
             const r = await tx.query<{ name: string }>('DELETE FROM wall_bookmark WHERE id = $1 RETURNING name', [id.data]);
