@@ -1,22 +1,46 @@
 /**
- * The app shell: top bar (title, view navigation, language switch) and the current view from the
- * route table. Navigation uses the History API; the server falls back to index.html for views.
- * An auth gate (twin-client/src/auth, by the security engineer) wraps this component in main.tsx.
+ * The app shell: top bar (title, view navigation, language switch) and the current view. The
+ * views come from the client module registry: the navigation lists only the views the principal
+ * may open, of modules switched on on the server (GET /api/modules). Navigation uses the History
+ * API; the server falls back to index.html for views. An auth gate (twin-client/src/auth) wraps
+ * this component in main.tsx.
  */
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setLanguage } from '../i18n/index.ts';
-import { ROUTES, matchRoute } from './routes.ts';
+import { getJson } from '../api.ts';
+import { useAuth } from '../auth/SessionGate.tsx';
+import { labelText, ModuleAccessContext, type ModuleAccess } from '../modules/registry.ts';
+import { followLink } from './links.tsx';
+import { NotificationBell } from '../kit/NotificationBell.tsx';
+import { matchRoute, routesFor } from './routes.ts';
 
-/** Navigates within the app without a page load. */
-export function navigate(path: string): void {
-  history.pushState(null, '', path);
-  window.dispatchEvent(new PopStateEvent('popstate'));
+export { navigate } from './links.tsx';
+
+/**
+ * The server's enabled modules (GET /api/modules), or null while unknown or when the server does
+ * not say (then every registered module counts as on; the server refuses what is off anyway).
+ */
+function useEnabledModules(): ReadonlySet<string> | null {
+  const [enabled, setEnabled] = useState<ReadonlySet<string> | null>(null);
+  useEffect(() => {
+    const ac = new AbortController();
+    getJson<{ modules?: unknown }>('/api/modules', ac.signal, { background: true })
+      .then((r) => {
+        if (Array.isArray(r.modules)) setEnabled(new Set(r.modules.filter((m): m is string => typeof m === 'string')));
+      })
+      .catch(() => {});
+    return () => ac.abort();
+  }, []);
+  return enabled;
 }
 
 /** The shell. */
 export function App() {
   const { t, i18n } = useTranslation();
+  const { can, me } = useAuth();
+  const enabled = useEnabledModules();
+  const access: ModuleAccess = useMemo(() => ({ can, enabled }), [can, enabled]);
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {
     const on = () => setPath(location.pathname);
@@ -26,28 +50,36 @@ export function App() {
   useEffect(() => {
     document.title = t('app.title');
   }, [t, i18n.language]);
-  const route = matchRoute(path);
-  const View = route.component;
+  const routes = routesFor(access);
+  const route = matchRoute(path, access);
+  const View = route?.component;
   return (
-    <div className="app">
-      <header className="topbar">
-        <h1>{t('app.title')}</h1>
-        <nav className="views">
-          {ROUTES.map((r) => (
-            <a key={r.path} href={r.path} className={r === route ? 'active' : ''}
-              onClick={(e) => { e.preventDefault(); navigate(r.path); }}>{t(r.navKey)}</a>
-          ))}
-        </nav>
-        <button type="button" className="lang-switch" data-lang={i18n.language}
-          onClick={() => setLanguage(i18n.language === 'en' ? 'zh-CN' : 'en')}>
-          {t('app.switchTo')}
-        </button>
-      </header>
-      <main className="view">
-        <Suspense fallback={<div className="center-message">…</div>}>
-          <View />
-        </Suspense>
-      </main>
-    </div>
+    <ModuleAccessContext.Provider value={access}>
+      <div className="app">
+        <header className="topbar">
+          <h1>{t('app.title')}</h1>
+          <nav className="views" data-roles={me.roles.join(' ')}>
+            {routes.map((r) => (
+              <a key={r.path} href={r.path} data-path={r.path} className={r === route ? 'active' : ''}
+                onClick={(e) => followLink(e, r.path)}>{labelText(r.nav, i18n.language)}</a>
+            ))}
+          </nav>
+          <NotificationBell />
+          <button type="button" className="lang-switch" data-lang={i18n.language}
+            onClick={() => setLanguage(i18n.language === 'en' ? 'zh-CN' : 'en')}>
+            {t('app.switchTo')}
+          </button>
+        </header>
+        <main className="view">
+          {View ? (
+            <Suspense fallback={<div className="center-message">…</div>}>
+              <View />
+            </Suspense>
+          ) : (
+            <div className="center-message" data-problem="no-view">{t(routes.length ? 'app.viewClosed' : 'app.noView')}</div>
+          )}
+        </main>
+      </div>
+    </ModuleAccessContext.Provider>
   );
 }

@@ -1,28 +1,26 @@
 /**
- * The view table. Each view is a lazily loaded module at a path; other engineers add their view
- * (wall, invest, ops, map, globe) with one entry here. `navKey` is the i18n key of its nav label.
+ * The view table, derived from the client module registry (modules/index.ts registers every
+ * module; each module lists its views with their path, nav label and permission).
  */
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import '../modules/index.ts';
+import { viewAt, viewsFor, type ModuleAccess } from '../modules/registry.ts';
+import type { ModuleView } from '../modules/types.ts';
 
-/** One top-level view. */
-export interface ViewRoute {
-  readonly path: string;
-  readonly navKey: string;
-  readonly component: LazyExoticComponent<ComponentType>;
+export type { ModuleView as ViewRoute } from '../modules/types.ts';
+
+/** The views the principal may open, in navigation order. */
+export function routesFor(access: ModuleAccess): ModuleView[] {
+  return viewsFor(access);
 }
 
-export const ROUTES: readonly ViewRoute[] = [
-  { path: '/', navKey: 'nav.twin', component: lazy(() => import('../scene/TwinView.tsx')) },
-  { path: '/ops', navKey: 'nav.ops', component: lazy(() => import('../ops/OpsPage.tsx')) },
-  { path: '/wall', navKey: 'nav.wall', component: lazy(() => import('../wall/WallPage.tsx')) },
-  { path: '/invest', navKey: 'nav.invest', component: lazy(() => import('../invest/InvestPage.tsx')) },
-  { path: '/map', navKey: 'nav.map', component: lazy(() => import('../map/MapPage.tsx')) },
-  { path: '/globe', navKey: 'nav.globe', component: lazy(() => import('../globe/GlobePage.tsx')) },
-  { path: '/admin', navKey: 'auth:nav.admin', component: lazy(() => import('../panels/admin/AdminPage.tsx')) },
-];
-
-/** The route for a pathname (exact match, trailing slash ignored); the twin view otherwise. */
-export function matchRoute(pathname: string): ViewRoute {
-  const p = pathname.replace(/\/+$/, '') || '/';
-  return ROUTES.find((r) => r.path === p) ?? ROUTES[0]!;
+/**
+ * The route for a pathname: the view at that path when the principal may open it; null when the
+ * path is a view it may not open (or one of a module switched off); the first view it may open for
+ * an unknown path.
+ */
+export function matchRoute(pathname: string, access: ModuleAccess): ModuleView | null {
+  const open = viewsFor(access);
+  const at = viewAt(pathname);
+  if (at) return open.includes(at) ? at : null;
+  return open[0] ?? null;
 }

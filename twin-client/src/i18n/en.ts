@@ -4,16 +4,12 @@ type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
 /** English strings; must have exactly the keys of zh-CN. */
 export const en: Shape<typeof zhCN> = {
-  app: { title: 'Park Twin', language: 'Language', switchTo: '中文' },
-  nav: { twin: 'Twin', wall: 'Wall', invest: 'Investment', ops: 'Operations', map: 'Map', globe: 'Globe' },
+  app: { title: 'Park Twin', language: 'Language', switchTo: '中文', noView: 'No view to open: ask an administrator for a role.', viewClosed: 'This view is not open to this account, or its module is switched off.' },
   live: {
     connecting: 'Connecting', live: 'Live', reconnecting: 'Reconnecting', offline: 'Offline', refused: 'Not authorized',
     title: 'Live data connection',
   },
-  layer: {
-    title: 'Layer', none: 'None', occupancy: 'Occupancy', equipment: 'Equipment status', security: 'Security', energy: 'Energy',
-    economy: 'Economy', lease: 'Lease status',
-  },
+  layer: { title: 'Layer', none: 'None', lease: 'Lease status' },
   lease: { vacant: 'Vacant', reserved: 'Reserved', leased: 'Leased', expiring: 'Expiring', not_leasable: 'Not leasable' },
   kind: {
     park: 'Park', building: 'Building', floor: 'Floor', room: 'Room', equipment: 'Equipment', pipe_node: 'Network node',
@@ -31,6 +27,8 @@ export const en: Shape<typeof zhCN> = {
     model: 'Model', manufacturer: 'Manufacturer', status: 'Status', install_date: 'Installed', last_maintained: 'Last maintained',
     rated_power_kw: 'Rated power (kW)', network: 'Network', diameter_mm: 'Diameter (mm)', depth: 'Depth (m)', material: 'Material',
     lease_start: 'Lease start', lease_end: 'Lease end',
+    credit_code: 'Unified social credit code', industry: 'Industry', registered_capital: 'Registered capital (10k CNY)', staff: 'Staff',
+    founded: 'Founded', is_leading: 'Leading enterprise', high_tech: 'High-tech enterprise',
   },
   status: { 0: 'Normal', 1: 'Warning', 2: 'Alarm', 3: 'Offline' },
   scene: { loading: 'Loading the park…', noPark: 'No park data yet', loginNeeded: 'Please log in' },

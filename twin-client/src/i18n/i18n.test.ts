@@ -15,10 +15,10 @@ describe('i18n', () => {
   it('defaults to zh-CN and switches to English', () => {
     const i = initI18n();
     expect(i.language).toBe('zh-CN');
-    expect(i.t('layer.occupancy')).toBe('人员密度');
+    expect(i.t('layer.lease')).toBe('租赁状态');
     expect(i.t('drill.level', { level: 3 })).toBe('3 层');
     setLanguage('en');
-    expect(i.t('layer.occupancy')).toBe('Occupancy');
+    expect(i.t('layer.lease')).toBe('Lease status');
     expect(localName({ name: '一号楼', nameEn: 'Building 1' })).toBe('Building 1');
     expect(localName({ name: '一号楼', nameEn: null })).toBe('一号楼');
     setLanguage('zh-CN');

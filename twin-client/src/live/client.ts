@@ -71,6 +71,10 @@ export class LiveClient {
   private statusListeners = new Set<() => void>();
   private messageListeners = new Set<(m: ServerMessage) => void>();
   private layers: LayerName[];
+  /** Layers the server says this principal may read (welcome.allowed); null until told. */
+  private allowed: LayerName[] | null = null;
+  /** Layers the server dropped from the last subscription for want of permission. */
+  denied: LayerName[] = [];
   /** When the current socket last heard anything (or was opened), and when the last ping went out. */
   private lastHeard = 0;
   private pingAt = 0;
@@ -191,10 +195,22 @@ export class LiveClient {
     }, delay);
   }
 
+  /** The layers to ask for: the wanted ones the server allows (all wanted ones until it said). */
+  get subscribedLayers(): LayerName[] {
+    const allowed = this.allowed;
+    return allowed ? this.layers.filter((l) => allowed.includes(l)) : this.layers;
+  }
+
   private subscribe(resume: boolean): void {
+    const layers = this.subscribedLayers;
+    if (layers.length === 0) {
+      // Nothing this principal may read: do not ask (it would be refused and audited).
+      this.setStatus('refused');
+      return;
+    }
     const m: ClientMessage = resume && this.epoch >= 0 && this.seq >= 0
-      ? { type: 'subscribe', layers: this.layers, resume: { epoch: this.epoch, seq: this.seq } }
-      : { type: 'subscribe', layers: this.layers };
+      ? { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]], resume: { epoch: this.epoch, seq: this.seq } }
+      : { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]] };
     this.send(m);
   }
 
@@ -249,12 +265,14 @@ export class LiveClient {
           return;
         }
         this.attempt = 0;
+        if (m.allowed) this.allowed = m.allowed;
         // A different epoch means the hub restarted: our seq means nothing there.
         this.subscribe(m.epoch === this.epoch);
         if (m.epoch !== this.epoch) this.epoch = m.epoch;
         break;
       case 'subscribed':
         if (m.mode === 'resume') this.stats.resumed++;
+        this.denied = m.denied ?? [];
         this.setStatus('live');
         break;
       case 'error':

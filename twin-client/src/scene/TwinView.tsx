@@ -9,9 +9,11 @@ import { LAYERS } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
 import type { LiveClient, LiveStatus } from '../live/client.ts';
 import { ObjectPanel } from '../panels/ObjectPanel.tsx';
-import { LAYER_CHOICES, LEASE_COLOURS, type TwinController } from './controller.ts';
+import { LEASE_COLOURS, type LayerChoice, type TwinController } from './controller.ts';
 import { TwinCanvas } from './TwinCanvas.tsx';
-import { drillToUrl, useTwinPark } from './useTwinPark.ts';
+import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
+import { layerChoicesFor } from './layerAccess.ts';
+import { useModuleAccess } from '../modules/registry.ts';
 
 /** The connection indicator (top bar). */
 export function LiveIndicator({ live }: { live: LiveClient | null }) {
@@ -24,8 +26,17 @@ export function LiveIndicator({ live }: { live: LiveClient | null }) {
   );
 }
 
-/** Layer switcher and the legend of the active layer (colours from layers/). */
-export function LayerPanel({ ctl }: { ctl: TwinController }) {
+/** A switcher choice's label: a live layer's title from the layer registry, lease and none from i18n. */
+export function layerLabel(choice: LayerChoice, language: string, t: (k: string) => string): string {
+  const def = LAYERS.find((l) => l.name === choice);
+  return def ? (language === 'en' ? def.title.en : def.title.zh) : t(`layer.${choice}`);
+}
+
+/**
+ * Layer switcher (only the layers the principal may read, from the layer registry) and the legend
+ * of the active layer (colours from layers/).
+ */
+export function LayerPanel({ ctl, choices }: { ctl: TwinController; choices: readonly LayerChoice[] }) {
   const { t, i18n } = useTranslation();
   const en = i18n.language === 'en';
   const legend = ctl.layer === 'lease'
@@ -35,10 +46,10 @@ export function LayerPanel({ ctl }: { ctl: TwinController }) {
     <section className="panel layer-panel">
       <h3>{t('layer.title')}</h3>
       <div className="layer-buttons" role="radiogroup">
-        {LAYER_CHOICES.map((l) => (
+        {choices.map((l) => (
           <button key={l} type="button" role="radio" aria-checked={ctl.layer === l} data-layer={l}
             className={ctl.layer === l ? 'active' : ''} onClick={() => ctl.setLayer(l)}>
-            {t(`layer.${l}`)}
+            {layerLabel(l, i18n.language, t)}
           </button>
         ))}
       </div>
@@ -103,17 +114,18 @@ export function DrillBar({ ctl }: { ctl: TwinController }) {
 
 /** Hover tooltip; positioned imperatively from pointer moves (no React state per move). */
 export function Tooltip({ ctl, tipRef }: { ctl: TwinController; tipRef: React.RefObject<HTMLDivElement | null> }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const idx = ctl.hover;
   const h = ctl.h;
   const name = idx && h ? h.names.get(idx) : undefined;
   const kind = idx && h ? h.kindOf(idx) : undefined;
-  const live = idx && ctl.layer !== 'none' && ctl.layer !== 'lease' ? ctl.store.get(ctl.layer, idx) : null;
   const layer = LAYERS.find((l) => l.name === ctl.layer);
+  const live = idx && layer ? ctl.store.get(layer.name, idx) : null;
+  const en = i18n.language === 'en';
   return (
     <div ref={tipRef} className="tooltip" style={{ display: name ? 'block' : 'none' }} data-idx={idx}>
       {name && <strong>{localName(name)}</strong>} {kind && <span className="muted">{t(`kind.${kind}`)}</span>}
-      {live && layer && <div>{Math.round(live.value * 10) / 10} {layer.unit.zh === layer.unit.en ? layer.unit.en : t('layer.' + layer.name)}</div>}
+      {live && layer && <div>{Math.round(live.value * 10) / 10} {en ? layer.unit.en : layer.unit.zh}</div>}
     </div>
   );
 }
@@ -123,6 +135,22 @@ export default function TwinView() {
   const { t } = useTranslation();
   const { ctl, stats, park, problem, live, tilesetUrl } = useTwinPark();
   const tipRef = useRef<HTMLDivElement>(null);
+  const { can } = useModuleAccess();
+  const choices = layerChoicesFor(can);
+  // A layer the principal may not read (an old link, another role's bookmark) falls back to its first one.
+  if (!choices.includes(ctl.layer)) ctl.layer = choices[0] ?? 'none';
+
+  // A link inside the app (an enterprise name in a panel, a map tooltip) drills without a reload.
+  useEffect(() => {
+    const on = () => {
+      if (location.pathname !== '/' || !ctl.h) return;
+      const deep = drillFromUrl();
+      if (deep.layer && choices.includes(deep.layer)) ctl.setLayer(deep.layer);
+      ctl.setDrill(deep.drill);
+    };
+    window.addEventListener('popstate', on);
+    return () => window.removeEventListener('popstate', on);
+  });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -159,7 +187,7 @@ export default function TwinView() {
           <DrillBar ctl={ctl} />
           <LiveIndicator live={live} />
         </div>
-        <LayerPanel ctl={ctl} />
+        <LayerPanel ctl={ctl} choices={choices} />
         {ctl.drill.selected > 0 && (
           <ObjectPanel ctl={ctl} idx={ctl.drill.selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
         )}

@@ -4,16 +4,16 @@
  * `version` (changes on clicks and layer switches only); per-message data never enters React.
  */
 import { Box3, Matrix4, Raycaster, Vector2, Vector3, type Intersection, type Sphere, type Camera, type InstancedMesh, type Mesh, type Material, type MeshStandardMaterial, type Object3D } from 'three';
-import { LAYER_IDS, encodeState, layerById, type LayerName } from '@park-twin/layers';
+import { LAYER_IDS, SCENE_LAYER_CHOICES, encodeState, layerById, type SceneLayerChoice } from '@park-twin/layers';
 import { FLAG, FeatureStateTexture, packRgb } from './featureState.ts';
 import { FEATURE_ATTRIBUTE, aliasFeatureAttribute, featureIdOfHit, patchMaterial } from './shaderPatch.ts';
 import { DRILL_NONE, applyDrill, drillBack, drillPick, type DrillState, type Hierarchy } from './hierarchy.ts';
 import { LiveStore } from '../live/store.ts';
 import type { LiveClient } from '../live/client.ts';
 
-/** Layers the switcher offers: the five live layers plus lease status (from the database). */
-export type LayerChoice = LayerName | 'lease' | 'none';
-export const LAYER_CHOICES: readonly LayerChoice[] = ['occupancy', 'equipment', 'security', 'energy', 'economy', 'lease', 'none'];
+/** Layers a twin view can colour by: every registered live layer plus lease status (from the database) and none. */
+export type LayerChoice = SceneLayerChoice;
+export const LAYER_CHOICES: readonly LayerChoice[] = SCENE_LAYER_CHOICES;
 
 /** Lease-status colours (sRGB), shared with the legend. */
 export const LEASE_COLOURS: Record<string, readonly [number, number, number]> = {

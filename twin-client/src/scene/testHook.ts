@@ -19,6 +19,8 @@ export interface TwinTestHook {
   layer(): LayerChoice;
   setLayer(l: LayerChoice): void;
   liveStatus(): string;
+  /** The live layers the socket asks for (those the principal may read). */
+  liveLayers(): string[];
   /** RGBA bytes of idx in the state texture. */
   texel(idx: number): number[];
   /** Page position (CSS px) of a point on the object (centre of its lowest surface or top), or null. */
@@ -63,6 +65,7 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
     layer: () => ctl.layer,
     setLayer: (l) => ctl.setLayer(l),
     liveStatus: () => ctl.live?.status ?? 'none',
+    liveLayers: () => ctl.live?.subscribedLayers ?? [],
     texel: (idx) => [...ctl.state.colour(idx), ctl.state.flags(idx)],
     screenPositionOf: (idx, at) => {
       const c = canvas();

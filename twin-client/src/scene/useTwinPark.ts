@@ -4,13 +4,15 @@
  * version. Views compose this hook with `TwinCanvas` and their own overlays.
  */
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { LAYER_NAMES, type LayerName } from '@park-twin/layers';
+import type { LayerName } from '@park-twin/layers';
 import { ApiError, getJson } from '../api.ts';
 import { LiveClient } from '../live/client.ts';
 import { LAYER_CHOICES, TwinController, type LayerChoice } from './controller.ts';
 import { Hierarchy, type DrillState, type ParkIndexJson } from './hierarchy.ts';
 import type { FrameStats } from './TwinCanvas.tsx';
 import { installTestHook } from './testHook.ts';
+import { readableLayers } from './layerAccess.ts';
+import { useModuleAccess } from '../modules/registry.ts';
 
 export type Park = ParkIndexJson['park'];
 
@@ -46,7 +48,7 @@ function wsUrl(): string {
 
 /** Options of `useTwinPark`. */
 export interface TwinParkOptions {
-  /** Live layers to subscribe to (all by default). */
+  /** Live layers to subscribe to (every layer the principal may read by default; others are left out). */
   layers?: readonly LayerName[];
   /** Follow the `?b=&f=&o=&layer=` deep link (default true). */
   deepLink?: boolean;
@@ -73,7 +75,9 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
   const [live, setLive] = useState<LiveClient | null>(null);
   const [tilesVersion, setTilesVersion] = useState<number | null>(null);
   const deepLink = opts.deepLink ?? true;
-  const layersKey = (opts.layers ?? LAYER_NAMES).join(',');
+  // Only layers the principal may read: asking for others would only be refused (and audited).
+  const readable = readableLayers(useModuleAccess().can);
+  const layersKey = (opts.layers ?? readable).filter((l) => readable.includes(l)).join(',');
   useSyncExternalStore(ctl.subscribe, ctl.getVersion);
 
   // Re-tiles: the stream's `tiles` notice sets the version at once; the version is also asked for
@@ -117,7 +121,7 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
       }
       setPark(p);
       client = new LiveClient({
-        url: wsUrl(), store: ctl.store, layers: layersKey.split(',') as LayerName[],
+        url: wsUrl(), store: ctl.store, layers: (layersKey ? layersKey.split(',') : []) as LayerName[],
         onMessage: (m) => {
           // A re-tile may have happened while the socket was down: ask once per connection.
           if (m.type === 'welcome') checkTiles.current();

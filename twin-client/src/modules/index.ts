@@ -1,0 +1,23 @@
+/**
+ * The client modules, one registration line each (a new module: its folder under modules/<name>/
+ * and one line here; docs/adding-a-module.md). Registration order is the tie-break of the
+ * navigation and panel order.
+ */
+import { registerModule } from './registry.ts';
+import { twinClientModule } from './twin/index.ts';
+import { opsClientModule } from './ops/index.ts';
+import { wallClientModule } from './wall/index.ts';
+import { investClientModule } from './invest/index.ts';
+import { mapClientModule } from './map/index.ts';
+import { globeClientModule } from './globe/index.ts';
+import { adminClientModule } from './admin/index.ts';
+import { repairsClientModule } from './repairs/index.ts';
+
+registerModule(twinClientModule);
+registerModule(opsClientModule);
+registerModule(wallClientModule);
+registerModule(investClientModule);
+registerModule(mapClientModule);
+registerModule(globeClientModule);
+registerModule(adminClientModule);
+registerModule(repairsClientModule);
