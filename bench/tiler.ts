@@ -24,10 +24,11 @@ const COPY_QUERIES = [
    FROM building b JOIN twin_object o ON o.idx = b.idx WHERE b.park_idx = $PARK`,
   `SELECT f.idx, o.uuid, o.name, f.building_idx, f.level, f.elevation, f.height, f.footprint
    FROM floor f JOIN twin_object o ON o.idx = f.idx JOIN building b ON b.idx = f.building_idx WHERE b.park_idx = $PARK`,
-  `SELECT r.idx, o.uuid, o.name, r.code, r.floor_idx, r.building_idx, r.footprint, r.area, r.use, r.lease_status
-   FROM room r JOIN twin_object o ON o.idx = r.idx JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $PARK`,
-  `SELECT e.idx, o.uuid, o.name, e.code, e.type, e.status, e.building_idx, f.level, e.position, e.heading
-   FROM equipment e JOIN twin_object o ON o.idx = e.idx LEFT JOIN floor f ON f.idx = e.floor_idx WHERE e.park_idx = $PARK`,
+  // Rooms and equipment: no name, uuid, code, lease or status (tiles carry no tenant data, docs/tiles.md).
+  `SELECT r.building_idx, r.idx, r.floor_idx, r.footprint, r.area, r.use
+   FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $PARK`,
+  `SELECT e.building_idx, e.idx, e.type, f.level, e.position, e.heading
+   FROM equipment e LEFT JOIN floor f ON f.idx = e.floor_idx WHERE e.park_idx = $PARK`,
   `SELECT s.idx, o.uuid, o.name, s.code, s.network, s.geom, s.diameter_mm, s.depth, s.material
    FROM pipe_segment s JOIN twin_object o ON o.idx = s.idx WHERE s.park_idx = $PARK`,
   `SELECT n.idx, o.uuid, o.name, n.code, n.network, n.node_type, n.position
