@@ -361,6 +361,8 @@ describe('module WebSocket messages', () => {
       expect(e).toMatchObject({ type: 'error', code: 'bad-message' });
       expect(e.message).toMatch(/^sample-kit\.echo: /);
     }
+    mt.ws.send(JSON.stringify({ type: 'sample-kit.boom' }));
+    expect(await mt.next()).toMatchObject({ type: 'error', code: 'bad-message', message: 'sample-kit.boom: could not be handled' });
     mt.ws.send(JSON.stringify({ type: 'no-such-kit.echo' }));
     expect(await mt.next()).toMatchObject({ type: 'error', code: 'bad-message' });
     mt.ws.send(JSON.stringify({ type: 'ping', t: 5 }));

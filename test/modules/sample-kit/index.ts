@@ -94,6 +94,13 @@ export function sampleKitModule(opts: SampleKitOptions = {}): TwinModule & { rea
           reply({ type: 'sample-kit.echo', text: (msg as z.infer<typeof echo>).text, by: principal.name });
         },
       },
+      {
+        // A handler that fails: the stream must answer an error frame and keep the socket.
+        type: 'sample-kit.boom', permission: 'sample-kit:read', schema: z.object({ type: z.literal('sample-kit.boom') }).strict(),
+        async handle() {
+          throw new Error('boom on purpose');
+        },
+      },
     ],
   };
 }
