@@ -15,7 +15,12 @@ import { startTestServer, type TestServer } from '../testing/server.ts';
 import { healthModule } from '../modules/health.ts';
 import { createLiveModule } from '../modules/live.ts';
 import { insertLiveFixture, openGuardModule, openStreamAuth } from '../stream/testing.ts';
+import { createLogger } from '../log.ts';
+import { Hub } from '../stream/hub.ts';
 import { clusterAvailable, Device, flakyDb, recordingLogger, startCluster, type Cluster } from './outage-testing.ts';
+import { Directory } from './directory.ts';
+import { Ingest } from './pipeline.ts';
+import { TelemetryWriter } from './writer.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const WARN = 40;
@@ -31,6 +36,42 @@ async function stored(db: TestDb['db'], device: string): Promise<{ rows: number;
 function warnings(lines: ReturnType<typeof recordingLogger>['lines'], from: number, to: number) {
   return lines.filter((l) => l.level >= WARN && l.at >= from && l.at <= to);
 }
+
+describe('a message whose write failed [pglite]', () => {
+  it('is stored when it comes again, not dropped as a duplicate, and raises its alarm then', async () => {
+    const t = await createTestDb('pglite');
+    const hub = new Hub();
+    const db = flakyDb(t.db);
+    const writer = new TelemetryWriter(db, createLogger('silent'), { flushMs: 5 });
+    try {
+      const fx = await insertLiveFixture(t.db, 'fpark');
+      const dir = new Directory(t.db);
+      await dir.reload();
+      const ingest = new Ingest(dir, hub, writer, createLogger('silent'));
+      const intrusion = Buffer.from(JSON.stringify({ event: 'intrusion', seq: 7, ts: 1764000000000 }));
+      db.down = true;
+      const first = ingest.handleMqtt('park/fpark/security/CAM-0', intrusion);
+      expect(first.ok).toBe(true);
+      if (first.ok) await expect(first.durable).rejects.toThrow(/ECONNREFUSED/);
+      db.down = false;
+      // The redelivery: before issue 14 it was refused as a duplicate (and acknowledged), and its
+      // alarm counted as already open.
+      const again = ingest.handleMqtt('park/fpark/security/CAM-0', intrusion);
+      expect(again).toMatchObject({ ok: true });
+      if (again.ok) await again.durable;
+      const rows = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM telemetry WHERE device = 'fpark/CAM-0'");
+      expect(rows.rows[0]!.n).toBe(1);
+      const alarms = await t.db.query<{ kind: string }>('SELECT kind FROM alarm WHERE idx = $1', [fx.equipment['CAM-0']]);
+      expect(alarms.rows).toEqual([{ kind: 'perimeter_intrusion' }]);
+      // Stored now: a third copy is a duplicate.
+      expect(ingest.handleMqtt('park/fpark/security/CAM-0', intrusion)).toMatchObject({ ok: false, reason: 'duplicate' });
+    } finally {
+      await writer.close();
+      hub.close();
+      await t.drop();
+    }
+  });
+});
 
 describe('QoS 1 stream through a database outage [pglite + embedded broker]', () => {
   let srv: TestServer | undefined;
