@@ -8,7 +8,7 @@
 import { Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setLanguage } from '../i18n/index.ts';
-import { getJson } from '../api.ts';
+import { api } from '../api/client.ts';
 import { useAuth } from '../auth/SessionGate.tsx';
 import { labelText, ModuleAccessContext, type ModuleAccess } from '../modules/registry.ts';
 import { followLink } from './links.tsx';
@@ -25,9 +25,9 @@ function useEnabledModules(): ReadonlySet<string> | null {
   const [enabled, setEnabled] = useState<ReadonlySet<string> | null>(null);
   useEffect(() => {
     const ac = new AbortController();
-    getJson<{ modules?: unknown }>('/api/modules', ac.signal, { background: true })
+    api.get('/api/modules', { signal: ac.signal, background: true })
       .then((r) => {
-        if (Array.isArray(r.modules)) setEnabled(new Set(r.modules.filter((m): m is string => typeof m === 'string')));
+        if (Array.isArray(r.modules)) setEnabled(new Set(r.modules));
       })
       .catch(() => {});
     return () => ac.abort();

@@ -8,7 +8,7 @@
  */
 import { Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getJson } from '../api.ts';
+import { api } from '../api/client.ts';
 import { followLink } from '../app/links.tsx';
 import { localName } from '../i18n/index.ts';
 import type { TwinController } from '../scene/controller.ts';
@@ -45,7 +45,7 @@ export function ObjectPanel({ ctl, idx, onClose }: { ctl: TwinController; idx: n
     const ac = new AbortController();
     setDetails(null);
     setError(null);
-    getJson<ObjectDetails>(`/api/twin/objects/${idx}`, ac.signal)
+    api.get('/api/twin/objects/{idx}', { params: { idx }, signal: ac.signal })
       .then(setDetails)
       .catch((e: Error) => {
         if (e.name !== 'AbortError') setError(e.message);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { LayerName } from '@park-twin/layers';
-import { ApiError, getJson } from '../api.ts';
+import { api, ApiError } from '../api/client.ts';
 import { LiveClient } from '../live/client.ts';
 import { LAYER_CHOICES, TwinController, type LayerChoice } from './controller.ts';
 import { Hierarchy, type DrillState, type ParkIndexJson } from './hierarchy.ts';
@@ -88,7 +88,7 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
   useEffect(() => {
     if (!park) return;
     let stop = false;
-    const check = () => void getJson<{ version: number }>(`/api/tiles/${encodeURIComponent(park.code)}/version`, undefined, { background: true })
+    const check = () => void api.get('/api/tiles/{park}/version', { params: { park: park.code }, background: true })
       .then((v) => { if (!stop) newerTiles(v.version); })
       .catch(() => {});
     checkTiles.current = check;
@@ -108,11 +108,11 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
     const deep = deepLink ? drillFromUrl() : { drill: { building: 0, floor: 0, selected: 0 }, layer: null };
     if (deep.layer) ctl.layer = deep.layer;
     (async () => {
-      const { parks } = await getJson<{ parks: Park[] }>('/api/twin/parks', ac.signal);
+      const { parks } = await api.get('/api/twin/parks', { signal: ac.signal });
       const want = new URLSearchParams(location.search).get('park');
       const p = parks.find((x) => x.code === want) ?? parks[0];
       if (!p) return setProblem('empty');
-      const index = await getJson<ParkIndexJson>(`/api/twin/parks/${encodeURIComponent(p.code)}/index`, ac.signal);
+      const index = await api.get('/api/twin/parks/{code}/index', { params: { code: p.code }, signal: ac.signal });
       ctl.setHierarchy(new Hierarchy(index));
       if (deep.drill.building || deep.drill.selected) {
         ctl.setDrill(deep.drill, { fly: false });

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LAYERS, historyLayer } from '@park-twin/layers';
-import { getJson } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { ObjectLink } from '../../app/links.tsx';
 import { HistoryChart, type HistoryPoint } from '../../panels/HistoryChart.tsx';
 import { readableLayers } from '../../scene/layerAccess.ts';
@@ -96,7 +96,7 @@ export function HistorySection({ obj }: SectionProps) {
     if (!layer) return;
     const ac = new AbortController();
     setHistory(null);
-    getJson<{ points: HistoryPoint[] }>(`/api/twin/objects/${obj.idx}/history?layer=${layer.name}&hours=24`, ac.signal)
+    api.get('/api/twin/objects/{idx}/history', { params: { idx: obj.idx }, query: { layer: layer.name, hours: 24 }, signal: ac.signal })
       .then((h) => setHistory(h.points))
       .catch((e: Error) => {
         if (e.name !== 'AbortError') setHistory([]);
