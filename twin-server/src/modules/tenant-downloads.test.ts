@@ -150,10 +150,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
         op: 'raise', idx: o.idx, layer: o.kind === 'room' ? LAYER_IDS.occupancy : LAYER_IDS.equipment, kind: 'probe', severity: 2,
         message: names.get(o.idx) ?? '', device: 'probe', ts: 0,
       })));
-      // A second socket would not be needed: the hub's frames and alarms are sent synchronously to the socket;
-      // give the network a moment to deliver them.
-      const expected = objects.filter((o) => ownIdx.has(o.idx)).length;
-      for (let i = 0; i < 250 && new Set(stream.records.map((r) => r.idx)).size < expected; i++) await new Promise((r) => setTimeout(r, 20));
+      // The hub wrote those frames and alarms to the socket already; the answer to a ping comes after them.
+      ws.send(JSON.stringify({ type: 'ping', t: 1 }));
+      for (let i = 0; i < 500 && !stream.texts.some((t) => t.includes('"pong"')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(stream.texts.some((t) => t.includes('"pong"'))).toBe(true);
       ws.close();
     }, 300_000);
     afterAll(async () => {
