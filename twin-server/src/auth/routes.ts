@@ -114,8 +114,10 @@ function principalOf(ctx: TwinContext): Principal {
   return p;
 }
 
-/** Builds the auth platform's routes. */
-export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
+/** Shared helpers of the auth routes (one per auth service). */
+type AuthRouteKit = ReturnType<typeof authRouteKit>;
+
+function authRouteKit(sc: ServerContext, auth: AuthService) {
   const policy = () => ({ minLength: auth.settings.passwordMinLength, minClasses: auth.settings.passwordMinClasses });
   const info = (ctx: TwinContext) => ({ source: ctx.ip, userAgent: ctx.get('User-Agent') || null });
   const decrypt = (u: UserRecord, field: 'phone' | 'id_number'): string | null => {
@@ -177,6 +179,24 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
     throw new AdminAccountRefused(u, attempted);
   };
 
+  return { policy, info, decrypt, view, loadUser, checkEnterprise, change, refuseAdminTarget };
+}
+
+/** Builds the auth platform's routes: sessions, users, roles and devices, audit, enterprise-scoped. */
+export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
+  const kit = authRouteKit(sc, auth);
+  return [
+    ...sessionRoutes(sc, auth, kit),
+    ...userRoutes(sc, auth, kit),
+    ...roleAndDeviceRoutes(sc, auth, kit),
+    ...auditRoutes(sc, auth, kit),
+    ...enterpriseRoutes(sc, auth, kit),
+  ];
+}
+
+/** Login, logout, the current principal, password and profile changes (every user). */
+function sessionRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit): RouteSpec[] {
+  const { policy, info, view } = kit;
   return [
     {
       method: 'POST', path: '/api/auth/login', permission: 'public', summary: 'Log in with username and password (sets the session cookie)',
@@ -265,8 +285,13 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         ctx.body = { ok: true, csrfToken: r.csrfToken };
       },
     },
+  ];
+}
 
-    // ---- users: system administrator ----
+/** Accounts: list, create, edit, reset, disable, delete (system administrator). */
+function userRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit): RouteSpec[] {
+  const { policy, view, loadUser, checkEnterprise, change, refuseAdminTarget } = kit;
+  return [
     {
       method: 'GET', path: '/api/users', permission: 'system:admin', summary: 'List accounts (personal fields masked)',
       response: S.usersResponse,
@@ -402,8 +427,13 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         ctx.status = 204;
       },
     },
+  ];
+}
 
-    // ---- roles and devices: security administrator ----
+/** Roles, role grants and device identities (security administrator). */
+function roleAndDeviceRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit): RouteSpec[] {
+  const { info, view, loadUser, change, refuseAdminTarget } = kit;
+  return [
     {
       method: 'GET', path: '/api/roles', permission: 'security:admin', summary: 'Roles and their permissions (the matrix)',
       response: S.rolesResponse,
@@ -507,8 +537,12 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         ctx.body = { ok: true };
       },
     },
+  ];
+}
 
-    // ---- audit: auditor ----
+/** The audit trail: search, export, verify (auditor). */
+function auditRoutes(sc: ServerContext, auth: AuthService, _kit: AuthRouteKit): RouteSpec[] {
+  return [
     {
       method: 'GET', path: '/api/audit', permission: 'audit:read', summary: 'Search the audit trail (newest first)',
       query: auditQuery, response: S.auditSearchResponse,
@@ -546,8 +580,12 @@ export function authRoutes(sc: ServerContext, auth: AuthService): RouteSpec[] {
         ctx.body = await verifyAudit(sc.db, { sink: auth.anchorSink });
       },
     },
+  ];
+}
 
-    // ---- enterprise-scoped ----
+/** Enterprise-scoped reads (enterprise users: only their own). */
+function enterpriseRoutes(sc: ServerContext, _auth: AuthService, _kit: AuthRouteKit): RouteSpec[] {
+  return [
     {
       method: 'GET', path: '/api/enterprises/:idx/accounts', permission: 'enterprise:read', summary: 'Platform accounts of one enterprise (enterprise users: only their own)',
       params: idxParams, response: S.accountsResponse,
