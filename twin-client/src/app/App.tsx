@@ -64,7 +64,8 @@ export function App() {
                 onClick={(e) => followLink(e, r.path)}>{labelText(r.nav, i18n.language)}</a>
             ))}
           </nav>
-          <NotificationBell />
+          {/* Only when the server runs the notification centre (a server without it would answer 404). */}
+          {enabled?.has('notifications') && <NotificationBell />}
           <button type="button" className="lang-switch" data-lang={i18n.language}
             onClick={() => setLanguage(i18n.language === 'en' ? 'zh-CN' : 'en')}>
             {t('app.switchTo')}

@@ -1,6 +1,8 @@
 /**
  * i18n: zh-CN by default, English on request (persisted in localStorage, or `?lang=en`).
- * Every UI string goes through `t()`; other views add their keys to zh-CN.ts and en.ts.
+ * Every UI string goes through `t()`. Shared strings (object kinds, attributes, statuses) live in
+ * zh-CN.ts and en.ts; a client module brings its own under its namespace (`ClientModule.i18n`), and
+ * live layers are labelled by their definitions in layers/src/<layer>/.
  */
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import type { UnitDetail, UnitRow } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
 import { FloorPlan } from './FloorPlan.tsx';
+import { ObjectLink } from '../app/links.tsx';
 
 /** Formatting shared by the list, the panel and the comparison. */
 export function useUnitFormat() {
@@ -52,6 +53,7 @@ export function UnitPanel({ idx, detail: d, error, compared, onCompare, onClose 
       {u && d && (
         <>
           <div className={`avail avail-${u.availability}`}>{t(`availability.${u.availability}`)}</div>
+          <ObjectLink idx={u.idx} at={{ building: u.buildingIdx, floor: u.floorIdx, layer: 'lease' }} className="open-in-twin">{t('panel.openInTwin')}</ObjectLink>
           <table className="attrs">
             <tbody>
               <tr data-attr="area"><th>{t('panel.area')}</th><td>{f.area(u)}</td></tr>

@@ -24,6 +24,7 @@ const zh = {
   list: { unit: '单元', area: '面积', rent: '租金', from: '可入驻' },
   level: '{{level}} 层', basement: '地下 {{level}} 层',
   panel: {
+    openInTwin: '在孪生中查看',
     area: '面积', rent: '租金', monthly: '月租金合计', floor: '楼层', building: '楼宇', use: '用途', status: '状态',
     leaseEnd: '现租约到期', availableFrom: '可入驻日期', suitable: '适合产业', plan: '楼层平面', photos: '实景照片',
     noPhotos: '暂无实景照片（待上传）', neighbours: '同层企业', adjacent: '相邻', noNeighbours: '本层暂无其他租户',
@@ -57,6 +58,7 @@ const en: typeof zh = {
   list: { unit: 'Unit', area: 'Area', rent: 'Rent', from: 'Available' },
   level: 'Floor {{level}}', basement: 'B{{level}}',
   panel: {
+    openInTwin: 'Open in the twin',
     area: 'Area', rent: 'Rent', monthly: 'Monthly rent', floor: 'Floor', building: 'Building', use: 'Use', status: 'Status',
     leaseEnd: 'Current lease ends', availableFrom: 'Available from', suitable: 'Suitable industries', plan: 'Floor plan',
     photos: 'Photos', noPhotos: 'No photos yet (to be uploaded)', neighbours: 'Tenants on this floor', adjacent: 'next door',

@@ -10,7 +10,8 @@ import { MapView, type Layer, type MapViewState, type PickingInfo } from '@deck.
 import { I18nextProvider, useTranslation } from 'react-i18next';
 import { mapI18n, type Language } from './i18n.ts';
 import { loadMapData, loadPark, MapApiError, type MapData } from './api.ts';
-import { buildMapLayers, tooltipText } from './layers.ts';
+import { buildMapLayers, tooltipText, type Column } from './layers.ts';
+import { navigate, twinHref } from '../app/links.tsx';
 import {
   bboxOf, formatMapUrl, industryColour, MAP_LAYERS, padBbox, parseMapUrl, plannedUseColour, zoomToFit,
   type Bbox, type MapLayerId, type MapUrlState, type Rgba,
@@ -149,8 +150,21 @@ function DevelopmentMap() {
 
   const getTooltip = useCallback((info: PickingInfo) => {
     const text = tooltipText(info, t, lang);
-    return text ? { text, style: TOOLTIP_STYLE } : null;
+    const opens = info.layer?.id === 'buildings' || info.layer?.id === 'enterprises';
+    return text ? { text: opens ? `${text}\n${t('tip.open')}` : text, style: TOOLTIP_STYLE } : null;
   }, [t, lang]);
+
+  // A building or an enterprise opens in the twin (the building framed, the enterprise's panel open).
+  const onClick = useCallback((info: PickingInfo) => {
+    if (!info.object) return;
+    if (info.layer?.id === 'buildings') {
+      const id = (info.object as { id: number }).id;
+      navigate(twinHref(id, { building: id }));
+    } else if (info.layer?.id === 'enterprises') {
+      const f = (info.object as Column).feature;
+      navigate(twinHref(f.id, { building: f.properties.buildingIdx }));
+    }
+  }, []);
 
   return (
     <div style={PAGE}>
@@ -162,6 +176,7 @@ function DevelopmentMap() {
           controller={{ inertia: !url.current.test }}
           layers={layers}
           getTooltip={getTooltip}
+          onClick={onClick}
           onAfterRender={onAfterRender}
           onViewStateChange={({ viewState }) => {
             const v = viewState as MapViewState;

@@ -33,6 +33,7 @@ export const mapResources = {
         block: '地块 {{code}}', plannedUse: '规划用途', plotRatio: '容积率', area: '面积',
         building: '楼宇', industry: '主导产业', occupancy: '出租率', tenants: '入驻企业', height: '高度', floors: '层数',
         enterprise: '企业', output: '近12月产值', staff: '员工', months: '月份数', leased: '已租面积', leasable: '可租面积',
+        open: '点击在孪生中打开',
       },
       unit: { m2: 'm²', m: '米', wan: '万元', people: '人' },
       globe: {
@@ -67,7 +68,7 @@ export const mapResources = {
         block: 'Block {{code}}', plannedUse: 'Planned use', plotRatio: 'Plot ratio', area: 'Area',
         building: 'Building', industry: 'Dominant industry', occupancy: 'Occupancy', tenants: 'Tenants', height: 'Height',
         floors: 'Floors', enterprise: 'Enterprise', output: 'Output, 12 months', staff: 'Staff', months: 'Months reported',
-        leased: 'Leased area', leasable: 'Leasable area',
+        leased: 'Leased area', leasable: 'Leasable area', open: 'Click to open in the twin',
       },
       unit: { m2: 'm²', m: 'm', wan: '10k CNY', people: '' },
       globe: {

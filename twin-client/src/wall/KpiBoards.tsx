@@ -7,6 +7,7 @@ import { useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { WallKpis } from '@park-twin/layers/wall.ts';
 import { useEChart, type ChartOption } from './useEChart.ts';
+import { followLink, twinHref, viewHref } from '../app/links.tsx';
 
 const AXIS = '#7f98b8';
 const GRID = '#1a2b42';
@@ -37,11 +38,23 @@ function Big({ path, value, decimals = 0, scale = 1, unit }: { path: string; val
   );
 }
 
+/** Where each board drills down to: the view (or twin layer) that shows its figures object by object. */
+const DRILL: Record<string, () => string> = {
+  occupancy: () => viewHref('/invest'),
+  people: () => twinHref(0, { layer: 'occupancy' }),
+  energy: () => twinHref(0, { layer: 'energy' }),
+  equipment: () => twinHref(0, { layer: 'equipment' }),
+  alarms: () => twinHref(0, { layer: 'security' }),
+  enterprises: () => viewHref('/map'),
+  economy: () => viewHref('/map'),
+};
+
 function Board({ id, title, children, chart }: { id: string; title: string; children: ReactNode; chart?: ChartOption | null }) {
   const ref = useEChart(chart ?? null);
+  const href = DRILL[id]?.();
   return (
     <section className="kpi-board panel" data-board={id}>
-      <h2>{title}</h2>
+      <h2>{href ? <a className="kpi-drill" href={href} onClick={(e) => followLink(e, href)}>{title}</a> : title}</h2>
       <div className="kpi-numbers">{children}</div>
       {chart !== undefined && <div ref={ref} className="kpi-chart" />}
     </section>
