@@ -1,6 +1,7 @@
 /**
  * The development-map module (standard P3): GeoJSON endpoints for the deck.gl map and the globe.
- * All routes need `map:read`; enterprise-scoped callers see only their own enterprise's point.
+ * All routes need `map:read`; enterprise-scoped callers see only their own enterprise's point, and
+ * lease figures (occupancy heat points, building occupancy, tenants, industry) of their own rooms only.
  */
 import type { z } from 'zod';
 import type { TwinModule } from '../types.ts';
