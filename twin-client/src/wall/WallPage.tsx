@@ -8,9 +8,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFrame, useThree } from '@react-three/fiber';
 import { Vector3 } from 'three';
-import type { Bookmark } from '@park-twin/layers/wall.ts';
-import { getJson } from '../api.ts';
-import { api } from '../auth/api.ts';
+import { api } from '../api/client.ts';
 import { localName } from '../i18n/index.ts';
 import { LiveIndicator } from '../scene/TwinView.tsx';
 import { TwinCanvas } from '../scene/TwinCanvas.tsx';
@@ -160,7 +158,7 @@ export default function WallPage() {
   useEffect(() => {
     if (!park || !h) return;
     let stop = false;
-    getJson<{ bookmarks: Bookmark[] }>(`/api/wall/bookmarks?park=${encodeURIComponent(park.code)}`, undefined, { background: true })
+    api.get('/api/wall/bookmarks', { query: { park: park.code }, background: true })
       .then((b) => !stop && director.setBookmarks(b.bookmarks))
       .catch(() => !stop && director.setBookmarks([]));
     return () => {
@@ -200,12 +198,12 @@ export default function WallPage() {
     const name = window.prompt(t('tour.namePrompt'), new Date().toLocaleTimeString());
     if (!name) return;
     try {
-      await api('POST', '/api/wall/bookmarks', {
+      await api.post('/api/wall/bookmarks', { body: {
         park: park.code, name, layer: ctl.layer, dwellS: params.dwellS,
         camera: [...ctl.camera.position.toArray(), ...ctl.controls.target.toArray()].map((v) => Math.round(v * 10) / 10),
-      });
+      } });
       setNotice(t('tour.saved'));
-      const b = await getJson<{ bookmarks: Bookmark[] }>(`/api/wall/bookmarks?park=${encodeURIComponent(park.code)}`);
+      const b = await api.get('/api/wall/bookmarks', { query: { park: park.code } });
       director.setBookmarks(b.bookmarks);
     } catch (e) {
       setNotice(t('tour.saveFailed', { message: (e as Error).message }));
