@@ -24,6 +24,7 @@ import type { RouteSpec } from './route.ts';
 import { openApiPath, successStatus } from './openapi.ts';
 import { generateClientTypes } from './openapi-client.ts';
 import { newRepair, PNG_BYTES, rawUploadClient, SAMPLE_REPAIR } from '../modules/repairs/testing.ts';
+import { simulatedCamera, watchUrl } from '../modules/video/testing.ts';
 
 const CODE = 'api-test';
 const GENERATED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../twin-client/src/api/generated.ts');
@@ -196,6 +197,14 @@ const CALLS: Record<string, Case> = {
     const up = await rawUploadClient(await f.as('repairs:read'), 'image/png', PNG_BYTES).req('POST', `/api/repairs/${r.id}/attachments?name=photo.png`);
     return { client: await f.as('repairs:read'), path: `/api/repairs/${r.id}/attachments/${(up.body as { id: number }).id}` };
   },
+
+  // video
+  'GET /api/video/cameras': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras${q({ park: CODE, coverage: 'lobby', limit: 5 })}` }),
+  'POST /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
+  'DELETE /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
+  'GET /api/video/live/:idx/:token/:file': async (f) => ({ client: await f.as('security:read'), path: await watchUrl(await f.as('security:read'), await simulatedCamera(f.s.server.sc.db)) }),
+  'PUT /api/video/cameras/:idx/source': async (f) => ({ client: await f.as('video:configure'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/source`, body: { kind: 'simulated' } }),
+  'GET /api/video/status': async (f) => ({ client: await f.as('security:read'), path: '/api/video/status' }),
 };
 
 /** The bootstrap administrator holding an administrator permission. */

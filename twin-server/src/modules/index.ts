@@ -12,6 +12,7 @@ import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
 import { notificationsModule } from '../kit/notifications/module.ts';
 import { repairsModule } from './repairs/index.ts';
+import { videoModule } from './video/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -20,5 +21,5 @@ import { repairsModule } from './repairs/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule()];
 }

@@ -1,0 +1,332 @@
+/**
+ * The video gateway: one ffmpeg process per watched camera turns its source (RTSP, HLS or a
+ * simulated test pattern) into HLS segments in `<dir>/<camera>/`. Started when the first viewer
+ * watches, kept while viewers fetch, stopped `idleStopMs` after the last one left; at most
+ * `maxTranscodes` run at once. Errors carry an HTTP status and a message for the panel.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../log.ts';
+import type { VideoSettings } from './settings.ts';
+
+/** The bundled font drawtext uses (no system fonts needed). */
+export const FONT_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets', 'DejaVuSansMono.ttf');
+
+/** Where a camera's picture comes from. */
+export type SourceSpec =
+  | { readonly kind: 'simulated'; readonly label: string }
+  | { readonly kind: 'rtsp' | 'hls'; readonly url: string; readonly transcode: boolean };
+
+/** A refusal of the gateway: HTTP status, stable code and a message a person can act on. */
+export class VideoError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly retryAfterS?: number) {
+    super(message);
+  }
+}
+
+type State = 'starting' | 'live' | 'failed' | 'stopping';
+
+interface Transcode {
+  readonly camera: number;
+  readonly dir: string;
+  readonly proc: ChildProcess;
+  readonly startedAt: number;
+  state: State;
+  /** Viewer key (session id) -> last activity. */
+  readonly viewers: Map<string, number>;
+  /** When the last viewer left, or null while someone watches. */
+  idleSince: number | null;
+  readonly stderr: string[];
+  readonly exited: Promise<number | null>;
+  ready: Promise<void>;
+}
+
+/** One running transcoder as the status route shows it. */
+export interface TranscodeStatus {
+  readonly camera: number;
+  readonly state: State;
+  readonly viewers: number;
+  readonly pid: number | null;
+  readonly startedAt: string;
+}
+
+/** Hides the password of a URL's userinfo (logs, API answers). */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+const escFilter = (s: string) => s.replace(/[\\:',;[\]=]/g, (c) => `\\${c}`);
+
+/** The ffmpeg command line of one camera (exported for the docs and tests). */
+export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string): string[] {
+  const seg = s.segmentS;
+  const out = [
+    '-an', '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '6',
+    '-hls_flags', 'delete_segments+independent_segments+omit_endlist+program_date_time',
+    '-hls_segment_filename', path.join(dir, 'seg-%05d.ts'), path.join(dir, 'index.m3u8'),
+  ];
+  const x264 = (fps: number | null) => [
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    ...(fps ? ['-g', String(fps * seg), '-keyint_min', String(fps * seg), '-sc_threshold', '0'] : ['-force_key_frames', `expr:gte(t,n_forced*${seg})`]),
+  ];
+  const head = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  if (src.kind === 'simulated') {
+    const font = escFilter(FONT_FILE);
+    const label = escFilter(path.join(dir, 'label.txt'));
+    const box = 'fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=3';
+    const vf = [
+      `drawtext=fontfile=${font}:textfile=${label}:x=6:y=6:fontsize=${Math.max(10, Math.round(s.simHeight / 12))}:${box}`,
+      `drawtext=fontfile=${font}:text=%{gmtime} UTC:x=6:y=h-th-8:fontsize=${Math.max(9, Math.round(s.simHeight / 14))}:${box}`,
+    ].join(',');
+    return [
+      ...head, '-re', '-f', 'lavfi', '-i', `testsrc2=size=${s.simWidth}x${s.simHeight}:rate=${s.simFps}`,
+      '-vf', vf, ...x264(s.simFps), '-b:v', '150k', ...out,
+    ];
+  }
+  const input = src.kind === 'rtsp'
+    ? ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', src.url]
+    : ['-rw_timeout', '5000000', '-i', src.url];
+  return [...head, ...input, ...(src.transcode ? [...x264(null), '-b:v', '800k'] : ['-c:v', 'copy']), ...out];
+}
+
+/** Whether a process id is alive. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The gateway of one server process. */
+export class VideoGateway {
+  readonly #t = new Map<number, Transcode>();
+  /** Recent failures per camera: a dead source is not restarted on every click. */
+  readonly #failed = new Map<number, { at: number; message: string }>();
+  #sweeper: NodeJS.Timeout | null = null;
+  /** Counters for tests and the status route. */
+  readonly stats = { started: 0, stopped: 0, failed: 0 };
+
+  constructor(readonly settings: VideoSettings, readonly log: Logger, readonly now: () => number = Date.now) {
+    // One folder per gateway (tests run several servers in one process): p<pid>-<random>.
+    this.workDir = path.join(settings.dir, `p${process.pid}-${randomBytes(4).toString('hex')}`);
+  }
+
+  /** This process's own folder under the settings' folder. */
+  readonly workDir: string;
+
+  /**
+   * Prepares this process's folder and starts the sweeper. Folders of server processes that are
+   * gone (a crash) are removed, and an ffmpeg they left running is killed.
+   */
+  async init(): Promise<void> {
+    await fs.mkdir(this.workDir, { recursive: true });
+    for (const name of await fs.readdir(this.settings.dir)) {
+      const owner = /^p(\d+)-[0-9a-f]{8}$/.exec(name);
+      if (!owner || Number(owner[1]) === process.pid || pidAlive(Number(owner[1]))) continue;
+      const procDir = path.join(this.settings.dir, name);
+      for (const cam of await fs.readdir(procDir).catch(() => [] as string[])) {
+        const dir = path.join(procDir, cam);
+        try {
+          const pid = Number(readFileSync(path.join(dir, 'ffmpeg.pid'), 'utf8'));
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) {
+            process.kill(pid, 'SIGKILL');
+            this.log.warn({ pid, camera: Number(cam) }, 'video: killed an ffmpeg left by an earlier server process');
+          }
+        } catch {
+          /* no pid file or no such process */
+        }
+      }
+      await fs.rm(procDir, { recursive: true, force: true });
+    }
+    this.#sweeper = setInterval(() => void this.sweep(), 1000);
+    this.#sweeper.unref();
+  }
+
+  /**
+   * Registers `viewer` on `camera`, starting its transcoder when none runs, and resolves once the
+   * first segment exists. Throws VideoError: 503 at the cap, 502 when the source fails, 504 when
+   * it yields nothing within the start timeout. Answers whether this viewer is new on the camera.
+   */
+  async watch(camera: number, viewer: string, source: SourceSpec): Promise<{ newViewer: boolean }> {
+    let t = this.#t.get(camera);
+    if (t && (t.state === 'failed' || t.state === 'stopping')) {
+      await t.exited;
+      t = this.#t.get(camera);
+    }
+    if (!t) {
+      const recent = this.#failed.get(camera);
+      if (recent && this.now() - recent.at < 5000) throw new VideoError(502, 'source-down', recent.message);
+      if (this.#t.size >= this.settings.maxTranscodes) {
+        throw new VideoError(503, 'capacity', `all ${this.settings.maxTranscodes} video transcoder slots are in use; close a stream or try again shortly`, 5);
+      }
+      t = await this.#start(camera, source);
+    }
+    const newViewer = !t.viewers.has(viewer);
+    t.viewers.set(viewer, this.now());
+    t.idleSince = null;
+    await t.ready;
+    return { newViewer };
+  }
+
+  /** Marks `viewer` active on `camera`; false when no transcoder runs for it. */
+  touch(camera: number, viewer: string): boolean {
+    const t = this.#t.get(camera);
+    if (!t || t.state !== 'live') return false;
+    t.viewers.set(viewer, this.now());
+    t.idleSince = null;
+    return true;
+  }
+
+  /** `viewer` stopped watching `camera` (or every camera when `camera` is null). */
+  leave(camera: number | null, viewer: string): void {
+    for (const t of this.#t.values()) {
+      if (camera !== null && t.camera !== camera) continue;
+      if (t.viewers.delete(viewer) && t.viewers.size === 0) t.idleSince = this.now();
+    }
+  }
+
+  /** The absolute path of a live file of `camera`, or null when it does not run. */
+  fileOf(camera: number, file: string): string | null {
+    const t = this.#t.get(camera);
+    return t && t.state === 'live' ? path.join(t.dir, file) : null;
+  }
+
+  /** The last error of a camera whose transcoder failed recently, or null. */
+  failureOf(camera: number): string | null {
+    return this.#failed.get(camera)?.message ?? null;
+  }
+
+  /** Running transcoders. */
+  status(): TranscodeStatus[] {
+    return [...this.#t.values()].map((t) => ({
+      camera: t.camera, state: t.state, viewers: t.viewers.size, pid: t.proc.pid ?? null, startedAt: new Date(t.startedAt).toISOString(),
+    }));
+  }
+
+  /** Drops viewers that went quiet and stops transcoders idle for `idleStopMs`. */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    for (const t of [...this.#t.values()]) {
+      if (t.state !== 'live') continue;
+      for (const [v, at] of t.viewers) if (now - at > this.settings.viewerTimeoutMs) t.viewers.delete(v);
+      if (t.viewers.size === 0) {
+        t.idleSince ??= now;
+        if (now - t.idleSince >= this.settings.idleStopMs) await this.stop(t.camera, 'idle');
+      }
+    }
+  }
+
+  /** Stops a camera's transcoder and removes its files. */
+  async stop(camera: number, reason: string): Promise<void> {
+    const t = this.#t.get(camera);
+    if (!t) return;
+    if (t.state !== 'failed') t.state = 'stopping';
+    if (t.proc.exitCode === null && t.proc.signalCode === null) {
+      t.proc.kill('SIGTERM');
+      const killer = setTimeout(() => t.proc.kill('SIGKILL'), 2000);
+      await t.exited;
+      clearTimeout(killer);
+    }
+    await t.exited;
+    this.log.info({ camera, reason, viewers: t.viewers.size }, 'video: transcoder stopped');
+  }
+
+  /** Stops everything (server shutdown). */
+  async close(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+    await Promise.all([...this.#t.keys()].map((c) => this.stop(c, 'shutdown')));
+    await fs.rm(this.workDir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  async #start(camera: number, source: SourceSpec): Promise<Transcode> {
+    const dir = path.join(this.workDir, String(camera));
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    if (source.kind === 'simulated') await fs.writeFile(path.join(dir, 'label.txt'), source.label.replace(/[^\x20-\x7e]/g, '?'));
+    // Checked again after the awaits: another watch may have started it meanwhile.
+    const other = this.#t.get(camera);
+    if (other) return other;
+    if (this.#t.size >= this.settings.maxTranscodes) {
+      throw new VideoError(503, 'capacity', `all ${this.settings.maxTranscodes} video transcoder slots are in use; close a stream or try again shortly`, 5);
+    }
+    const proc = spawn(this.settings.ffmpeg, ffmpegArgs(this.settings, source, dir), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const stderr: string[] = [];
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (d: string) => {
+      // Credentials in a source URL never reach a log line or an answer.
+      for (const line of d.split('\n')) if (line.trim()) stderr.push(line.trim().replace(/\/\/([^:/@\s]*):[^@/\s]*@/g, '//$1:***@').slice(0, 300));
+      if (stderr.length > 20) stderr.splice(0, stderr.length - 20);
+    });
+    let spawnError: Error | null = null;
+    const exited = new Promise<number | null>((resolve) => {
+      proc.once('error', (err) => {
+        spawnError = err;
+        resolve(null);
+      });
+      proc.once('close', (code) => resolve(code));
+    });
+    const t: Transcode = {
+      camera, dir, proc, startedAt: this.now(), state: 'starting', viewers: new Map(), idleSince: null, stderr, exited, ready: Promise.resolve(),
+    };
+    this.#t.set(camera, t);
+    this.stats.started++;
+    if (proc.pid) void fs.writeFile(path.join(dir, 'ffmpeg.pid'), String(proc.pid)).catch(() => {});
+    const what = source.kind === 'simulated' ? 'simulated' : `${source.kind} ${maskUrl(source.url)}`;
+    this.log.info({ camera, source: what, pid: proc.pid }, 'video: transcoder started');
+
+    void exited.then(async (code) => {
+      if (t.state === 'starting' || t.state === 'live') {
+        const why = spawnError ? `ffmpeg could not start (${(spawnError as Error).message})` : (stderr.at(-1) ?? `ffmpeg exited with code ${code}`);
+        const message = `video source of camera ${camera} is down: ${why}`;
+        t.state = 'failed';
+        this.stats.failed++;
+        this.#failed.set(camera, { at: this.now(), message });
+        this.log.warn({ camera, source: what, code, stderr: stderr.slice(-5) }, 'video: transcoder failed');
+      }
+      this.stats.stopped++;
+      if (this.#t.get(camera) === t) this.#t.delete(camera);
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+    });
+
+    t.ready = (async () => {
+      const deadline = Date.now() + this.settings.startTimeoutMs;
+      for (;;) {
+        if (t.state === 'failed' || t.state === 'stopping') {
+          throw new VideoError(502, 'source-down', this.#failed.get(camera)?.message ?? `video of camera ${camera} stopped`);
+        }
+        const text = await fs.readFile(path.join(dir, 'index.m3u8'), 'utf8').catch(() => '');
+        if (text.includes('.ts')) {
+          t.state = 'live';
+          this.#failed.delete(camera);
+          return;
+        }
+        if (Date.now() > deadline) {
+          const message = `video source of camera ${camera} sent no picture within ${Math.round(this.settings.startTimeoutMs / 1000)} s`;
+          this.#failed.set(camera, { at: this.now(), message });
+          this.log.warn({ camera, source: what, stderr: stderr.slice(-5) }, 'video: start timed out');
+          t.state = 'failed';
+          this.stats.failed++;
+          proc.kill('SIGKILL');
+          throw new VideoError(504, 'start-timeout', message);
+        }
+        await sleep(150);
+      }
+    })();
+    t.ready.catch(() => {});
+    return t;
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The video module (issue 16): live camera pictures as HLS through an on-demand ffmpeg gateway.
+ *
+ *   GET    /api/video/cameras                        cameras with their source and whether they are live (security:read)
+ *   POST   /api/video/cameras/:idx/watch             start or renew watching: a signed stream URL (security:read)
+ *   DELETE /api/video/cameras/:idx/watch             stop watching (security:read)
+ *   GET    /api/video/live/:idx/:token/:file         the playlist and segments behind the signed URL (security:read)
+ *   PUT    /api/video/cameras/:idx/source            set a camera's source (video:configure)
+ *   GET    /api/video/status                         running transcoders and the cap (security:read)
+ *
+ * Stream URLs are short-lived and bound to the caller's session; the files need the session too
+ * (the guard refuses anonymous callers before the token is looked at). docs/video.md.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { TwinModule } from '../types.ts';
+import type { ServerContext } from '../../context.ts';
+import type { TwinContext } from '../../http/route.ts';
+import type { Principal } from '../../auth/types.ts';
+import { authService } from '../../auth/index.ts';
+import { idxParam, PARK_CODE } from '../../http/params.ts';
+import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
+import { VideoGateway, VideoError, maskUrl, type SourceSpec } from './gateway.ts';
+import { videoSettings, type VideoSettings } from './settings.ts';
+import { StreamSigner, TOKEN_RE } from './tokens.ts';
+
+const COVERAGE = ['main_gate', 'crossroad', 'perimeter', 'ground_entrance', 'fire_lane', 'lobby', 'lift_car', 'machine_room', 'canteen', 'parking', 'corridor'] as const;
+const FILE_RE = /^(index\.m3u8|seg-\d{5,9}\.ts)$/;
+
+const idxParams = z.object({ idx: idxParam });
+const liveParams = z.object({
+  idx: idxParam,
+  token: z.string().max(60).regex(TOKEN_RE, 'malformed stream token'),
+  file: z.string().max(40).regex(FILE_RE, 'no such stream file'),
+});
+const listQuery = z.object({
+  park: z.string().regex(PARK_CODE, 'invalid park code').optional(),
+  coverage: z.enum(COVERAGE).optional(),
+  q: z.string().trim().max(60).optional(),
+  limit: z.coerce.number<string>().int().min(1).max(1000).default(200),
+}).strict();
+const sourceBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('simulated'), record: z.boolean().optional() }).strict(),
+  z.object({
+    kind: z.enum(['rtsp', 'hls']),
+    url: z.string().trim().min(8).max(2000),
+    transcode: z.boolean().optional(),
+    record: z.boolean().optional(),
+  }).strict(),
+  z.object({ kind: z.literal('none') }).strict(),
+]);
+
+const sourceKind = z.enum(['rtsp', 'hls', 'simulated']).nullable();
+const cameraSchema = z.object({
+  idx: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string().nullable(), coverage: z.enum(COVERAGE),
+  park: z.string(), building: z.number().int().nullable(), source: sourceKind, live: z.boolean(),
+}).strict();
+const listSchema = z.object({ cameras: z.array(cameraSchema), total: z.number().int() }).strict();
+const watchSchema = z.object({
+  camera: z.number().int(), code: z.string(), url: z.string(), expiresAt: z.string(), ttlS: z.number().int(), renewInS: z.number().int(),
+}).strict();
+const sourceSchema = z.object({
+  camera: z.number().int(), source: sourceKind, url: z.string().nullable(), transcode: z.boolean(), record: z.boolean(),
+}).strict();
+const statusSchema = z.object({
+  maxTranscodes: z.number().int(), running: z.number().int(),
+  transcoders: z.array(z.object({ camera: z.number().int(), state: z.string(), viewers: z.number().int(), pid: z.number().int().nullable(), startedAt: z.string() }).strict()),
+  started: z.number().int(), stopped: z.number().int(), failed: z.number().int(),
+}).strict();
+
+interface CameraRow {
+  idx: number; code: string; name: string; name_en: string | null; coverage: (typeof COVERAGE)[number]; park: string; building_idx: number | null;
+  source_kind: 'rtsp' | 'hls' | 'simulated' | null; url: string | null; transcode: boolean | null; record: boolean | null;
+}
+
+const CAMERA_SQL = `
+  SELECT e.idx, e.code, o.name, o.name_en, c.coverage, p.code AS park, e.building_idx,
+         s.source_kind, s.url, s.transcode, s.record
+  FROM camera c JOIN equipment e ON e.idx = c.idx JOIN twin_object o ON o.idx = e.idx JOIN park p ON p.idx = e.park_idx
+  LEFT JOIN video_source s ON s.camera_idx = c.idx`;
+
+/** Options of the module (tests shorten the timers). */
+export interface VideoModuleOptions {
+  readonly settings?: Partial<VideoSettings>;
+  /** Clock of the URL expiry (tests move it). */
+  readonly now?: () => number;
+}
+
+/** What the module exposes to its tests. */
+export interface VideoRuntime {
+  readonly gateway: VideoGateway;
+  readonly signer: StreamSigner;
+}
+
+const runtimes = new WeakMap<ServerContext, VideoRuntime>();
+
+/** The running gateway of a server (tests). */
+export function videoRuntime(sc: ServerContext): VideoRuntime | undefined {
+  return runtimes.get(sc);
+}
+
+/** Answers a 5xx refusal as the error middleware would answer a 4xx (it turns thrown 5xx into 500). */
+function refuse(ctx: TwinContext, err: VideoError): void {
+  if (err.status < 500) ctx.throw(err.status, err.message);
+  if (err.retryAfterS) ctx.set('Retry-After', String(err.retryAfterS));
+  ctx.status = err.status;
+  ctx.body = { error: { status: err.status, message: err.message, requestId: ctx.state.requestId } };
+}
+
+const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
+
+/** Builds the video module. */
+export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
+  let gateway: VideoGateway | undefined;
+  let signer: StreamSigner | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const now = opts.now ?? Date.now;
+  /** Last audited refusal per (session, camera, reason): one row a minute, a polling player cannot flood the trail. */
+  const refusals = new Map<string, number>();
+
+  const rt = (): { gateway: VideoGateway; signer: StreamSigner } => {
+    if (!gateway || !signer) throw new Error('video module not initialized');
+    return { gateway, signer };
+  };
+
+  async function cameraOf(sc: ServerContext, ctx: TwinContext, idx: number): Promise<CameraRow> {
+    const r = await sc.db.query<CameraRow>(`${CAMERA_SQL} WHERE c.idx = $1`, [idx]);
+    const cam = r.rows[0];
+    if (!cam) ctx.throw(404, `no camera ${idx}`);
+    return cam;
+  }
+
+  const specOf = (cam: CameraRow): SourceSpec | null => {
+    if (!cam.source_kind) return null;
+    if (cam.source_kind === 'simulated') return { kind: 'simulated', label: `CAM ${cam.idx} ${cam.code}` };
+    return { kind: cam.source_kind, url: cam.url!, transcode: cam.transcode ?? false };
+  };
+
+  return {
+    name: 'video',
+    migrations: path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'),
+    permissions: [
+      { permission: 'video:configure', summary: 'Set where a camera\'s video comes from (RTSP / HLS URL or simulated)', roles: ['system_admin'] },
+    ],
+
+    async initialize(sc) {
+      const settings = videoSettings(process.env, opts.settings);
+      gateway = new VideoGateway(settings, sc.log, Date.now);
+      signer = new StreamSigner();
+      await gateway.init();
+      runtimes.set(sc, { gateway, signer });
+      // A session that ends (logout, revocation, expiry) stops counting as a viewer at once.
+      unsubscribe = authService(sc).onSessionEnded((sessionId) => gateway?.leave(null, sessionId));
+      sc.log.info({ dir: settings.dir, maxTranscodes: settings.maxTranscodes }, 'video gateway ready');
+    },
+
+    async finalize() {
+      unsubscribe?.();
+      await gateway?.close();
+      gateway = undefined;
+    },
+
+    async seed(sc, { parkIdx }) {
+      // Every camera of the sample park gets a simulated source (a test pattern with its code and the time).
+      await sc.db.query(
+        `INSERT INTO video_source (camera_idx, source_kind)
+         SELECT c.idx, 'simulated' FROM camera c JOIN equipment e ON e.idx = c.idx WHERE e.park_idx = $1
+         ON CONFLICT (camera_idx) DO NOTHING`,
+        [parkIdx],
+      );
+    },
+
+    routes: (sc) => [
+      {
+        method: 'GET', path: '/api/video/cameras', permission: 'security:read',
+        summary: 'Cameras (filter by park, coverage category, code or name) with their video source and whether they are live',
+        query: listQuery, response: listSchema,
+        async handler(ctx) {
+          const q = queryOf(ctx, listQuery);
+          const where: string[] = [];
+          const args: unknown[] = [];
+          if (q.park) where.push(`p.code = $${args.push(q.park)}`);
+          if (q.coverage) where.push(`c.coverage = $${args.push(q.coverage)}`);
+          if (q.q) where.push(`(e.code ILIKE $${args.push(`%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)} OR o.name ILIKE $${args.length})`);
+          const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+          const total = await sc.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${CAMERA_SQL} ${w}) x`, args);
+          const rows = await sc.db.query<CameraRow>(`${CAMERA_SQL} ${w} ORDER BY e.code, e.idx LIMIT $${args.push(q.limit)}`, args);
+          const live = new Set(rt().gateway.status().filter((t) => t.state === 'live').map((t) => t.camera));
+          ctx.body = {
+            total: Number(total.rows[0]!.n),
+            cameras: rows.rows.map((c) => ({
+              idx: c.idx, code: c.code, name: c.name, nameEn: c.name_en, coverage: c.coverage, park: c.park, building: c.building_idx,
+              source: c.source_kind, live: live.has(c.idx),
+            })),
+          };
+        },
+      },
+      {
+        method: 'POST', path: '/api/video/cameras/:idx/watch', permission: 'security:read',
+        summary: 'Watch a camera: starts its stream when needed and answers a short-lived signed playlist URL bound to this session (call again to renew)',
+        params: idxParams, response: watchSchema, errors: [404, 409, 502, 503, 504],
+        async handler(ctx) {
+          const { idx } = paramsOf(ctx, idxParams);
+          const p = ctx.state.principal!;
+          const cam = await cameraOf(sc, ctx, idx);
+          const spec = specOf(cam);
+          if (!spec) return ctx.throw(409, `camera ${cam.code} has no video source configured`);
+          const { gateway: g, signer: s } = rt();
+          let newViewer: boolean;
+          try {
+            ({ newViewer } = await g.watch(idx, p.sessionId, spec));
+          } catch (err) {
+            if (!(err instanceof VideoError)) throw err;
+            sc.log.warn({ camera: idx, code: cam.code, status: err.status, reason: err.code, message: err.message, requestId: ctx.state.requestId }, 'video: watch refused');
+            await authService(sc).audit({ action: 'video.view', outcome: 'failure', actor: actorOf(p), object: `camera:${idx}`, source: ctx.ip, detail: { code: cam.code, reason: err.code } });
+            return refuse(ctx, err);
+          }
+          if (newViewer) {
+            await authService(sc).audit({ action: 'video.view', outcome: 'success', actor: actorOf(p), object: `camera:${idx}`, source: ctx.ip, detail: { code: cam.code, source: cam.source_kind } });
+          }
+          const ttl = g.settings.urlTtlMs;
+          const exp = now() + ttl;
+          const token = s.sign(idx, p.sessionId, exp);
+          ctx.body = {
+            camera: idx, code: cam.code, url: `/api/video/live/${idx}/${token}/index.m3u8`,
+            expiresAt: new Date(Math.ceil(exp / 1000) * 1000).toISOString(), ttlS: Math.round(ttl / 1000), renewInS: Math.max(5, Math.round(ttl / 2000)),
+          };
+        },
+      },
+      {
+        method: 'DELETE', path: '/api/video/cameras/:idx/watch', permission: 'security:read',
+        summary: 'Stop watching a camera (its stream stops a short while after the last viewer left)',
+        params: idxParams, errors: [404],
+        async handler(ctx) {
+          const { idx } = paramsOf(ctx, idxParams);
+          rt().gateway.leave(idx, ctx.state.principal!.sessionId);
+          ctx.status = 204;
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/live/:idx/:token/:file', permission: 'security:read',
+        summary: 'A live stream\'s HLS playlist (index.m3u8) or segment (seg-NNNNN.ts), behind a signed URL of this session',
+        params: liveParams, produces: 'application/vnd.apple.mpegurl', errors: [403, 404, 409, 410],
+        async handler(ctx) {
+          const { idx, token, file } = paramsOf(ctx, liveParams);
+          const p = ctx.state.principal!;
+          const { gateway: g, signer: s } = rt();
+          const check = s.verify(token, idx, p.sessionId, now());
+          if (check !== 'ok') {
+            const key = `${p.sessionId}|${idx}|${check}`;
+            const last = refusals.get(key);
+            if (last === undefined || now() - last > 60_000) {
+              refusals.set(key, now());
+              if (refusals.size > 10_000) refusals.clear();
+              await authService(sc).audit({ action: 'video.denied', outcome: 'denied', actor: actorOf(p), object: `camera:${idx}`, source: ctx.ip, detail: { reason: check, file } });
+            }
+            sc.log.info({ camera: idx, reason: check, user: p.name, requestId: ctx.state.requestId }, 'video: stream URL refused');
+            if (check === 'expired') ctx.throw(410, 'this stream URL has expired; ask for a new one');
+            ctx.throw(403, 'this stream URL is not valid for this camera and session');
+          }
+          if (!g.touch(idx, p.sessionId)) {
+            const failed = g.failureOf(idx);
+            if (failed) return refuse(ctx, new VideoError(502, 'source-down', failed));
+            ctx.throw(409, 'this stream is not running; watch the camera again');
+          }
+          const abs = g.fileOf(idx, file)!;
+          const data = await fs.readFile(abs).catch(() => null);
+          if (!data) ctx.throw(404, 'this segment is no longer available');
+          ctx.set('Cache-Control', 'no-store');
+          ctx.type = file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t';
+          ctx.body = data;
+        },
+      },
+      {
+        method: 'PUT', path: '/api/video/cameras/:idx/source', permission: 'video:configure',
+        summary: 'Set a camera\'s video source: an RTSP or HLS URL, simulated, or none',
+        params: idxParams, body: sourceBody, response: sourceSchema, errors: [404],
+        async handler(ctx) {
+          const { idx } = paramsOf(ctx, idxParams);
+          const b = bodyOf(ctx, sourceBody);
+          const cam = await cameraOf(sc, ctx, idx);
+          if (b.kind !== 'simulated' && b.kind !== 'none') {
+            let scheme = '';
+            try {
+              scheme = new URL(b.url).protocol;
+            } catch {
+              ctx.throw(400, 'url is not a valid URL');
+            }
+            const ok = b.kind === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:'];
+            if (!ok.includes(scheme)) ctx.throw(400, `a ${b.kind} source needs a ${ok.map((x) => `${x}//`).join(' or ')} URL`);
+          }
+          if (b.kind === 'none') await sc.db.query('DELETE FROM video_source WHERE camera_idx = $1', [idx]);
+          else {
+            await sc.db.query(
+              `INSERT INTO video_source (camera_idx, source_kind, url, transcode, record, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+               ON CONFLICT (camera_idx) DO UPDATE SET source_kind = EXCLUDED.source_kind, url = EXCLUDED.url, transcode = EXCLUDED.transcode,
+                 record = EXCLUDED.record, updated_at = now()`,
+              [idx, b.kind, b.kind === 'simulated' ? null : b.url, b.kind === 'simulated' ? false : (b.transcode ?? false), b.record ?? false],
+            );
+          }
+          // The running stream (if any) restarts from the new source at the next watch.
+          await rt().gateway.stop(idx, 'source changed');
+          const url = b.kind === 'rtsp' || b.kind === 'hls' ? maskUrl(b.url) : null;
+          await authService(sc).audit({ action: 'video.source.set', outcome: 'success', actor: actorOf(ctx.state.principal!), object: `camera:${idx}`, source: ctx.ip, detail: { code: cam.code, kind: b.kind, url } });
+          const after = await cameraOf(sc, ctx, idx);
+          ctx.body = { camera: idx, source: after.source_kind, url: after.url ? maskUrl(after.url) : null, transcode: after.transcode ?? false, record: after.record ?? false };
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/status', permission: 'security:read',
+        summary: 'Running video transcoders, their viewers and the cap',
+        response: statusSchema,
+        handler(ctx) {
+          const g = rt().gateway;
+          const transcoders = g.status();
+          ctx.body = { maxTranscodes: g.settings.maxTranscodes, running: transcoders.length, transcoders, ...g.stats };
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The video gateway end to end on both backends, with real ffmpeg processes: a security operator
+ * watches a simulated camera, fetches its playlist and a segment (ffprobe: H.264 at the configured
+ * size, and it decodes); every unauthorized access (no session, wrong role, tampered, expired,
+ * other camera's or other session's URL) is refused and audited; the cap and a dead source answer
+ * clear errors; and the ffmpeg process is gone a short while after the last viewer left.
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { healthModule } from '../health.ts';
+import { startAuthServer, HttpClient, type AuthTestServer } from '../../auth/testing.ts';
+import { insertFixturePark } from '../../tiler/fixture.ts';
+import { videoModule, videoRuntime } from './index.ts';
+
+const run = promisify(execFile);
+
+/** Whether a process id is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Watch { camera: number; code: string; url: string; expiresAt: string; ttlS: number }
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  describe.skipIf(backend === 'postgres' && inject('pgMissing') !== null)(`video gateway [${backend}]`, () => {
+    let s: AuthTestServer;
+    let dir: string;
+    let offset = 0;
+    let cams: { idx: number; code: string }[] = [];
+    let sec: HttpClient;
+    let sec2: HttpClient;
+    let maint: HttpClient;
+    let first: Watch;
+
+    const audits = async (action: string) =>
+      (await s.server.sc.db.query<{ action: string; object: string; outcome: string; actor_name: string | null; detail: string }>(
+        'SELECT action, object, outcome, actor_name, detail FROM audit_log WHERE action = $1 ORDER BY seq', [action])).rows;
+
+    beforeAll(async () => {
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'twin-video-'));
+      s = await startAuthServer(backend, {
+        modules: [healthModule, videoModule({
+          settings: { dir, maxTranscodes: 2, idleStopMs: 1500, viewerTimeoutMs: 60_000, urlTtlMs: 30_000, segmentS: 1, simWidth: 320, simHeight: 180, simFps: 10, startTimeoutMs: 15_000 },
+          now: () => Date.now() + offset,
+        })],
+      });
+      const db = s.server.sc.db;
+      await insertFixturePark(db, { grid: 2, floors: 1, roomsPerSide: 1, code: 'video' });
+      cams = (await db.query<{ idx: number; code: string }>("SELECT idx, code FROM equipment WHERE type = 'camera' ORDER BY idx")).rows;
+      expect(cams.length).toBeGreaterThanOrEqual(4);
+      for (const c of cams) await db.query("INSERT INTO camera (idx, coverage) VALUES ($1, 'main_gate')", [c.idx]);
+      // The module's seed hook gives every camera of the park a simulated source.
+      const parkIdx = (await db.query<{ idx: number }>("SELECT idx FROM park WHERE code = 'video'")).rows[0]!.idx;
+      const mod = videoModule();
+      await mod.seed!(s.server.sc, { parkIdx });
+      await mod.seed!(s.server.sc, { parkIdx });
+      expect(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM video_source')).rows[0]!.n)).toBe(cams.length);
+      sec = (await s.userWith(['security_operator'])).client;
+      sec2 = (await s.userWith(['security_operator'])).client;
+      maint = (await s.userWith(['maintenance'])).client;
+    }, 120_000);
+
+    afterAll(async () => {
+      await s?.server.stop();
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it('a security operator watches a simulated camera: playlist and a segment that decodes at 320x180', async () => {
+      const cam = cams[0]!;
+      const t0 = Date.now();
+      const w = await sec.req('POST', `/api/video/cameras/${cam.idx}/watch`);
+      expect(w.status, w.text).toBe(200);
+      first = w.body as Watch;
+      expect(first.url).toMatch(new RegExp(`^/api/video/live/${cam.idx}/[0-9a-z]+-[0-9a-f]{32}/index\\.m3u8$`));
+      expect(Date.now() - t0).toBeLessThan(15_000);
+
+      const pl = await sec.req('GET', first.url);
+      expect(pl.status, pl.text).toBe(200);
+      expect(pl.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+      expect(pl.text).toContain('#EXTM3U');
+      const segs = pl.text.split('\n').filter((l) => /^seg-\d+\.ts$/.test(l));
+      expect(segs.length).toBeGreaterThan(0);
+
+      // The segment URI is relative: it resolves under the same signed path.
+      const segUrl = first.url.replace(/index\.m3u8$/, segs.at(-1)!);
+      const seg = await fetch(s.server.url + segUrl, { headers: { Cookie: [...sec.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ') } });
+      expect(seg.status).toBe(200);
+      expect(seg.headers.get('content-type')).toBe('video/mp2t');
+      const bytes = Buffer.from(await seg.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(1000);
+      const file = path.join(dir, 'probe.ts');
+      await fs.writeFile(file, bytes);
+      const probe = JSON.parse((await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file])).stdout) as { streams: { codec_name: string; width: number; height: number }[] };
+      expect(probe.streams[0]).toEqual({ codec_name: 'h264', width: 320, height: 180 });
+      // Decodes: ffmpeg reads every frame without an error.
+      const dec = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+      expect(dec.stderr).toBe('');
+
+      const views = await audits('video.view');
+      expect(views.filter((a) => a.object === `camera:${cam.idx}` && a.outcome === 'success')).toHaveLength(1);
+      // Renewing is not a second view.
+      expect((await sec.req('POST', `/api/video/cameras/${cam.idx}/watch`)).status).toBe(200);
+      expect((await audits('video.view')).filter((a) => a.object === `camera:${cam.idx}`)).toHaveLength(1);
+    }, 60_000);
+
+    it('refuses and audits every unauthorized access to playlists and segments', async () => {
+      const cam = cams[0]!;
+      const seg = first.url.replace(/index\.m3u8$/, 'seg-00001.ts');
+      // No session at all: the guard answers 401 before the token is looked at.
+      const anon = new HttpClient(s.server.url);
+      expect((await anon.req('GET', first.url)).status).toBe(401);
+      expect((await anon.req('GET', seg)).status).toBe(401);
+      expect((await anon.req('POST', `/api/video/cameras/${cam.idx}/watch`)).status).toBe(401);
+      // A role without security:read, even holding a valid URL.
+      expect((await maint.req('GET', first.url)).status).toBe(403);
+      expect((await maint.req('POST', `/api/video/cameras/${cam.idx}/watch`)).status).toBe(403);
+      // Another operator's session with this session's URL.
+      expect((await sec2.req('GET', first.url)).status).toBe(403);
+      // This session, but the URL of another camera.
+      expect((await sec.req('GET', first.url.replace(`/live/${cam.idx}/`, `/live/${cams[1]!.idx}/`))).status).toBe(403);
+      // A tampered signature, and a malformed token.
+      const tampered = first.url.replace(/-([0-9a-f])/, (_m, c: string) => `-${c === '0' ? '1' : '0'}`);
+      expect((await sec.req('GET', tampered)).status).toBe(403);
+      expect((await sec.req('GET', first.url.replace(/live\/(\d+)\/[^/]+\//, 'live/$1/nope/'))).status).toBe(400);
+      // Expired: the URL's clock moves past its lifetime.
+      offset = (first.ttlS + 5) * 1000;
+      try {
+        const exp = await sec.req('GET', first.url);
+        expect(exp.status).toBe(410);
+        expect(exp.text).toContain('expired');
+      } finally {
+        offset = 0;
+      }
+      // Without the signed URL: there is no other way to the files.
+      expect((await sec.req('GET', `/api/video/live/${cam.idx}/index.m3u8`)).status).toBe(404);
+
+      const denied = await audits('video.denied');
+      const reasons = denied.map((a) => JSON.parse(a.detail) as { reason: string }).map((d) => d.reason);
+      expect(reasons).toEqual(expect.arrayContaining(['mismatch', 'expired']));
+      const guard = (await audits('access.denied')).filter((a) => a.object.startsWith('GET /api/video/live') || a.object.startsWith('POST /api/video'));
+      expect(guard.some((a) => a.actor_name === null)).toBe(true); // anonymous
+      expect(guard.some((a) => a.actor_name !== null && (JSON.parse(a.detail) as { reason: string }).reason === 'missing-permission')).toBe(true);
+    }, 30_000);
+
+    it('answers 503 at the transcoder cap and 502 with the reason for a dead source, without hanging', async () => {
+      // cams[0] runs; a second one fills the cap of 2.
+      expect((await sec.req('POST', `/api/video/cameras/${cams[1]!.idx}/watch`)).status).toBe(200);
+      const full = await sec.req('POST', `/api/video/cameras/${cams[2]!.idx}/watch`);
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('5');
+      expect((full.body as { error: { message: string } }).error.message).toContain('slots are in use');
+      await sec.req('DELETE', `/api/video/cameras/${cams[1]!.idx}/watch`);
+      await waitFor('second transcoder stopped', () => !videoRuntime(s.server.sc)!.gateway.status().some((t) => t.camera === cams[1]!.idx));
+
+      // A source nobody answers on: the watch fails fast with the cause, and a log line.
+      const admin = await s.admin('sysadmin');
+      const put = await admin.req('PUT', `/api/video/cameras/${cams[3]!.idx}/source`, { kind: 'rtsp', url: 'rtsp://cam:secret@127.0.0.1:9/stream' });
+      expect(put.status, put.text).toBe(200);
+      expect((put.body as { url: string }).url).toBe('rtsp://cam:***@127.0.0.1:9/stream');
+      expect((await admin.req('PUT', `/api/video/cameras/${cams[3]!.idx}/source`, { kind: 'rtsp', url: 'http://x.test/a.m3u8' })).status).toBe(400);
+      expect((await sec.req('PUT', `/api/video/cameras/${cams[3]!.idx}/source`, { kind: 'simulated' })).status).toBe(403);
+      const t0 = Date.now();
+      const dead = await sec.req('POST', `/api/video/cameras/${cams[3]!.idx}/watch`);
+      expect(dead.status).toBe(502);
+      expect((dead.body as { error: { message: string } }).error.message).toMatch(/is down: .*(refused|Connection)/i);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(JSON.stringify(dead.body)).not.toContain('secret');
+      expect((await sec.req('POST', '/api/video/cameras/999999/watch')).status).toBe(404);
+    }, 60_000);
+
+    it('stops the ffmpeg process a short while after the last viewer leaves', async () => {
+      const g = videoRuntime(s.server.sc)!.gateway;
+      const t = g.status().find((x) => x.camera === cams[0]!.idx)!;
+      expect(t.state).toBe('live');
+      expect(t.pid !== null && alive(t.pid)).toBe(true);
+      const st = await sec.req('GET', '/api/video/status');
+      expect((st.body as { running: number }).running).toBeGreaterThanOrEqual(1);
+      expect((await sec.req('DELETE', `/api/video/cameras/${cams[0]!.idx}/watch`)).status).toBe(204);
+      await waitFor('the transcoder to stop', () => g.status().length === 0);
+      await waitFor('the ffmpeg process to exit', () => !alive(t.pid!));
+      // Its files are gone and its URL answers 409 (watch again), not a stale picture.
+      expect((await sec.req('GET', first.url)).status).toBe(409);
+      expect(await fs.readdir(g.workDir)).toEqual([]);
+    }, 30_000);
+  });
+}
