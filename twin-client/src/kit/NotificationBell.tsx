@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { navigate } from '../app/links.tsx';
+import { useAuth } from '../auth/SessionGate.tsx';
 import { kitFetch, pick, type Label } from './api.ts';
 import { shortTime } from './RecordList.tsx';
 import './i18n.ts';
@@ -50,8 +51,13 @@ function usePush(onPush: (unread: number) => void): void {
   }, []);
 }
 
-/** The bell. */
+/** The bell, for user accounts (command-wall devices get none). */
 export function NotificationBell() {
+  const { me } = useAuth();
+  return me.kind === 'user' ? <Bell /> : null;
+}
+
+function Bell() {
   const { t, i18n } = useTranslation('kit');
   const [unread, setUnread] = useState<number | null>(null);
   const [items, setItems] = useState<Item[] | null>(null);
@@ -80,7 +86,10 @@ export function NotificationBell() {
     <>
       <button type="button" className="kit-bell" data-kit="bell" data-unread={unread ?? ''} aria-label={`${t('notifications')} ${unread ? t('unread', { n: unread }) : ''}`}
         onClick={() => setOpen((o) => !o)}>
-        🔔{unread ? <span className="kit-bell-count" data-kit="unread">{unread > 99 ? '99+' : unread}</span> : null}
+        <svg width="16" height="16" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M18 8a6 6 0 1 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" /><path d="M13.7 21a2 2 0 0 1-3.4 0" />
+        </svg>
+        {unread ? <span className="kit-bell-count" data-kit="unread">{unread > 99 ? '99+' : unread}</span> : null}
       </button>
       {open && (
         <div className="kit-bell-panel panel" data-kit="notifications">

@@ -107,7 +107,7 @@ export function RecordDetail({ meta, id, onChanged, onClose }: RecordDetailProps
         </div>
       )}
       {firing && (
-        <RecordForm meta={meta} name={`transition-${firing}`} fields={meta.transitions[firing]!.sets} submitLabel={pick(meta.transitions[firing]!.label, lang)}
+        <RecordForm meta={meta} name={`transition-${firing}`} fields={meta.transitions[firing]!.sets} required={meta.transitions[firing]!.requires} submitLabel={pick(meta.transitions[firing]!.label, lang)}
           onCancel={() => setFiring(null)} onSubmit={(data) => fire(firing, data)} />
       )}
       {msg && <div className="kit-error" role="alert" data-kit="message">{msg}</div>}

@@ -11,12 +11,15 @@ import { useTranslation } from 'react-i18next';
 import { pick, type EntityMeta, type FieldMeta } from './api.ts';
 import './i18n.ts';
 
-/** The zod schema of the given fields, from their JSON Schemas (required unless the schema allows undefined). */
+/**
+ * The zod schema of the given fields, from their JSON Schemas. A field is required when `required`
+ * names it, or (no list given) when the server says its schema does not accept a missing value.
+ */
 export function formSchema(meta: EntityMeta, fields: readonly string[], required: readonly string[] | null = null): z.ZodType<Record<string, unknown>> {
   const shape: Record<string, z.ZodType> = {};
   for (const f of fields) {
     const base = z.fromJSONSchema(meta.fields[f]!.schema as never) as z.ZodType;
-    shape[f] = required && !required.includes(f) ? base.optional() : base;
+    shape[f] = (required ? required.includes(f) : meta.fields[f]!.required) ? base : base.optional();
   }
   return z.object(shape) as unknown as z.ZodType<Record<string, unknown>>;
 }
@@ -43,12 +46,14 @@ export interface RecordFormProps {
   readonly onCancel?: () => void;
   /** Names the form for tests and styles. */
   readonly name: string;
+  /** Fields that must be filled (default: those the server marks required). */
+  readonly required?: readonly string[];
 }
 
 /** The form. */
-export function RecordForm({ meta, fields, initial, submitLabel, onSubmit, onCancel, name }: RecordFormProps) {
+export function RecordForm({ meta, fields, initial, submitLabel, onSubmit, onCancel, name, required }: RecordFormProps) {
   const { t, i18n } = useTranslation('kit');
-  const schema = useMemo(() => formSchema(meta, fields), [meta, fields]);
+  const schema = useMemo(() => formSchema(meta, fields, required ?? null), [meta, fields, required]);
   const [serverError, setServerError] = useState<string | null>(null);
   const { register, handleSubmit, formState: { errors, isSubmitting }, getValues } = useForm<Record<string, unknown>>({
     resolver: zodResolver(schema as never) as never,

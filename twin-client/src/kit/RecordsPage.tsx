@@ -54,9 +54,14 @@ export function RecordsPage({ path, createFields }: RecordsPageProps) {
   const { meta, error } = useEntityMeta(path);
   const [url, setUrlState] = useState(readUrl);
   const [reload, setReload] = useState(0);
+  // Bumped on every navigation, so following a link to the record already open reloads it.
+  const [visit, setVisit] = useState(0);
   const [objectName, setObjectName] = useState<string | null>(null);
   useEffect(() => {
-    const on = () => setUrlState(readUrl());
+    const on = () => {
+      setUrlState(readUrl());
+      setVisit((n) => n + 1);
+    };
     window.addEventListener('popstate', on);
     return () => window.removeEventListener('popstate', on);
   }, []);
@@ -98,7 +103,7 @@ export function RecordsPage({ path, createFields }: RecordsPageProps) {
                 }} />
             </>
           ) : (
-            <RecordDetail meta={meta} id={url.id!} onChanged={() => setReload((n) => n + 1)} onClose={() => go({})} />
+            <RecordDetail key={`${url.id}-${visit}`} meta={meta} id={url.id!} onChanged={() => setReload((n) => n + 1)} onClose={() => go({})} />
           )}
         </aside>
       )}

@@ -42,6 +42,8 @@ export interface FieldMeta {
   options: Record<string, Label> | null;
   editable: boolean;
   onCreate: boolean;
+  /** The value may not be left out (at create; a transition names its own required fields). */
+  required: boolean;
   /** JSON Schema of the field (zod's toJSONSchema on the server). */
   schema: Record<string, unknown>;
 }
@@ -59,7 +61,7 @@ export interface EntityMeta {
   fields: Record<string, FieldMeta>;
   states: Record<string, { label: Label; final?: boolean; sla?: { withinMinutes: number } }>;
   initial: string;
-  transitions: Record<string, { from: string[]; to: string; label: Label; sets: string[]; allowed: boolean }>;
+  transitions: Record<string, { from: string[]; to: string; label: Label; sets: string[]; requires: string[]; allowed: boolean }>;
   attachments: { maxBytes: number; types: string[] };
   can: { create: boolean; write: boolean; assign: boolean; comment: boolean };
 }

@@ -49,6 +49,8 @@ export interface TransitionDef {
   readonly guards?: readonly ((g: GuardInput) => string | null)[];
   /** Fields the caller sets with this transition (`data` in its body), validated by their schemas. */
   readonly sets?: readonly string[];
+  /** Of `sets`, the fields the caller must provide (missing: 400 before anything is looked at). */
+  readonly requires?: readonly string[];
   /** Called inside the transition's database transaction, after the state changed. */
   readonly after?: (e: AfterTransition) => Promise<void>;
 }
@@ -167,6 +169,7 @@ export function defineEntity(def: EntityDef): EntityDef {
     for (const s of [...t.from, t.to]) if (!states[s]) problems.push(`transition ${name} names unknown state ${s}`);
     for (const s of t.from) if (states[s]?.final) problems.push(`transition ${name} leaves final state ${s}`);
     for (const f of t.sets ?? []) if (!def.fields[f]) problems.push(`transition ${name} sets unknown field ${f}`);
+    for (const f of t.requires ?? []) if (!(t.sets ?? []).includes(f)) problems.push(`transition ${name} requires ${f}, which it does not set`);
   }
   if (!def.fields[def.titleField]) problems.push(`title field ${def.titleField} is not a field`);
   const builtIn = new Set(['id', 'state', 'object', 'createdAt', 'updatedAt', 'dueAt', 'assignees', 'createdBy']);

@@ -95,7 +95,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
   async function write<T>(ctx: TwinContext, action: string, id: number | null, fn: (tx: Queryable, p: Principal) => Promise<T>): Promise<T> {
     const p = principal(ctx);
     try {
-      return await sc.db.transaction((tx) => fn(tx, p));
+      return await sc.db.transaction(async (tx) => fn(tx, await shownAs(tx, p)));
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       await auth().audit({ action: `${def.entity}.${action}`, outcome: err.outcome, actor: actor(p), object: id === null ? def.entity : objectName(id),
@@ -103,8 +103,14 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
       return ctx.throw(err.status, err.message);
     }
   }
+  /** The principal with its display name (users) as `name`, for what records show (reporter, history, comments). */
+  async function shownAs(tx: Queryable, p: Principal): Promise<Principal> {
+    if (p.kind !== 'user') return p;
+    const r = await tx.query<{ display_name: string }>('SELECT display_name FROM app_user WHERE id = $1', [p.id]);
+    return r.rows[0] ? { ...p, name: r.rows[0].display_name } : p;
+  }
   const audit = (tx: Queryable, p: Principal, ctx: TwinContext, action: string, id: number, detail: Record<string, unknown>) =>
-    auth().auditIn(tx, { action: `${def.entity}.${action}`, outcome: 'success', actor: actor(p), object: objectName(id), source: ctx.ip, detail });
+    auth().auditIn(tx, { action: `${def.entity}.${action}`, outcome: 'success', actor: actor(principal(ctx)), object: objectName(id), source: ctx.ip, detail });
 
   /** Locks the record (scoped) and checks the caller's version. */
   async function lockVersion(tx: Queryable, p: Principal, id: number, version: number): Promise<StoredRecord> {
@@ -166,12 +172,12 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
     entity: z.string(), label: labelSchema, path: z.string(), titleField: z.string(), columns: z.array(z.string()), filters: z.array(z.string()),
     search: z.array(z.string()), objectKinds: z.array(z.string()),
     fields: z.record(z.string(), z.object({
-      label: labelSchema, input: z.string().nullable(), options: z.record(z.string(), labelSchema).nullable(), editable: z.boolean(), onCreate: z.boolean(),
+      label: labelSchema, input: z.string().nullable(), options: z.record(z.string(), labelSchema).nullable(), editable: z.boolean(), onCreate: z.boolean(), required: z.boolean(),
       schema: z.record(z.string(), z.unknown()),
     })),
     states: z.record(z.string(), z.object({ label: labelSchema, sla: z.object({ withinMinutes: z.number(), escalateToRoles: z.array(z.string()) }).optional(), final: z.boolean().optional() })),
     initial: z.string(),
-    transitions: z.record(z.string(), z.object({ from: z.array(z.string()), to: z.string(), label: labelSchema, sets: z.array(z.string()), allowed: z.boolean() })),
+    transitions: z.record(z.string(), z.object({ from: z.array(z.string()), to: z.string(), label: labelSchema, sets: z.array(z.string()), requires: z.array(z.string()), allowed: z.boolean() })),
     attachments: z.object({ maxBytes: z.number(), types: z.array(z.string()) }),
     can: z.object({ create: z.boolean(), write: z.boolean(), assign: z.boolean(), comment: z.boolean() }),
   });
@@ -194,11 +200,11 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
           entity: def.entity, label: def.label, path: def.path, titleField: def.titleField, columns: def.columns, filters: def.filters ?? [], search: def.search,
           objectKinds: def.objectKinds ?? [],
           fields: Object.fromEntries(Object.entries(def.fields).map(([k, f]) => [k, {
-            label: f.label, input: f.input ?? null, options: f.options ?? null, editable: f.editable !== false, onCreate: f.onCreate !== false,
+            label: f.label, input: f.input ?? null, options: f.options ?? null, editable: f.editable !== false, onCreate: f.onCreate !== false, required: !f.schema.safeParse(undefined).success,
             schema: z.toJSONSchema(f.schema, { unrepresentable: 'any' }),
           }])),
           states: def.workflow.states, initial: def.workflow.initial,
-          transitions: Object.fromEntries(Object.entries(def.workflow.transitions).map(([k, t]) => [k, { from: t.from, to: t.to, label: t.label, sets: t.sets ?? [], allowed: has(p, t.permission) }])),
+          transitions: Object.fromEntries(Object.entries(def.workflow.transitions).map(([k, t]) => [k, { from: t.from, to: t.to, label: t.label, sets: t.sets ?? [], requires: t.requires ?? [], allowed: has(p, t.permission) }])),
           attachments: { maxBytes: limits.maxBytes, types: limits.types },
           can: { create: has(p, def.permissions.create), write: has(p, def.permissions.write), assign: has(p, def.permissions.assign), comment: has(p, commentPerm) },
         };
@@ -328,8 +334,10 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
         const name = String(ctx.params.name);
         const b = ctx.request.body as { version: number; note?: string; data?: Record<string, unknown> };
         const t = Object.hasOwn(def.workflow.transitions, name) ? def.workflow.transitions[name] : undefined;
-        const sets = t ? z.object(Object.fromEntries((t.sets ?? []).map((f) => [f, def.fields[f]!.schema]))).strict().safeParse(b.data ?? {}) : null;
+        const sets = t ? z.object(Object.fromEntries((t.sets ?? []).map((f) => [f, def.fields[f]!.schema.optional()]))).strict().safeParse(b.data ?? {}) : null;
         if (sets && !sets.success) ctx.throw(400, `invalid data: ${sets.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+        const missing = (t?.requires ?? []).filter((f) => (sets?.success ? (sets.data as Record<string, unknown>)[f] : undefined) === undefined);
+        if (missing.length > 0) ctx.throw(400, `${name} requires ${missing.join(', ')}`);
         ctx.body = await write(ctx, `transition.${name}`.slice(0, 60), id, async (tx, p) => {
           const stored = await lockVersion(tx, p, id, b.version);
           const data = { ...stored.data, ...(sets?.success ? sets.data as Record<string, unknown> : {}) };

@@ -79,8 +79,8 @@ export function repairEntity(sc: ServerContext): EntityDef {
           },
         },
         rate: {
-          from: ['done'], to: 'closed', label: { zh: '评价并完结', en: 'Rate and close' }, permission: 'repairs:report', sets: ['rating', 'feedback'],
-          guards: [reporterOnly, ({ record }) => (typeof record.data.rating === 'number' ? null : 'a rating (1-5) is required')],
+          from: ['done'], to: 'closed', label: { zh: '评价并完结', en: 'Rate and close' }, permission: 'repairs:report', sets: ['rating', 'feedback'], requires: ['rating'],
+          guards: [reporterOnly],
         },
         rework: {
           from: ['done'], to: 'in_progress', label: { zh: '返修', en: 'Send back' }, permission: 'repairs:report', guards: [reporterOnly],

@@ -215,7 +215,11 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(repair.state).toBe('done');
       expect((await fire(pm.client, 'rate', repair.version, { rating: 5 })).text).toMatch(/only the reporter/);
       expect((await fire(tenant.client, 'rate', repair.version, { rating: 9 })).status).toBe(400);
-      expect((await fire(tenant.client, 'rate', repair.version)).text).toMatch(/rating/);
+      const none = await fire(tenant.client, 'rate', repair.version);
+      expect(none.status).toBe(400);
+      expect(none.text).toMatch(/requires rating/);
+      // The tenant is offered the transition before giving a rating.
+      expect(((await tenant.client.req('GET', `/api/repairs/${repair.id}`)).body as { allowed: string[] }).allowed).toEqual(['rate', 'rework']);
       const ok = await fire(tenant.client, 'rate', repair.version, { rating: 5, feedback: '很快' });
       expect(ok.status, ok.text).toBe(200);
       expect((ok.body as StoredRecord)).toMatchObject({ state: 'closed', data: { rating: 5, feedback: '很快' } });
