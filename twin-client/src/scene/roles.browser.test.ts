@@ -113,10 +113,16 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       const cookies = await sessionOf(role, role === 'enterprise_user' ? tenantRoom.enterprise : null);
       const { context, page } = await open(cookies, { width: 960, height: 540 });
       const problems = collectProblems(page);
+      const refused: string[] = [];
+      page.on('response', (r) => {
+        if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      });
       try {
         await page.goto(`${s.server.url}/?park=${s.park}&layer=occupancy`);
         // The badge settles on live; the blocking bug made it settle on refused ("未授权").
-        await page.waitForFunction(() => ['live', 'refused'].includes(document.querySelector('.live-indicator')?.getAttribute('data-status') ?? ''), undefined, { timeout: 120_000, polling: 250 });
+        await page.waitForFunction(() => ['live', 'refused'].includes(document.querySelector('.live-indicator')?.getAttribute('data-status') ?? '')
+          || document.querySelector('[data-problem]') !== null, undefined, { timeout: 120_000, polling: 250 });
+        expect(await page.locator('[data-problem]').count(), `${role}: ${await page.locator('[data-problem]').allTextContents()} ${refused}`).toBe(0);
         const badge = page.locator('.live-indicator');
         expect(await badge.getAttribute('data-status'), role).toBe('live');
         expect(await badge.textContent()).toContain('实时');
@@ -144,7 +150,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
         await expect.poll(() => twinEval(page, (t, idx: number) => t.texel(idx).slice(0, 3), room.idx), { timeout: 20_000, interval: 100 }).not.toEqual(ALARM_RED);
         const shot = await screenshotStats(page, `roles-${role}`);
         expect(shot.distinct).toBeGreaterThan(40);
-        expect(problems.errors).toEqual([]);
+        expect(problems.errors, refused.join(', ')).toEqual([]);
         expect(problems.external).toEqual([]);
       } finally {
         await context.close();
