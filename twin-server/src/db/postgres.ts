@@ -29,8 +29,44 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   pool.on('error', () => {});
   const base = wrap(pool);
   await base.query('SELECT 1'); // fail fast with a clear connection error
-  let listener: pg.Client | undefined;
+  // LISTEN needs a connection of its own. When the server goes away (restart, outage) that
+  // connection is gone for good: a new one is made (retrying with backoff until the server is
+  // back) and listens on every channel again. Notifications sent in between are lost, as NOTIFY
+  // promises nothing more; its users poll as a fallback.
+  let listener: Promise<pg.Client> | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let backoff = 250;
   const handlers = new Map<string, Set<(p: string) => void>>();
+  const connectListener = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('error', () => {}); // 'end' follows, and reconnects
+    c.on('notification', (n) => handlers.get(n.channel)?.forEach((h) => h(n.payload ?? '')));
+    await c.connect();
+    c.on('end', () => {
+      if (closed) return;
+      listener = undefined;
+      relisten();
+    });
+    for (const channel of handlers.keys()) await c.query(`LISTEN ${channel}`);
+    backoff = 250;
+    return c;
+  };
+  const relisten = (): void => {
+    if (closed || retry || listener) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (closed || listener) return; // a listen() call connected in the meantime
+      const p = connectListener();
+      listener = p;
+      p.catch(() => {
+        if (listener === p) listener = undefined;
+        backoff = Math.min(backoff * 2, 5000);
+        relisten();
+      });
+    }, backoff);
+    retry.unref();
+  };
   return {
     backend: 'postgres',
     ...base,
@@ -50,17 +86,23 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     async listen(channel, onPayload) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url });
-        listener.on('error', () => {});
-        await listener.connect();
-        listener.on('notification', (n) => handlers.get(n.channel)?.forEach((h) => h(n.payload ?? '')));
-      }
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        await listener.query(`LISTEN ${channel}`);
+        // A connection that fails now is made again and listens on every channel, this one included.
+        if (listener) await listener.then((c) => c.query(`LISTEN ${channel}`)).catch(() => {});
+        else {
+          const p = connectListener(); // listens on every channel in `handlers`, this one included
+          listener = p;
+          try {
+            await p;
+          } catch (err) {
+            if (listener === p) listener = undefined;
+            handlers.delete(channel);
+            throw err;
+          }
+        }
       }
       set.add(onPayload);
       return async () => {
@@ -96,7 +138,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       return { postgres: r.rows[0]!.pg, postgis: r.rows[0]!.gis };
     },
     async close() {
-      await listener?.end().catch(() => {});
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await listener?.then((c) => c.end()).catch(() => {});
       await pool.end();
     },
   };

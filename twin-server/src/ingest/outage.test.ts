@@ -162,14 +162,17 @@ describe.skipIf(inject('mqttMissing') !== null || !clusterAvailable())('QoS 1 st
     srv = await startTestServer('postgres', { testDb, env: { MQTT_URL: MQTT }, modules: [healthModule, openGuardModule, live], log });
     const rt = live.runtime!;
     dev = await Device.connect(MQTT, `park/${park}/energy/PM-0`, `dev-${randomBytes(3).toString('hex')}`);
+    // LISTEN (re-tile notices, notifications) must survive the restart too: its connection is made again.
+    const notified: string[] = [];
+    await scratch.db.listen('twin_outage_test', (p) => notified.push(p));
 
     const N = 500;
     let downAt = 0;
     let upAt = 0;
     await dev.stream(N, 100, async (i) => {
       if (i === 100) {
+        downAt = Date.now(); // the first batches fail while pg_ctl is still stopping
         await cluster!.stop();
-        downAt = Date.now();
       }
       if (i === 300) {
         await cluster!.start();
@@ -194,5 +197,11 @@ describe.skipIf(inject('mqttMissing') !== null || !clusterAvailable())('QoS 1 st
     expect(rt.mqtt!.stats.ackWithheld).toBeGreaterThan(0);
     expect(w.length).toBeGreaterThan(0);
     expect(w.length).toBeLessThanOrEqual(8);
+
+    for (const end = Date.now() + 15_000; !notified.includes('after restart') && Date.now() < end;) {
+      await scratch.db.query("SELECT pg_notify('twin_outage_test', 'after restart')");
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(notified).toContain('after restart');
   });
 });
