@@ -590,8 +590,7 @@ function enterpriseRoutes(sc: ServerContext, _auth: AuthService, _kit: AuthRoute
       method: 'GET', path: '/api/enterprises/:idx/accounts', permission: 'enterprise:read', summary: 'Platform accounts of one enterprise (enterprise users: only their own)',
       params: idxParams, response: S.accountsResponse,
       object: async (ctx) => {
-        const idx = Number(ctx.params.idx);
-        if (!Number.isInteger(idx) || idx < 1 || idx > 2_147_483_647) return null;
+        const { idx } = paramsOf(ctx, idxParams); // parsed (400 when malformed) before this check
         const r = await sc.db.query<{ idx: number }>('SELECT idx FROM enterprise WHERE idx = $1', [idx]);
         return r.rows[0] ? { kind: 'enterprise', idx, enterpriseIdx: idx } : null;
       },
