@@ -3,10 +3,12 @@
  * the room panel's "repair requests" section and its "报修 / Report a repair" action, which opens
  * the create form attached to the room.
  */
-import { createElement, lazy } from 'react';
+import { lazy } from 'react';
 import { viewHref } from '../../app/links.tsx';
 import type { ClientModule } from '../types.ts';
-import { RoomRepairs } from './RoomRepairs.tsx';
+
+// Lazy: the section pulls the records kit (TanStack Table, its strings) only when a room panel opens.
+const RoomRepairs = lazy(() => import('./RoomRepairs.tsx').then((m) => ({ default: m.RoomRepairs })));
 
 /** Repairs (server module `repairs`). */
 export const repairsClientModule: ClientModule = {
@@ -17,7 +19,7 @@ export const repairsClientModule: ClientModule = {
   ],
   sections: [
     { id: 'repairs.room', kinds: ['room'], title: { zh: '报修记录', en: 'Repair requests' }, all: ['repairs:read'], order: 50,
-      component: (p) => createElement(RoomRepairs, p) },
+      component: RoomRepairs },
   ],
   actions: [
     { id: 'repairs.report', kinds: ['room'], all: ['repairs:report'], label: { zh: '报修', en: 'Report a repair' },
