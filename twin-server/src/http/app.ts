@@ -5,6 +5,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import compress from 'koa-compress';
+import { ZodError } from 'zod';
 import type { ServerContext } from '../context.ts';
 import type { TwinModule } from '../modules/types.ts';
 import { guardFor, type GuardDeps } from '../auth/guard.ts';
@@ -55,9 +56,21 @@ export function createApp(sc: ServerContext, opts: AppOptions): { app: Koa<TwinS
     moduleOf.set(spec, module);
     // The guard authenticates and checks the permission; path parameters are parsed before its
     // object check (which reads them), query and body right after it, all before the handler.
+    // A scoped caller's malformed path fails closed: no object, so a 403 (audited), not a 400.
     const objectCheck = spec.object;
     const guarded: RouteSpec = objectCheck
-      ? { ...spec, object: async (c) => (validateParams(c, spec), objectCheck(c)) }
+      ? {
+        ...spec,
+        object: async (c) => {
+          try {
+            validateParams(c, spec);
+          } catch (e) {
+            if (e instanceof ZodError) return null;
+            throw e;
+          }
+          return objectCheck(c);
+        },
+      }
       : spec;
     const mw: Koa.Middleware<TwinState>[] = [
       guardFor(guarded, opts.guard),
