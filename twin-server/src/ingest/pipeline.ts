@@ -4,7 +4,7 @@
  * profile, duplicate, overload) is rejected with a counted reason and a rate-limited log line;
  * nothing here throws.
  */
-import { layerByName, type AlarmKind, type LayerContext, type LayerDef } from '@park-twin/layers';
+import { layerByName, type AlarmKind, type AlarmSignal, type LayerContext, type LayerDef } from '@park-twin/layers';
 import type { Logger } from '../log.ts';
 import type { Hub } from '../stream/hub.ts';
 import { convertBacnet, convertModbus, type Profile } from './adapters.ts';
@@ -27,6 +27,15 @@ export type IngestResult =
     republish?: { topic: string; payload: Record<string, unknown> };
   }
   | { ok: false; reason: RejectReason; detail?: string };
+
+/** An alarm verdict from the rules (modules/alarms): the signal plus the rule and its message parameters. */
+export type RuleAlarmSignal = AlarmSignal & { readonly rule?: number; readonly params?: Readonly<Record<string, string | number>> };
+
+/** Configurable alarm rules; when installed they decide alarms instead of the layers' built-in thresholds. */
+export interface AlarmRules {
+  /** Verdicts for one accepted live reading; `open` holds the open alarms as `idx/kind`. */
+  evaluate(layer: LayerDef, target: number, dev: DeviceInfo | undefined, msg: unknown, ctx: LayerContext, open: ReadonlySet<string>): readonly RuleAlarmSignal[];
+}
 
 /** Largest payload accepted (bytes). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -118,6 +127,8 @@ export class Ingest {
   readonly stats: IngestStats = { accepted: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number> };
   /** Open alarms as this node knows them (idx/kind); refreshed from the database periodically. */
   readonly openAlarms = new Set<string>();
+  /** Alarm rules (modules/alarms); null: the layers' built-in thresholds decide. */
+  rules: AlarmRules | null = null;
   private profiles = new Map<string, Profile>();
   private readonly recentSeqs = new Map<string, SeqRing>();
   private readonly bursts = new BurstCounter();
@@ -224,13 +235,14 @@ export class Ingest {
     const state = layer.snapshot(parsed.data, ctx);
     const alarms: AlarmOp[] = [];
     // History (CSV) is stored only: old rows must not repaint the live scene or raise alarms now.
-    for (const s of history ? [] : layer.alarms?.(parsed.data, ctx) ?? []) {
+    const signals: readonly RuleAlarmSignal[] = history ? [] : this.rules ? this.rules.evaluate(layer, target, dev, parsed.data, ctx, this.openAlarms) : layer.alarms?.(parsed.data, ctx) ?? [];
+    for (const s of signals) {
       const key = `${target}/${s.kind}`;
       const open = this.openAlarms.has(key);
       if (s.active === open) continue;
       if (s.active) this.openAlarms.add(key);
       else this.openAlarms.delete(key);
-      alarms.push({ op: s.active ? 'raise' : 'clear', idx: target, layer: layer.id, kind: s.kind as AlarmKind, severity: s.severity, message: s.message, device, ts });
+      alarms.push({ op: s.active ? 'raise' : 'clear', idx: target, layer: layer.id, kind: s.kind as AlarmKind, severity: s.severity, message: s.message, device, ts, ...(s.rule ? { rule: s.rule, params: s.params } : {}) });
     }
     const durable = this.writer.enqueue({ ts, device, seq, idx: target, layer: layer.id, value: state.value, status: state.status, payload: parsed.data }, alarms);
     if (!history) this.hub.update(target, layer.id, state.value, state.status);

@@ -32,6 +32,9 @@ export interface AlarmOp {
   readonly message: string;
   readonly device: string;
   readonly ts: number;
+  /** The alarm rule that decided it and its message parameters (modules/alarms), when rules decide. */
+  readonly rule?: number | undefined;
+  readonly params?: Readonly<Record<string, string | number>> | undefined;
 }
 
 /** Writer limits. */

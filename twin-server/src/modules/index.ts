@@ -13,6 +13,7 @@ import { wallModule } from './wall/index.ts';
 import { notificationsModule } from '../kit/notifications/module.ts';
 import { repairsModule } from './repairs/index.ts';
 import { videoModule } from './video/index.ts';
+import { alarmsModule } from './alarms/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -21,5 +22,5 @@ import { videoModule } from './video/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule()];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule()];
 }

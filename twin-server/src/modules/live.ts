@@ -109,6 +109,13 @@ function storageUnavailable(ctx: { status: number; body: unknown; state: { reque
   ctx.body = { error: { status: 503, message: 'telemetry could not be stored; retry', requestId: ctx.state.requestId } } satisfies ErrorBody;
 }
 
+const runtimes = new WeakMap<ServerContext, LiveRuntime>();
+
+/** The live runtime of a server (ingest, hub, writer, stream), for modules that build on it (alarms). */
+export function liveRuntimeOf(sc: ServerContext): LiveRuntime | undefined {
+  return runtimes.get(sc);
+}
+
 /** Creates the live module; each server gets its own instance. */
 export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonly runtime: LiveRuntime | null } {
   let rt: LiveRuntime | null = null;
@@ -252,6 +259,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
       }
       rt = { hub, ingest, writer, directory, brokerUrl, mqtt: broker?.ingest ?? null, stream: null, simulator: null };
+      runtimes.set(sc, rt);
       if (opts.mqtt !== false && !broker) {
         // A stable id per host and port gives a persistent session (redelivery after a crash);
         // ephemeral-port servers (tests) use a clean session instead.

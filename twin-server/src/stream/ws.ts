@@ -241,6 +241,21 @@ export class StreamServer {
     return n;
   }
 
+  /**
+   * Sends a JSON control message to every open socket whose principal holds `permission`,
+   * handshake or not (the alarm console's state changes, modules/alarms). Returns how many.
+   */
+  broadcast(m: { readonly type: string }, permission: Permission): number {
+    const text = JSON.stringify(m);
+    let n = 0;
+    for (const c of this.conns) {
+      if (c.ws.readyState !== c.ws.OPEN || !this.auth.can(c.principal, permission)) continue;
+      c.ws.send(text);
+      n++;
+    }
+    return n;
+  }
+
   private accept(ws: WebSocket, principal: Principal): void {
     const c: Conn = { ws, principal, helloed: false, sub: null, alive: true, windowStart: Date.now(), windowCount: 0 };
     this.conns.add(c);
