@@ -86,6 +86,7 @@ export const CSP = [
   "font-src 'self' data:",
   "connect-src 'self' data: blob:",
   "worker-src 'self' blob:",
+  "media-src 'self' blob:", // live video (hls.js plays through MediaSource blob: URLs)
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

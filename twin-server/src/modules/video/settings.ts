@@ -11,7 +11,7 @@ const int = (min: number, max: number) => z.coerce.number({ error: 'expected a n
 const envSchema = z.object({
   TWIN_VIDEO_FFMPEG: z.string().min(1).default('ffmpeg'),
   TWIN_VIDEO_DIR: z.string().min(1).optional(),
-  TWIN_VIDEO_MAX_TRANSCODES: int(1, 256).default(8),
+  TWIN_VIDEO_MAX_TRANSCODES: int(1, 256).default(10),
   TWIN_VIDEO_IDLE_STOP_S: int(1, 3600).default(15),
   TWIN_VIDEO_VIEWER_TIMEOUT_S: int(2, 600).default(12),
   TWIN_VIDEO_URL_TTL_S: int(10, 3600).default(60),
