@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { TwinModule } from '../../../twin-server/src/modules/types.ts';
+import { recordRoutes } from '../../../twin-server/src/kit/records/routes.ts';
+import { sampleTaskEntity } from './tasks.ts';
 
 /** Knobs for the job tests. */
 export interface SampleKitOptions {
@@ -41,6 +43,7 @@ export function sampleKitModule(opts: SampleKitOptions = {}): TwinModule & { rea
       { permission: 'sample-kit:write', summary: 'Write sample notes', roles: ['property_manager'] },
     ],
     routes: (sc) => [
+      ...recordRoutes(sc, sampleTaskEntity()),
       {
         method: 'GET', path: '/api/sample-kit/notes', permission: 'sample-kit:read', summary: 'Sample notes, newest first',
         response: z.array(note),
