@@ -201,3 +201,79 @@ for (const backend of ['pglite', 'postgres'] as const) {
     }, 30_000);
   });
 }
+
+/** Pids of ffmpeg processes whose command line names `dir`. */
+async function ffmpegsUnder(dir: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmd = await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('ffmpeg') && cmd.includes(dir)) out.push(Number(name));
+  }
+  return out;
+}
+
+// Issue 16 must-show 2: open/close cycles leave nothing behind. One backend: the gateway does not touch the database.
+describe('video gateway: 100 open/close cycles [pglite]', () => {
+  let s: AuthTestServer;
+  let dir: string;
+  let cams: number[] = [];
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'twin-video-cycles-'));
+    s = await startAuthServer('pglite', {
+      modules: [healthModule, videoModule({ settings: { dir, maxTranscodes: 5, idleStopMs: 0, viewerTimeoutMs: 60_000, segmentS: 1, simFps: 10 } })],
+    });
+    const db = s.server.sc.db;
+    await insertFixturePark(db, { grid: 3, floors: 1, roomsPerSide: 1, code: 'cycles' });
+    cams = (await db.query<{ idx: number }>("SELECT idx FROM equipment WHERE type = 'camera' ORDER BY idx LIMIT 5")).rows.map((r) => r.idx);
+    for (const c of cams) {
+      await db.query("INSERT INTO camera (idx, coverage) VALUES ($1, 'crossroad')", [c]);
+      await db.query("INSERT INTO video_source (camera_idx, source_kind) VALUES ($1, 'simulated')", [c]);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.server.stop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves no ffmpeg process, file or descriptor behind, with bounded memory', async () => {
+    expect(cams).toHaveLength(5);
+    const sec = (await s.userWith(['security_operator'])).client;
+    const g = videoRuntime(s.server.sc)!.gateway;
+    const fds = async () => (await fs.readdir('/proc/self/fd')).length;
+    // One warm-up cycle, so lazily created things (the connection, the JIT) are in the baseline.
+    expect((await sec.req('POST', `/api/video/cameras/${cams[0]}/watch`)).status).toBe(200);
+    await sec.req('DELETE', `/api/video/cameras/${cams[0]}/watch`);
+    await waitFor('warm-up stop', () => g.status().length === 0);
+    const fd0 = await fds();
+    const rss0 = process.memoryUsage().rss;
+    const started0 = g.stats.started;
+    const pidsSeen = new Set<number>();
+    for (let round = 0; round < 20; round++) {
+      // Five cameras at once (the cap), each watched, fetched and left.
+      await Promise.all(cams.map(async (c) => {
+        const w = await sec.req('POST', `/api/video/cameras/${c}/watch`);
+        expect(w.status, w.text).toBe(200);
+        expect((await sec.req('GET', (w.body as { url: string }).url)).status).toBe(200);
+        const pid = g.status().find((t) => t.camera === c)?.pid;
+        if (pid) pidsSeen.add(pid);
+        expect((await sec.req('DELETE', `/api/video/cameras/${c}/watch`)).status).toBe(204);
+      }));
+      await waitFor(`round ${round} stopped`, () => g.status().length === 0);
+    }
+    const cycles = g.stats.started - started0;
+    const rssGrowthMb = (process.memoryUsage().rss - rss0) / 1e6;
+    const fd1 = await fds();
+    const left = await ffmpegsUnder(dir);
+    console.log(`[video] ${cycles} open/close cycles, ${pidsSeen.size} distinct ffmpeg pids, ffmpeg left: ${left.length}, fds ${fd0} -> ${fd1}, rss growth ${rssGrowthMb.toFixed(1)} MB`);
+    expect(cycles).toBe(100);
+    expect(pidsSeen.size).toBe(100);
+    expect(left).toEqual([]);
+    expect([...pidsSeen].filter((pid) => alive(pid))).toEqual([]);
+    expect(fd1 - fd0).toBeLessThan(30); // pooled HTTP connections; a leak would be one pipe per cycle (100)
+    expect(rssGrowthMb).toBeLessThan(150);
+    expect(await fs.readdir(g.workDir)).toEqual([]);
+  }, 300_000);
+});
