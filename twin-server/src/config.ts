@@ -51,6 +51,12 @@ const envSchema = z.object({
       message: 'expected a comma list of module names (a-z, 0-9 and -), or none',
     })
     .optional(),
+  /** Folder of the scheduled backups (default: `<data dir>-backups`, beside the data folder, never inside it). */
+  TWIN_BACKUP_DIR: z.string().min(1).optional(),
+  /** Hours between scheduled backups of a running server; 0 turns them off. */
+  TWIN_BACKUP_INTERVAL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).min(0, 'hours cannot be negative').max(24 * 31, 'at most 744 hours').default(24),
+  /** Scheduled archives kept (older ones are deleted after a successful backup). */
+  TWIN_BACKUP_KEEP: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').default(7),
 });
 
 export type DbConfig =
@@ -76,6 +82,8 @@ export interface Config {
    * Names are checked against the registered modules at start (modules/index.ts, selectModules).
    */
   readonly modules: readonly string[] | null;
+  /** Scheduled backups (backup/schedule.ts): folder, hours between runs (0 = off), archives kept. */
+  readonly backup?: { readonly dir: string | undefined; readonly intervalHours: number; readonly keep: number };
 }
 
 /** A configuration problem, with one line per offending variable. */
@@ -124,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     scale: e.TWIN_SCALE,
     seedOnStart: e.TWIN_SEED_ON_START,
     modules: e.TWIN_MODULES === undefined ? null : e.TWIN_MODULES.filter((n) => n !== 'none'),
+    backup: { dir: e.TWIN_BACKUP_DIR ? path.resolve(cwd, e.TWIN_BACKUP_DIR) : undefined, intervalHours: e.TWIN_BACKUP_INTERVAL_HOURS, keep: e.TWIN_BACKUP_KEEP },
   };
 }

@@ -16,4 +16,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   tiles: async () => (await import('./tiles.ts')).tilesCommand,
   audit: async () => (await import('./audit.ts')).auditCommand,
   user: async () => (await import('./user.ts')).userCommand,
+  backup: async () => (await import('./backup.ts')).backupCommand,
+  restore: async () => (await import('./restore.ts')).restoreCommand,
 };
