@@ -4,6 +4,260 @@
  * (twin-server/src/http/openapi.test.ts) fails when this file is stale.
  */
 export interface paths {
+    "/api/alarm-console/alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity
+         * @description Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity
+         *
+         *     Permission: `alarm:read`.
+         */
+        get: operations["get_alarm_console_alarms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One alarm with its comments
+         * @description One alarm with its comments
+         *
+         *     Permission: `alarm:read`.
+         */
+        get: operations["get_alarm_console_alarms_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge a raised alarm (optional comment); audited, pushed to the consoles
+         * @description Acknowledge a raised alarm (optional comment); audited, pushed to the consoles
+         *
+         *     Permission: `alarm:write`.
+         */
+        post: operations["post_alarm_console_alarms_id_acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign an open alarm to a user who may work on alarms (null unassigns); audited
+         * @description Assign an open alarm to a user who may work on alarms (null unassigns); audited
+         *
+         *     Permission: `alarm:write`.
+         */
+        post: operations["post_alarm_console_alarms_id_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear an open alarm (optional comment); audited, pushed to the consoles
+         * @description Clear an open alarm (optional comment); audited, pushed to the consoles
+         *
+         *     Permission: `alarm:write`.
+         */
+        post: operations["post_alarm_console_alarms_id_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment on an alarm; audited, pushed to the consoles
+         * @description Comment on an alarm; audited, pushed to the consoles
+         *
+         *     Permission: `alarm:write`.
+         */
+        post: operations["post_alarm_console_alarms_id_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/shelve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shelve an open alarm for 1 to 1440 minutes (hidden from the open list, no sound); audited
+         * @description Shelve an open alarm for 1 to 1440 minutes (hidden from the open list, no sound); audited
+         *
+         *     Permission: `alarm:control`.
+         */
+        post: operations["post_alarm_console_alarms_id_shelve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/alarms/{id}/unshelve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take an alarm off the shelf; audited
+         * @description Take an alarm off the shelf; audited
+         *
+         *     Permission: `alarm:control`.
+         */
+        post: operations["post_alarm_console_alarms_id_unshelve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active users an alarm may be assigned to
+         * @description Active users an alarm may be assigned to
+         *
+         *     Permission: `alarm:write`.
+         */
+        get: operations["get_alarm_console_assignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alarm rules, and the fields each layer offers them
+         * @description Alarm rules, and the fields each layer offers them
+         *
+         *     Permission: `alarm:read`.
+         */
+        get: operations["get_alarm_console_rules"];
+        put?: never;
+        /**
+         * Create an alarm rule; effective at the next reading on every node; audited
+         * @description Create an alarm rule; effective at the next reading on every node; audited
+         *
+         *     Permission: `alarm:control`.
+         */
+        post: operations["post_alarm_console_rules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alarm-console/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change an alarm rule (with the version edited; 409 when someone changed it since); audited
+         * @description Change an alarm rule (with the version edited; 409 when someone changed it since); audited
+         *
+         *     Permission: `alarm:control`.
+         */
+        put: operations["put_alarm_console_rules_id"];
+        post?: never;
+        /**
+         * Delete an alarm rule (shipped defaults can only be disabled); audited
+         * @description Delete an alarm rule (shipped defaults can only be disabled); audited
+         *
+         *     Permission: `alarm:control`.
+         */
+        delete: operations["delete_alarm_console_rules_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alarms": {
         parameters: {
             query?: never;
@@ -1712,6 +1966,1897 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_alarm_console_alarms: {
+        parameters: {
+            query?: {
+                building?: number;
+                from?: string;
+                kind?: string;
+                limit?: number;
+                severity?: number;
+                state?: "open" | "raised" | "acknowledged" | "cleared" | "shelved" | "all";
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarms: {
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            assignedName: string | null;
+                            assignedTo: string | null;
+                            building: number | null;
+                            clearedAt: string | null;
+                            clearedBy: string | null;
+                            comments: number;
+                            device: string | null;
+                            floor: number | null;
+                            id: number;
+                            idx: number;
+                            kind: string;
+                            layer: string | null;
+                            message: string;
+                            objectKind: string | null;
+                            objectName: string | null;
+                            objectNameEn: string | null;
+                            params: {
+                                [key: string]: string | number;
+                            } | null;
+                            raisedAt: string;
+                            rule: number | null;
+                            severity: number;
+                            shelved: boolean;
+                            shelvedUntil: string | null;
+                            /** @enum {string} */
+                            state: "raised" | "acknowledged" | "cleared";
+                            template: {
+                                en: string;
+                                zh: string;
+                            } | null;
+                        }[];
+                        counts: {
+                            1: number;
+                            2: number;
+                            3: number;
+                            shelved: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_alarm_console_alarms_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One alarm with its comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: {
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            assignedName: string | null;
+                            assignedTo: string | null;
+                            building: number | null;
+                            clearedAt: string | null;
+                            clearedBy: string | null;
+                            comments: number;
+                            device: string | null;
+                            floor: number | null;
+                            id: number;
+                            idx: number;
+                            kind: string;
+                            layer: string | null;
+                            message: string;
+                            objectKind: string | null;
+                            objectName: string | null;
+                            objectNameEn: string | null;
+                            params: {
+                                [key: string]: string | number;
+                            } | null;
+                            raisedAt: string;
+                            rule: number | null;
+                            severity: number;
+                            shelved: boolean;
+                            shelvedUntil: string | null;
+                            /** @enum {string} */
+                            state: "raised" | "acknowledged" | "cleared";
+                            template: {
+                                en: string;
+                                zh: string;
+                            } | null;
+                        };
+                        comments: {
+                            at: string;
+                            author: string;
+                            id: number;
+                            text: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledge a raised alarm (optional comment); audited, pushed to the consoles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userId: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Assign an open alarm to a user who may work on alarms (null unassigns); audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Clear an open alarm (optional comment); audited, pushed to the consoles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Comment on an alarm; audited, pushed to the consoles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_shelve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Shelve an open alarm for 1 to 1440 minutes (hidden from the open list, no sound); audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_alarms_id_unshelve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Take an alarm off the shelf; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acknowledgedAt: string | null;
+                        acknowledgedBy: string | null;
+                        assignedName: string | null;
+                        assignedTo: string | null;
+                        building: number | null;
+                        clearedAt: string | null;
+                        clearedBy: string | null;
+                        comments: number;
+                        device: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        kind: string;
+                        layer: string | null;
+                        message: string;
+                        objectKind: string | null;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        params: {
+                            [key: string]: string | number;
+                        } | null;
+                        raisedAt: string;
+                        rule: number | null;
+                        severity: number;
+                        shelved: boolean;
+                        shelvedUntil: string | null;
+                        /** @enum {string} */
+                        state: "raised" | "acknowledged" | "cleared";
+                        template: {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_alarm_console_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active users an alarm may be assigned to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_alarm_console_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alarm rules, and the fields each layer offers them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        layers: {
+                            fields: string[];
+                            name: string;
+                        }[];
+                        rules: {
+                            builtin: boolean;
+                            clearOn: unknown | null;
+                            code: string;
+                            condition: unknown | null;
+                            enabled: boolean;
+                            forSeconds: number;
+                            id: number;
+                            kind: string;
+                            latch: boolean;
+                            layer: string;
+                            message: {
+                                en: string;
+                                zh: string;
+                            };
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            noDataMinutes: number | null;
+                            scope: {
+                                [key: string]: string | number;
+                            };
+                            severity: number;
+                            updatedAt: string;
+                            updatedBy: string | null;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_alarm_console_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    clearOn?: ({
+                        field: string;
+                        hysteresis?: number;
+                        ofCapacity?: boolean;
+                        /** @enum {string} */
+                        op: "above" | "below";
+                        value: number;
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "equals";
+                        value: string | number | boolean;
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "present";
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "rate";
+                        perMinute: number;
+                    } | {
+                        atLeast: number;
+                        field: string;
+                        /** @constant */
+                        op: "count";
+                        value: string | number | boolean;
+                        windowSeconds: number;
+                    } | {
+                        of: ({
+                            field: string;
+                            hysteresis?: number;
+                            ofCapacity?: boolean;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            value: number;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "equals";
+                            value: string | number | boolean;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "present";
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "rate";
+                            perMinute: number;
+                        } | {
+                            atLeast: number;
+                            field: string;
+                            /** @constant */
+                            op: "count";
+                            value: string | number | boolean;
+                            windowSeconds: number;
+                        } | {
+                            of: ({
+                                field: string;
+                                hysteresis?: number;
+                                ofCapacity?: boolean;
+                                /** @enum {string} */
+                                op: "above" | "below";
+                                value: number;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "equals";
+                                value: string | number | boolean;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "present";
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "rate";
+                                perMinute: number;
+                            } | {
+                                atLeast: number;
+                                field: string;
+                                /** @constant */
+                                op: "count";
+                                value: string | number | boolean;
+                                windowSeconds: number;
+                            })[];
+                            /** @enum {string} */
+                            op: "all" | "any";
+                        })[];
+                        /** @enum {string} */
+                        op: "all" | "any";
+                    }) | null;
+                    code: string;
+                    /** @default null */
+                    condition?: ({
+                        field: string;
+                        hysteresis?: number;
+                        ofCapacity?: boolean;
+                        /** @enum {string} */
+                        op: "above" | "below";
+                        value: number;
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "equals";
+                        value: string | number | boolean;
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "present";
+                    } | {
+                        field: string;
+                        /** @constant */
+                        op: "rate";
+                        perMinute: number;
+                    } | {
+                        atLeast: number;
+                        field: string;
+                        /** @constant */
+                        op: "count";
+                        value: string | number | boolean;
+                        windowSeconds: number;
+                    } | {
+                        of: ({
+                            field: string;
+                            hysteresis?: number;
+                            ofCapacity?: boolean;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            value: number;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "equals";
+                            value: string | number | boolean;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "present";
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "rate";
+                            perMinute: number;
+                        } | {
+                            atLeast: number;
+                            field: string;
+                            /** @constant */
+                            op: "count";
+                            value: string | number | boolean;
+                            windowSeconds: number;
+                        } | {
+                            of: ({
+                                field: string;
+                                hysteresis?: number;
+                                ofCapacity?: boolean;
+                                /** @enum {string} */
+                                op: "above" | "below";
+                                value: number;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "equals";
+                                value: string | number | boolean;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "present";
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "rate";
+                                perMinute: number;
+                            } | {
+                                atLeast: number;
+                                field: string;
+                                /** @constant */
+                                op: "count";
+                                value: string | number | boolean;
+                                windowSeconds: number;
+                            })[];
+                            /** @enum {string} */
+                            op: "all" | "any";
+                        })[];
+                        /** @enum {string} */
+                        op: "all" | "any";
+                    }) | null;
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @default 0 */
+                    forSeconds?: number;
+                    kind: string;
+                    /** @default false */
+                    latch?: boolean;
+                    layer: string;
+                    message: {
+                        en: string;
+                        zh: string;
+                    };
+                    name: {
+                        en: string;
+                        zh: string;
+                    };
+                    /** @default null */
+                    noDataMinutes?: number | null;
+                    /** @default {} */
+                    scope?: {
+                        building?: number;
+                        equipmentType?: string;
+                        floor?: number;
+                        object?: number;
+                        zone?: number;
+                    };
+                    severity: 1 | 2 | 3;
+                };
+            };
+        };
+        responses: {
+            /** @description Create an alarm rule; effective at the next reading on every node; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        builtin: boolean;
+                        clearOn: unknown | null;
+                        code: string;
+                        condition: unknown | null;
+                        enabled: boolean;
+                        forSeconds: number;
+                        id: number;
+                        kind: string;
+                        latch: boolean;
+                        layer: string;
+                        message: {
+                            en: string;
+                            zh: string;
+                        };
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        noDataMinutes: number | null;
+                        scope: {
+                            [key: string]: string | number;
+                        };
+                        severity: number;
+                        updatedAt: string;
+                        updatedBy: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_alarm_console_rules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rule: {
+                        /** @default null */
+                        clearOn?: ({
+                            field: string;
+                            hysteresis?: number;
+                            ofCapacity?: boolean;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            value: number;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "equals";
+                            value: string | number | boolean;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "present";
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "rate";
+                            perMinute: number;
+                        } | {
+                            atLeast: number;
+                            field: string;
+                            /** @constant */
+                            op: "count";
+                            value: string | number | boolean;
+                            windowSeconds: number;
+                        } | {
+                            of: ({
+                                field: string;
+                                hysteresis?: number;
+                                ofCapacity?: boolean;
+                                /** @enum {string} */
+                                op: "above" | "below";
+                                value: number;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "equals";
+                                value: string | number | boolean;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "present";
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "rate";
+                                perMinute: number;
+                            } | {
+                                atLeast: number;
+                                field: string;
+                                /** @constant */
+                                op: "count";
+                                value: string | number | boolean;
+                                windowSeconds: number;
+                            } | {
+                                of: ({
+                                    field: string;
+                                    hysteresis?: number;
+                                    ofCapacity?: boolean;
+                                    /** @enum {string} */
+                                    op: "above" | "below";
+                                    value: number;
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "equals";
+                                    value: string | number | boolean;
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "present";
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "rate";
+                                    perMinute: number;
+                                } | {
+                                    atLeast: number;
+                                    field: string;
+                                    /** @constant */
+                                    op: "count";
+                                    value: string | number | boolean;
+                                    windowSeconds: number;
+                                })[];
+                                /** @enum {string} */
+                                op: "all" | "any";
+                            })[];
+                            /** @enum {string} */
+                            op: "all" | "any";
+                        }) | null;
+                        code: string;
+                        /** @default null */
+                        condition?: ({
+                            field: string;
+                            hysteresis?: number;
+                            ofCapacity?: boolean;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            value: number;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "equals";
+                            value: string | number | boolean;
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "present";
+                        } | {
+                            field: string;
+                            /** @constant */
+                            op: "rate";
+                            perMinute: number;
+                        } | {
+                            atLeast: number;
+                            field: string;
+                            /** @constant */
+                            op: "count";
+                            value: string | number | boolean;
+                            windowSeconds: number;
+                        } | {
+                            of: ({
+                                field: string;
+                                hysteresis?: number;
+                                ofCapacity?: boolean;
+                                /** @enum {string} */
+                                op: "above" | "below";
+                                value: number;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "equals";
+                                value: string | number | boolean;
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "present";
+                            } | {
+                                field: string;
+                                /** @constant */
+                                op: "rate";
+                                perMinute: number;
+                            } | {
+                                atLeast: number;
+                                field: string;
+                                /** @constant */
+                                op: "count";
+                                value: string | number | boolean;
+                                windowSeconds: number;
+                            } | {
+                                of: ({
+                                    field: string;
+                                    hysteresis?: number;
+                                    ofCapacity?: boolean;
+                                    /** @enum {string} */
+                                    op: "above" | "below";
+                                    value: number;
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "equals";
+                                    value: string | number | boolean;
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "present";
+                                } | {
+                                    field: string;
+                                    /** @constant */
+                                    op: "rate";
+                                    perMinute: number;
+                                } | {
+                                    atLeast: number;
+                                    field: string;
+                                    /** @constant */
+                                    op: "count";
+                                    value: string | number | boolean;
+                                    windowSeconds: number;
+                                })[];
+                                /** @enum {string} */
+                                op: "all" | "any";
+                            })[];
+                            /** @enum {string} */
+                            op: "all" | "any";
+                        }) | null;
+                        /** @default true */
+                        enabled?: boolean;
+                        /** @default 0 */
+                        forSeconds?: number;
+                        kind: string;
+                        /** @default false */
+                        latch?: boolean;
+                        layer: string;
+                        message: {
+                            en: string;
+                            zh: string;
+                        };
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        /** @default null */
+                        noDataMinutes?: number | null;
+                        /** @default {} */
+                        scope?: {
+                            building?: number;
+                            equipmentType?: string;
+                            floor?: number;
+                            object?: number;
+                            zone?: number;
+                        };
+                        severity: 1 | 2 | 3;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change an alarm rule (with the version edited; 409 when someone changed it since); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        builtin: boolean;
+                        clearOn: unknown | null;
+                        code: string;
+                        condition: unknown | null;
+                        enabled: boolean;
+                        forSeconds: number;
+                        id: number;
+                        kind: string;
+                        latch: boolean;
+                        layer: string;
+                        message: {
+                            en: string;
+                            zh: string;
+                        };
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        noDataMinutes: number | null;
+                        scope: {
+                            [key: string]: string | number;
+                        };
+                        severity: number;
+                        updatedAt: string;
+                        updatedBy: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_alarm_console_rules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_alarms: {
         parameters: {
             query?: {

@@ -33,15 +33,21 @@ export type Condition =
 const FIELD = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,39}$/, 'a field name of the layer message (letters, digits, _)');
 const scalar = z.union([z.string().max(64), z.number().finite(), z.boolean()]);
 
-/** Zod schema of a condition (validated on every rule write: a malformed rule is a 400). */
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() => z.discriminatedUnion('op', [
+const leaves = [
   z.object({ op: z.enum(['above', 'below']), field: FIELD, value: z.number().finite(), hysteresis: z.number().finite().min(0).max(1e6).optional(), ofCapacity: z.boolean().optional() }).strict(),
   z.object({ op: z.literal('equals'), field: FIELD, value: scalar }).strict(),
   z.object({ op: z.literal('present'), field: FIELD }).strict(),
   z.object({ op: z.literal('rate'), field: FIELD, perMinute: z.number().finite().positive() }).strict(),
   z.object({ op: z.literal('count'), field: FIELD, value: scalar, atLeast: z.number().int().min(1).max(64), windowSeconds: z.number().int().min(1).max(86_400) }).strict(),
-  z.object({ op: z.enum(['all', 'any']), of: z.array(conditionSchema).min(1).max(8) }).strict(),
-]) as z.ZodType<Condition>);
+] as const;
+const combine = (of: z.ZodType) => z.object({ op: z.enum(['all', 'any']), of: z.array(of).min(1).max(8) }).strict();
+const level1 = z.discriminatedUnion('op', [...leaves, combine(z.discriminatedUnion('op', [...leaves]))]);
+
+/**
+ * Zod schema of a condition (validated on every rule write: a malformed rule is a 400).
+ * Combinations nest two levels deep (no recursive schema, so the OpenAPI document stays plain).
+ */
+export const conditionSchema: z.ZodType<Condition> = z.discriminatedUnion('op', [...leaves, combine(level1)]) as z.ZodType<Condition>;
 
 /** Where a rule applies; every member given must match (none: everything on the layer). */
 export interface Scope {
