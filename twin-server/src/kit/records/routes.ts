@@ -44,7 +44,7 @@ const idParam = z.coerce.number<string>().int().min(1).max(Number.MAX_SAFE_INTEG
 const uuid = z.uuid();
 
 /** A refusal or failure decided inside a transaction; audited and answered after rollback. */
-class Refusal extends Error {
+export class Refusal extends Error {
   constructor(readonly status: number, message: string, readonly outcome: 'denied' | 'failure') {
     super(message);
   }
@@ -367,6 +367,7 @@ export function recordRoutes(sc: ServerContext, def: EntityDef, opts: RecordRout
         const b = ctx.request.body as { version: number; assignees: string[] };
         ctx.body = await write(ctx, 'assign', id, async (tx, p) => {
           const cur = await lockVersion(tx, p, id, b.version);
+          if (def.workflow.states[cur.state]?.final) throw new Refusal(409, `a ${def.entity} in state ${cur.state} is closed`, 'failure');
           const want = [...new Set(b.assignees)];
           const known = await userNames(tx, want);
           const missing = want.filter((u) => !known.has(u));

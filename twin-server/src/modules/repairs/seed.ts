@@ -4,7 +4,6 @@
  * Deterministic (rooms in idx order, fixed texts); idempotent (nothing when the park has any).
  */
 import type { ServerContext } from '../../context.ts';
-import { authService } from '../../auth/index.ts';
 import { dueAt, searchText } from '../../kit/records/store.ts';
 import type { EntityDef } from '../../kit/records/define.ts';
 
@@ -25,7 +24,8 @@ const SAMPLES: readonly { title: string; category: string; urgency: 'normal' | '
 
 /** Inserts the sample requests on the park's leased rooms (their tenants as reporters). */
 export async function seedRepairs(sc: ServerContext, def: EntityDef, parkIdx: number): Promise<void> {
-  const now = authService(sc).now().getTime();
+  // `twin seed` runs hooks with a bare context (no auth service): the wall clock is the base.
+  const now = Date.now();
   await sc.db.transaction(async (tx) => {
     const rooms = await tx.query<{ room: number; ent: number; ent_name: string }>(
       `SELECT l.room_idx AS room, l.enterprise_idx AS ent, o.name AS ent_name
