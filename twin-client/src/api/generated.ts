@@ -646,8 +646,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness ({status} only); versions, migration level and uptime for system:read
-         * @description Liveness ({status} only); versions, migration level and uptime for system:read
+         * Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
+         * @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
          *
          *     Permission: none (public).
          */
@@ -5029,14 +5029,16 @@ export interface operations {
     };
     get_health: {
         parameters: {
-            query?: never;
+            query?: {
+                ready?: "1" | "true";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Liveness ({status} only); versions, migration level and uptime for system:read */
+            /** @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5045,6 +5047,18 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         backend?: "pglite" | "postgres";
+                        backup?: {
+                            ageHours: number | null;
+                            bytes: number | null;
+                            dir: string;
+                            enabled: boolean;
+                            lastError: string | null;
+                            lastSuccessAt: string | null;
+                            overdue: boolean;
+                        };
+                        checks?: {
+                            [key: string]: boolean;
+                        };
                         migration?: {
                             latest: number;
                             level: number;

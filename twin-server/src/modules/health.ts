@@ -1,8 +1,58 @@
 import { z } from 'zod';
 import type { TwinModule } from './types.ts';
+import type { ServerContext } from '../context.ts';
 import { migrationStatus } from '../db/index.ts';
+import { queryOf } from '../http/input.ts';
+import { BackupScheduler } from '../backup/schedule.ts';
 
 const started = Date.now();
+
+/** A readiness check another module registers (the broker connection, ...): true when ready. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+const checks = new WeakMap<ServerContext, Map<string, ReadinessCheck>>();
+const schedulers = new WeakMap<ServerContext, BackupScheduler>();
+
+/**
+ * Registers a readiness check under `name` (e.g. `broker`) for `sc`'s server:
+ * `GET /api/health?ready=1` answers 503 while it returns false or throws. Returns an unregister function.
+ */
+export function addReadinessCheck(sc: ServerContext, name: string, check: ReadinessCheck): () => void {
+  let m = checks.get(sc);
+  if (!m) checks.set(sc, (m = new Map()));
+  m.set(name, check);
+  return () => void m.delete(name);
+}
+
+/** The scheduled-backup job of a server (tests run it on demand). */
+export function backupSchedulerOf(sc: ServerContext): BackupScheduler | undefined {
+  return schedulers.get(sc);
+}
+
+/** Runs the database check and every registered check; each gets 3 s. */
+async function readiness(sc: ServerContext): Promise<Record<string, boolean>> {
+  const within = async (fn: () => boolean | Promise<boolean>): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        Promise.resolve().then(fn),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 3000))),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const out: Record<string, boolean> = { database: await within(async () => (await sc.db.query('SELECT 1')).rows.length === 1) };
+  for (const [name, check] of checks.get(sc) ?? []) out[name] = await within(check);
+  return out;
+}
+
+const healthQuery = z.object({
+  /** `1`: readiness (database and broker), 503 when not ready; otherwise liveness (database only). */
+  ready: z.enum(['1', 'true']).optional(),
+});
 
 /** GET /api/health: `status` for everyone; the rest only for callers holding `system:read`. */
 const healthSchema = z.object({
@@ -13,43 +63,69 @@ const healthSchema = z.object({
   migration: z.object({ level: z.number().int(), latest: z.number().int() }).optional(),
   parks: z.number().int().optional(),
   uptimeSeconds: z.number().int().optional(),
+  checks: z.record(z.string(), z.boolean()).optional(),
+  backup: z.object({
+    enabled: z.boolean(), dir: z.string(), lastSuccessAt: z.string().nullable(), ageHours: z.number().nullable(),
+    bytes: z.number().int().nullable(), lastError: z.string().nullable(), overdue: z.boolean(),
+  }).optional(),
 });
 
 /**
  * GET /api/health. Public liveness: anonymous callers (load balancers, probes) learn only that
  * the server and its database answer (`{ status: 'ok' }`, or 503 when the database does not).
- * Versions, backend, migration level, park count and uptime help an attacker pick exploits, so
- * they are shown only to a principal holding `system:read` (the guard resolves a presented
- * credential on public reads).
+ * `?ready=1` is readiness for a load balancer: 503 also while the broker (or any other
+ * registered dependency) is away, so HAProxy sends no traffic to a node that cannot stream.
+ * Versions, backend, migration level, park count, uptime, the checks and the backup state help an
+ * attacker pick exploits, so they are shown only to a principal holding `system:read` (the guard
+ * resolves a presented credential on public reads). The module also runs the scheduled backups.
  */
 export const healthModule: TwinModule = {
   name: 'health',
+  jobs(sc) {
+    const scheduler = new BackupScheduler(sc);
+    schedulers.set(sc, scheduler);
+    return scheduler.enabled ? [scheduler.job()] : [];
+  },
   routes: (sc) => [
     {
       method: 'GET',
       path: '/api/health',
       permission: 'public',
+      query: healthQuery,
       response: healthSchema,
-      summary: 'Liveness ({status} only); versions, migration level and uptime for system:read',
+      summary: 'Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read',
       errors: [503],
       async handler(ctx) {
-        if (!ctx.state.principal?.permissions.has('system:read')) {
-          try {
-            await sc.db.query('SELECT 1');
-          } catch (err) {
-            sc.log.warn({ err }, 'health: database does not answer');
+        const q = queryOf(ctx, healthQuery);
+        const result = q.ready ? await readiness(sc) : null;
+        const down = result ? Object.entries(result).filter(([, ok]) => !ok).map(([name]) => name) : [];
+        if (!ctx.state.principal?.permissions.has('system:read') || down.length > 0) {
+          let dbUp = result ? result.database : true;
+          if (!result) {
+            try {
+              await sc.db.query('SELECT 1');
+            } catch (err) {
+              sc.log.warn({ err }, 'health: database does not answer');
+              dbUp = false;
+            }
+          }
+          if (!dbUp || down.length > 0) {
+            if (down.length > 0) sc.log.warn({ down }, 'health: not ready');
             ctx.status = 503;
-            ctx.body = { status: 'unavailable' };
+            ctx.body = ctx.state.principal?.permissions.has('system:read') ? { status: 'unavailable', checks: result } : { status: 'unavailable' };
             return;
           }
-          ctx.body = { status: 'ok' };
-          return;
+          if (!ctx.state.principal?.permissions.has('system:read')) {
+            ctx.body = { status: 'ok' };
+            return;
+          }
         }
         const [versions, status, parks] = await Promise.all([
           sc.db.versions(),
           migrationStatus(sc.db),
           sc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM park'),
         ]);
+        const backup = schedulers.get(sc)?.state();
         ctx.body = {
           status: 'ok',
           backend: sc.db.backend,
@@ -58,6 +134,8 @@ export const healthModule: TwinModule = {
           migration: { level: status.level, latest: status.latest },
           parks: parks.rows[0]?.n ?? 0,
           uptimeSeconds: Math.round((Date.now() - started) / 1000),
+          checks: result ?? await readiness(sc),
+          ...(backup ? { backup } : {}),
         };
       },
     },

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.ts';
 import type { TwinModule } from './types.ts';
 import type { RouteSpec } from '../http/route.ts';
 import { authService } from '../auth/index.ts';
+import { addReadinessCheck } from './health.ts';
 import { Directory } from '../ingest/directory.ts';
 import { loadProfiles } from '../ingest/adapters.ts';
 import { Ingest, type RejectReason } from '../ingest/pipeline.ts';
@@ -279,6 +280,8 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         t.unref();
         timers.push(t);
       };
+      // Readiness (/api/health?ready=1): the node's subscriber is connected, or its embedded broker runs.
+      if (opts.mqtt !== false) addReadinessCheck(sc, 'broker', () => (broker ? true : rt?.mqtt?.client?.connected === true));
       every(60_000, async () => { await directory.reload(); await loadP(); });
       every(10_000, () => refreshOpenAlarms(sc, ingest));
       every(3_600_000, () => ensurePartitions(sc.db));
