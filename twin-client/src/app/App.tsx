@@ -18,18 +18,20 @@ import { matchRoute, routesFor } from './routes.ts';
 export { navigate } from './links.tsx';
 
 /**
- * The server's enabled modules (GET /api/modules), or null while unknown or when the server does
- * not say (then every registered module counts as on; the server refuses what is off anyway).
+ * The server's enabled modules (GET /api/modules): null when the server does not say (then every
+ * registered module counts as on; the server refuses what is off anyway), undefined until it answered.
  */
-function useEnabledModules(): ReadonlySet<string> | null {
-  const [enabled, setEnabled] = useState<ReadonlySet<string> | null>(null);
+function useEnabledModules(): ReadonlySet<string> | null | undefined {
+  const [enabled, setEnabled] = useState<ReadonlySet<string> | null | undefined>(undefined);
   useEffect(() => {
     const ac = new AbortController();
     api.get('/api/modules', { signal: ac.signal, background: true })
       .then((r) => {
-        if (Array.isArray(r.modules)) setEnabled(new Set(r.modules));
+        setEnabled(Array.isArray(r.modules) ? new Set(r.modules) : null);
       })
-      .catch(() => {});
+      .catch((e: Error) => {
+        if (e.name !== 'AbortError') setEnabled(null);
+      });
     return () => ac.abort();
   }, []);
   return enabled;
@@ -40,7 +42,7 @@ export function App() {
   const { t, i18n } = useTranslation();
   const { can, me } = useAuth();
   const enabled = useEnabledModules();
-  const access: ModuleAccess = useMemo(() => ({ can, enabled }), [can, enabled]);
+  const access: ModuleAccess = useMemo(() => ({ can, enabled: enabled ?? null }), [can, enabled]);
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {
     const on = () => setPath(location.pathname);
@@ -58,8 +60,9 @@ export function App() {
       <div className="app">
         <header className="topbar">
           <h1>{t('app.title')}</h1>
-          <nav className="views" data-roles={me.roles.join(' ')}>
-            {routes.map((r) => (
+          {/* Entries appear once the server said which modules run: no flash of a switched-off module's entry. */}
+          <nav className="views" data-roles={me.roles.join(' ')} data-loaded={enabled === undefined ? '0' : '1'}>
+            {enabled !== undefined && routes.map((r) => (
               <a key={r.path} href={r.path} data-path={r.path} className={r === route ? 'active' : ''}
                 onClick={(e) => followLink(e, r.path)}>{labelText(r.nav, i18n.language)}</a>
             ))}

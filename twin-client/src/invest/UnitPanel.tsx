@@ -77,7 +77,7 @@ export function UnitPanel({ idx, detail: d, error, compared, onCompare, onClose 
             {d.neighbours.map((n) => (
               <li key={n.enterpriseIdx} data-enterprise={n.enterpriseIdx} data-industry={n.industry}>
                 <span className="chip">{f.industry(n.industry)}</span>
-                <span className="neighbour-name">{n.name ? localName({ name: n.name, nameEn: n.nameEn }) : <i className="muted">{t('panel.hidden')}</i>}</span>
+                <span className="neighbour-name">{n.name ? <ObjectLink idx={n.enterpriseIdx}>{localName({ name: n.name, nameEn: n.nameEn })}</ObjectLink> : <i className="muted">{t('panel.hidden')}</i>}</span>
                 <span className="muted">{t('panel.units', { count: n.units })}{n.adjacent ? ` · ${t('panel.adjacent')}` : ''}</span>
               </li>
             ))}

@@ -128,6 +128,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
         expect(await badge.textContent()).toContain('实时');
         expect(await page.locator('body').textContent()).not.toContain('未授权');
         await waitReady(page);
+        await page.locator('nav.views[data-loaded="1"]').waitFor();
 
         // Exactly the role's layers in the switcher, and its views in the navigation.
         expect(await page.locator('.layer-buttons button').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-layer')))).toEqual(want.layers);
@@ -158,13 +159,50 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     }, 240_000);
   }
 
+  it('links between views: a tenant name opens the enterprise, a vacant unit opens in the investment view', async () => {
+    const cookies = await sessionOf('leadership_viewer', null);
+    const { context, page } = await open(cookies, { width: 1280, height: 720 });
+    const problems = collectProblems(page);
+    try {
+      await page.goto(`${s.server.url}/?park=${s.park}&o=${tenantRoom.idx}`);
+      const panel = page.locator(`.object-panel[data-idx="${tenantRoom.idx}"]`);
+      const tenant = panel.locator('[data-section="twin.attributes"] a.object-link');
+      await tenant.waitFor({ timeout: 60_000 });
+      // The room's panel is what the registered modules give a room (modules the server runs only).
+      expect(await panel.locator('[data-section]').evaluateAll((els) => els.map((e) => e.getAttribute('data-section')))).toEqual(['twin.live', 'twin.attributes', 'twin.history']);
+      expect(await tenant.getAttribute('href')).toContain(`o=${tenantRoom.enterprise}`);
+      await tenant.click();
+      const ent = page.locator(`.object-panel[data-idx="${tenantRoom.enterprise}"][data-kind="enterprise"]`);
+      await ent.locator('tr[data-attr="industry"]').waitFor({ timeout: 30_000 });
+      expect(new URL(page.url()).searchParams.get('o')).toBe(String(tenantRoom.enterprise));
+      expect(await ent.locator('.kind').textContent()).toBe('企业');
+      expect(await ent.locator('tr[data-attr="industry"] th').textContent()).toBe('行业');
+      expect(await ent.locator('tr[data-attr="industry"] td').textContent()).toMatch(/[\u4e00-\u9fff]/);
+      await ent.screenshot({ path: 'test-results/roles-links-enterprise.png' });
+
+      const vacant = (await s.testDb.db.query<{ idx: number }>(`SELECT idx FROM room WHERE leasable AND lease_status = 'vacant' ORDER BY idx LIMIT 1`)).rows[0]!.idx;
+      await page.goto(`${s.server.url}/?park=${s.park}&o=${vacant}`);
+      const action = page.locator(`.object-panel[data-idx="${vacant}"] a[data-action="invest.open"]`);
+      await action.waitFor({ timeout: 60_000 });
+      expect(await action.textContent()).toBe('在招商视图中查看');
+      await action.click();
+      await page.waitForFunction(() => location.pathname === '/invest');
+      expect(new URL(page.url()).searchParams.get('sel')).toBe(String(vacant));
+      expect(new URL(page.url()).searchParams.get('park')).toBe(s.park);
+      expect(await page.locator('nav.views a.active').getAttribute('data-path')).toBe('/invest');
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
+
   it('the navigation fits a 390 px phone (scrolls sideways) and a 3840x1080 wall', async () => {
     const cookies = await sessionOf('leadership_viewer', null);
     for (const size of [{ width: 390, height: 844 }, { width: 3840, height: 1080 }]) {
       const { context, page } = await open(cookies, size);
       try {
         await page.goto(`${s.server.url}/map?park=${s.park}`);
-        await page.locator('nav.views a').first().waitFor();
+        await page.locator('nav.views[data-loaded="1"] a').first().waitFor();
         const bar = await page.evaluate(() => {
           const nav = document.querySelector('nav.views')!;
           const top = document.querySelector('.topbar')!;
