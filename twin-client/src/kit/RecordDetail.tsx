@@ -26,6 +26,7 @@ export function RecordDetail({ meta, id, onChanged, onClose }: RecordDetailProps
   const [d, setD] = useState<RecordDetailData | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [firing, setFiring] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   const [note, setNote] = useState('');
   const [comment, setComment] = useState('');
   const [assignable, setAssignable] = useState<{ id: string; name: string }[] | null>(null);
@@ -93,6 +94,17 @@ export function RecordDetail({ meta, id, onChanged, onClose }: RecordDetailProps
             {assignable.filter((u) => !r.assignees.includes(u.id)).map((u) => <option key={u.id} value={u.id}>{u.name}</option>)}
           </select>
         </div>
+      )}
+      {meta.can.write && !meta.states[r.state]?.final && !editing && (
+        <div className="kit-transitions"><button type="button" data-kit="edit" onClick={() => setEditing(true)}>{t('edit')}</button></div>
+      )}
+      {editing && (
+        <RecordForm meta={meta} name="edit" submitLabel={t('save')} initial={r.data} onCancel={() => setEditing(false)}
+          fields={Object.keys(meta.fields).filter((f) => meta.fields[f]!.editable && meta.fields[f]!.onCreate)}
+          onSubmit={async (data) => {
+            await act(() => kitFetch('PATCH', base, { version: r.version, data }));
+            setEditing(false);
+          }} />
       )}
       {d.allowed.length > 0 && (
         <div className="kit-transitions">

@@ -3,7 +3,7 @@ import i18next from 'i18next';
 
 const zh = {
   search: '搜索', allStates: '全部状态', all: '全部', prev: '上一页', next: '下一页', exportCsv: '导出 CSV', exportXlsx: '导出 Excel',
-  create: '新建', save: '保存', cancel: '取消', submit: '提交', close: '关闭', loading: '加载中…', empty: '暂无记录',
+  create: '新建', edit: '编辑', save: '保存', cancel: '取消', submit: '提交', close: '关闭', loading: '加载中…', empty: '暂无记录',
   state: '状态', object: '位置', createdAt: '创建时间', updatedAt: '更新时间', dueAt: '时限', overdue: '已超时', assignees: '处理人',
   createdBy: '提交人', id: '编号', comments: '评论', addComment: '添加评论', commentPlaceholder: '写下评论…', attachments: '附件',
   upload: '上传附件', history: '处理记录', note: '备注（可选）', assign: '指派', noAssignees: '未指派', fields: '详情',
@@ -14,7 +14,7 @@ const zh = {
 };
 const en: typeof zh = {
   search: 'Search', allStates: 'All states', all: 'All', prev: 'Previous', next: 'Next', exportCsv: 'Export CSV', exportXlsx: 'Export Excel',
-  create: 'New', save: 'Save', cancel: 'Cancel', submit: 'Submit', close: 'Close', loading: 'Loading…', empty: 'No records',
+  create: 'New', edit: 'Edit', save: 'Save', cancel: 'Cancel', submit: 'Submit', close: 'Close', loading: 'Loading…', empty: 'No records',
   state: 'State', object: 'Location', createdAt: 'Created', updatedAt: 'Updated', dueAt: 'Due', overdue: 'Overdue', assignees: 'Assignees',
   createdBy: 'Reported by', id: 'No.', comments: 'Comments', addComment: 'Add comment', commentPlaceholder: 'Write a comment…', attachments: 'Attachments',
   upload: 'Upload attachment', history: 'History', note: 'Note (optional)', assign: 'Assign', noAssignees: 'Not assigned', fields: 'Details',

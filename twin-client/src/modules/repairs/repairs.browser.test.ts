@@ -109,6 +109,12 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(await row.innerText()).toContain('待派单');
     await row.click();
     await detail(p, 'submitted');
+    // The manager corrects the urgency with the generated edit form.
+    await p.locator('[data-kit="edit"]').click();
+    await p.locator('[data-form="edit"] [data-field="urgency"] select').selectOption('normal');
+    await p.locator('[data-form="edit"] [data-kit="submit"]').click();
+    await p.locator(`.kit-detail[data-record="${id}"][data-version="2"]`).waitFor({ timeout: 15_000 });
+    expect(await p.locator('.kit-facts').innerText()).toContain('一般');
     await p.locator('[data-kit="assign-select"]').selectOption(worker.id);
     await expect.poll(() => p.locator('[data-kit="assignees"]').innerText(), { timeout: 15_000 }).toContain('维修李师傅');
     await p.locator('[data-transition="dispatch"]').click();
