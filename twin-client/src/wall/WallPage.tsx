@@ -8,6 +8,8 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFrame, useThree } from '@react-three/fiber';
 import { Vector3 } from 'three';
+import { alarmKind } from '@park-twin/layers';
+import { ObjectLink } from '../app/links.tsx';
 import { api } from '../api/client.ts';
 import { localName } from '../i18n/index.ts';
 import { LiveIndicator } from '../scene/TwinView.tsx';
@@ -84,11 +86,14 @@ function Ticker({ alarms, h }: { alarms: TickerAlarm[]; h: Hierarchy | null }) {
         {alarms.length === 0 && <li className="ticker-none">{t('ticker.none')}</li>}
         {alarms.map((a) => {
           const n = h?.names.get(a.idx);
+          // The kind's label and layer come from the layer that declares it (layers/src/<layer>/).
+          const kind = alarmKind(a.kind);
           return (
             <li key={a.key} className={`ticker-item sev-${a.severity}`} data-idx={a.idx} data-kind={a.kind} data-severity={a.severity}>
               <span className="sev-badge">{t(`kpi.severity.${a.severity}`)}</span>
               <time>{new Date(a.at).toLocaleTimeString(lang, { hour12: false })}</time>
-              <strong>{n ? localName(n) : `#${a.idx}`}</strong>
+              <strong><ObjectLink idx={a.idx} at={{ layer: kind?.layer.name ?? '' }}>{n ? localName(n) : `#${a.idx}`}</ObjectLink></strong>
+              {kind && <span className="kind">{i18n.language === 'en' ? kind.label.en : kind.label.zh}</span>}
               <span className="msg">{a.message}</span>
             </li>
           );

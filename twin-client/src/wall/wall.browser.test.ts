@@ -136,6 +136,10 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const item = page.locator(`.ticker-item[data-idx="${device.idx}"][data-severity="3"]`);
     await item.waitFor({ timeout: 30_000 });
     expect(await item.textContent()).toContain('supply fan trip');
+    // The kind is labelled by the layer that declares it, and the object opens in the twin on that layer.
+    expect(await item.locator('.kind').textContent()).toBe('设备故障');
+    const link = new URL((await item.locator('a.object-link').getAttribute('href'))!, s.server.url);
+    expect([link.pathname, link.searchParams.get('o'), link.searchParams.get('layer')]).toEqual(['/', String(device.idx), 'equipment']);
     await expect.poll(() => page.locator('.wall').getAttribute('data-focus'), { timeout: 10_000 }).toBe(String(device.idx));
     // The focus overlay shows while the focus lasts (checked now: under load the flight below can
     // take long enough for the focus to be over by then).
