@@ -1802,6 +1802,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/video/cameras/seeing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
+         * @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_video_cameras_seeing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/video/live/{idx}/{token}/{file}": {
         parameters: {
             query?: never;
@@ -9816,6 +9838,96 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_video_cameras_seeing: {
+        parameters: {
+            query?: {
+                alarm?: number;
+                idx?: number;
+                lat?: number;
+                limit?: number;
+                lon?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameras: {
+                            bearingDeg: number | null;
+                            code: string;
+                            /** @enum {string} */
+                            coverage: "main_gate" | "crossroad" | "perimeter" | "ground_entrance" | "fire_lane" | "lobby" | "lift_car" | "machine_room" | "canteen" | "parking" | "corridor";
+                            distanceM: number;
+                            idx: number;
+                            live: boolean;
+                            name: string;
+                            nameEn: string | null;
+                            source: ("rtsp" | "hls" | "simulated") | null;
+                        }[];
+                        spot: {
+                            floor: number | null;
+                            lat: number;
+                            lon: number;
+                            raisedAt: string | null;
+                        };
+                    };
+                };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {

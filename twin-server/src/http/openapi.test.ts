@@ -234,6 +234,7 @@ const CALLS: Record<string, Case> = {
   'POST /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
   'DELETE /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
   'GET /api/video/live/:idx/:token/:file': async (f) => ({ client: await f.as('security:read'), path: await watchUrl(await f.as('security:read'), await simulatedCamera(f.s.server.sc.db)) }),
+  'GET /api/video/cameras/seeing': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/seeing${q({ idx: await simulatedCamera(f.s.server.sc.db) })}` }),
   'PUT /api/video/cameras/:idx/source': async (f) => ({ client: await f.as('video:configure'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/source`, body: { kind: 'simulated' } }),
   'GET /api/video/status': async (f) => ({ client: await f.as('security:read'), path: '/api/video/status' }),
 };

@@ -5,6 +5,7 @@
  *   POST   /api/video/cameras/:idx/watch             start or renew watching: a signed stream URL (security:read)
  *   DELETE /api/video/cameras/:idx/watch             stop watching (security:read)
  *   GET    /api/video/live/:idx/:token/:file         the playlist and segments behind the signed URL (security:read)
+ *   GET    /api/video/cameras/seeing                 the nearest cameras that see an alarm / object / point (security:read)
  *   PUT    /api/video/cameras/:idx/source            set a camera's source (video:configure)
  *   GET    /api/video/status                         running transcoders and the cap (security:read)
  *
@@ -52,12 +53,28 @@ const sourceBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
 ]);
 
+const seeingQuery = z.object({
+  alarm: z.coerce.number<string>().int().min(1).optional(),
+  idx: idxParam.optional(),
+  lon: z.coerce.number<string>().min(-180).max(180).optional(),
+  lat: z.coerce.number<string>().min(-90).max(90).optional(),
+  limit: z.coerce.number<string>().int().min(1).max(20).default(4),
+}).strict().refine((q) => [q.alarm !== undefined, q.idx !== undefined, q.lon !== undefined && q.lat !== undefined].filter(Boolean).length === 1, {
+  message: 'give exactly one of alarm, idx, or lon and lat',
+});
 const sourceKind = z.enum(['rtsp', 'hls', 'simulated']).nullable();
 const cameraSchema = z.object({
   idx: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string().nullable(), coverage: z.enum(COVERAGE),
   park: z.string(), building: z.number().int().nullable(), source: sourceKind, live: z.boolean(),
 }).strict();
 const listSchema = z.object({ cameras: z.array(cameraSchema), total: z.number().int() }).strict();
+const seeingSchema = z.object({
+  spot: z.object({ lon: z.number(), lat: z.number(), floor: z.number().int().nullable(), raisedAt: z.string().nullable() }).strict(),
+  cameras: z.array(z.object({
+    idx: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string().nullable(), coverage: z.enum(COVERAGE),
+    distanceM: z.number(), bearingDeg: z.number().nullable(), source: sourceKind, live: z.boolean(),
+  }).strict()),
+}).strict();
 const watchSchema = z.object({
   camera: z.number().int(), code: z.string(), url: z.string(), expiresAt: z.string(), ttlS: z.number().int(), renewInS: z.number().int(),
 }).strict();
@@ -80,6 +97,35 @@ const CAMERA_SQL = `
          s.source_kind, s.url, s.transcode, s.record
   FROM camera c JOIN equipment e ON e.idx = c.idx JOIN twin_object o ON o.idx = e.idx JOIN park p ON p.idx = e.park_idx
   LEFT JOIN video_source s ON s.camera_idx = c.idx`;
+
+/** Where a twin object is (equipment and pipe nodes: their point; rooms, buildings, zones: their centroid) and on which floor. */
+const SPOT_SQL = `
+  SELECT ST_X(g) AS lon, ST_Y(g) AS lat, floor_idx FROM (
+    SELECT COALESCE(e.position, ST_Centroid(r.footprint), ST_Centroid(b.footprint), n.position, ST_Centroid(z.boundary)) AS g,
+           COALESCE(e.floor_idx, r.floor_idx) AS floor_idx
+    FROM twin_object o LEFT JOIN equipment e ON e.idx = o.idx LEFT JOIN room r ON r.idx = o.idx LEFT JOIN building b ON b.idx = o.idx
+    LEFT JOIN pipe_node n ON n.idx = o.idx LEFT JOIN zone z ON z.idx = o.idx WHERE o.idx = $1) x WHERE g IS NOT NULL`;
+
+/**
+ * Cameras that see a spot: within their range (PostGIS geography distance), the spot inside their
+ * field of view (bearing from the camera against its heading; 360 degree cameras see all round;
+ * a spot under a metre away counts as seen), and on the spot's own floor (outdoor cameras, with
+ * no floor, see outdoor spots only).
+ * Nearest first.
+ */
+const SEEING_SQL = `
+  WITH spot AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS g),
+  near AS (
+    SELECT c.idx, e.code, o.name, o.name_en, c.coverage, c.fov_deg, e.heading, e.floor_idx, s.source_kind,
+           ST_Distance(ST_Force2D(e.position)::geography, spot.g) AS dist,
+           degrees(ST_Azimuth(ST_Force2D(e.position)::geography, spot.g)) AS bearing
+    FROM camera c JOIN equipment e ON e.idx = c.idx JOIN twin_object o ON o.idx = e.idx
+    LEFT JOIN video_source s ON s.camera_idx = c.idx, spot
+    WHERE ST_DWithin(ST_Force2D(e.position)::geography, spot.g, c.range_m)
+      AND e.floor_idx IS NOT DISTINCT FROM $3::int)
+  SELECT idx, code, name, name_en, coverage, dist, bearing, source_kind FROM near
+  WHERE dist < 1 OR fov_deg >= 360 OR abs(mod((bearing - heading)::numeric + 540, 360) - 180) <= fov_deg / 2
+  ORDER BY dist, idx LIMIT $4`;
 
 /** Options of the module (tests shorten the timers). */
 export interface VideoModuleOptions {
@@ -271,6 +317,42 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
           ctx.set('Cache-Control', 'no-store');
           ctx.type = file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t';
           ctx.body = data;
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/cameras/seeing', permission: 'security:read',
+        summary: 'The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor',
+        query: seeingQuery, response: seeingSchema, errors: [404],
+        async handler(ctx) {
+          const q = queryOf(ctx, seeingQuery);
+          let spot: { lon: number; lat: number; floor: number | null; raisedAt: string | null };
+          if (q.lon !== undefined && q.lat !== undefined) spot = { lon: q.lon, lat: q.lat, floor: null, raisedAt: null };
+          else {
+            let idx = q.idx;
+            let raisedAt: string | null = null;
+            if (q.alarm !== undefined) {
+              const a = await sc.db.query<{ idx: number; raised_at: Date }>('SELECT idx, raised_at FROM alarm WHERE id = $1', [q.alarm]);
+              const alarm = a.rows[0];
+              if (!alarm) return ctx.throw(404, `no alarm ${q.alarm}`);
+              idx = alarm.idx;
+              raisedAt = new Date(alarm.raised_at).toISOString();
+            }
+            const r = await sc.db.query<{ lon: number; lat: number; floor_idx: number | null }>(SPOT_SQL, [idx]);
+            const row = r.rows[0];
+            if (!row) return ctx.throw(404, `object ${idx} has no position`);
+            spot = { lon: Number(row.lon), lat: Number(row.lat), floor: row.floor_idx, raisedAt };
+          }
+          const rows = await sc.db.query<{ idx: number; code: string; name: string; name_en: string | null; coverage: (typeof COVERAGE)[number]; dist: number; bearing: number | null; source_kind: CameraRow['source_kind'] }>(
+            SEEING_SQL, [spot.lon, spot.lat, spot.floor, q.limit]);
+          const live = new Set(rt().gateway.status().filter((t) => t.state === 'live').map((t) => t.camera));
+          ctx.body = {
+            spot,
+            cameras: rows.rows.map((c) => ({
+              idx: c.idx, code: c.code, name: c.name, nameEn: c.name_en, coverage: c.coverage,
+              distanceM: Math.round(Number(c.dist) * 10) / 10, bearingDeg: c.bearing === null ? null : Math.round(Number(c.bearing) * 10) / 10,
+              source: c.source_kind, live: live.has(c.idx),
+            })),
+          };
         },
       },
       {

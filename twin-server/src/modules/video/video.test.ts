@@ -185,6 +185,41 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await sec.req('POST', '/api/video/cameras/999999/watch')).status).toBe(404);
     }, 60_000);
 
+    it('lists the nearest cameras that see a spot: in range, in the field of view, alarms with their time', async () => {
+      const db = s.server.sc.db;
+      const c0 = (await db.query<{ lon: number; lat: number; heading: number }>('SELECT ST_X(position) AS lon, ST_Y(position) AS lat, heading FROM equipment WHERE idx = $1', [cams[0]!.idx])).rows[0]!;
+      expect(Number(c0.heading)).toBe(180); // the fixture's cameras look south, 90 degrees wide, 30 m far
+      const m = 1 / 111_320; // degrees of latitude per metre
+      const seeing = async (query: string) => {
+        const r = await sec.req('GET', `/api/video/cameras/seeing?${query}`);
+        expect(r.status, r.text).toBe(200);
+        return r.body as { spot: { raisedAt: string | null }; cameras: { idx: number; distanceM: number; bearingDeg: number | null }[] };
+      };
+      const south = await seeing(`lon=${c0.lon}&lat=${Number(c0.lat) - 10 * m}`);
+      expect(south.cameras.map((c) => c.idx)).toContain(cams[0]!.idx);
+      const hit = south.cameras.find((c) => c.idx === cams[0]!.idx)!;
+      expect(hit.distanceM).toBeGreaterThan(9);
+      expect(hit.distanceM).toBeLessThan(11);
+      expect(hit.bearingDeg).toBeCloseTo(180, 0);
+      // Behind it, and beyond its range: not seen.
+      expect((await seeing(`lon=${c0.lon}&lat=${Number(c0.lat) + 10 * m}`)).cameras.map((c) => c.idx)).not.toContain(cams[0]!.idx);
+      expect((await seeing(`lon=${c0.lon}&lat=${Number(c0.lat) - 40 * m}`)).cameras.map((c) => c.idx)).not.toContain(cams[0]!.idx);
+      // A 360 degree camera sees behind itself.
+      await db.query('UPDATE camera SET fov_deg = 360 WHERE idx = $1', [cams[0]!.idx]);
+      expect((await seeing(`lon=${c0.lon}&lat=${Number(c0.lat) + 10 * m}`)).cameras.map((c) => c.idx)).toContain(cams[0]!.idx);
+      await db.query('UPDATE camera SET fov_deg = 90 WHERE idx = $1', [cams[0]!.idx]);
+      // An alarm on the camera's own spot: the camera, and the alarm's time to replay from.
+      const raised = new Date(Date.now() - 60_000);
+      const alarm = (await db.query<{ id: string }>(
+        "INSERT INTO alarm (idx, layer, kind, severity, message, raised_at) VALUES ($1, 1, 'equipment_fault', 2, 'test', $2) RETURNING id", [cams[0]!.idx, raised])).rows[0]!.id;
+      const a = await seeing(`alarm=${alarm}`);
+      expect(a.cameras[0]!.idx).toBe(cams[0]!.idx);
+      expect(a.spot.raisedAt).toBe(raised.toISOString());
+      expect((await sec.req('GET', '/api/video/cameras/seeing?alarm=99999999')).status).toBe(404);
+      expect((await sec.req('GET', '/api/video/cameras/seeing?lon=1')).status).toBe(400);
+      expect((await maint.req('GET', `/api/video/cameras/seeing?alarm=${alarm}`)).status).toBe(403);
+    });
+
     it('stops the ffmpeg process a short while after the last viewer leaves', async () => {
       const g = videoRuntime(s.server.sc)!.gateway;
       const t = g.status().find((x) => x.camera === cams[0]!.idx)!;
