@@ -46,12 +46,14 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
    * Replaces the current subscription. `resume` asks for the updates after `seq` of the hub run
    * `epoch` (replayed exactly once); when that is no longer possible a snapshot comes instead.
+   * `since` (optional, server clock in ms of the last frame the client applied) lets another node
+   * (failover behind a load balancer) replay its own batches from `since` minus a margin.
    */
   z.object({
     type: z.literal('subscribe'),
     layers: z.array(layerName).min(1).max(LAYER_NAMES.length),
     area: areaSchema.optional(),
-    resume: z.object({ epoch: z.number().int().min(0).max(0xffffffff), seq: z.number().int().min(0).max(0xffffffff) }).strict().optional(),
+    resume: z.object({ epoch: z.number().int().min(0).max(0xffffffff), seq: z.number().int().min(0).max(0xffffffff), since: z.number().int().min(0).optional() }).strict().optional(),
   }).strict(),
   z.object({ type: z.literal('unsubscribe') }).strict(),
   /** Application-level ping (browsers cannot send WebSocket pings); answered with pong. */

@@ -64,6 +64,12 @@ export class LiveClient {
   /** Hub run and last sequence applied; a reconnect resumes from here. */
   epoch = -1;
   seq = -1;
+  /**
+   * Server time (ms, estimated from welcome.serverTime) when the last frame was applied: another
+   * node (failover behind a load balancer) replays its batches from there instead of a snapshot.
+   */
+  lastAt = 0;
+  private clockOffset = 0;
   private ws: SocketLike | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -201,7 +207,7 @@ export class LiveClient {
     return allowed ? this.layers.filter((l) => allowed.includes(l)) : this.layers;
   }
 
-  private subscribe(resume: boolean): void {
+  private subscribe(resume: boolean, since?: number): void {
     const layers = this.subscribedLayers;
     if (layers.length === 0) {
       // Nothing this principal may read: do not ask (it would be refused and audited).
@@ -209,7 +215,7 @@ export class LiveClient {
       return;
     }
     const m: ClientMessage = resume && this.epoch >= 0 && this.seq >= 0
-      ? { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]], resume: { epoch: this.epoch, seq: this.seq } }
+      ? { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]], resume: { epoch: this.epoch, seq: this.seq, ...(since ? { since } : {}) } }
       : { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]] };
     this.send(m);
   }
@@ -247,6 +253,7 @@ export class LiveClient {
     }
     this.seq = f.seq;
     this.stats.frames++;
+    this.lastAt = Date.now() + this.clockOffset;
     this.opts.store.apply(f);
     this.opts.onFrame?.();
   }
@@ -266,9 +273,15 @@ export class LiveClient {
         }
         this.attempt = 0;
         if (m.allowed) this.allowed = m.allowed;
-        // A different epoch means the hub restarted: our seq means nothing there.
-        this.subscribe(m.epoch === this.epoch);
-        if (m.epoch !== this.epoch) this.epoch = m.epoch;
+        this.clockOffset = m.serverTime - Date.now();
+        if (m.epoch === this.epoch) this.subscribe(true);
+        else {
+          // Another hub run (a restart, or another node after a failover): our seq means nothing
+          // there, but the time of our last frame does; the hub replays from it or sends a snapshot.
+          this.subscribe(this.epoch >= 0 && this.lastAt > 0, Math.round(this.lastAt));
+          this.epoch = m.epoch;
+          this.seq = 0;
+        }
         break;
       case 'subscribed':
         if (m.mode === 'resume') this.stats.resumed++;

@@ -128,11 +128,17 @@ describe('LiveClient', () => {
     expect(sub).toEqual({ type: 'subscribe', layers: ['occupancy'], resume: { epoch: 7, seq: 101 } });
     expect(c.stats.resumed).toBe(1);
 
-    // Hub restarted (new epoch): the old seq is meaningless, so a snapshot is requested.
+    // Hub restarted or another node (new epoch): the old seq is meaningless there, so the client
+    // says until when (server clock) it has applied frames; that hub replays from then or sends a snapshot.
+    const before = Date.now();
     hub.setEpoch(8);
     hub.last().terminate();
     await until(() => c.stats.reconnects === 2 && c.status === 'live', 'live after hub restart');
-    expect(hub.received.filter((m) => m.type === 'subscribe').at(-1)).toEqual({ type: 'subscribe', layers: ['occupancy'] });
+    const last = hub.received.filter((m) => m.type === 'subscribe').at(-1) as { resume?: { since?: number } };
+    expect(last).toEqual({ type: 'subscribe', layers: ['occupancy'], resume: { epoch: 7, seq: 101, since: expect.any(Number) } });
+    // The test hub's clock is this process's: the last frame was applied shortly before the drop.
+    expect(last.resume!.since!).toBeLessThanOrEqual(before + 50);
+    expect(last.resume!.since!).toBeGreaterThan(before - 5000);
     await until(() => c.epoch === 8, 'epoch from snapshot');
   });
 

@@ -39,6 +39,13 @@ export interface HubOptions {
   readonly maxPending: number;
   /** Records per snapshot frame. */
   readonly snapshotChunk: number;
+  /**
+   * A resume from another hub run (another node, after a failover) replays this run's batches
+   * emitted since `resume.since` minus this margin (ms): clock skew between nodes and the
+   * difference in when each node got a broker message. The overlap arrives twice; consumers that
+   * count updates dedupe by their own sequence, state consumers just apply it again.
+   */
+  readonly crossResumeMarginMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -51,6 +58,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   lowWaterBytes: 64 * 1024,
   maxPending: 100_000,
   snapshotChunk: 50_000,
+  crossResumeMarginMs: 2000,
 };
 
 /** What the hub needs from a connection. */
@@ -86,6 +94,8 @@ export interface HubStats {
   bytesSent: number;
   snapshots: number;
   resumes: number;
+  /** Resumes from another hub run (failover to this node) served from the replay buffer by time. */
+  crossResumes: number;
   conflatedRecords: number;
   conflatedFrames: number;
   pendingOverflows: number;
@@ -93,8 +103,17 @@ export interface HubStats {
   maxPendingSeen: number;
 }
 
+/** Where a reconnecting subscriber left off: its hub run, last seq and (optionally) the server time of its last frame. */
+export interface ResumePoint {
+  readonly epoch: number;
+  readonly seq: number;
+  readonly since?: number;
+}
+
 interface Batch {
   readonly seq: number;
+  /** Date.now() when the batch was emitted (cross-node resume). */
+  readonly at: number;
   readonly records: StateRecord[];
   /** Encoded frames per subscription key, built lazily (most keys share one). */
   readonly frames: Map<string, Uint8Array | null>;
@@ -112,9 +131,11 @@ const WORST_ORDER: StatusCode[] = [STATUS.alarm, STATUS.offline, STATUS.warning,
 /** The hub. One per server process; `epoch` tells its run apart from restarts and other nodes. */
 export class Hub {
   readonly epoch: number = randomInt(1, 0xffffffff);
+  /** Date.now() when this run started: it has every batch since (as far as its replay buffer reaches). */
+  readonly startedAt = Date.now();
   readonly opts: HubOptions;
   readonly stats: HubStats = {
-    seq: 0, batches: 0, records: 0, framesSent: 0, bytesSent: 0, snapshots: 0, resumes: 0, conflatedRecords: 0,
+    seq: 0, batches: 0, records: 0, framesSent: 0, bytesSent: 0, snapshots: 0, resumes: 0, crossResumes: 0, conflatedRecords: 0,
     conflatedFrames: 0, pendingOverflows: 0, subscribers: 0, maxPendingSeen: 0,
   };
   private seq = 0;
@@ -127,6 +148,8 @@ export class Hub {
   private dirtyAggs = new Set<number>();
   private readonly replay: Batch[] = [];
   private replayCount = 0;
+  /** Batches emitted before this time (ms) are no longer in the replay buffer. */
+  private trimmedBefore = 0;
   private readonly subs = new Set<Subscriber>();
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -251,13 +274,17 @@ export class Hub {
     }
     this.pending = [];
     this.dirtyAggs = new Set();
-    const batch: Batch = { seq: ++this.seq, records, frames: new Map() };
+    const batch: Batch = { seq: ++this.seq, at: Date.now(), records, frames: new Map() };
     this.stats.seq = this.seq;
     this.stats.batches++;
     this.stats.records += records.length;
     this.replay.push(batch);
     this.replayCount += records.length;
-    while (this.replay.length > 1 && this.replayCount > this.opts.replayRecords) this.replayCount -= this.replay.shift()!.records.length;
+    while (this.replay.length > 1 && this.replayCount > this.opts.replayRecords) {
+      const dropped = this.replay.shift()!;
+      this.replayCount -= dropped.records.length;
+      this.trimmedBefore = dropped.at + 1;
+    }
     for (const s of this.subs) this.deliver(s, batch);
   }
 
@@ -291,21 +318,40 @@ export class Hub {
 
   /**
    * Sends a subscriber its starting frames: the deltas after `resume.seq` when this hub run
-   * still holds all of them, else a snapshot. Returns which it was.
+   * still holds all of them; for a resume from another run with `since`, this run's batches from
+   * `since - crossResumeMarginMs` when it ran and still holds them all; else a snapshot.
+   * Returns which it was.
    */
-  start(s: Subscriber, resume?: { epoch: number; seq: number }): { mode: 'snapshot' | 'resume'; seq: number } {
+  start(s: Subscriber, resume?: ResumePoint): { mode: 'snapshot' | 'resume'; seq: number } {
     if (resume && this.canResume(resume)) {
       this.stats.resumes++;
-      for (const b of this.replay) if (b.seq > resume.seq) this.deliver(s, b);
+      if (resume.epoch === this.epoch) {
+        for (const b of this.replay) if (b.seq > resume.seq) this.deliver(s, b);
+      } else {
+        this.stats.crossResumes++;
+        const from = resume.since! - this.opts.crossResumeMarginMs;
+        for (const b of this.replay) if (b.at >= from) this.deliver(s, b);
+      }
       return { mode: 'resume', seq: this.seq };
     }
     this.sendSnapshot(s);
     return { mode: 'snapshot', seq: this.seq };
   }
 
-  /** True when every batch after `resume.seq` of this run is still in the replay buffer. */
-  canResume(resume: { epoch: number; seq: number } | undefined): boolean {
-    if (!resume || resume.epoch !== this.epoch || resume.seq > this.seq) return false;
+  /**
+   * True when every batch after `resume.seq` of this run is still in the replay buffer, or, for
+   * another run's resume point with `since`, when this run was up and its buffer reaches back to
+   * `since - crossResumeMarginMs` (and `since` is not in the future).
+   */
+  canResume(resume: ResumePoint | undefined): boolean {
+    if (!resume) return false;
+    if (resume.epoch !== this.epoch) {
+      if (resume.since === undefined || resume.since > Date.now() + this.opts.crossResumeMarginMs) return false;
+      const from = resume.since - this.opts.crossResumeMarginMs;
+      if (from < this.startedAt) return false;
+      return this.trimmedBefore <= from;
+    }
+    if (resume.seq > this.seq) return false;
     const oldest = this.replay[0]?.seq ?? this.seq + 1;
     return resume.seq >= oldest - 1;
   }
