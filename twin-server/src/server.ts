@@ -7,7 +7,8 @@ import { openDb, migrate, type Db } from './db/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createApp } from './http/app.ts';
 import { closedGuardDeps } from './auth/guard.ts';
-import { tlsFromEnv } from './auth/tls.ts';
+import { redirectPlainHttp, tlsFor } from './auth/tls.ts';
+import { defaultDataDir } from './auth/audit.ts';
 import type { RouteSpec } from './http/route.ts';
 import type { TwinModule } from './modules/types.ts';
 import { allModules } from './modules/index.ts';
@@ -106,8 +107,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     before: modules.flatMap((m) => m.middleware?.(sc) ?? []),
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
-  // HTTPS when TWIN_TLS_CERT / TWIN_TLS_KEY are set (Y3); cookies then get Secure and responses HSTS.
-  const tls = tlsFromEnv();
+  // HTTPS with TWIN_TLS_CERT / TWIN_TLS_KEY, or a generated self-signed certificate when listening
+  // beyond loopback (TWIN_TLS, auth/tls.ts); cookies then get Secure and responses HSTS.
+  let tls: ReturnType<typeof tlsFor>;
+  try {
+    tls = tlsFor({ host: config.host, dataDir: config.db.backend === 'pglite' ? config.db.dataDir : defaultDataDir(), warn: (m) => log.warn(m) });
+  } catch (err) {
+    await jobs.stop();
+    await finalizeAll();
+    if (ownsDb) await db.close();
+    throw err;
+  }
   const unknownRoutes = routes.filter((r) => r.permission !== 'public' && r.permission !== 'authenticated' && !isKnownPermission(r.permission));
   if (unknownRoutes.length > 0) {
     await jobs.stop();
@@ -116,6 +126,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw new Error(`Unknown permissions:\n${unknownRoutes.map((r) => `  - ${r.method} ${r.path} needs ${r.permission}, which no module registers`).join('\n')}`);
   }
   const server: http.Server = tls ? https.createServer(tls, app.callback()) : http.createServer(app.callback());
+  if (tls) redirectPlainHttp(server as https.Server); // plain http:// on the same port gets a 308 to https://
   setModuleWsHandlers(server, wsHandlers);
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
