@@ -200,7 +200,7 @@ function sessionRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit):
   return [
     {
       method: 'POST', path: '/api/auth/login', permission: 'public', summary: 'Log in with username and password (sets the session cookie)',
-      response: S.loginResponse, errors: [429],
+      response: S.loginResponse, errors: [401],
       body: loginBody,
       async handler(ctx) {
         const b = ctx.request.body as z.infer<typeof loginBody>;
@@ -216,7 +216,7 @@ function sessionRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit):
     },
     {
       method: 'POST', path: '/api/auth/device/pair', permission: 'public', summary: 'A command wall exchanges a one-time pairing code for a device session',
-      response: S.deviceSessionResponse,
+      response: S.deviceSessionResponse, errors: [401],
       body: z.object({ code: z.string().trim().min(4).max(16) }).strict(),
       async handler(ctx) {
         const r = await auth.deviceSession({ code: (ctx.request.body as { code: string }).code }, info(ctx));
@@ -227,7 +227,7 @@ function sessionRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit):
     },
     {
       method: 'POST', path: '/api/auth/device/session', permission: 'public', summary: 'A command wall exchanges its device token (from the URL fragment) for a device session',
-      response: S.deviceSessionResponse,
+      response: S.deviceSessionResponse, errors: [401],
       body: z.object({ token: z.string().trim().min(10).max(200) }).strict(),
       async handler(ctx) {
         const r = await auth.deviceSession({ token: (ctx.request.body as { token: string }).token }, info(ctx));
@@ -273,7 +273,7 @@ function sessionRoutes(sc: ServerContext, auth: AuthService, kit: AuthRouteKit):
     },
     {
       method: 'POST', path: '/api/auth/password', permission: 'authenticated', summary: 'Change one\'s own password (ends every session of the user)',
-      response: S.passwordResponse,
+      response: S.passwordResponse, errors: [400, 403],
       body: passwordBody,
       async handler(ctx) {
         const p = principalOf(ctx);

@@ -355,6 +355,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
           expect(op.security.length, routeKey(r)).toBeGreaterThan(0);
         }
         for (const e of r.errors ?? []) expect(Object.keys(op.responses), routeKey(r)).toContain(String(e));
+        // Statuses the handler visibly answers (ctx.throw(404, ...), fail(ctx, 409, ...), ctx.status = 422)
+        // must be documented: a cheap guard against a forgotten `errors` entry.
+        const src = `${r.handler.toString()}\n${r.object?.toString() ?? ''}`;
+        const thrown = [...src.matchAll(/(?:ctx\.throw|fail)\(\s*(?:ctx,\s*)?(\d{3})|ctx\.status = (\d{3})/g)]
+          .map((m) => Number(m[1] ?? m[2])).filter((n) => n >= 400);
+        expect(thrown.filter((n) => !Object.keys(op.responses).includes(String(n))), `${routeKey(r)}: undocumented error statuses`).toEqual([]);
         // Every route declares what it answers: a JSON schema, or the media type of what it streams.
         expect(Boolean(r.response || r.produces || successStatus(r) === 204), `${routeKey(r)} declares no response`).toBe(true);
       }
