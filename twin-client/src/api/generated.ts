@@ -646,8 +646,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
-         * @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
+         * Liveness ({status} only); versions, migration level and uptime for system:read
+         * @description Liveness ({status} only); versions, migration level and uptime for system:read
          *
          *     Permission: none (public).
          */
@@ -1802,28 +1802,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/video/cameras/seeing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
-         * @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
-         *
-         *     Permission: `security:read`.
-         */
-        get: operations["get_video_cameras_seeing"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/video/live/{idx}/{token}/{file}": {
         parameters: {
             query?: never;
@@ -2036,6 +2014,10 @@ export interface operations {
                             } | null;
                             raisedAt: string;
                             rule: number | null;
+                            ruleName: {
+                                en: string;
+                                zh: string;
+                            } | null;
                             severity: number;
                             shelved: boolean;
                             shelvedUntil: string | null;
@@ -2135,6 +2117,10 @@ export interface operations {
                             } | null;
                             raisedAt: string;
                             rule: number | null;
+                            ruleName: {
+                                en: string;
+                                zh: string;
+                            } | null;
                             severity: number;
                             shelved: boolean;
                             shelvedUntil: string | null;
@@ -2248,6 +2234,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -2381,6 +2371,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -2514,6 +2508,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -2647,6 +2645,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -2780,6 +2782,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -2911,6 +2917,10 @@ export interface operations {
                         } | null;
                         raisedAt: string;
                         rule: number | null;
+                        ruleName: {
+                            en: string;
+                            zh: string;
+                        } | null;
                         severity: number;
                         shelved: boolean;
                         shelvedUntil: string | null;
@@ -3696,7 +3706,7 @@ export interface operations {
         };
         responses: {
             /** @description Change an alarm rule (with the version edited; 409 when someone changed it since); audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5051,16 +5061,14 @@ export interface operations {
     };
     get_health: {
         parameters: {
-            query?: {
-                ready?: "1" | "true";
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read */
+            /** @description Liveness ({status} only); versions, migration level and uptime for system:read */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5069,18 +5077,6 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         backend?: "pglite" | "postgres";
-                        backup?: {
-                            ageHours: number | null;
-                            bytes: number | null;
-                            dir: string;
-                            enabled: boolean;
-                            lastError: string | null;
-                            lastSuccessAt: string | null;
-                            overdue: boolean;
-                        };
-                        checks?: {
-                            [key: string]: boolean;
-                        };
                         migration?: {
                             latest: number;
                             level: number;
@@ -9838,96 +9834,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description Invalid input (path, query or body), with the zod issues */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No valid credential (login required) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller lacks the permission, or the object belongs to another enterprise */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Too many requests (Retry-After says when to retry) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_video_cameras_seeing: {
-        parameters: {
-            query?: {
-                alarm?: number;
-                idx?: number;
-                lat?: number;
-                limit?: number;
-                lon?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        cameras: {
-                            bearingDeg: number | null;
-                            code: string;
-                            /** @enum {string} */
-                            coverage: "main_gate" | "crossroad" | "perimeter" | "ground_entrance" | "fire_lane" | "lobby" | "lift_car" | "machine_room" | "canteen" | "parking" | "corridor";
-                            distanceM: number;
-                            idx: number;
-                            live: boolean;
-                            name: string;
-                            nameEn: string | null;
-                            source: ("rtsp" | "hls" | "simulated") | null;
-                        }[];
-                        spot: {
-                            floor: number | null;
-                            lat: number;
-                            lon: number;
-                            raisedAt: string | null;
-                        };
-                    };
-                };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {

@@ -12,6 +12,7 @@ import { mapClientModule } from './map/index.ts';
 import { globeClientModule } from './globe/index.ts';
 import { adminClientModule } from './admin/index.ts';
 import { repairsClientModule } from './repairs/index.ts';
+import { alarmsClientModule } from './alarms/index.ts';
 import { videoClientModule } from './video/index.ts';
 
 registerModule(twinClientModule);
@@ -22,4 +23,5 @@ registerModule(mapClientModule);
 registerModule(globeClientModule);
 registerModule(adminClientModule);
 registerModule(repairsClientModule);
+registerModule(alarmsClientModule);
 registerModule(videoClientModule);

@@ -31,7 +31,7 @@ const SELECT_ALARM = `
   SELECT a.id, a.idx, o.kind AS object_kind, o.name AS object_name, o.name_en AS object_name_en,
          COALESCE(e.building_idx, r.building_idx, f.building_idx, b.idx) AS building,
          COALESCE(e.floor_idx, r.floor_idx, f.idx) AS floor,
-         a.layer, a.kind, a.severity, a.state, a.message, a.rule_id, ru.message AS template, a.params, a.device,
+         a.layer, a.kind, a.severity, a.state, a.message, a.rule_id, ru.name AS rule_name, ru.message AS template, a.params, a.device,
          a.raised_at, a.acknowledged_at, a.acknowledged_by, a.cleared_at, a.cleared_by, a.assigned_to, u.display_name AS assigned_name,
          a.shelved_until, (a.shelved_until IS NOT NULL AND a.shelved_until > now()) AS shelved,
          (SELECT count(*)::int FROM alarm_comment c WHERE c.alarm_id = a.id) AS comments
@@ -54,7 +54,7 @@ function wireAlarm(r: AlarmDbRow): z.infer<typeof consoleAlarm> {
     objectNameEn: (r.object_name_en as string | null) ?? null, building: r.building === null ? null : Number(r.building), floor: r.floor === null ? null : Number(r.floor),
     layer: LAYERS.find((l) => l.id === Number(r.layer))?.name ?? null, kind: r.kind as string, severity: Number(r.severity),
     state: r.state as 'raised', message: r.message as string, rule: r.rule_id === null ? null : Number(r.rule_id),
-    template: (r.template as { zh: string; en: string } | null) ?? null, params: (r.params as Record<string, string | number> | null) ?? null,
+    ruleName: (r.rule_name as { zh: string; en: string } | null) ?? null, template: (r.template as { zh: string; en: string } | null) ?? null, params: (r.params as Record<string, string | number> | null) ?? null,
     device: (r.device as string | null) ?? null, raisedAt: iso(r.raised_at)!, acknowledgedAt: iso(r.acknowledged_at), acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
     clearedAt: iso(r.cleared_at), clearedBy: (r.cleared_by as string | null) ?? null, assignedTo: (r.assigned_to as string | null) ?? null,
     assignedName: (r.assigned_name as string | null) ?? null, shelvedUntil: iso(r.shelved_until), shelved: Boolean(r.shelved), comments: Number(r.comments ?? 0),
@@ -258,7 +258,7 @@ export function alarmRoutes(sc: ServerContext): RouteSpec[] {
     },
     {
       method: 'POST', path: '/api/alarm-console/rules', permission: 'alarm:control', summary: 'Create an alarm rule; effective at the next reading on every node; audited',
-      body: ruleBody, response: withStatus(201, storedRule), errors: [409, 422],
+      body: ruleBody, response: withStatus(201, storedRule.extend({})), errors: [409, 422],
       async handler(ctx) {
         const b = bodyOf(ctx, ruleBody);
         const row = await write(ctx, 'alarm_rule.create', ruleObject(b.code), async (tx, p) => {

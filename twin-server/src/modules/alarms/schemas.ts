@@ -24,7 +24,7 @@ export const consoleAlarm = z.object({
   id: z.number().int(), idx: z.number().int(), objectKind: z.string().nullable(), objectName: z.string().nullable(), objectNameEn: z.string().nullable(),
   building: z.number().int().nullable(), floor: z.number().int().nullable(),
   layer: z.string().nullable(), kind: z.string(), severity: z.number().int(), state: z.enum(ALARM_STATES),
-  message: z.string(), rule: z.number().int().nullable(), template: bilingual.nullable(), params: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+  message: z.string(), rule: z.number().int().nullable(), ruleName: bilingual.nullable(), template: bilingual.nullable(), params: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
   device: z.string().nullable(), raisedAt: time, acknowledgedAt: time.nullable(), acknowledgedBy: z.string().nullable(),
   clearedAt: time.nullable(), clearedBy: z.string().nullable(), assignedTo: z.string().nullable(), assignedName: z.string().nullable(),
   shelvedUntil: time.nullable(), shelved: z.boolean(), comments: z.number().int(),

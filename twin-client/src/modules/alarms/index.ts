@@ -1,0 +1,19 @@
+/**
+ * The alarm console (issue 15): the `/alarms` view (live list with filters, acknowledge, comment,
+ * assign, shelve, clear, fly to the object; counts per severity; sound and banner for new critical
+ * alarms) and `/alarms/rules` (the configurable alarm rules), for the security operator,
+ * maintenance and (read-only) leadership. Server module `alarms`.
+ */
+import { lazy } from 'react';
+import type { ClientModule } from '../types.ts';
+import { alarmsI18n } from './i18n.ts';
+
+/** Alarms (server module `alarms`). */
+export const alarmsClientModule: ClientModule = {
+  name: 'alarms',
+  i18n: alarmsI18n,
+  views: [
+    { path: '/alarms', nav: { zh: '告警台', en: 'Alarms' }, all: ['alarm:read'], order: 15, component: lazy(() => import('./AlarmConsole.tsx')) },
+    { path: '/alarms/rules', nav: { zh: '告警规则', en: 'Alarm rules' }, all: ['alarm:read'], order: 16, component: lazy(() => import('./RulesPage.tsx')) },
+  ],
+};
