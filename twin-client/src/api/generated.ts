@@ -646,8 +646,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness ({status} only); versions, migration level and uptime for system:read
-         * @description Liveness ({status} only); versions, migration level and uptime for system:read
+         * Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
+         * @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read
          *
          *     Permission: none (public).
          */
@@ -1797,6 +1797,28 @@ export interface paths {
          *     Permission: `security:read`.
          */
         delete: operations["delete_video_cameras_idx_watch"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/video/cameras/seeing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
+         * @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_video_cameras_seeing"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4365,6 +4387,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -4415,6 +4446,15 @@ export interface operations {
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4473,6 +4513,15 @@ export interface operations {
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4636,6 +4685,15 @@ export interface operations {
             };
             /** @description No valid credential (login required) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5061,14 +5119,16 @@ export interface operations {
     };
     get_health: {
         parameters: {
-            query?: never;
+            query?: {
+                ready?: "1" | "true";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Liveness ({status} only); versions, migration level and uptime for system:read */
+            /** @description Liveness ({status} only; ?ready=1: readiness, database and broker); versions, checks, backup state for system:read */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5077,6 +5137,18 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         backend?: "pglite" | "postgres";
+                        backup?: {
+                            ageHours: number | null;
+                            bytes: number | null;
+                            dir: string;
+                            enabled: boolean;
+                            lastError: string | null;
+                            lastSuccessAt: string | null;
+                            overdue: boolean;
+                        };
+                        checks?: {
+                            [key: string]: boolean;
+                        };
                         migration?: {
                             latest: number;
                             level: number;
@@ -5088,6 +5160,15 @@ export interface operations {
                         status: "ok";
                         uptimeSeconds?: number;
                     };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Too many requests (Retry-After says when to retry) */
@@ -9834,6 +9915,96 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_video_cameras_seeing: {
+        parameters: {
+            query?: {
+                alarm?: number;
+                idx?: number;
+                lat?: number;
+                limit?: number;
+                lon?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nearest cameras that see a spot (an alarm, a twin object, or lon/lat): within range and field of view, indoor ones on the same floor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameras: {
+                            bearingDeg: number | null;
+                            code: string;
+                            /** @enum {string} */
+                            coverage: "main_gate" | "crossroad" | "perimeter" | "ground_entrance" | "fire_lane" | "lobby" | "lift_car" | "machine_room" | "canteen" | "parking" | "corridor";
+                            distanceM: number;
+                            idx: number;
+                            live: boolean;
+                            name: string;
+                            nameEn: string | null;
+                            source: ("rtsp" | "hls" | "simulated") | null;
+                        }[];
+                        spot: {
+                            floor: number | null;
+                            lat: number;
+                            lon: number;
+                            raisedAt: string | null;
+                        };
+                    };
+                };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {
