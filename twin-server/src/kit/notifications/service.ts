@@ -53,6 +53,7 @@ export class NotificationCenter {
   #unlisten: (() => Promise<void>) | null = null;
   #timer: NodeJS.Timeout | null = null;
   #draining: Promise<void> | null = null;
+  #pushes: Promise<void> = Promise.resolve();
 
   constructor(private readonly sc: ServerContext, channels?: OutboundChannel[]) {
     this.channels = channels ?? channelsFromEnv();
@@ -62,7 +63,9 @@ export class NotificationCenter {
   async start(outboxEveryMs = 5_000): Promise<void> {
     if (this.#unlisten) return;
     this.#unlisten = await this.sc.db.listen(CHANNEL, (payload) => {
-      void this.#onCommitted(payload).catch((err: unknown) => this.sc.log.warn({ err }, 'notification push failed'));
+      // One at a time, in arrival order: each push carries the unread count after its own
+      // notification, so a client never sees a later push with an older (smaller) count.
+      this.#pushes = this.#pushes.then(() => this.#onCommitted(payload)).catch((err: unknown) => this.sc.log.warn({ err }, 'notification push failed'));
     });
     this.#timer = setInterval(() => void this.drainOutbox(), outboxEveryMs);
     this.#timer.unref();
@@ -74,6 +77,7 @@ export class NotificationCenter {
     this.#timer = null;
     await this.#unlisten?.();
     this.#unlisten = null;
+    await this.#pushes;
     await this.#draining;
     for (const c of this.channels) c.close?.();
   }
