@@ -1752,6 +1752,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/video/cameras/{idx}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a camera's rolling recording from a time (e.g. a few seconds before an alarm): a signed VOD playlist URL bound to this session
+         * @description Replay a camera's rolling recording from a time (e.g. a few seconds before an alarm): a signed VOD playlist URL bound to this session
+         *
+         *     Permission: `security:read`.
+         */
+        post: operations["post_video_cameras_idx_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/video/cameras/{idx}/source": {
         parameters: {
             query?: never;
@@ -1838,6 +1860,28 @@ export interface paths {
          *     Permission: `security:read`.
          */
         get: operations["get_video_live_idx_token_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/video/rec/{idx}/{token}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A replay's VOD playlist (play-FROM-TO.m3u8) or recorded segment, behind a signed URL of this session
+         * @description A replay's VOD playlist (play-FROM-TO.m3u8) or recorded segment, behind a signed URL of this session
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_video_rec_idx_token_file"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9689,6 +9733,107 @@ export interface operations {
             };
         };
     };
+    post_video_cameras_idx_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    from: string;
+                    /** @default 60 */
+                    seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Replay a camera's rolling recording from a time (e.g. a few seconds before an alarm): a signed VOD playlist URL bound to this session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        camera: number;
+                        from: string;
+                        segments: number;
+                        startsAt: string;
+                        to: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     put_video_cameras_idx_source: {
         parameters: {
             query?: never;
@@ -10067,6 +10212,93 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description A live stream's HLS playlist (index.m3u8) or segment (seg-NNNNN.ts), behind a signed URL of this session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_video_rec_idx_token_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+                idx: number;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A replay's VOD playlist (play-FROM-TO.m3u8) or recorded segment, behind a signed URL of this session */
             200: {
                 headers: {
                     [name: string]: unknown;

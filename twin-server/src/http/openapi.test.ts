@@ -24,7 +24,7 @@ import type { RouteSpec } from './route.ts';
 import { openApiPath, successStatus } from './openapi.ts';
 import { generateClientTypes } from './openapi-client.ts';
 import { newRepair, PNG_BYTES, rawUploadClient, SAMPLE_REPAIR } from '../modules/repairs/testing.ts';
-import { simulatedCamera, watchUrl } from '../modules/video/testing.ts';
+import { recordedCamera, simulatedCamera, watchUrl } from '../modules/video/testing.ts';
 
 const CODE = 'api-test';
 const GENERATED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../twin-client/src/api/generated.ts');
@@ -235,6 +235,12 @@ const CALLS: Record<string, Case> = {
   'DELETE /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
   'GET /api/video/live/:idx/:token/:file': async (f) => ({ client: await f.as('security:read'), path: await watchUrl(await f.as('security:read'), await simulatedCamera(f.s.server.sc.db)) }),
   'GET /api/video/cameras/seeing': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/seeing${q({ idx: await simulatedCamera(f.s.server.sc.db) })}` }),
+  'POST /api/video/cameras/:idx/replay': async (f) => ({ client: await f.as('security:read'), ...(await recordedCamera(f)) }),
+  'GET /api/video/rec/:idx/:token/:file': async (f) => {
+    const c = await f.as('security:read');
+    const r = await c.req('POST', (await recordedCamera(f)).path, (await recordedCamera(f)).body);
+    return { client: c, path: (r.body as { url: string }).url };
+  },
   'PUT /api/video/cameras/:idx/source': async (f) => ({ client: await f.as('video:configure'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/source`, body: { kind: 'simulated' } }),
   'GET /api/video/status': async (f) => ({ client: await f.as('security:read'), path: '/api/video/status' }),
 };

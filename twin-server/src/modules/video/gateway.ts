@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log.ts';
 import type { VideoSettings } from './settings.ts';
+import type { Recorder } from './recorder.ts';
 
 /** The bundled font drawtext uses (no system fonts needed). */
 export const FONT_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets', 'DejaVuSansMono.ttf');
@@ -67,13 +68,19 @@ export function maskUrl(url: string): string {
 const escFilter = (s: string) => s.replace(/[\\:',;[\]=]/g, (c) => `\\${c}`);
 
 /** The ffmpeg command line of one camera (exported for the docs and tests). */
-export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string): string[] {
+export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string, recDir: string | null = null): string[] {
   const seg = s.segmentS;
-  const out = [
-    '-an', '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '6',
-    '-hls_flags', 'delete_segments+independent_segments+omit_endlist+program_date_time',
-    '-hls_segment_filename', path.join(dir, 'seg-%05d.ts'), path.join(dir, 'index.m3u8'),
-  ];
+  const flags = 'delete_segments+independent_segments+omit_endlist+program_date_time';
+  // With a recording, one encode feeds two muxers (tee): the live HLS and the recorded segments.
+  const out = recDir
+    ? ['-an', '-map', '0:v', '-f', 'tee', [
+      `[f=hls:hls_time=${seg}:hls_list_size=6:hls_flags=${flags}:hls_segment_filename=${path.join(dir, 'seg-%05d.ts')}]${path.join(dir, 'index.m3u8')}`,
+      `[f=segment:segment_time=${seg}:segment_format=mpegts:segment_list=${path.join(recDir, 'list.csv')}:segment_list_type=csv:segment_list_flags=+live]${path.join(recDir, '%06d.ts')}`,
+    ].join('|')]
+    : [
+      '-an', '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '6', '-hls_flags', flags,
+      '-hls_segment_filename', path.join(dir, 'seg-%05d.ts'), path.join(dir, 'index.m3u8'),
+    ];
   const x264 = (fps: number | null) => [
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
     ...(fps ? ['-g', String(fps * seg), '-keyint_min', String(fps * seg), '-sc_threshold', '0'] : ['-force_key_frames', `expr:gte(t,n_forced*${seg})`]),
@@ -113,13 +120,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The gateway of one server process. */
 export class VideoGateway {
   readonly #t = new Map<number, Transcode>();
+  /** Starts under way (their slot is taken). */
+  readonly #pending = new Map<number, Promise<Transcode>>();
   /** Recent failures per camera: a dead source is not restarted on every click. */
   readonly #failed = new Map<number, { at: number; message: string }>();
   #sweeper: NodeJS.Timeout | null = null;
   /** Counters for tests and the status route. */
   readonly stats = { started: 0, stopped: 0, failed: 0 };
 
-  constructor(readonly settings: VideoSettings, readonly log: Logger, readonly now: () => number = Date.now) {
+  constructor(readonly settings: VideoSettings, readonly log: Logger, readonly now: () => number = Date.now, readonly recorder: Recorder | null = null) {
     // One folder per gateway (tests run several servers in one process): p<pid>-<random>.
     this.workDir = path.join(settings.dir, `p${process.pid}-${randomBytes(4).toString('hex')}`);
   }
@@ -169,10 +178,16 @@ export class VideoGateway {
     if (!t) {
       const recent = this.#failed.get(camera);
       if (recent && this.now() - recent.at < 5000) throw new VideoError(502, 'source-down', recent.message);
-      if (this.#t.size >= this.settings.maxTranscodes) {
-        throw new VideoError(503, 'capacity', `all ${this.settings.maxTranscodes} video transcoder slots are in use; close a stream or try again shortly`, 5);
+      // One start per camera at a time: concurrent watchers share it (reserved before any await).
+      let pending = this.#pending.get(camera);
+      if (!pending) {
+        if (this.#t.size + this.#pending.size >= this.settings.maxTranscodes) {
+          throw new VideoError(503, 'capacity', `all ${this.settings.maxTranscodes} video transcoder slots are in use; close a stream or try again shortly`, 5);
+        }
+        pending = this.#start(camera, source).finally(() => this.#pending.delete(camera));
+        this.#pending.set(camera, pending);
       }
-      t = await this.#start(camera, source);
+      t = await pending;
     }
     const newViewer = !t.viewers.has(viewer);
     t.viewers.set(viewer, this.now());
@@ -257,13 +272,8 @@ export class VideoGateway {
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir, { recursive: true });
     if (source.kind === 'simulated') await fs.writeFile(path.join(dir, 'label.txt'), source.label.replace(/[^\x20-\x7e]/g, '?'));
-    // Checked again after the awaits: another watch may have started it meanwhile.
-    const other = this.#t.get(camera);
-    if (other) return other;
-    if (this.#t.size >= this.settings.maxTranscodes) {
-      throw new VideoError(503, 'capacity', `all ${this.settings.maxTranscodes} video transcoder slots are in use; close a stream or try again shortly`, 5);
-    }
-    const proc = spawn(this.settings.ffmpeg, ffmpegArgs(this.settings, source, dir), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const recDir = this.recorder ? await this.recorder.newRun(camera, Date.now()) : null;
+    const proc = spawn(this.settings.ffmpeg, ffmpegArgs(this.settings, source, dir, recDir), { stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr: string[] = [];
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (d: string) => {

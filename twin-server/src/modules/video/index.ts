@@ -6,6 +6,8 @@
  *   DELETE /api/video/cameras/:idx/watch             stop watching (security:read)
  *   GET    /api/video/live/:idx/:token/:file         the playlist and segments behind the signed URL (security:read)
  *   GET    /api/video/cameras/seeing                 the nearest cameras that see an alarm / object / point (security:read)
+ *   POST   /api/video/cameras/:idx/replay            a signed VOD playlist of the rolling recording from a time (security:read)
+ *   GET    /api/video/rec/:idx/:token/:file          the replay playlist and recorded segments (security:read)
  *   PUT    /api/video/cameras/:idx/source            set a camera's source (video:configure)
  *   GET    /api/video/status                         running transcoders and the cap (security:read)
  *
@@ -26,6 +28,7 @@ import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
 import { VideoGateway, VideoError, maskUrl, type SourceSpec } from './gateway.ts';
 import { videoSettings, type VideoSettings } from './settings.ts';
 import { StreamSigner, TOKEN_RE } from './tokens.ts';
+import { Recorder, REC_SEGMENT_RE, replayPlaylist } from './recorder.ts';
 
 const COVERAGE = ['main_gate', 'crossroad', 'perimeter', 'ground_entrance', 'fire_lane', 'lobby', 'lift_car', 'machine_room', 'canteen', 'parking', 'corridor'] as const;
 const FILE_RE = /^(index\.m3u8|seg-\d{5,9}\.ts)$/;
@@ -62,6 +65,15 @@ const seeingQuery = z.object({
 }).strict().refine((q) => [q.alarm !== undefined, q.idx !== undefined, q.lon !== undefined && q.lat !== undefined].filter(Boolean).length === 1, {
   message: 'give exactly one of alarm, idx, or lon and lat',
 });
+const replayBody = z.object({
+  from: z.iso.datetime({ offset: true }),
+  seconds: z.number().int().min(1).max(3600).default(60),
+}).strict();
+const recParams = z.object({
+  idx: idxParam,
+  token: z.string().max(60).regex(TOKEN_RE, 'malformed stream token'),
+  file: z.string().max(40).regex(/^(play-\d{13}-\d{13}\.m3u8|\d{13}-\d{6}\.ts)$/, 'no such recording file'),
+});
 const sourceKind = z.enum(['rtsp', 'hls', 'simulated']).nullable();
 const cameraSchema = z.object({
   idx: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string().nullable(), coverage: z.enum(COVERAGE),
@@ -77,6 +89,9 @@ const seeingSchema = z.object({
 }).strict();
 const watchSchema = z.object({
   camera: z.number().int(), code: z.string(), url: z.string(), expiresAt: z.string(), ttlS: z.number().int(), renewInS: z.number().int(),
+}).strict();
+const replaySchema = z.object({
+  camera: z.number().int(), url: z.string(), from: z.string(), to: z.string(), startsAt: z.string(), segments: z.number().int(),
 }).strict();
 const sourceSchema = z.object({
   camera: z.number().int(), source: sourceKind, url: z.string().nullable(), transcode: z.boolean(), record: z.boolean(),
@@ -138,6 +153,7 @@ export interface VideoModuleOptions {
 export interface VideoRuntime {
   readonly gateway: VideoGateway;
   readonly signer: StreamSigner;
+  readonly recorder: Recorder | null;
 }
 
 const runtimes = new WeakMap<ServerContext, VideoRuntime>();
@@ -161,6 +177,7 @@ const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
 export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
   let gateway: VideoGateway | undefined;
   let signer: StreamSigner | undefined;
+  let recorder: Recorder | null = null;
   let unsubscribe: (() => void) | undefined;
   const now = opts.now ?? Date.now;
   /** Last audited refusal per (session, camera, reason): one row a minute, a polling player cannot flood the trail. */
@@ -193,10 +210,16 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
 
     async initialize(sc) {
       const settings = videoSettings(process.env, opts.settings);
-      gateway = new VideoGateway(settings, sc.log, Date.now);
+      if (settings.recordHours > 0) {
+        const dataDir = sc.config.db.backend === 'pglite' ? sc.config.db.dataDir : (process.env.TWIN_DATA_DIR ?? './.twin-data');
+        const dir = settings.recordDir ?? path.resolve(dataDir, 'video-recordings');
+        await fs.mkdir(dir, { recursive: true });
+        recorder = new Recorder(dir, settings.recordHours, settings.recordMaxBytes, sc.log);
+      }
+      gateway = new VideoGateway(settings, sc.log, Date.now, recorder);
       signer = new StreamSigner();
       await gateway.init();
-      runtimes.set(sc, { gateway, signer });
+      runtimes.set(sc, { gateway, signer, recorder });
       // A session that ends (logout, revocation, expiry) stops counting as a viewer at once.
       unsubscribe = authService(sc).onSessionEnded((sessionId) => gateway?.leave(null, sessionId));
       sc.log.info({ dir: settings.dir, maxTranscodes: settings.maxTranscodes }, 'video gateway ready');
@@ -207,6 +230,9 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
       await gateway?.close();
       gateway = undefined;
     },
+
+    // Rolling recording: retention by age and by total size, every minute.
+    jobs: () => [{ name: 'recordings', everyMs: 60_000, run: async () => { await recorder?.prune(Date.now()); } }],
 
     async seed(sc, { parkIdx }) {
       // Every camera of the sample park gets a simulated source (a test pattern with its code and the time).
@@ -353,6 +379,63 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
               source: c.source_kind, live: live.has(c.idx),
             })),
           };
+        },
+      },
+      {
+        method: 'POST', path: '/api/video/cameras/:idx/replay', permission: 'security:read',
+        summary: 'Replay a camera\'s rolling recording from a time (e.g. a few seconds before an alarm): a signed VOD playlist URL bound to this session',
+        params: idxParams, body: replayBody, response: replaySchema, errors: [404, 409],
+        async handler(ctx) {
+          const { idx } = paramsOf(ctx, idxParams);
+          const b = bodyOf(ctx, replayBody);
+          const p = ctx.state.principal!;
+          const cam = await cameraOf(sc, ctx, idx);
+          if (!recorder) return ctx.throw(409, 'recording is switched off (TWIN_VIDEO_RECORD_HOURS=0)');
+          const from = Date.parse(b.from);
+          const to = from + b.seconds * 1000;
+          const segs = await recorder.segments(idx, from, to);
+          if (segs.length === 0) ctx.throw(404, `no recording of camera ${cam.code} from ${new Date(from).toISOString()}`);
+          await authService(sc).audit({ action: 'video.replay', outcome: 'success', actor: actorOf(p), object: `camera:${idx}`, source: ctx.ip, detail: { code: cam.code, from: new Date(from).toISOString(), seconds: b.seconds } });
+          const token = rt().signer.sign(idx, p.sessionId, now() + rt().gateway.settings.urlTtlMs + b.seconds * 1000);
+          ctx.body = {
+            camera: idx, url: `/api/video/rec/${idx}/${token}/play-${from}-${to}.m3u8`, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
+            startsAt: new Date(segs[0]!.startMs).toISOString(), segments: segs.length,
+          };
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/rec/:idx/:token/:file', permission: 'security:read',
+        summary: 'A replay\'s VOD playlist (play-FROM-TO.m3u8) or recorded segment, behind a signed URL of this session',
+        params: recParams, produces: 'application/vnd.apple.mpegurl', errors: [403, 404, 409, 410],
+        async handler(ctx) {
+          const { idx, token, file } = paramsOf(ctx, recParams);
+          const p = ctx.state.principal!;
+          const check = rt().signer.verify(token, idx, p.sessionId, now());
+          if (check !== 'ok') {
+            const key = `${p.sessionId}|${idx}|rec-${check}`;
+            const last = refusals.get(key);
+            if (last === undefined || now() - last > 60_000) {
+              refusals.set(key, now());
+              await authService(sc).audit({ action: 'video.denied', outcome: 'denied', actor: actorOf(p), object: `camera:${idx}`, source: ctx.ip, detail: { reason: check, file } });
+            }
+            if (check === 'expired') ctx.throw(410, 'this replay URL has expired; ask for a new one');
+            ctx.throw(403, 'this replay URL is not valid for this camera and session');
+          }
+          if (!recorder) return ctx.throw(409, 'recording is switched off');
+          ctx.set('Cache-Control', 'no-store');
+          const play = /^play-(\d{13})-(\d{13})\.m3u8$/.exec(file);
+          if (play) {
+            const segs = await recorder.segments(idx, Number(play[1]), Number(play[2]));
+            if (segs.length === 0) ctx.throw(404, 'no recording in this window');
+            ctx.type = 'application/vnd.apple.mpegurl';
+            ctx.body = replayPlaylist(segs);
+            return;
+          }
+          const abs = REC_SEGMENT_RE.test(file) ? recorder.fileOf(idx, file) : null;
+          const data = abs ? await fs.readFile(abs).catch(() => null) : null;
+          if (!data) ctx.throw(404, 'this recorded segment is no longer kept');
+          ctx.type = 'video/mp2t';
+          ctx.body = data;
         },
       },
       {

@@ -19,6 +19,9 @@ const envSchema = z.object({
   TWIN_VIDEO_SEGMENT_S: int(1, 10).default(2),
   TWIN_VIDEO_SIM_SIZE: z.string().regex(/^\d{2,4}x\d{2,4}$/, 'expected WIDTHxHEIGHT, e.g. 320x180').default('320x180'),
   TWIN_VIDEO_SIM_FPS: int(1, 30).default(10),
+  TWIN_VIDEO_RECORD_HOURS: int(0, 720).default(24),
+  TWIN_VIDEO_RECORD_MAX_MB: int(10, 10_000_000).default(4096),
+  TWIN_VIDEO_RECORD_DIR: z.string().min(1).regex(/^[^:|[\]\\']+$/, 'a folder path without : | [ ] \\ or quotes').optional(),
 });
 
 /** The gateway's settings (all durations in milliseconds). */
@@ -43,6 +46,12 @@ export interface VideoSettings {
   readonly simWidth: number;
   readonly simHeight: number;
   readonly simFps: number;
+  /** Rolling recording: hours kept (0: no recording). */
+  readonly recordHours: number;
+  /** Rolling recording: bytes kept at most over all cameras (oldest deleted first). */
+  readonly recordMaxBytes: number;
+  /** Rolling recording: folder (`<camera>/<run start ms>/NNNNNN.ts` + list.csv); null: `<data dir>/video-recordings`. */
+  readonly recordDir: string | null;
 }
 
 /** Reads the settings from `env`; throws one line per invalid variable. `overrides` win (tests). */
@@ -65,6 +74,9 @@ export function videoSettings(env: NodeJS.ProcessEnv = process.env, overrides: P
     simWidth: w - (w % 2),
     simHeight: h - (h % 2),
     simFps: e.TWIN_VIDEO_SIM_FPS,
+    recordHours: e.TWIN_VIDEO_RECORD_HOURS,
+    recordMaxBytes: e.TWIN_VIDEO_RECORD_MAX_MB * 1024 * 1024,
+    recordDir: e.TWIN_VIDEO_RECORD_DIR ? path.resolve(e.TWIN_VIDEO_RECORD_DIR) : null,
     ...overrides,
   };
 }

@@ -20,3 +20,21 @@ export async function watchUrl(client: HttpClient, camera: number): Promise<stri
   if (r.status !== 200) throw new Error(`watch ${camera} failed: ${r.status} ${r.text}`);
   return (r.body as { url: string }).url;
 }
+
+/**
+ * A camera with some recording: watches the first camera (as a security operator of `f`) until
+ * three seconds are recorded, and returns the replay call (path and body) of its last seconds.
+ */
+export async function recordedCamera(f: { s: { server: { sc: { db: Queryable } } }; as(p: 'security:read'): Promise<HttpClient> }): Promise<{ path: string; body: { from: string; seconds: number } }> {
+  const idx = await simulatedCamera(f.s.server.sc.db);
+  const c = await f.as('security:read');
+  await watchUrl(c, idx);
+  const from = new Date(Date.now() - 1000).toISOString();
+  const body = { from, seconds: 30 };
+  for (let i = 0; i < 40; i++) {
+    const r = await c.req('POST', `/api/video/cameras/${idx}/replay`, body);
+    if (r.status === 200) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return { path: `/api/video/cameras/${idx}/replay`, body };
+}

@@ -15,6 +15,7 @@ import { healthModule } from '../health.ts';
 import { startAuthServer, HttpClient, type AuthTestServer } from '../../auth/testing.ts';
 import { insertFixturePark } from '../../tiler/fixture.ts';
 import { videoModule, videoRuntime } from './index.ts';
+import { Recorder } from './recorder.ts';
 
 const run = promisify(execFile);
 
@@ -57,7 +58,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'twin-video-'));
       s = await startAuthServer(backend, {
         modules: [healthModule, videoModule({
-          settings: { dir, maxTranscodes: 2, idleStopMs: 1500, viewerTimeoutMs: 60_000, urlTtlMs: 30_000, segmentS: 1, simWidth: 320, simHeight: 180, simFps: 10, startTimeoutMs: 15_000 },
+          settings: {
+            dir, maxTranscodes: 2, idleStopMs: 1500, viewerTimeoutMs: 60_000, urlTtlMs: 30_000, segmentS: 1, simWidth: 320, simHeight: 180, simFps: 10, startTimeoutMs: 15_000,
+            recordHours: 1, recordMaxBytes: 1e9, recordDir: path.join(dir, 'rec'),
+          },
           now: () => Date.now() + offset,
         })],
       });
@@ -219,6 +223,50 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await sec.req('GET', '/api/video/cameras/seeing?lon=1')).status).toBe(400);
       expect((await maint.req('GET', `/api/video/cameras/seeing?alarm=${alarm}`)).status).toBe(403);
     });
+
+    it('replays the rolling recording from a few seconds before an alarm; retention by age and by size', async () => {
+      const cam = cams[0]!; // watched since the first test: it has been recorded
+      const alarmAt = Date.now() - 3000;
+      const r = await sec.req('POST', `/api/video/cameras/${cam.idx}/replay`, { from: new Date(alarmAt - 5000).toISOString(), seconds: 10 });
+      expect(r.status, r.text).toBe(200);
+      const replay = r.body as { url: string; startsAt: string; segments: number };
+      expect(Date.parse(replay.startsAt)).toBeLessThan(alarmAt);
+      expect(replay.segments).toBeGreaterThanOrEqual(5);
+      const pl = await sec.req('GET', replay.url);
+      expect(pl.status, pl.text).toBe(200);
+      expect(pl.text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(pl.text).toContain('#EXT-X-ENDLIST');
+      const times = [...pl.text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/g)].map((m) => Date.parse(m[1]!));
+      expect(times[0]!).toBeLessThan(alarmAt);
+      const firstSeg = pl.text.split('\n').find((l) => /^\d{13}-\d{6}\.ts$/.test(l))!;
+      const seg = await fetch(s.server.url + replay.url.replace(/play-[^/]+$/, firstSeg), { headers: { Cookie: [...sec.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ') } });
+      expect(seg.status).toBe(200);
+      const file = path.join(dir, 'replay.ts');
+      await fs.writeFile(file, Buffer.from(await seg.arrayBuffer()));
+      const probe = JSON.parse((await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file])).stdout) as { streams: unknown[] };
+      expect(probe.streams[0]).toEqual({ codec_name: 'h264', width: 320, height: 180 });
+      // The replay URL is this session's, for this camera, like a live one.
+      expect((await sec2.req('GET', replay.url)).status).toBe(403);
+      expect((await maint.req('POST', `/api/video/cameras/${cam.idx}/replay`, { from: new Date(alarmAt).toISOString() })).status).toBe(403);
+      expect((await new HttpClient(s.server.url).req('GET', replay.url)).status).toBe(401);
+      expect((await sec.req('POST', `/api/video/cameras/${cams[2]!.idx}/replay`, { from: new Date(alarmAt).toISOString() })).status).toBe(404);
+      expect((await audits('video.replay')).filter((a) => a.object === `camera:${cam.idx}`)).toHaveLength(1);
+
+      // Retention, on a folder of its own: older than the hours kept, then the oldest beyond the size bound.
+      const recDir = path.join(dir, 'retention');
+      const runDir = path.join(recDir, '1', String(Date.now() - 3 * 3_600_000));
+      await fs.mkdir(runDir, { recursive: true });
+      const now = Date.now();
+      const ages = [2 * 3_600_000, 30 * 60_000, 20 * 60_000, 10 * 60_000]; // 2 h, 30, 20, 10 min old
+      for (const [i, age] of ages.entries()) {
+        const f = path.join(runDir, `00000${i}.ts`);
+        await fs.writeFile(f, Buffer.alloc(1000, i));
+        await fs.utimes(f, (now - age) / 1000, (now - age) / 1000);
+      }
+      const pruned = await new Recorder(recDir, 1, 2500, s.server.sc.log).prune(now);
+      expect(pruned).toEqual({ deleted: 2, keptBytes: 2000, keptFiles: 2 });
+      expect((await fs.readdir(runDir)).sort()).toEqual(['000002.ts', '000003.ts']);
+    }, 30_000);
 
     it('stops the ffmpeg process a short while after the last viewer leaves', async () => {
       const g = videoRuntime(s.server.sc)!.gateway;
