@@ -12,7 +12,7 @@ import './video.css';
 
 type Shown = { kind: 'loading' } | { kind: 'playing' } | { kind: 'error'; key: string; detail: string };
 
-const LIVE_PREFIX = /\/api\/video\/live\/\d+\/[^/]+\//;
+const LIVE_PREFIX = /\/api\/video\/(live|rec)\/\d+\/[^/]+\//;
 
 /** The message key of a refusal's HTTP status. */
 function errorKey(status: number): string {
@@ -25,8 +25,11 @@ function errorKey(status: number): string {
   return 'error';
 }
 
-/** Props: the camera's idx and an optional label shown over the picture. */
-export function VideoPlayer({ camera, label }: { camera: number; label?: string }) {
+/**
+ * Props: the camera's idx, an optional label shown over the picture, and `replay` to play the
+ * camera's recording from a time (ISO) instead of live.
+ */
+export function VideoPlayer({ camera, label, replay }: { camera: number; label?: string; replay?: { from: string; seconds: number } }) {
   const { t } = useTranslation('video');
   const ref = useRef<HTMLVideoElement>(null);
   const [shown, setShown] = useState<Shown>({ kind: 'loading' });
@@ -41,11 +44,13 @@ export function VideoPlayer({ camera, label }: { camera: number; label?: string 
     let recovered = 0;
     const video = ref.current;
     setShown({ kind: 'loading' });
-    const watch = () => api.post('/api/video/cameras/{idx}/watch', { params: { idx: camera } });
+    const watch = () => replay
+      ? api.post('/api/video/cameras/{idx}/replay', { params: { idx: camera }, body: { from: replay.from, seconds: replay.seconds } }).then((r) => ({ url: r.url, renewInS: 0 }))
+      : api.post('/api/video/cameras/{idx}/watch', { params: { idx: camera } });
     const fail = (e: unknown) => {
       if (cancelled) return;
       const status = e instanceof ApiError ? e.status : 0;
-      setShown({ kind: 'error', key: errorKey(status), detail: e instanceof Error ? e.message : String(e) });
+      setShown({ kind: 'error', key: replay && status === 404 ? 'noRecording' : errorKey(status), detail: e instanceof Error ? e.message : String(e) });
     };
     const onPlaying = () => {
       if (!cancelled) setShown({ kind: 'playing' });
@@ -55,12 +60,15 @@ export function VideoPlayer({ camera, label }: { camera: number; label?: string 
       try {
         const w = await watch();
         if (cancelled || !video) return;
-        prefix = w.url.replace(/index\.m3u8$/, '');
-        renew = window.setInterval(() => {
-          watch().then((x) => {
-            prefix = x.url.replace(/index\.m3u8$/, '');
-          }).catch(fail);
-        }, w.renewInS * 1000);
+        prefix = w.url.replace(/[^/]+$/, '');
+        // A replay URL lives for its whole window; a live one is renewed at half its lifetime.
+        if (w.renewInS > 0) {
+          renew = window.setInterval(() => {
+            watch().then((x) => {
+              prefix = x.url.replace(/[^/]+$/, '');
+            }).catch(fail);
+          }, w.renewInS * 1000);
+        }
         video.muted = true;
         video.addEventListener('playing', onPlaying);
         if (Hls.isSupported()) {
@@ -78,10 +86,10 @@ export function VideoPlayer({ camera, label }: { camera: number; label?: string 
               hls?.recoverMediaError();
               return;
             }
-            if (recovered < 2 && status === 409) {
+            if (recovered < 2 && status === 409 && !replay) {
               recovered++;
               watch().then((x) => {
-                prefix = x.url.replace(/index\.m3u8$/, '');
+                prefix = x.url.replace(/[^/]+$/, '');
                 hls?.loadSource(x.url);
               }).catch(fail);
               return;
@@ -111,12 +119,12 @@ export function VideoPlayer({ camera, label }: { camera: number; label?: string 
         video.removeAttribute('src');
         video.load();
       }
-      void api.delete('/api/video/cameras/{idx}/watch', { params: { idx: camera } }).catch(() => {});
+      if (!replay) void api.delete('/api/video/cameras/{idx}/watch', { params: { idx: camera } }).catch(() => {});
     };
-  }, [camera, attempt]);
+  }, [camera, attempt, replay]);
 
   return (
-    <div className="video-player" data-video={camera} data-state={shown.kind}>
+    <div className="video-player" data-video={camera} data-state={shown.kind} data-mode={replay ? 'replay' : 'live'}>
       <video ref={ref} muted playsInline autoPlay data-camera={camera} />
       {label && <span className="video-label">{label}</span>}
       {shown.kind === 'loading' && <div className="video-message">{t('loading')}</div>}

@@ -3,6 +3,10 @@ export const videoStrings = {
   'zh-CN': {
     nav: '视频监控',
     live: '实时视频',
+    liveButton: '实时',
+    replayButton: '回放 {{s}} 秒前',
+    replayOf: '录像回放（自 {{time}}）',
+    noRecording: '该时段没有录像',
     loading: '正在连接视频…',
     busy: '视频转码通道已满，请关闭其他画面后重试',
     down: '摄像机视频源离线',
@@ -27,6 +31,10 @@ export const videoStrings = {
   en: {
     nav: 'Video',
     live: 'Live video',
+    liveButton: 'Live',
+    replayButton: 'Replay from {{s}} s ago',
+    replayOf: 'Recording from {{time}}',
+    noRecording: 'No recording of this time',
     loading: 'Connecting to the camera…',
     busy: 'All video channels are busy; close another picture and retry',
     down: 'The camera\'s video source is offline',

@@ -94,6 +94,24 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(stats.lumaStd).toBeGreaterThan(20);
     await page.screenshot({ path: path.join(ARTIFACTS, 'video-panel-page.png') });
     expect(await page.locator('section[data-section="video.live"] h3').textContent()).toBe('实时视频');
+
+    // Replay: the recording of the last seconds plays from its start.
+    await page.locator('section[data-section="video.live"] button[data-action="video.replay"]').click();
+    const rsel = 'section[data-section="video.live"] .video-player[data-mode="replay"] video';
+    await page.waitForFunction((q) => {
+      const v = document.querySelector<HTMLVideoElement>(q);
+      return Boolean(v && v.readyState >= 2 && v.currentTime > 0.5);
+    }, rsel, { timeout: 60_000, polling: 200 });
+    const r1 = await page.$eval(rsel, (v) => (v as HTMLVideoElement).currentTime);
+    await page.waitForTimeout(1500);
+    const r2 = await page.$eval(rsel, (v) => (v as HTMLVideoElement).currentTime);
+    console.log(`[video] replay currentTime ${r1.toFixed(2)} -> ${r2.toFixed(2)}`);
+    expect(r2).toBeGreaterThan(r1);
+    expect(await page.locator('section[data-section="video.live"] h3').textContent()).toMatch(/^录像回放/);
+    await page.locator('section[data-section="video.live"] .video-player').screenshot({ path: path.join(ARTIFACTS, 'video-replay.png') });
+    await page.locator('section[data-section="video.live"] button[data-action="video.live"]').click();
+    await page.waitForSelector('section[data-section="video.live"] .video-player[data-mode="live"][data-state="playing"]', { timeout: 30_000 });
+
     expect(problems.external).toEqual([]);
     expect(problems.errors.filter((e) => /Content Security Policy|hls/i.test(e))).toEqual([]);
 
