@@ -1,13 +1,11 @@
 /** Client of the investment routes (`/api/invest/*`, permission leasing:read), through the typed API client. */
 import type { CompareResult, UnitDetail, UnitsResult } from '@park-twin/layers';
 import { api } from '../api/client.ts';
-import { filterParams, type InvestFilters } from './url.ts';
+import type { InvestFilters } from './url.ts';
 
 /** Available units of `park` matching the filters. */
 export function fetchUnits(park: string, f: InvestFilters, signal?: AbortSignal): Promise<UnitsResult> {
-  // The filter string is the view's URL state; the server validates every parameter of it.
-  const query = Object.fromEntries(filterParams(f)) as Record<string, string>;
-  return api.get('/api/invest/units', { query: { ...query, park } as never, signal });
+  return api.get('/api/invest/units', { query: { ...f, park }, signal });
 }
 
 /** One unit's panel data; `within` keeps its availability consistent with the list. */
