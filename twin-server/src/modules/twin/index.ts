@@ -62,12 +62,14 @@ export const twinModule: TwinModule = {
       },
       {
         method: 'GET', path: '/api/twin/objects/:idx/history', permission: 'twin:read', object,
-        summary: 'Short bucketed history of one layer of a twin object (?layer=&hours=)',
+        summary: 'Short bucketed history of one layer of a twin object (?layer=&hours=); needs the layer\'s own permission too',
         params: idxParams, query: historyQuery, response: historySchema,
         async handler(ctx) {
           const { idx } = paramsOf(ctx, idxParams);
           const q = queryOf(ctx, historyQuery);
           const layer = layerByName(q.layer)!;
+          // The layer's own permission, as on the stream: twin:read alone must not read economy history.
+          if (!ctx.state.principal?.permissions.has(layer.permission as never)) ctx.throw(403, `reading the ${layer.name} layer needs ${layer.permission}`);
           ctx.body = { idx, layer: layer.name, hours: q.hours, points: await objectHistory(sc.db, idx, layer.id, q.hours) };
         },
       },

@@ -9,8 +9,9 @@ import type { ObjectDetails, ParkIndex } from './queries.ts';
 /** Stand-in identities (the real guard is tested with the auth platform): picked by a header. */
 function twinUsers(enterpriseIdx: () => number) {
   return headerGuard({
-    viewer: { permissions: ['twin:read'] },
-    tenant: { permissions: ['twin:read'], enterpriseIdx },
+    viewer: { permissions: ['twin:read', 'park:read'] },
+    plain: { permissions: ['twin:read'] },
+    tenant: { permissions: ['twin:read', 'park:read'], enterpriseIdx },
   });
 }
 
@@ -104,6 +105,11 @@ describeEachBackend('twin drill-down routes', ({ testDb }) => {
     expect(r.body.points.length).toBeLessThanOrEqual(61);
     expect(Math.max(...r.body.points.map((p) => p.max))).toBe(6);
     expect((await get(`/api/twin/objects/${leasedRoom}/history?layer=weather`)).status).toBe(400);
+  });
+
+  it('refuses a layer\'s history without that layer\'s permission (twin:read alone reads no occupancy or economy)', async () => {
+    expect((await get(`/api/twin/objects/${leasedRoom}/history?layer=occupancy&hours=2`, 'plain')).status).toBe(403);
+    expect((await get(`/api/twin/objects/${leasedRoom}/history?layer=economy&hours=2`, 'viewer')).status).toBe(403);
   });
 
   it('rejects malformed and unknown idx with 400 / 404', async () => {
