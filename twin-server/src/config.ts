@@ -21,7 +21,8 @@ const urlWithScheme = (schemes: string[]) =>
   z.string().refine(
     (v) => {
       try {
-        return schemes.includes(new URL(v).protocol.replace(/:$/, ''));
+        // A multi-host list (postgres://u@h1:5432,h2:5432/db, failover) is checked on its first host.
+        return schemes.includes(new URL(v.replace(/^([a-z]+:\/\/(?:[^@/]*@)?[^/,?]+)(?:,[^/,?]+)+/, '$1')).protocol.replace(/:$/, ''));
       } catch {
         return false;
       }
@@ -37,6 +38,10 @@ const envSchema = z.object({
   MQTT_URL: urlWithScheme(['mqtt', 'mqtts', 'tcp', 'ws', 'wss']).optional(),
   /** Port of the in-process aedes broker when MQTT_URL is not set (1883 is usually taken by mosquitto). */
   TWIN_MQTT_PORT: port.default(18830),
+  /** Address the embedded broker listens on (default loopback only; devices elsewhere need 0.0.0.0 and identity on). */
+  TWIN_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Device identity on the embedded broker: auto (on unless it listens on loopback only), on, off. */
+  TWIN_MQTT_AUTH: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
   TWIN_SIMULATOR: bool.optional(),
   TWIN_TILESET_DIR: z.string().min(1).default('./tilesets'),
   TWIN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -71,6 +76,9 @@ export interface Config {
   /** Broker URL, or undefined to run the embedded aedes broker on `embeddedMqttPort`. */
   readonly mqttUrl: string | undefined;
   readonly embeddedMqttPort: number;
+  /** Embedded broker: listen address and whether clients must present issued credentials (ingest/identity.ts). */
+  readonly embeddedMqttHost?: string;
+  readonly mqttAuth?: boolean;
   readonly simulator: boolean;
   readonly tilesetDir: string;
   readonly logLevel: z.infer<typeof envSchema>['TWIN_LOG_LEVEL'];
@@ -125,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       : { backend: 'pglite', dataDir: path.resolve(cwd, e.TWIN_DATA_DIR) },
     mqttUrl: e.MQTT_URL,
     embeddedMqttPort: e.TWIN_MQTT_PORT,
+    embeddedMqttHost: e.TWIN_MQTT_HOST,
+    mqttAuth: e.TWIN_MQTT_AUTH === 'on' || (e.TWIN_MQTT_AUTH === 'auto' && !/^(127\.|localhost$|::1$)/.test(e.TWIN_MQTT_HOST)),
     simulator: e.TWIN_SIMULATOR ?? embedded,
     tilesetDir: path.resolve(cwd, e.TWIN_TILESET_DIR),
     logLevel: e.TWIN_LOG_LEVEL,

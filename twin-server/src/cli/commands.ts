@@ -18,4 +18,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   user: async () => (await import('./user.ts')).userCommand,
   backup: async () => (await import('./backup.ts')).backupCommand,
   restore: async () => (await import('./restore.ts')).restoreCommand,
+  devices: async () => (await import('./devices.ts')).devicesCommand,
 };

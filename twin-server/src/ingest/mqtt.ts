@@ -33,6 +33,7 @@ import type { Client as AedesClient, PublishPacket } from 'aedes';
 import type { Logger } from '../log.ts';
 import type { Ingest, IngestResult } from './pipeline.ts';
 import { RateLimitedLog } from './ratelog.ts';
+import { mayPublish, maySubscribe, type MqttCredentials, type MqttIdentity } from './identity.ts';
 
 /** Topic filter every node subscribes to. */
 export const INGEST_TOPIC = 'park/+/+/+';
@@ -52,6 +53,12 @@ export interface MqttIngestStats {
   ackedAfterCommit: number;
   /** QoS 1 messages not acknowledged because they could not be stored (their sender sends them again). */
   ackWithheld: number;
+  /** Embedded broker with device identity: connects refused (anonymous or wrong credentials). */
+  loginsRefused?: number;
+  /** ...publishes refused by the topic ACL (a device on another device's topic). */
+  publishDenied?: number;
+  /** ...subscriptions refused (only the twin server may subscribe). */
+  subscribeDenied?: number;
 }
 
 /** MQTT ingest of one node: the subscriber on an external broker, or the embedded broker's hook. */
@@ -74,6 +81,8 @@ export interface EmbeddedBroker {
   readonly url: string;
   /** The broker's own ingest, when started with one. */
   readonly ingest: MqttIngest | null;
+  /** Ingest and (device identity on) refusal counters. */
+  readonly stats: MqttIngestStats;
   close(): Promise<void>;
 }
 
@@ -99,16 +108,49 @@ function ackWait(r: IngestResult): Promise<void> | null {
  * Starts aedes on `host`:`port` (0 = ephemeral). With `ingest`, every message a client publishes
  * on park/+/+/+ is ingested before the broker acknowledges it (see the top of this file).
  */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { ingest?: Ingest; log?: Logger } = {}): Promise<EmbeddedBroker> {
-  const { ingest, log } = opts;
-  const stats: MqttIngestStats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0 };
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { ingest?: Ingest; log?: Logger; identity?: MqttCredentials } = {}): Promise<EmbeddedBroker> {
+  const { ingest, log, identity } = opts;
+  const stats: MqttIngestStats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0, ...(identity ? { loginsRefused: 0, publishDenied: 0, subscribeDenied: 0 } : {}) };
+  /** Who each connection authenticated as (device identity on). */
+  const who = new WeakMap<AedesClient, MqttIdentity>();
+  const refusal = log && identity ? new RateLimitedLog(log, 'warn', 'mqtt refused') : null;
+  const deny = (client: AedesClient | null, what: 'login' | 'publish' | 'subscribe', detail: Record<string, unknown>): Error => {
+    if (what === 'login') stats.loginsRefused = (stats.loginsRefused ?? 0) + 1;
+    else if (what === 'publish') stats.publishDenied = (stats.publishDenied ?? 0) + 1;
+    else stats.subscribeDenied = (stats.subscribeDenied ?? 0) + 1;
+    refusal?.hit({ what, client: client?.id, ...detail });
+    return new Error(`${what} not authorized`);
+  };
   /** Per device connection, the acknowledgement of its latest QoS 1 message (acks keep arrival order). */
   const chains = new WeakMap<AedesClient, Promise<void>>();
   const withheld = log ? new RateLimitedLog(log, 'warn', 'message not stored; PUBACK withheld, device connection dropped for a resend') : null;
   const aedes = await Aedes.createBroker({
     drainTimeout: 30_000,
+    ...(identity ? {
+      authenticate(client: AedesClient, username: string | undefined, password: Buffer | undefined, done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void) {
+        const id = identity.check(username, password);
+        if (!id) {
+          const err = Object.assign(deny(client, 'login', { username: username === undefined ? null : String(username).slice(0, 64), address: (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress }), { returnCode: 4 });
+          return done(err, false);
+        }
+        who.set(client, id);
+        done(null, true);
+      },
+      authorizeSubscribe(client: AedesClient, sub: { topic: string; qos: number }, callback: (err: Error | null, sub?: { topic: string; qos: number } | null) => void) {
+        const id = who.get(client);
+        if (!id || !maySubscribe(id, sub.topic)) {
+          deny(client, 'subscribe', { identity: id?.name, topic: sub.topic.slice(0, 200) });
+          return callback(null, null); // SUBACK 0x80 for this filter; the connection stays
+        }
+        callback(null, sub);
+      },
+    } as unknown as NonNullable<Parameters<typeof Aedes.createBroker>[0]> : {}),
     authorizePublish(client, packet, callback) {
       if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
+      if (identity && client) {
+        const id = who.get(client);
+        if (!id || !mayPublish(id, packet.topic)) return callback(deny(client, 'publish', { identity: id?.name, topic: packet.topic.slice(0, 200) }));
+      }
       if (!ingest || !client || !ingestTopic(packet.topic)) return callback(null);
       stats.received++;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -150,7 +192,9 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts
   return {
     url: `mqtt://${host}:${actual}`,
     ingest: own,
+    stats,
     async close() {
+      refusal?.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

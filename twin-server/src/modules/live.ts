@@ -12,6 +12,8 @@ import type { TwinModule } from './types.ts';
 import type { RouteSpec } from '../http/route.ts';
 import { authService } from '../auth/index.ts';
 import { addReadinessCheck } from './health.ts';
+import { MqttCredentials, SIMULATOR_IDENTITY, withCredentials } from '../ingest/identity.ts';
+import { dataDirOf } from '../backup/backup.ts';
 import { Directory } from '../ingest/directory.ts';
 import { loadProfiles } from '../ingest/adapters.ts';
 import { Ingest, type RejectReason } from '../ingest/pipeline.ts';
@@ -121,6 +123,7 @@ export function liveRuntimeOf(sc: ServerContext): LiveRuntime | undefined {
 export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonly runtime: LiveRuntime | null } {
   let rt: LiveRuntime | null = null;
   let broker: EmbeddedBroker | null = null;
+  let identity: MqttCredentials | null = null;
   const timers: NodeJS.Timeout[] = [];
   let scRef: ServerContext | null = null;
   let stopTilesNotices = (): void => {};
@@ -255,7 +258,9 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         // An ephemeral HTTP port (tests, several servers at once) gets an ephemeral broker port too.
         // The embedded broker ingests what devices publish itself, acknowledging each QoS 1 message
         // only once it is stored (ingest/mqtt.ts).
-        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort), undefined, { ingest, log: sc.log });
+        // Device identity (ingest/identity.ts): issued credentials and topic ACLs, on unless loopback-only.
+        identity = sc.config.mqttAuth ? new MqttCredentials(dataDirOf(sc.config)) : null;
+        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort), sc.config.embeddedMqttHost, { ingest, log: sc.log, ...(identity ? { identity } : {}) });
         brokerUrl = broker.url;
         sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
       }
@@ -286,7 +291,9 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
       every(10_000, () => refreshOpenAlarms(sc, ingest));
       every(3_600_000, () => ensurePartitions(sc.db));
       if (sc.config.simulator && opts.mqtt !== false) {
-        rt.simulator = await startSimulator({ url: brokerUrl, db: sc.db, rate: 200, log: sc.log });
+        // With device identity on, the simulator logs in with a process-local credential.
+        const simUrl = identity ? withCredentials(brokerUrl, SIMULATOR_IDENTITY, identity.internal(SIMULATOR_IDENTITY)) : brokerUrl;
+        rt.simulator = await startSimulator({ url: simUrl, db: sc.db, rate: 200, log: sc.log });
       }
     },
     routes,
