@@ -17,4 +17,5 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   stream: async () => (await import('./stream.ts')).streamBench,
   scene: async () => (await import('./scene.ts')).sceneBench,
   wall: async () => (await import('./wall-soak.ts')).wallSoak,
+  alarms: async () => (await import('./alarms.ts')).alarmsBench,
 };

@@ -90,14 +90,17 @@ describe('alarm rule engine', () => {
   it('an open alarm seen after a restart is not cleared by a value inside the band', () => {
     const e = new RuleEngine();
     e.load([rule()]);
-    const s = e.evaluate('equipment', T, { temperature: 27.5 }, 1000, () => true);
-    expect(s).toEqual([expect.objectContaining({ active: true })]);
+    // Nothing to change (no clear), while a value below the band clears it.
+    expect(e.evaluate('equipment', T, { temperature: 27.5 }, 1000, () => true)).toEqual([]);
+    expect(e.evaluate('equipment', T, { temperature: 26.5 }, 2000, () => true)).toEqual([expect.objectContaining({ active: false })]);
   });
 
   it('the most specific rule of a kind wins; a rule change takes effect at the next reading', () => {
     const e = new RuleEngine();
     e.load([rule({ id: 1 }), rule({ id: 2, scope: { equipmentType: 'ahu' }, when: { op: 'above', field: 'temperature', value: 50 } })]);
-    expect(e.evaluate('equipment', T, { temperature: 40 }, 1, () => false)[0]).toMatchObject({ active: false, rule: 2 });
+    // The type rule (limit 50) wins for the ahu: 40 °C clears an open alarm instead of raising one.
+    expect(e.evaluate('equipment', T, { temperature: 40 }, 1, () => false)).toEqual([]);
+    expect(e.evaluate('equipment', { ...T, idx: 8 }, { temperature: 40 }, 1, () => true)[0]).toMatchObject({ active: false, rule: 2 });
     expect(e.evaluate('equipment', { ...T, type: 'pump' }, { temperature: 40 }, 1, () => false)[0]).toMatchObject({ active: true, rule: 1 });
     e.load([rule({ id: 1 }), rule({ id: 2, scope: { equipmentType: 'ahu' }, when: { op: 'above', field: 'temperature', value: 35 } })]);
     expect(e.evaluate('equipment', T, { temperature: 40 }, 2, () => false)[0]).toMatchObject({ active: true, rule: 2, message: '40 °C > 35 °C' });
@@ -112,20 +115,27 @@ describe('alarm rule engine', () => {
       rule({ id: 2, kind: 'hot_and_loaded', when: { op: 'all', of: [{ op: 'above', field: 'temperature', value: 30 }, { op: 'above', field: 'load', value: 80 }] } }),
       rule({ id: 3, kind: 'silent', when: null, noDataMinutes: 5 }),
     ]);
-    const v = (msg: Record<string, number>, t: number) => Object.fromEntries(e.evaluate('equipment', T, msg, t, () => false).map((s) => [s.kind, s.active]));
-    expect(v({ temperature: 20 }, 0)).toEqual({ temp_rise: false });
-    expect(v({ temperature: 25 }, 60_000)).toEqual({ temp_rise: true }); // 5 °C/min
-    expect(v({ temperature: 26, load: 90 }, 120_000)).toEqual({ temp_rise: false, hot_and_loaded: false });
-    expect(v({ temperature: 31, load: 90 }, 180_000)).toEqual({ temp_rise: true, hot_and_loaded: true });
+    const open = new Set<string>();
+    const v = (msg: Record<string, number>, t: number) => {
+      for (const s of e.evaluate('equipment', T, msg, t, (k) => open.has(k))) {
+        if (s.active) open.add(s.kind);
+        else open.delete(s.kind);
+      }
+      return [...open].sort();
+    };
+    expect(v({ temperature: 20 }, 0)).toEqual([]);
+    expect(v({ temperature: 25 }, 60_000)).toEqual(['temp_rise']); // 5 °C/min
+    expect(v({ temperature: 26, load: 90 }, 120_000)).toEqual([]);
+    expect(v({ temperature: 31, load: 90 }, 180_000)).toEqual(['hot_and_loaded', 'temp_rise']);
     expect(e.silent(180_000 + 4 * 60_000, () => T)).toEqual([]);
     expect(e.silent(180_000 + 5 * 60_000, () => T)).toEqual([expect.objectContaining({ idx: 7, signal: expect.objectContaining({ kind: 'silent', active: true }) })]);
 
     const sec = new RuleEngine();
     sec.load([{ ...rule({ id: 9, layer: 'security', kind: 'perimeter_intrusion', latch: true, severity: 3 }), when: { op: 'equals', field: 'event', value: 'intrusion' }, clearOn: { op: 'equals', field: 'event', value: 'clear' } }]);
-    let open = false;
+    let latched = false;
     const ev = (event: string, t: number) => {
-      for (const s of sec.evaluate('security', T, { event }, t, () => open)) open = s.active;
-      return open;
+      for (const s of sec.evaluate('security', T, { event }, t, () => latched)) latched = s.active;
+      return latched;
     };
     expect(ev('intrusion', 1)).toBe(true);
     expect(ev('access_granted', 2)).toBe(true); // latched

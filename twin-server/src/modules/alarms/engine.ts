@@ -123,6 +123,15 @@ interface RuleState {
   on: boolean;
 }
 
+/** Message parameters gathered while evaluating (fixed shape: one hidden class). */
+interface Params {
+  value: string | number | undefined;
+  limit: number | undefined;
+  field: string | undefined;
+}
+
+const NONE: RuleSignal[] = [];
+
 /** A compiled node. */
 type Node = { c: Condition; i: number; kids: Node[] };
 
@@ -135,6 +144,8 @@ interface Compiled {
   readonly specificity: number;
   /** Zone-scoped rules: the member objects (resolved when the rules are loaded). */
   readonly zoneMembers: ReadonlySet<number> | null;
+  /** Evaluation state per object (kept across reloads while the rule is unchanged). */
+  readonly states: Map<number, RuleState>;
 }
 
 function compile(c: Condition, counter: { n: number }): Node {
@@ -164,10 +175,18 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 /** The engine for one process: the rule index and the evaluation state. */
 export class RuleEngine {
   private byLayer = new Map<string, { global: Compiled[]; byObject: Map<number, Compiled[]>; byFloor: Map<number, Compiled[]>; byBuilding: Map<number, Compiled[]>; byType: Map<string, Compiled[]>; byZone: Compiled[] }>();
-  private states = new Map<string, RuleState>();
+  /** Rule states by rule id, with the rule's signature (a changed rule starts afresh). */
+  private states = new Map<number, { sig: string; map: Map<number, RuleState> }>();
   private noData: Compiled[] = [];
-  /** Last reading time per object and layer (`idx/layer`), for no-data rules. */
-  readonly lastSeen = new Map<string, number>();
+  /** Last reading time per layer and object, for no-data rules. */
+  readonly lastSeen = new Map<string, Map<number, number>>();
+
+  /** Records a reading time (also used to seed the times from the latest state at start). */
+  seen(idx: number, layer: string, ts: number): void {
+    let m = this.lastSeen.get(layer);
+    if (!m) this.lastSeen.set(layer, (m = new Map()));
+    m.set(idx, ts);
+  }
   /** Rules loaded. */
   count = 0;
 
@@ -178,14 +197,19 @@ export class RuleEngine {
   load(rules: readonly Rule[], zones: ReadonlyMap<number, ReadonlySet<number>> = new Map()): void {
     const byLayer: RuleEngine['byLayer'] = new Map();
     const noData: Compiled[] = [];
+    const states: RuleEngine['states'] = new Map();
     for (const rule of rules) {
+      const sig = JSON.stringify(rule);
+      const prev = this.states.get(rule.id);
+      const map = prev && prev.sig === sig ? prev.map : new Map<number, RuleState>();
+      states.set(rule.id, { sig, map });
       if (!rule.enabled) continue;
       const counter = { n: 0 };
       const when = rule.when ? compile(rule.when, counter) : null;
       const clearOn = rule.clearOn ? compile(rule.clearOn, counter) : null;
       const c: Compiled = {
         rule, when, clearOn, nodes: counter.n, fields: [...fieldsOf(rule.when, fieldsOf(rule.clearOn, new Set()))],
-        specificity: specificity(rule.scope), zoneMembers: rule.scope.zone ? zones.get(rule.scope.zone) ?? new Set() : null,
+        specificity: specificity(rule.scope), zoneMembers: rule.scope.zone ? zones.get(rule.scope.zone) ?? new Set() : null, states: map,
       };
       if (rule.noDataMinutes) noData.push(c);
       let L = byLayer.get(rule.layer);
@@ -199,20 +223,11 @@ export class RuleEngine {
       else if (s.equipmentType) put(L.byType, s.equipmentType);
       else L.global.push(c);
     }
-    // A changed rule starts from a fresh state; unchanged ones keep theirs.
-    const keep = new Set(rules.map((r) => `${r.id}:${JSON.stringify(r)}`));
-    const old = this.signatures;
-    this.signatures = new Map(rules.map((r) => [r.id, `${r.id}:${JSON.stringify(r)}`]));
-    for (const key of this.states.keys()) {
-      const id = Number(key.slice(0, key.indexOf('/')));
-      if (!keep.has(old.get(id) ?? '')) this.states.delete(key);
-    }
+    this.states = states;
     this.byLayer = byLayer;
     this.noData = noData;
     this.count = rules.filter((r) => r.enabled).length;
   }
-
-  private signatures = new Map<number, string>();
 
   /** Whether any rule watches this layer. */
   has(layer: string): boolean {
@@ -229,69 +244,88 @@ export class RuleEngine {
     return true;
   }
 
-  /** The rules that apply to `t` on `layer`: per alarm kind the most specific. */
-  applicable(layer: string, t: Target): Compiled[] {
+  /** Reused candidate list of `applicable` (no allocation per reading). */
+  private readonly best: Compiled[] = [];
+
+  private consider(list: readonly Compiled[] | undefined, t: Target): void {
+    if (!list) return;
+    const best = this.best;
+    for (const c of list) {
+      if (!this.matches(c, t)) continue;
+      let i = 0;
+      while (i < best.length && best[i]!.rule.kind !== c.rule.kind) i++;
+      const cur = best[i];
+      if (!cur) best.push(c);
+      else if (c.specificity > cur.specificity || (c.specificity === cur.specificity && c.rule.id < cur.rule.id)) best[i] = c;
+    }
+  }
+
+  /** The rules that apply to `t` on `layer`: per alarm kind the most specific (a reused array: copy to keep). */
+  applicable(layer: string, t: Target): readonly Compiled[] {
+    const best = this.best;
+    best.length = 0;
     const L = this.byLayer.get(layer);
-    if (!L) return [];
-    const best = new Map<string, Compiled>();
-    const consider = (list: readonly Compiled[] | undefined) => {
-      if (!list) return;
-      for (const c of list) {
-        if (!this.matches(c, t)) continue;
-        const cur = best.get(c.rule.kind);
-        if (!cur || c.specificity > cur.specificity || (c.specificity === cur.specificity && c.rule.id < cur.rule.id)) best.set(c.rule.kind, c);
-      }
-    };
-    consider(L.global);
-    consider(L.byObject.get(t.idx));
-    consider(L.byFloor.get(t.floor));
-    consider(L.byBuilding.get(t.building));
-    if (t.type !== undefined) consider(L.byType.get(t.type));
-    if (L.byZone.length) consider(L.byZone);
-    return [...best.values()];
+    if (!L) return best;
+    this.consider(L.global, t);
+    this.consider(L.byObject.get(t.idx), t);
+    if (t.floor) this.consider(L.byFloor.get(t.floor), t);
+    if (t.building) this.consider(L.byBuilding.get(t.building), t);
+    if (t.type !== undefined) this.consider(L.byType.get(t.type), t);
+    if (L.byZone.length) this.consider(L.byZone, t);
+    return best;
   }
 
   /**
    * Evaluates every applicable rule on one reading. `isOpen(kind)` says whether that alarm is
    * open on the object (a fresh state after a restart starts from it, so an open alarm inside the
-   * hysteresis band is not cleared). Returns the verdicts; the caller raises or clears on change.
+   * hysteresis band is not cleared). Returns only verdicts that differ from what is open: the
+   * alarms to raise (also again after an operator cleared one whose condition still holds) and
+   * to clear; nothing is allocated for a reading that changes nothing.
    */
   evaluate(layer: string, t: Target, msg: Readonly<Record<string, unknown>>, ts: number, isOpen: (kind: string) => boolean): RuleSignal[] {
-    this.lastSeen.set(`${t.idx}/${layer}`, ts);
+    this.seen(t.idx, layer, ts);
     const rules = this.applicable(layer, t);
-    if (rules.length === 0) return [];
-    const out: RuleSignal[] = [];
+    if (rules.length === 0) return NONE;
+    let out: RuleSignal[] | null = null;
     for (const c of rules) {
       const r = c.rule;
       if (!c.when) {
         // A no-data rule: any reading means data again.
-        if (isOpen(r.kind)) out.push(this.signal(c, false, { minutes: r.noDataMinutes ?? 0 }));
+        if (isOpen(r.kind)) (out ??= []).push(this.signal(c, false, { minutes: r.noDataMinutes ?? 0 }));
         continue;
       }
-      if (!c.fields.some((f) => msg[f] !== undefined)) continue;
-      const key = `${r.id}/${t.idx}`;
-      let st = this.states.get(key);
+      let any = false;
+      for (const f of c.fields) {
+        if (msg[f] !== undefined) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) continue;
+      let st = c.states.get(t.idx);
       if (!st) {
         const open = isOpen(r.kind);
         st = { latched: new Uint8Array(c.nodes).fill(open ? 1 : 0), last: new Float64Array(c.nodes).fill(NaN), lastTs: new Float64Array(c.nodes).fill(NaN), counts: [], since: open ? -Infinity : NaN, on: open };
-        if (this.states.size > 500_000) this.states.clear(); // bounded memory
-        this.states.set(key, st);
+        c.states.set(t.idx, st);
       }
-      const params: Record<string, string | number> = {};
-      const v = this.eval(c.when, msg, t, ts, st, params);
-      if (r.forSeconds) params.minutes = Math.round((r.forSeconds / 60) * 10) / 10;
+      const P = this.params;
+      P.value = undefined;
+      P.limit = undefined;
+      P.field = undefined;
+      const v = this.eval(c.when, msg, t, ts, st, P);
+      const was = st.on;
       if (r.latch) {
         // Latched: the readings raise it; only clearOn (or an operator) clears it.
         if (v === true) {
           if (Number.isNaN(st.since)) st.since = ts;
           if (ts - st.since >= r.forSeconds * 1000) st.on = true;
         } else if (v === false) st.since = NaN;
-        const cleared = c.clearOn !== null && this.eval(c.clearOn, msg, t, ts, st, {}) === true;
+        const cleared = c.clearOn !== null && this.eval(c.clearOn, msg, t, ts, st, this.spare) === true;
         if (cleared) {
           st.on = false;
           st.since = NaN;
-          out.push(this.signal(c, false, params));
-        } else if (st.on && v === true) out.push(this.signal(c, true, params));
+          if (isOpen(r.kind)) (out ??= []).push(this.signal(c, false, this.paramsOf(r)));
+        } else if (st.on && v === true && !isOpen(r.kind)) (out ??= []).push(this.signal(c, true, this.paramsOf(r)));
         continue;
       }
       if (v === null) continue; // `all` with a field missing: no verdict
@@ -302,8 +336,25 @@ export class RuleEngine {
         st.since = NaN;
         st.on = false;
       }
-      out.push(this.signal(c, st.on, params));
+      // Unchanged and off: nothing is open from this rule (no lookup).
+      if (!st.on && !was) continue;
+      if (st.on !== isOpen(r.kind)) (out ??= []).push(this.signal(c, st.on, this.paramsOf(r)));
     }
+    return out ?? NONE;
+  }
+
+  /** Scratch parameters of the rule being evaluated (one object, reused). */
+  private readonly params: Params = { value: undefined, limit: undefined, field: undefined };
+  private readonly spare: Params = { value: undefined, limit: undefined, field: undefined };
+
+  /** A copy of the scratch parameters for a signal. */
+  private paramsOf(r: Rule): Record<string, string | number> {
+    const out: Record<string, string | number> = {};
+    const P = this.params;
+    if (P.value !== undefined) out.value = P.value;
+    if (P.limit !== undefined) out.limit = P.limit;
+    if (P.field !== undefined) out.field = P.field;
+    if (r.forSeconds) out.minutes = Math.round((r.forSeconds / 60) * 10) / 10;
     return out;
   }
 
@@ -313,7 +364,7 @@ export class RuleEngine {
   }
 
   /** Evaluates a node: true, false, or null (a field it needs is missing). */
-  private eval(n: Node, msg: Readonly<Record<string, unknown>>, t: Target, ts: number, st: RuleState, params: Record<string, string | number>): boolean | null {
+  private eval(n: Node, msg: Readonly<Record<string, unknown>>, t: Target, ts: number, st: RuleState, params: Params): boolean | null {
     const c = n.c;
     switch (c.op) {
       case 'all': {
@@ -402,16 +453,17 @@ export class RuleEngine {
   silent(now: number, objects: (idx: number) => Target | undefined): Array<{ idx: number; layer: string; signal: RuleSignal }> {
     const out: Array<{ idx: number; layer: string; signal: RuleSignal }> = [];
     if (this.noData.length === 0) return out;
-    for (const [key, ts] of this.lastSeen) {
-      const slash = key.indexOf('/');
-      const idx = Number(key.slice(0, slash));
-      const layer = key.slice(slash + 1);
-      const t = objects(idx);
-      if (!t) continue;
-      for (const c of this.noData) {
-        if (c.rule.layer !== layer || !this.matches(c, t)) continue;
-        const minutes = c.rule.noDataMinutes!;
-        if (now - ts >= minutes * 60_000) out.push({ idx, layer, signal: this.signal(c, true, { minutes }) });
+    for (const [layer, seen] of this.lastSeen) {
+      for (const [idx, ts] of seen) {
+        let t: Target | undefined;
+        for (const c of this.noData) {
+          if (c.rule.layer !== layer) continue;
+          const minutes = c.rule.noDataMinutes!;
+          if (now - ts < minutes * 60_000) continue;
+          t ??= objects(idx);
+          if (!t || !this.matches(c, t)) continue;
+          out.push({ idx, layer, signal: this.signal(c, true, { minutes }) });
+        }
       }
     }
     return out;

@@ -58,19 +58,21 @@ export class AlarmsRuntime {
   /** Counters for tests and stats. */
   readonly stats = { reloads: 0, pushed: 0, noData: 0 };
 
-  constructor(private readonly sc: ServerContext, readonly live: LiveRuntime) {}
+  /** What the ingest pipeline calls for every live reading. */
+  readonly hooks: AlarmRules = { evaluate: (layer, target, dev, msg, ctx, open) => this.evaluate(layer, target, dev, msg, ctx, open) };
+
+  constructor(private readonly sc: ServerContext, readonly live: Pick<LiveRuntime, 'ingest' | 'writer' | 'hub' | 'directory' | 'stream'>) {}
 
   /** Loads the rules, installs them in the pipeline and subscribes to changes. */
   async start(): Promise<void> {
     await this.reload();
-    const hooks: AlarmRules = { evaluate: (layer, target, dev, msg, ctx, open) => this.evaluate(layer, target, dev, msg, ctx, open) };
-    this.live.ingest.rules = hooks;
+    this.live.ingest.rules = this.hooks;
     this.live.writer.onAlarms = (ops) => void this.committed(ops).catch((err: unknown) => this.sc.log.warn({ err }, 'alarm annotation failed'));
     // What each object last sent, so no-data rules know the objects that went silent across a restart.
     const seen = await this.sc.db.query<{ idx: number; layer: number; ts: Date }>('SELECT idx, layer, ts FROM live_state');
     for (const r of seen.rows) {
       const l = LAYERS.find((x) => x.id === Number(r.layer));
-      if (l) this.engine.lastSeen.set(`${r.idx}/${l.name}`, new Date(r.ts).getTime());
+      if (l) this.engine.seen(Number(r.idx), l.name, new Date(r.ts).getTime());
     }
     this.stops.push(await this.sc.db.listen(RULES_CHANNEL, () => void this.reload().catch((err: unknown) => this.sc.log.warn({ err }, 'alarm rule reload failed'))));
     this.stops.push(await this.sc.db.listen(ALARM_CHANNEL, (payload) => this.push(payload)));
