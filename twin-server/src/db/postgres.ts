@@ -22,11 +22,84 @@ function wrap(q: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-/** Opens a pg Pool against a PostgreSQL + PostGIS server. */
+/**
+ * Splits a libpq-style multi-host URL (`postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write`,
+ * as pg_auto_failover prints it) into one URL per host, without `target_session_attrs` (node-postgres
+ * knows neither); a single-host URL comes back alone. `readWrite`: only a primary will do.
+ */
+export function splitHosts(url: string): { urls: string[]; readWrite: boolean } {
+  const m = /^([a-z]+:\/\/(?:[^@/]*@)?)([^/?]*)(.*)$/.exec(url);
+  if (!m || !m[2]!.includes(',')) return { urls: [url], readWrite: false };
+  const readWrite = /[?&]target_session_attrs=(read-write|primary)(&|$)/.test(m[3]!);
+  const rest = m[3]!.replace(/([?&])target_session_attrs=[^&]*&?/, '$1').replace(/[?&]$/, '');
+  return { urls: m[2]!.split(',').map((h) => `${m[1]}${h}${rest}`), readWrite };
+}
+
+/**
+ * Opens a pg Pool against a PostgreSQL + PostGIS server. A multi-host URL (a primary and its
+ * standbys, `target_session_attrs=read-write`) connects to the host that accepts writes; when a
+ * connection fails or lands on a standby (after a failover) the hosts are tried again in turn, so
+ * the next query reaches the new primary without a restart.
+ */
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types });
+  const { urls, readWrite } = splitHosts(url);
+  let current = urls[0]!;
+  /** Connects to `u` and checks it takes writes (when asked); rejects otherwise. */
+  const probe = async (u: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: u, connectionTimeoutMillis: 3000 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      if (readWrite && (await c.query<{ ro: boolean }>('SELECT pg_is_in_recovery() AS ro')).rows[0]!.ro) throw new Error(`${u.replace(/\/\/[^@/]*@/, '//')} is a standby`);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  let locating: Promise<void> | null = null;
+  /** Finds the host that takes writes and points new connections at it (one search at a time). */
+  const locate = (): Promise<void> => (locating ??= (async () => {
+    let last: unknown;
+    for (const u of [current, ...urls.filter((x) => x !== current)]) {
+      try {
+        await probe(u);
+        current = u;
+        // pg-pool builds each new client from its options: the next connections go to `u`.
+        (pool as unknown as { options: pg.PoolConfig }).options.connectionString = u;
+        return;
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  })().finally(() => (locating = null)));
+  const multi = urls.length > 1;
+  /** A pool client that, on a multi-host URL, refuses a standby and starts a new search on failure. */
+  class FailoverClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(cb: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
+    override connect(cb?: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): Promise<pg.Client> | void {
+      const p = (async () => {
+        try {
+          await super.connect();
+          if (!readWrite) return this;
+          if ((await super.query<{ ro: boolean }>('SELECT pg_is_in_recovery() AS ro')).rows[0]!.ro) {
+            await this.end().catch(() => {});
+            throw new Error('connected to a standby; looking for the primary');
+          }
+          return this;
+        } catch (err) {
+          void locate().catch(() => {});
+          throw err;
+        }
+      })();
+      if (!cb) return p;
+      p.then((c) => (cb as (err: null, c: pg.Client) => void)(null, c), cb as (err: Error) => void);
+    }
+  }
+  const pool = new pg.Pool({ connectionString: current, max: opts.max ?? 10, types, ...(multi ? { Client: FailoverClient as unknown as pg.PoolConfig['Client'] } : {}) });
   // An idle client losing its connection must not crash the process; pg re-connects on next use.
   pool.on('error', () => {});
+  if (multi) await locate();
   const base = wrap(pool);
   await base.query('SELECT 1'); // fail fast with a clear connection error
   // LISTEN needs a connection of its own. When the server goes away (restart, outage) that
@@ -39,7 +112,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   let backoff = 250;
   const handlers = new Map<string, Set<(p: string) => void>>();
   const connectListener = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: url });
+    if (multi) await locate().catch(() => {});
+    const c = new pg.Client({ connectionString: current });
     c.on('error', () => {}); // 'end' follows, and reconnects
     c.on('notification', (n) => handlers.get(n.channel)?.forEach((h) => h(n.payload ?? '')));
     await c.connect();
