@@ -1846,6 +1846,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/video/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * G5 video coverage check of a park: per coverage category, the places that need a camera, how many lack one (with examples) and the cameras
+         * @description G5 video coverage check of a park: per coverage category, the places that need a camera, how many lack one (with examples) and the cameras
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_video_coverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/video/live/{idx}/{token}/{file}": {
         parameters: {
             query?: never;
@@ -10148,6 +10170,86 @@ export interface operations {
                             lon: number;
                             raisedAt: string | null;
                         };
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_video_coverage: {
+        parameters: {
+            query: {
+                park: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description G5 video coverage check of a park: per coverage category, the places that need a camera, how many lack one (with examples) and the cameras */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            cameras: number;
+                            /** @enum {string} */
+                            category: "main_gate" | "crossroad" | "perimeter" | "ground_entrance" | "fire_lane" | "lobby" | "lift_car" | "machine_room" | "canteen" | "parking" | "corridor";
+                            examples: {
+                                idx: number;
+                                name: string;
+                            }[];
+                            missing: number | null;
+                            places: number | null;
+                        }[];
+                        park: string;
                     };
                 };
             };

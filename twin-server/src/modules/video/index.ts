@@ -8,6 +8,7 @@
  *   GET    /api/video/cameras/seeing                 the nearest cameras that see an alarm / object / point (security:read)
  *   POST   /api/video/cameras/:idx/replay            a signed VOD playlist of the rolling recording from a time (security:read)
  *   GET    /api/video/rec/:idx/:token/:file          the replay playlist and recorded segments (security:read)
+ *   GET    /api/video/coverage?park=                  G5 coverage check: places of each category without a camera (security:read)
  *   PUT    /api/video/cameras/:idx/source            set a camera's source (video:configure)
  *   GET    /api/video/status                         running transcoders and the cap (security:read)
  *
@@ -74,6 +75,14 @@ const recParams = z.object({
   token: z.string().max(60).regex(TOKEN_RE, 'malformed stream token'),
   file: z.string().max(40).regex(/^(play-\d{13}-\d{13}\.m3u8|\d{13}-\d{6}\.ts)$/, 'no such recording file'),
 });
+const coverageQuery = z.object({ park: z.string().regex(PARK_CODE, 'invalid park code') }).strict();
+const coverageSchema = z.object({
+  park: z.string(),
+  categories: z.array(z.object({
+    category: z.enum(COVERAGE), places: z.number().int().nullable(), missing: z.number().int().nullable(), cameras: z.number().int(),
+    examples: z.array(z.object({ idx: z.number().int(), name: z.string() }).strict()),
+  }).strict()),
+}).strict();
 const sourceKind = z.enum(['rtsp', 'hls', 'simulated']).nullable();
 const cameraSchema = z.object({
   idx: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string().nullable(), coverage: z.enum(COVERAGE),
@@ -141,6 +150,44 @@ const SEEING_SQL = `
   SELECT idx, code, name, name_en, coverage, dist, bearing, source_kind FROM near
   WHERE dist < 1 OR fov_deg >= 360 OR abs(mod((bearing - heading)::numeric + 540, 360) - 180) <= fov_deg / 2
   ORDER BY dist, idx LIMIT $4`;
+
+/**
+ * G5 places that need a camera and the SQL finding those without one (park idx $1): each
+ * building's ground-floor entrance and fire lane (a camera of that category attached to the
+ * building), lobbies, canteens and machine rooms (plant, data centre: a camera of that category
+ * in the room), lift cars (a lift-car camera within 5 m of each elevator), and the perimeter
+ * (points every 25 m along perimeter zones' boundaries out of every perimeter camera's range).
+ * Main gates, crossroads, parking and corridors are not objects of the model: only their cameras
+ * are counted.
+ */
+const COVERAGE_CHECKS: Partial<Record<(typeof COVERAGE)[number], string>> = {
+  ground_entrance: `SELECT b.idx, o.name FROM building b JOIN twin_object o ON o.idx = b.idx WHERE b.park_idx = $1`,
+  fire_lane: `SELECT b.idx, o.name FROM building b JOIN twin_object o ON o.idx = b.idx WHERE b.park_idx = $1`,
+  lobby: `SELECT r.idx, o.name FROM room r JOIN building b ON b.idx = r.building_idx JOIN twin_object o ON o.idx = r.idx WHERE b.park_idx = $1 AND r.use = 'lobby'`,
+  canteen: `SELECT r.idx, o.name FROM room r JOIN building b ON b.idx = r.building_idx JOIN twin_object o ON o.idx = r.idx WHERE b.park_idx = $1 AND r.use = 'canteen'`,
+  machine_room: `SELECT r.idx, o.name FROM room r JOIN building b ON b.idx = r.building_idx JOIN twin_object o ON o.idx = r.idx WHERE b.park_idx = $1 AND r.use IN ('plant', 'data_center')`,
+  lift_car: `SELECT e.idx, o.name FROM equipment e JOIN twin_object o ON o.idx = e.idx WHERE e.park_idx = $1 AND e.type = 'elevator'`,
+};
+const COVERED: Partial<Record<(typeof COVERAGE)[number], string>> = {
+  ground_entrance: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx WHERE c.coverage = 'ground_entrance' AND e.building_idx = p.idx)`,
+  fire_lane: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx WHERE c.coverage = 'fire_lane' AND e.building_idx = p.idx)`,
+  lobby: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx WHERE c.coverage = 'lobby' AND e.room_idx = p.idx)`,
+  canteen: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx WHERE c.coverage = 'canteen' AND e.room_idx = p.idx)`,
+  machine_room: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx WHERE c.coverage = 'machine_room' AND e.room_idx = p.idx)`,
+  lift_car: `EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx JOIN equipment l ON l.idx = p.idx
+    WHERE c.coverage = 'lift_car' AND ST_DWithin(ST_Force2D(e.position)::geography, ST_Force2D(l.position)::geography, 5))`,
+};
+const PERIMETER_GAPS = `
+  WITH pts AS (
+    SELECT z.idx, o.name, (ST_DumpPoints(ST_Segmentize(ST_ExteriorRing(z.boundary)::geography, 25)::geometry)).geom AS g
+    FROM zone z JOIN twin_object o ON o.idx = z.idx WHERE z.park_idx = $1 AND z.zone_type = 'perimeter')
+  SELECT count(*) AS places,
+         count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx
+           WHERE c.coverage = 'perimeter' AND ST_DWithin(ST_Force2D(e.position)::geography, pts.g::geography, c.range_m))) AS missing,
+         min(idx) FILTER (WHERE NOT EXISTS (SELECT 1 FROM camera c JOIN equipment e ON e.idx = c.idx
+           WHERE c.coverage = 'perimeter' AND ST_DWithin(ST_Force2D(e.position)::geography, pts.g::geography, c.range_m))) AS example,
+         min(name) AS name
+  FROM pts`;
 
 /** Options of the module (tests shorten the timers). */
 export interface VideoModuleOptions {
@@ -436,6 +483,35 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
           if (!data) ctx.throw(404, 'this recorded segment is no longer kept');
           ctx.type = 'video/mp2t';
           ctx.body = data;
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/coverage', permission: 'security:read',
+        summary: 'G5 video coverage check of a park: per coverage category, the places that need a camera, how many lack one (with examples) and the cameras',
+        query: coverageQuery, response: coverageSchema, errors: [404],
+        async handler(ctx) {
+          const { park } = queryOf(ctx, coverageQuery);
+          const pr = await sc.db.query<{ idx: number }>('SELECT idx FROM park WHERE code = $1', [park]);
+          const parkIdx = pr.rows[0]?.idx;
+          if (parkIdx === undefined) return ctx.throw(404, `no park ${park}`);
+          const counts = new Map((await sc.db.query<{ coverage: string; n: string }>(
+            'SELECT c.coverage, count(*) AS n FROM camera c JOIN equipment e ON e.idx = c.idx WHERE e.park_idx = $1 GROUP BY c.coverage', [parkIdx])).rows.map((r) => [r.coverage, Number(r.n)]));
+          const categories = [];
+          for (const category of COVERAGE) {
+            const places = COVERAGE_CHECKS[category];
+            const cameras = counts.get(category) ?? 0;
+            if (places) {
+              const total = await sc.db.query<{ n: string }>(`SELECT count(*) AS n FROM (${places}) p`, [parkIdx]);
+              const missing = await sc.db.query<{ idx: number; name: string }>(`SELECT p.idx, p.name FROM (${places}) p WHERE NOT ${COVERED[category]!} ORDER BY p.idx`, [parkIdx]);
+              categories.push({ category, places: Number(total.rows[0]!.n), missing: missing.rows.length, cameras, examples: missing.rows.slice(0, 20) });
+            } else if (category === 'perimeter') {
+              const g = (await sc.db.query<{ places: string; missing: string; example: number | null; name: string | null }>(PERIMETER_GAPS, [parkIdx])).rows[0]!;
+              categories.push({ category, places: Number(g.places), missing: Number(g.missing), cameras, examples: g.example !== null && Number(g.missing) > 0 ? [{ idx: g.example, name: g.name ?? '' }] : [] });
+            } else {
+              categories.push({ category, places: null, missing: null, cameras, examples: [] });
+            }
+          }
+          ctx.body = { park, categories };
         },
       },
       {

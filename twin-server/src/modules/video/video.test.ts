@@ -282,6 +282,26 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await sec.req('GET', first.url)).status).toBe(409);
       expect(await fs.readdir(g.workDir)).toEqual([]);
     }, 30_000);
+
+    it('checks G5 coverage: places of a category without a camera, and a camera added covers its place', async () => {
+      const db = s.server.sc.db;
+      type Cov = { categories: { category: string; places: number | null; missing: number | null; cameras: number; examples: { idx: number }[] }[] };
+      const check = async () => {
+        const r = await sec.req('GET', '/api/video/coverage?park=video');
+        expect(r.status, r.text).toBe(200);
+        return (r.body as Cov).categories.find((c) => c.category === 'ground_entrance')!;
+      };
+      const buildings = (await db.query<{ idx: number }>("SELECT b.idx FROM building b JOIN park p ON p.idx = b.park_idx WHERE p.code = 'video' ORDER BY b.idx")).rows.map((r) => r.idx);
+      const before = await check();
+      expect(before).toMatchObject({ places: buildings.length, missing: buildings.length, cameras: 0 });
+      await db.query('UPDATE equipment SET building_idx = $1 WHERE idx = $2', [buildings[0], cams[2]!.idx]);
+      await db.query("UPDATE camera SET coverage = 'ground_entrance' WHERE idx = $1", [cams[2]!.idx]);
+      const after = await check();
+      expect(after).toMatchObject({ places: buildings.length, missing: buildings.length - 1, cameras: 1 });
+      expect(after.examples.map((e) => e.idx)).not.toContain(buildings[0]);
+      expect((await sec.req('GET', '/api/video/coverage?park=nope')).status).toBe(404);
+      expect((await maint.req('GET', '/api/video/coverage?park=video')).status).toBe(403);
+    });
   });
 }
 
