@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type GetAnswer } from '../../api/client.ts';
 import { localName } from '../../i18n/index.ts';
 import { VideoPlayer } from './VideoPlayer.tsx';
+import { CoverageCheck } from './CoverageCheck.tsx';
 import './video.css';
 
 type Camera = GetAnswer<'/api/video/cameras'>['cameras'][number];
@@ -33,6 +34,7 @@ export default function VideoWallPage() {
   const [error, setError] = useState<string | null>(null);
   const [coverage, setCoverage] = useState('');
   const [search, setSearch] = useState('');
+  const [showCoverage, setShowCoverage] = useState(false);
   const park = new URLSearchParams(window.location.search).get('park') ?? undefined;
 
   useEffect(() => {
@@ -99,7 +101,11 @@ export default function VideoWallPage() {
           {GRIDS.map((g) => (
             <button key={g} type="button" data-grid={g} className={g === grid ? 'on' : ''} onClick={() => { setGrid(g); setSelected((s) => Math.min(s, g - 1)); }}>{g}</button>
           ))}
+          {park && (
+            <button type="button" data-action="video.coverage" className={showCoverage ? 'on' : ''} onClick={() => setShowCoverage((v) => !v)}>{t('coverageCheck')}</button>
+          )}
         </div>
+        {park && showCoverage && <CoverageCheck park={park} />}
         <div className="video-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }} data-grid={grid} lang={i18n.language}>
           {Array.from({ length: grid }, (_, i) => {
             const idx = cams[i] ?? 0;

@@ -16,5 +16,7 @@ export const videoClientModule: ClientModule = {
   sections: [
     // Cameras are equipment rows; the section renders only for type camera.
     { id: 'video.live', kinds: ['equipment', 'camera'], all: ['security:read'], order: 5, component: lazy(() => import('./CameraSection.tsx')) },
+    // The nearest cameras that see the object (an alarm's spot), playing beside the scene.
+    { id: 'video.seeing', kinds: ['equipment', 'room', 'zone', 'pipe_node'], all: ['security:read'], order: 6, component: lazy(() => import('./SeeingSection.tsx')) },
   ],
 };

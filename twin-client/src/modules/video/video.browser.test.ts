@@ -123,6 +123,35 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect(g.status().filter((t) => t.camera === camera.idx)).toEqual([]);
   }, 240_000);
 
+  it('an object seen by a camera shows that camera playing in its panel (the pictures of an alarm there)', async () => {
+    // An outdoor device some simulated camera sees (the server test checks the geometry itself).
+    const db = s.testDb.db;
+    const candidates = (await db.query<{ idx: number }>(
+      "SELECT e.idx FROM equipment e WHERE e.park_idx = (SELECT idx FROM park WHERE code = $1) AND e.type <> 'camera' AND e.floor_idx IS NULL ORDER BY e.idx LIMIT 200", [s.park])).rows;
+    const cookie = cookies.map((c) => `${c.name}=${encodeURIComponent(c.value)}`).join('; ');
+    let target: { idx: number; camera: number } | null = null;
+    for (const c of candidates) {
+      const r = await fetch(`${s.server.url}/api/video/cameras/seeing?idx=${c.idx}&limit=3`, { headers: { Cookie: cookie } });
+      const body = (await r.json()) as { cameras: { idx: number; source: string | null }[] };
+      const cam = body.cameras.find((x) => x.source === 'simulated');
+      if (cam) {
+        target = { idx: c.idx, camera: cam.idx };
+        break;
+      }
+    }
+    expect(target, 'an outdoor device seen by a camera').not.toBeNull();
+    await open(`/?park=${s.park}&o=${target!.idx}`);
+    const sel = `section[data-section="video.seeing"] video[data-camera="${target!.camera}"]`;
+    await page.waitForSelector(sel, { timeout: 60_000 });
+    await page.waitForFunction((q) => {
+      const v = document.querySelector<HTMLVideoElement>(q);
+      return Boolean(v && v.readyState >= 2 && v.currentTime > 0.5);
+    }, sel, { timeout: 60_000, polling: 200 });
+    expect(await page.locator('section[data-section="video.seeing"] h3').textContent()).toBe('可见此处的摄像机');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'video-seeing.png') });
+    await context.close();
+  }, 180_000);
+
   it('a camera whose source is down shows the fallback message in the panel', async () => {
     await open(`/?park=${s.park}&o=${dead}`);
     await page.waitForSelector(`section[data-section="video.live"] [data-error="down"]`, { timeout: 60_000 });
@@ -139,6 +168,13 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       return vs.filter((v) => v.readyState >= 2 && v.currentTime > 0.5).length >= 3;
     }, undefined, { timeout: 90_000, polling: 500 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'video-wall.png') });
+    // The G5 coverage check: one row per category, places without a camera counted.
+    await page.locator('button[data-action="video.coverage"]').click();
+    await page.waitForSelector('table.video-coverage tr[data-category="lift_car"]', { timeout: 30_000 });
+    expect(await page.locator('table.video-coverage tbody tr').count()).toBe(11);
+    const rows = await page.$$eval('table.video-coverage tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent).join(' | ')));
+    console.log(`[video] coverage of the sample park:\n${rows.join('\n')}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'video-coverage.png') });
     await context.close();
   }, 180_000);
 });
