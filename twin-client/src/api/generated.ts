@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity
-         * @description Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity
+         * Alarms for the console (filters: state, minimum severity, kind, building, object, time) and open counts per severity
+         * @description Alarms for the console (filters: state, minimum severity, kind, building, object, time) and open counts per severity
          *
          *     Permission: `alarm:read`.
          */
@@ -1544,8 +1544,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Short bucketed history of one layer of a twin object (?layer=&hours=)
-         * @description Short bucketed history of one layer of a twin object (?layer=&hours=)
+         * Short bucketed history of one layer of a twin object (?layer=&hours=); needs the layer's own permission too
+         * @description Short bucketed history of one layer of a twin object (?layer=&hours=); needs the layer's own permission too
          *
          *     Permission: `twin:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
@@ -2059,6 +2059,7 @@ export interface operations {
             query?: {
                 building?: number;
                 from?: string;
+                idx?: number;
                 kind?: string;
                 limit?: number;
                 severity?: number;
@@ -2071,7 +2072,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity */
+            /** @description Alarms for the console (filters: state, minimum severity, kind, building, object, time) and open counts per severity */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8828,7 +8829,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Short bucketed history of one layer of a twin object (?layer=&hours=) */
+            /** @description Short bucketed history of one layer of a twin object (?layer=&hours=); needs the layer's own permission too */
             200: {
                 headers: {
                     [name: string]: unknown;

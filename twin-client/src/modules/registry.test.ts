@@ -21,7 +21,7 @@ const room = (status: string): PanelObject => ({ idx: 7, kind: 'room', details: 
 
 describe('client module registry', () => {
   it('lists only the views a principal may open, in navigation order', () => {
-    expect(paths(maintenance)).toEqual(['/', '/ops', '/map', '/globe']);
+    expect(paths(maintenance)).toEqual(['/', '/ops', '/alarms', '/alarms/rules', '/map', '/globe']);
     expect(paths(access([...VIEW, 'leasing:read']))).toEqual(['/', '/invest', '/map', '/globe']);
     expect(paths(access(['audit:read']))).toEqual(['/admin']);
     expect(paths(access([]))).toEqual([]);
@@ -38,7 +38,7 @@ describe('client module registry', () => {
     expect(paths(noOps)).toEqual(['/', '/map', '/globe']);
     expect(sectionsFor('equipment', noOps).map((s) => s.id)).not.toContain('ops.work-orders');
     expect(actionsFor('equipment', noOps)).toEqual([]);
-    expect(sectionsFor('equipment', maintenance).map((s) => s.id)).toEqual(['twin.live', 'twin.attributes', 'twin.history', 'ops.work-orders']);
+    expect(sectionsFor('equipment', maintenance).map((s) => s.id)).toEqual(['alarms.object', 'twin.live', 'twin.attributes', 'twin.history', 'ops.work-orders']);
     // Globe follows the tiles module, admin the auth module (always on).
     expect(paths(access([...VIEW], ['twin', 'auth']))).toEqual(['/']);
   });

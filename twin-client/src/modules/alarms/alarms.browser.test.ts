@@ -104,13 +104,17 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await screenshotStats(page, 'alarms-2-acknowledged-zh');
   }, 240_000);
 
-  it('"fly to" opens the twin at the object with its panel', async () => {
+  it('"fly to" opens the twin at the object with its panel and the object\'s alarms in it', async () => {
     await page.locator(`[data-fly-detail="${eq.idx}"]`).click();
     await page.waitForURL((u) => u.pathname === '/' && u.searchParams.get('o') === String(eq.idx), { timeout: 15_000 });
     await waitReady(page);
     const panel = page.locator(`.object-panel[data-idx="${eq.idx}"]`);
     await panel.waitFor({ timeout: 60_000 });
     expect(await panel.innerText()).toContain(eq.name);
+    // The panel's alarms section lists the object's open alarm, acknowledged.
+    const inPanel = panel.locator(`[data-section="alarms.object"] li[data-alarm="${id}"][data-state="acknowledged"]`);
+    await inPanel.waitFor({ timeout: 30_000 });
+    expect(await inPanel.innerText()).toContain('设备故障');
     const url = new URL(page.url());
     expect(url.searchParams.get('b')).toBe(String(eq.building));
     await screenshotStats(page, 'alarms-3-fly-to-object');

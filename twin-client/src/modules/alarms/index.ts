@@ -2,7 +2,8 @@
  * The alarm console (issue 15): the `/alarms` view (live list with filters, acknowledge, comment,
  * assign, shelve, clear, fly to the object; counts per severity; sound and banner for new critical
  * alarms) and `/alarms/rules` (the configurable alarm rules), for the security operator,
- * maintenance and (read-only) leadership. Server module `alarms`.
+ * maintenance and (read-only) leadership; and the object panel's open alarms of the object.
+ * Server module `alarms`.
  */
 import { lazy } from 'react';
 import type { ClientModule } from '../types.ts';
@@ -15,5 +16,8 @@ export const alarmsClientModule: ClientModule = {
   views: [
     { path: '/alarms', nav: { zh: '告警台', en: 'Alarms' }, all: ['alarm:read'], order: 15, component: lazy(() => import('./AlarmConsole.tsx')) },
     { path: '/alarms/rules', nav: { zh: '告警规则', en: 'Alarm rules' }, all: ['alarm:read'], order: 16, component: lazy(() => import('./RulesPage.tsx')) },
+  ],
+  sections: [
+    { id: 'alarms.object', kinds: '*', title: { zh: '告警', en: 'Alarms' }, all: ['alarm:read'], order: 5, component: lazy(() => import('./ObjectAlarms.tsx')) },
   ],
 };

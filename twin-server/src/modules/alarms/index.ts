@@ -16,21 +16,21 @@ import { alarmsRuntimeOf, startAlarms, stopAlarms } from './runtime.ts';
 export function alarmsModule(): TwinModule {
   let started: ServerContext | null = null;
   return {
-  name: 'alarms',
-  migrations: path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'),
-  async initialize(sc) {
-    await startAlarms(sc);
-    started = sc;
-  },
-  routes: (sc) => alarmRoutes(sc),
-  jobs: (sc) => [
-    { name: 'no-data', everyMs: 15_000, run: async () => { await alarmsRuntimeOf(sc)?.checkSilence(); } },
-    // A fallback for a missed NOTIFY (a listener reconnecting): rules are read again every minute.
-    { name: 'reload-rules', everyMs: 60_000, run: async () => { await alarmsRuntimeOf(sc)?.reload(); } },
-  ],
-  async finalize() {
-    if (started) await stopAlarms(started);
-    started = null;
-  },
+    name: 'alarms',
+    migrations: path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'),
+    async initialize(sc) {
+      await startAlarms(sc);
+      started = sc;
+    },
+    routes: (sc) => alarmRoutes(sc),
+    jobs: (sc) => [
+      { name: 'no-data', everyMs: 15_000, run: async () => { await alarmsRuntimeOf(sc)?.checkSilence(); } },
+      // A fallback for a missed NOTIFY (a listener reconnecting): rules are read again every minute.
+      { name: 'reload-rules', everyMs: 60_000, run: async () => { await alarmsRuntimeOf(sc)?.reload(); } },
+    ],
+    async finalize() {
+      if (started) await stopAlarms(started);
+      started = null;
+    },
   };
 }

@@ -196,7 +196,7 @@ export function alarmRoutes(sc: ServerContext): RouteSpec[] {
 
   return [
     {
-      method: 'GET', path: '/api/alarm-console/alarms', permission: 'alarm:read', summary: 'Alarms for the console (filters: state, minimum severity, kind, building, time) and open counts per severity',
+      method: 'GET', path: '/api/alarm-console/alarms', permission: 'alarm:read', summary: 'Alarms for the console (filters: state, minimum severity, kind, building, object, time) and open counts per severity',
       query: listQuery, response: listResponse,
       async handler(ctx) {
         const q = queryOf(ctx, listQuery);
@@ -210,6 +210,7 @@ export function alarmRoutes(sc: ServerContext): RouteSpec[] {
         if (q.severity) where.push(`a.severity >= ${arg(q.severity)}`);
         if (q.kind) where.push(`a.kind = ${arg(q.kind)}`);
         if (q.building) where.push(`COALESCE(e.building_idx, r.building_idx, f.building_idx, b.idx) = ${arg(q.building)}`);
+        if (q.idx) where.push(`a.idx = ${arg(q.idx)}`);
         if (q.from) where.push(`a.raised_at >= ${arg(q.from)}::timestamptz`);
         if (q.to) where.push(`a.raised_at < ${arg(q.to)}::timestamptz`);
         const rows = await sc.db.query<AlarmDbRow>(`${SELECT_ALARM} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.raised_at DESC, a.id DESC LIMIT ${arg(q.limit)}`, args);

@@ -14,6 +14,7 @@ export const listQuery = z.object({
   severity: z.coerce.number<string>().int().min(1).max(3).optional(),
   kind: z.string().regex(/^[a-z][a-z0-9_]{1,62}$/, 'an alarm kind (snake_case)').optional(),
   building: z.coerce.number<string>().int().min(1).optional(),
+  idx: z.coerce.number<string>().int().min(1).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number<string>().int().min(1).max(1000).default(200),
