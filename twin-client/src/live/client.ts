@@ -70,6 +70,8 @@ export class LiveClient {
    */
   lastAt = 0;
   private clockOffset = 0;
+  /** The last subscribe carried `resume.since` (a server of an earlier build refuses that field). */
+  private sinceSent = false;
   private ws: SocketLike | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -217,6 +219,7 @@ export class LiveClient {
     const m: ClientMessage = resume && this.epoch >= 0 && this.seq >= 0
       ? { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]], resume: { epoch: this.epoch, seq: this.seq, ...(since ? { since } : {}) } }
       : { type: 'subscribe', layers: layers as [LayerName, ...LayerName[]] };
+    this.sinceSent = since !== undefined && 'resume' in m;
     this.send(m);
   }
 
@@ -290,6 +293,8 @@ export class LiveClient {
         break;
       case 'error':
         if (m.code === 'version' || m.code === 'forbidden') this.setStatus('refused');
+        // A node of an earlier build (rolling upgrade) does not know resume.since: ask for a snapshot.
+        else if (m.code === 'bad-message' && this.sinceSent) this.subscribe(false);
         break;
       case 'bye':
       case 'unsubscribed':

@@ -44,6 +44,7 @@ async function startHub() {
   const sockets: NodeWebSocket[] = [];
   let epoch = 7;
   let pongs = true;
+  let refuseSince = false;
   wss.on('connection', (ws) => {
     sockets.push(ws);
     ws.send(JSON.stringify({ type: 'welcome', version: PROTOCOL_VERSION, epoch, seq: 100, serverTime: Date.now(), layers: ['occupancy'] }));
@@ -52,6 +53,10 @@ async function startHub() {
       if (!p.ok) throw new Error(p.error);
       received.push(p.msg);
       if (p.msg.type === 'ping' && pongs) ws.send(JSON.stringify({ type: 'pong', t: p.msg.t, serverTime: Date.now() }));
+      if (p.msg.type === 'subscribe' && refuseSince && p.msg.resume?.since !== undefined) {
+        ws.send(JSON.stringify({ type: 'error', code: 'bad-message', message: 'unrecognized key: since' }));
+        return;
+      }
       if (p.msg.type === 'subscribe') {
         const resume = p.msg.resume && p.msg.resume.epoch === epoch;
         ws.send(JSON.stringify({ type: 'subscribed', layers: p.msg.layers, mode: resume ? 'resume' : 'snapshot', seq: 100 }));
@@ -66,6 +71,8 @@ async function startHub() {
     setEpoch: (e: number) => { epoch = e; },
     /** Stops (or resumes) answering pings: a cut network that closes nothing. */
     setPongs: (on: boolean) => { pongs = on; },
+    /** Answers a subscribe carrying resume.since with bad-message, as a hub of an earlier build does. */
+    setRefuseSince: (on: boolean) => { refuseSince = on; },
     last: () => sockets[sockets.length - 1]!,
     close: () => new Promise<void>((r) => { for (const s of sockets) s.terminate(); wss.close(() => r()); }),
   };
@@ -140,6 +147,15 @@ describe('LiveClient', () => {
     expect(last.resume!.since!).toBeLessThanOrEqual(before + 50);
     expect(last.resume!.since!).toBeGreaterThan(before - 5000);
     await until(() => c.epoch === 8, 'epoch from snapshot');
+
+    // A node of an earlier build refuses `since` (rolling upgrade): the client asks for a snapshot instead.
+    hub.setRefuseSince(true);
+    hub.setEpoch(9);
+    const snapshots = c.stats.snapshots;
+    hub.last().terminate();
+    await until(() => c.stats.reconnects === 3 && c.status === 'live' && c.stats.snapshots > snapshots, 'live after a refused since');
+    expect(hub.received.filter((m) => m.type === 'subscribe').slice(-2).map((m) => 'resume' in m)).toEqual([true, false]);
+    expect(c.epoch).toBe(9);
   });
 
   it('pings, and gives up a socket that stops answering (a silent cut) and reconnects', async () => {
