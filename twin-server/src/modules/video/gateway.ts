@@ -54,6 +54,9 @@ export interface TranscodeStatus {
   readonly startedAt: string;
 }
 
+/** The viewer key that keeps a camera flagged `record` running while nobody watches. */
+export const RECORDER_VIEWER = '@recorder';
+
 /** Hides the password of a URL's userinfo (logs, API answers). */
 export function maskUrl(url: string): string {
   try {
@@ -224,6 +227,11 @@ export class VideoGateway {
     return this.#failed.get(camera)?.message ?? null;
   }
 
+  /** Cameras the recorder viewer keeps running. */
+  recorded(): number[] {
+    return [...this.#t.values()].filter((t) => t.viewers.has(RECORDER_VIEWER)).map((t) => t.camera);
+  }
+
   /** Running transcoders. */
   status(): TranscodeStatus[] {
     return [...this.#t.values()].map((t) => ({
@@ -236,7 +244,7 @@ export class VideoGateway {
     const now = this.now();
     for (const t of [...this.#t.values()]) {
       if (t.state !== 'live') continue;
-      for (const [v, at] of t.viewers) if (now - at > this.settings.viewerTimeoutMs) t.viewers.delete(v);
+      for (const [v, at] of t.viewers) if (v !== RECORDER_VIEWER && now - at > this.settings.viewerTimeoutMs) t.viewers.delete(v);
       if (t.viewers.size === 0) {
         t.idleSince ??= now;
         if (now - t.idleSince >= this.settings.idleStopMs) await this.stop(t.camera, 'idle');

@@ -26,7 +26,7 @@ import type { Principal } from '../../auth/types.ts';
 import { authService } from '../../auth/index.ts';
 import { idxParam, PARK_CODE } from '../../http/params.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
-import { VideoGateway, VideoError, maskUrl, type SourceSpec } from './gateway.ts';
+import { RECORDER_VIEWER, VideoGateway, VideoError, maskUrl, type SourceSpec } from './gateway.ts';
 import { videoSettings, type VideoSettings } from './settings.ts';
 import { StreamSigner, TOKEN_RE } from './tokens.ts';
 import { Recorder, REC_SEGMENT_RE, replayPlaylist } from './recorder.ts';
@@ -194,6 +194,8 @@ export interface VideoModuleOptions {
   readonly settings?: Partial<VideoSettings>;
   /** Clock of the URL expiry (tests move it). */
   readonly now?: () => number;
+  /** How often cameras flagged `record` are kept running (default 5 s). */
+  readonly recordKeepEveryMs?: number;
 }
 
 /** What the module exposes to its tests. */
@@ -279,7 +281,31 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
     },
 
     // Rolling recording: retention by age and by total size, every minute.
-    jobs: () => [{ name: 'recordings', everyMs: 60_000, run: async () => { await recorder?.prune(Date.now()); } }],
+    // Cameras flagged `record` are kept running (and so recorded) by a built-in viewer; unflagged ones are let go.
+    jobs: (sc) => [
+      { name: 'recordings', everyMs: 60_000, run: async () => { await recorder?.prune(Date.now()); } },
+      {
+        name: 'recorded-cameras', everyMs: opts.recordKeepEveryMs ?? 5000,
+        run: async () => {
+          if (!recorder || !gateway) return;
+          const g = gateway;
+          const flagged = (await sc.db.query<CameraRow>(`${CAMERA_SQL} WHERE s.record`)).rows;
+          const want = new Set(flagged.map((c) => c.idx));
+          for (const c of g.recorded()) if (!want.has(c)) g.leave(c, RECORDER_VIEWER);
+          for (const cam of flagged) {
+            const spec = specOf(cam);
+            if (!spec) continue;
+            try {
+              await g.watch(cam.idx, RECORDER_VIEWER, spec);
+            } catch (err) {
+              const key = `recorder|${cam.idx}|${(err as Error).message}`;
+              if (!refusals.has(key)) sc.log.warn({ camera: cam.idx, code: cam.code, err: (err as Error).message }, 'video: a camera flagged for recording could not be kept running');
+              refusals.set(key, now());
+            }
+          }
+        },
+      },
+    ],
 
     async seed(sc, { parkIdx }) {
       // Every camera of the sample park gets a simulated source (a test pattern with its code and the time).
