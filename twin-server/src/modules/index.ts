@@ -14,6 +14,7 @@ import { notificationsModule } from '../kit/notifications/module.ts';
 import { repairsModule } from './repairs/index.ts';
 import { videoModule } from './video/index.ts';
 import { alarmsModule } from './alarms/index.ts';
+import { leasingModule } from './leasing/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -22,5 +23,5 @@ import { alarmsModule } from './alarms/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule()];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule];
 }
