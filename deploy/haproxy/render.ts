@@ -4,7 +4,9 @@
  *   npx tsx deploy/haproxy/render.ts --bind '*:80' a=10.0.0.11:8080 b=10.0.0.12:8080 > /etc/haproxy/haproxy.cfg
  *
  * Options: --bind ADDR (repeatable; e.g. `*:443 ssl crt /etc/haproxy/twin.pem`), --stats ADDR (a
- * stats page, keep it on loopback), --inter MS, --fall N, --rise N, --log (to syslog /dev/log).
+ * stats page, keep it on loopback), --inter MS, --fall N, --rise N, --log (to syslog /dev/log),
+ * --node-tls CAFILE (the nodes serve HTTPS, as `twin serve` does beyond loopback: HAProxy speaks TLS
+ * to them and checks their certificates against CAFILE, e.g. the nodes' certificates concatenated).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +35,12 @@ export interface HaproxyOptions {
   /** `syslog`: log to /dev/log; `stdout`: log to HAProxy's standard output; default none. */
   readonly log?: 'syslog' | 'stdout';
   readonly maxconn?: number;
+  /**
+   * The nodes serve HTTPS (TWIN_TLS auto/on beyond loopback): HAProxy connects, and checks, with TLS,
+   * verifying their certificates against this CA file (the nodes' self-signed certificates concatenated
+   * will do). Unset: plain HTTP to the nodes (`TWIN_TLS=off`, a private network only).
+   */
+  readonly nodeCaFile?: string;
 }
 
 const TEMPLATE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'haproxy.cfg.template');
@@ -52,6 +60,8 @@ export function renderHaproxyConfig(opts: HaproxyOptions): string {
     if (!Number.isInteger(n.port) || n.port < 1 || n.port > 65535) throw new Error(`bad port for node ${n.name}: ${n.port}`);
   }
   for (const b of [...opts.bind, opts.stats ?? '']) if (/[\n\r{}]/.test(b)) throw new Error(`bad address: ${JSON.stringify(b)}`);
+  if (opts.nodeCaFile !== undefined && !/^\/[^\s{}]+$/.test(opts.nodeCaFile)) throw new Error(`node CA file must be an absolute path without spaces: ${JSON.stringify(opts.nodeCaFile)}`);
+  const tls = opts.nodeCaFile ? ` ssl verify required ca-file ${opts.nodeCaFile}` : '';
   const inter = opts.interMs ?? 1000;
   const vars: Record<string, string> = {
     maxconn: String(opts.maxconn ?? 20000),
@@ -64,7 +74,7 @@ export function renderHaproxyConfig(opts: HaproxyOptions): string {
     downinter: `${inter * 2}ms`,
     fall: String(opts.fall ?? 2),
     rise: String(opts.rise ?? 2),
-    servers: opts.nodes.map((n) => `    server ${n.name} ${n.host.includes(':') && !n.host.startsWith('[') ? `[${n.host}]` : n.host}:${n.port} check`).join('\n'),
+    servers: opts.nodes.map((n) => `    server ${n.name} ${n.host.includes(':') && !n.host.startsWith('[') ? `[${n.host}]` : n.host}:${n.port} check${tls}`).join('\n'),
   };
   return fs.readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => {
     const v = vars[k];
@@ -82,6 +92,7 @@ function main(argv: string[]): void {
   let fall: number | undefined;
   let rise: number | undefined;
   let log: 'syslog' | undefined;
+  let nodeCaFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => {
@@ -95,6 +106,7 @@ function main(argv: string[]): void {
     else if (a === '--fall') fall = Number(next());
     else if (a === '--rise') rise = Number(next());
     else if (a === '--log') log = 'syslog';
+    else if (a === '--node-tls') nodeCaFile = next();
     else {
       const m = /^([^=]+)=(.+):(\d+)$/.exec(a);
       if (!m) throw new Error(`expected name=host:port, got ${JSON.stringify(a)}`);
@@ -103,7 +115,7 @@ function main(argv: string[]): void {
   }
   process.stdout.write(renderHaproxyConfig({
     nodes, bind: bind.length ? bind : ['*:80'],
-    ...(stats ? { stats } : {}), ...(interMs ? { interMs } : {}), ...(fall ? { fall } : {}), ...(rise ? { rise } : {}), ...(log ? { log } : {}),
+    ...(stats ? { stats } : {}), ...(interMs ? { interMs } : {}), ...(fall ? { fall } : {}), ...(rise ? { rise } : {}), ...(log ? { log } : {}), ...(nodeCaFile ? { nodeCaFile } : {}),
   }));
 }
 

@@ -144,3 +144,47 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
     expect(values.at(-1)).toBe(TOTAL);
   });
 });
+
+describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)('nodes serving HTTPS behind HAProxy', () => {
+  let t: TestDb;
+  let cluster: Cluster;
+  const park = `hs-${randomBytes(4).toString('hex')}`;
+  let pm = 0;
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+    pm = (await insertLiveFixture(t.db, park)).equipment['PM-0']!;
+    cluster = await startCluster({ dbUrl: t.url!, mqttUrl: MQTT, tls: true });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await t?.drop();
+  });
+
+  it('checks and forwards over TLS to the nodes, verifying their certificates', async () => {
+    const cfg = (await import('node:fs')).readFileSync(`${cluster.dir}/haproxy.cfg`, 'utf8');
+    expect(cfg).toMatch(/server a 127\.0\.0\.1:\d+ check ssl verify required ca-file /);
+    expect(await cluster.serverStates()).toEqual({ a: 'UP', b: 'UP' }); // the readiness checks passed over TLS
+    expect((await fetch(`${cluster.url}/api/health?ready=1`)).status).toBe(200);
+    const got: number[] = [];
+    const client = new LiveClient({
+      url: `${cluster.url.replace(/^http/, 'ws')}/ws`, layers: ['energy'], socket: (u) => new WebSocket(u) as unknown as SocketLike,
+      store: { apply(f: DecodedFrame) {
+        for (let i = 0; i < f.count; i++) {
+          const r = frameRecord(f, i);
+          if (r.idx === pm && r.layer === LAYER_IDS.energy) got.push(r.value);
+        }
+      } } as unknown as LiveStore,
+    });
+    try {
+      for (let i = 0; i < 200 && client.status !== 'live'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(client.status).toBe('live');
+      const pub = await mqtt.connectAsync(MQTT, { clientId: `hs-pub-${randomBytes(4).toString('hex')}`, clean: true });
+      await pub.publishAsync(`park/${park}/energy/PM-0`, JSON.stringify({ kw: 77, seq: 1, ts: Date.UTC(2026, 0, 1) }), { qos: 1 });
+      await pub.endAsync();
+      for (let i = 0; i < 200 && !got.includes(77); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(got).toContain(77);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -68,13 +68,15 @@ async function waitFor(what: string, ms: number, fn: () => Promise<boolean> | bo
  */
 export async function startCluster(opts: {
   dbUrl: string; mqttUrl: string; names?: string[]; haproxy?: Partial<Pick<HaproxyOptions, 'interMs' | 'fall' | 'rise'>>;
+  /** Nodes serve HTTPS with their generated self-signed certificates (TWIN_TLS=on); HAProxy verifies them. */
+  tls?: boolean;
 }): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-cluster-'));
   const tag = randomBytes(3).toString('hex');
   const nodes: ClusterNode[] = [];
   for (const name of opts.names ?? ['a', 'b']) {
     const port = await freePort();
-    nodes.push({ name, port, url: `http://127.0.0.1:${port}`, child: null, output: '' });
+    nodes.push({ name, port, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, child: null, output: '' });
   }
   const front = await freePort();
   const statsPort = await freePort();
@@ -87,7 +89,11 @@ export async function startCluster(opts: {
     n.output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/cluster/node.ts')], {
       cwd: ROOT,
-      env: { ...process.env, CLUSTER_DB_URL: opts.dbUrl, MQTT_URL: opts.mqttUrl, PORT: String(n.port), CLUSTER_TMP: tmp, CLUSTER_CLIENT_ID: `twin-cluster-${tag}-${n.name}` },
+      env: {
+        ...process.env, CLUSTER_DB_URL: opts.dbUrl, MQTT_URL: opts.mqttUrl, PORT: String(n.port), CLUSTER_TMP: tmp, CLUSTER_CLIENT_ID: `twin-cluster-${tag}-${n.name}`,
+        // Keys and certificates a node writes go to its own folder, never the working tree's .twin-data.
+        TWIN_DATA_DIR: path.join(tmp, 'data'), TWIN_TLS: opts.tls ? 'on' : 'off',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     n.child = child;
@@ -162,12 +168,18 @@ export async function startCluster(opts: {
   try {
     await Promise.all(nodes.map(startNode));
     const cfg = path.join(dir, 'haproxy.cfg');
+    let nodeCaFile: string | undefined;
+    if (opts.tls) {
+      nodeCaFile = path.join(dir, 'nodes-ca.pem');
+      fs.writeFileSync(nodeCaFile, nodes.map((n) => fs.readFileSync(path.join(dir, n.name, 'data', 'tls-cert.pem'), 'utf8')).join(''));
+    }
     fs.writeFileSync(cfg, renderHaproxyConfig({
       nodes: nodes.map((n) => ({ name: n.name, host: '127.0.0.1', port: n.port })),
       bind: [`127.0.0.1:${front}`],
       stats: `127.0.0.1:${statsPort}`,
       interMs: opts.haproxy?.interMs ?? 500,
       maxconn: 2000,
+      ...(nodeCaFile ? { nodeCaFile } : {}),
       ...(opts.haproxy?.fall ? { fall: opts.haproxy.fall } : {}),
       ...(opts.haproxy?.rise ? { rise: opts.haproxy.rise } : {}),
     }));

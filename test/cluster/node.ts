@@ -4,7 +4,8 @@
  * The stream and the API are open (test guard), so the failover test needs no accounts.
  * Started by test/cluster/harness.ts; prints `ready <url>` once listening; kill -9 is the point.
  *
- * Environment: CLUSTER_DB_URL, MQTT_URL, PORT, CLUSTER_TMP (its tileset/data folder), CLUSTER_CLIENT_ID.
+ * Environment: CLUSTER_DB_URL, MQTT_URL, PORT, CLUSTER_TMP (its tileset/data folder), CLUSTER_CLIENT_ID,
+ * TWIN_DATA_DIR and TWIN_TLS (read by the server itself: its certificate and keys).
  */
 import path from 'node:path';
 import { loadConfig } from '../../twin-server/src/config.ts';

@@ -16,6 +16,10 @@ describe('renderHaproxyConfig', () => {
     expect(cfg).toContain('    bind *:80\n    bind *:443 ssl crt /etc/haproxy/twin.pem');
     expect(cfg).toContain('inter 1000ms fastinter 500ms downinter 2000ms fall 2 rise 2 on-marked-down shutdown-sessions');
     expect(cfg).not.toMatch(/\{\{/);
+    // Nodes serving HTTPS (twin serve beyond loopback): TLS to them, certificates checked.
+    expect(renderHaproxyConfig({ nodes: [nodes[0]!], bind: ['*:80'], nodeCaFile: '/etc/haproxy/twin-nodes.pem' }))
+      .toContain('    server a 10.0.0.11:8080 check ssl verify required ca-file /etc/haproxy/twin-nodes.pem');
+    expect(() => renderHaproxyConfig({ nodes, bind: ['*:80'], nodeCaFile: 'rel.pem' })).toThrow(/absolute path/);
   });
   it('refuses bad node names, hosts, ports, duplicates, an empty list and injected lines', () => {
     expect(() => renderHaproxyConfig({ nodes: [], bind: ['*:80'] })).toThrow(/at least one node/);
