@@ -14,6 +14,7 @@ import { adminClientModule } from './admin/index.ts';
 import { repairsClientModule } from './repairs/index.ts';
 import { alarmsClientModule } from './alarms/index.ts';
 import { videoClientModule } from './video/index.ts';
+import { leasingClientModule } from './leasing/index.ts';
 
 registerModule(twinClientModule);
 registerModule(opsClientModule);
@@ -25,3 +26,4 @@ registerModule(adminClientModule);
 registerModule(repairsClientModule);
 registerModule(alarmsClientModule);
 registerModule(videoClientModule);
+registerModule(leasingClientModule);

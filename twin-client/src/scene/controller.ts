@@ -163,6 +163,14 @@ export class TwinController {
     this.changed();
   }
 
+  /** Units whose lease state changed (pushed by the leasing module): updates the index and the lease colours. */
+  setLeaseStatus(units: readonly number[], status: string): void {
+    if (!this.h) return;
+    for (const u of units) this.h.lease.set(u, status);
+    if (this.layer === 'lease') this.repaint();
+    this.changed();
+  }
+
   /** Switches the coloured layer: clears every colour and repaints from the store (no refetch). */
   setLayer(layer: LayerChoice): void {
     this.layer = layer;

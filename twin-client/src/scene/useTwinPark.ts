@@ -131,6 +131,11 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
           }
         },
       });
+      // Proposals hold units, contracts let them (leasing module): recolour without a reload.
+      client.addMessageListener((m) => {
+        const x = m as unknown as { type: string; units?: number[]; status?: string };
+        if (x.type === 'leasing.units' && x.units && x.status) ctl.setLeaseStatus(x.units, x.status);
+      });
       ctl.live = client;
       setLive(client);
     })().catch((e: Error) => {

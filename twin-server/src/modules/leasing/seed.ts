@@ -8,7 +8,6 @@
 import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { EntityDef } from '../../kit/records/define.ts';
-import { authService } from '../../auth/index.ts';
 import { searchText } from '../../kit/records/store.ts';
 import { holdUnits } from './definition.ts';
 
@@ -39,7 +38,8 @@ async function insertRecord(tx: Queryable, def: EntityDef, state: string, data: 
 
 /** Inserts the sample prospects and opportunities (holding vacant units of the park for proposals). */
 export async function seedLeasing(sc: ServerContext, defs: { prospect: EntityDef; opportunity: EntityDef }, parkIdx: number): Promise<void> {
-  const now = authService(sc).now().getTime();
+  // `twin seed` runs hooks with a bare context (no auth service): the wall clock is the base.
+  const now = Date.now();
   await sc.db.transaction(async (tx) => {
     const any = await tx.query(`SELECT 1 FROM kit_record WHERE entity = 'prospect' LIMIT 1`);
     if (any.rows.length > 0) return;
