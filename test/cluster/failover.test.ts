@@ -6,6 +6,10 @@
  * arrives (0 lost), duplicates of the resume overlap are counted and dropped by number (0 left),
  * the time without data is printed.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
@@ -15,7 +19,7 @@ import { createTestDb, type TestDb } from '../../twin-server/src/db/testing.ts';
 import { insertLiveFixture } from '../../twin-server/src/stream/testing.ts';
 import { LiveClient, type LiveStatus, type SocketLike } from '../../twin-client/src/live/client.ts';
 import type { LiveStore } from '../../twin-client/src/live/store.ts';
-import { startCluster, type Cluster } from './harness.ts';
+import { freePort, startCluster, type Cluster } from './harness.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const TOTAL = 400;
@@ -185,6 +189,62 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
       expect(got).toContain(77);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)('a node that is alive but not ready', () => {
+  let t: TestDb;
+  let cluster: Cluster;
+  let broker: ChildProcess | null = null;
+  let brokerPort = 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-ready-'));
+  beforeAll(async () => {
+    t = await createTestDb('postgres');
+    await insertLiveFixture(t.db, `rd-${randomBytes(4).toString('hex')}`);
+    // Node a's own broker (a private mosquitto on a free port), so it alone can lose it.
+    brokerPort = await freePort();
+    fs.writeFileSync(path.join(dir, 'mosquitto.conf'), `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    broker = spawn('/usr/sbin/mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 500));
+    cluster = await startCluster({ dbUrl: t.url!, mqttUrl: MQTT, mqttUrlOf: { a: `mqtt://127.0.0.1:${brokerPort}` } });
+  });
+  afterAll(async () => {
+    if (broker && broker.exitCode === null) broker.kill('SIGKILL');
+    await cluster?.stop();
+    await t?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses its broker: HAProxy takes it out and closes its sockets, clients move to the ready node', async () => {
+    const clients = Array.from({ length: 4 }, () => {
+      const statuses: LiveStatus[] = [];
+      const c = new LiveClient({ url: `${cluster.url.replace(/^http/, 'ws')}/ws`, layers: ['energy'], socket: (u) => new WebSocket(u) as unknown as SocketLike,
+        store: { apply() {} } as unknown as LiveStore });
+      c.onStatus(() => statuses.push(c.status));
+      return { c, statuses };
+    });
+    try {
+      for (let i = 0; i < 200 && !clients.every((x) => x.c.status === 'live'); i++) await new Promise((r) => setTimeout(r, 50));
+      const subs = async (url: string) => ((await (await fetch(`${url}/api/live/stats`)).json()) as { hub: { subscribers: number } }).hub.subscribers;
+      const [onA0] = [await subs(cluster.nodes[0]!.url)];
+      expect(onA0).toBeGreaterThan(0); // round robin put some on a
+      const t0 = performance.now();
+      broker!.kill('SIGKILL');
+      for (let i = 0; i < 200 && (await cluster.serverStates()).a !== 'DOWN'; i++) await new Promise((r) => setTimeout(r, 50));
+      const down = performance.now() - t0;
+      expect((await cluster.serverStates()).a).toBe('DOWN');
+      expect((await fetch(`${cluster.nodes[0]!.url}/api/health?ready=1`)).status).toBe(503); // alive, not ready
+      for (let i = 0; i < 200 && !(clients.every((x) => x.c.status === 'live') && (await subs(cluster.nodes[1]!.url)) === clients.length); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const moved = performance.now() - t0;
+      expect(await subs(cluster.nodes[0]!.url)).toBe(0);
+      expect(await subs(cluster.nodes[1]!.url)).toBe(clients.length);
+      console.log(`[readiness] node a lost its broker: marked DOWN after ${(down / 1000).toFixed(2)} s, its ${onA0} clients live on b after ${(moved / 1000).toFixed(2)} s`);
+      for (const x of clients) expect(x.statuses).not.toContain('offline');
+    } finally {
+      for (const x of clients) x.c.close();
     }
   });
 });

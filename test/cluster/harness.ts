@@ -70,6 +70,8 @@ export async function startCluster(opts: {
   dbUrl: string; mqttUrl: string; names?: string[]; haproxy?: Partial<Pick<HaproxyOptions, 'interMs' | 'fall' | 'rise'>>;
   /** Nodes serve HTTPS with their generated self-signed certificates (TWIN_TLS=on); HAProxy verifies them. */
   tls?: boolean;
+  /** A node's own broker instead of `mqttUrl` (readiness tests take one node's broker away). */
+  mqttUrlOf?: Record<string, string>;
 }): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-cluster-'));
   const tag = randomBytes(3).toString('hex');
@@ -90,7 +92,7 @@ export async function startCluster(opts: {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/cluster/node.ts')], {
       cwd: ROOT,
       env: {
-        ...process.env, CLUSTER_DB_URL: opts.dbUrl, MQTT_URL: opts.mqttUrl, PORT: String(n.port), CLUSTER_TMP: tmp, CLUSTER_CLIENT_ID: `twin-cluster-${tag}-${n.name}`,
+        ...process.env, CLUSTER_DB_URL: opts.dbUrl, MQTT_URL: opts.mqttUrlOf?.[n.name] ?? opts.mqttUrl, PORT: String(n.port), CLUSTER_TMP: tmp, CLUSTER_CLIENT_ID: `twin-cluster-${tag}-${n.name}`,
         // Keys and certificates a node writes go to its own folder, never the working tree's .twin-data.
         TWIN_DATA_DIR: path.join(tmp, 'data'), TWIN_TLS: opts.tls ? 'on' : 'off',
       },
