@@ -52,6 +52,11 @@ export function authService(sc: ServerContext, opts?: AuthServiceOptions): AuthS
   return s;
 }
 
+/** The running AuthService of a context, or undefined when the auth module is not part of this server (bare test servers). */
+export function runningAuthService(sc: ServerContext): AuthService | undefined {
+  return services.get(sc);
+}
+
 /** Forgets the instance of a context (module finalize), so a restarted server gets a fresh one. */
 export async function releaseAuthService(sc: ServerContext): Promise<void> {
   const s = services.get(sc);

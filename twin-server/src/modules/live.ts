@@ -10,7 +10,7 @@ import { LAYERS } from '@park-twin/layers';
 import type { ServerContext } from '../context.ts';
 import type { TwinModule } from './types.ts';
 import type { RouteSpec } from '../http/route.ts';
-import { authService } from '../auth/index.ts';
+import { authService, runningAuthService } from '../auth/index.ts';
 import { addReadinessCheck } from './health.ts';
 import { MqttCredentials, SIMULATOR_IDENTITY, withCredentials } from '../ingest/identity.ts';
 import { dataDirOf } from '../backup/backup.ts';
@@ -216,16 +216,29 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
       params: intIdParams, response: alarmChange, errors: [404, 409],
       async handler(ctx) {
         const id = { data: paramsOf(ctx, intIdParams).id };
-        const who = ctx.state.principal?.name ?? 'unknown';
-        const r = action === 'acknowledge'
-          ? await sc.db.query(`UPDATE alarm SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2
-                               WHERE id = $1 AND state = 'raised' RETURNING id, idx, kind, state`, [id.data, who])
-          : await sc.db.query(`UPDATE alarm SET state = 'cleared', cleared_at = now(), cleared_by = $2
-                               WHERE id = $1 AND state <> 'cleared' RETURNING id, idx, kind, state`, [id.data, who]);
+        const p = ctx.state.principal;
+        const who = p?.name ?? 'unknown';
+        // Alarm handling is audited in the same transaction as the change (grade-2 audit of alarm actions).
+        const auth = runningAuthService(sc);
+        const actor = p ? { kind: p.kind, id: p.id, name: p.name } : { kind: 'system' as const, name: 'unknown' };
+        const r = await sc.db.transaction(async (tx) => {
+          const res = action === 'acknowledge'
+            ? await tx.query(`UPDATE alarm SET state = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2
+                              WHERE id = $1 AND state = 'raised' RETURNING id, idx, kind, state`, [id.data, who])
+            : await tx.query(`UPDATE alarm SET state = 'cleared', cleared_at = now(), cleared_by = $2
+                              WHERE id = $1 AND state <> 'cleared' RETURNING id, idx, kind, state`, [id.data, who]);
+          if (res.rows.length > 0 && auth) {
+            await auth.auditIn(tx, { action: `alarm.${action}`, outcome: 'success', actor, object: `alarm:${id.data}`, source: ctx.ip, detail: { via: '/api/alarms' } });
+          }
+          return res;
+        });
         const row = r.rows[0] as { idx: number; kind: string } | undefined;
         if (!row) {
           const exists = await sc.db.query('SELECT state FROM alarm WHERE id = $1', [id.data]);
-          ctx.throw(exists.rows.length ? 409 : 404, exists.rows.length ? `alarm is already ${(exists.rows[0] as { state: string }).state}` : 'no such alarm');
+          const status = exists.rows.length ? 409 : 404;
+          const reason = exists.rows.length ? `alarm is already ${(exists.rows[0] as { state: string }).state}` : 'no such alarm';
+          await auth?.audit({ action: `alarm.${action}`, outcome: 'failure', actor, object: `alarm:${id.data}`, source: ctx.ip, detail: { status, reason } });
+          ctx.throw(status, reason);
         }
         if (action === 'clear') need().ingest.openAlarms.delete(`${row!.idx}/${row!.kind}`);
         ctx.body = r.rows[0];
