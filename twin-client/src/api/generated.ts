@@ -748,6 +748,664 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leasing/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pipeline funnel: opportunities and their area per stage (now), how many reached each stage, stage-to-stage conversion, win rate of closed deals
+         * @description The pipeline funnel: opportunities and their area per stage (now), how many reached each stage, stage-to-stage conversion, win rate of closed deals
+         *
+         *     Permission: `leasing:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_leasing_funnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/guest-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guest links, newest first (the tokens are not listed: they are shown once, at creation)
+         * @description Guest links, newest first (the tokens are not listed: they are shown once, at creation)
+         *
+         *     Permission: `leasing:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_leasing_guest_links"];
+        put?: never;
+        /**
+         * Create a guest link: a signed, expiring (days, at most 90), revocable read-only page of up to 20 leasable units that opens without an account
+         * @description Create a guest link: a signed, expiring (days, at most 90), revocable read-only page of up to 20 leasable units that opens without an account
+         *
+         *     Permission: `leasing:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        post: operations["post_leasing_guest_links"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/guest-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a guest link: it answers 410 from now on
+         * @description Revoke a guest link: it answers 410 from now on
+         *
+         *     Permission: `leasing:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        delete: operations["delete_leasing_guest_links_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/guest/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a guest link shows (no account): its title, expiry and its units' public fields. Altered or unknown: 401; revoked or expired: 410. Every open is audited
+         * @description What a guest link shows (no account): its title, expiry and its units' public fields. Altered or unknown: 401; revoked or expired: 410. Every open is audited
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_leasing_guest_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/guest/{token}/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A photo of one of the guest link's units (JPEG); photos of other units are a 404
+         * @description A photo of one of the guest link's units (JPEG); photos of other units are a 404
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_leasing_guest_token_photos_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which of the given units (?units=1,2,3) a proposal holds, and for which opportunity
+         * @description Which of the given units (?units=1,2,3) a proposal holds, and for which opportunity
+         *
+         *     Permission: `leasing:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_leasing_holds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Opportunity: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_opportunities"];
+        put?: never;
+        /**
+         * Opportunity: create (fields validated; enterprise users only on their own objects)
+         * @description Opportunity: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `leasing:write`.
+         */
+        post: operations["post_leasing_opportunities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Opportunity: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_opportunities_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Opportunity: edit fields ({version, data}); a stale version is a 409
+         * @description Opportunity: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `leasing:write`.
+         */
+        patch: operations["patch_leasing_opportunities_id"];
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Opportunity: set who works on a record (notified); a stale version is a 409
+         * @description Opportunity: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `leasing:write`.
+         */
+        put: operations["put_leasing_opportunities_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opportunity: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Opportunity: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_opportunities_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Opportunity: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_opportunities_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opportunity: add a comment (the reporter and assignees are notified)
+         * @description Opportunity: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_opportunities_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opportunity: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Opportunity: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_opportunities_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Opportunity: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `leasing:write`.
+         */
+        get: operations["get_leasing_opportunities_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Opportunity: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_opportunities_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/opportunities/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opportunity: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Opportunity: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_opportunities_meta"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Prospect: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_prospects"];
+        put?: never;
+        /**
+         * Prospect: create (fields validated; enterprise users only on their own objects)
+         * @description Prospect: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `leasing:write`.
+         */
+        post: operations["post_leasing_prospects"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Prospect: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_prospects_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Prospect: edit fields ({version, data}); a stale version is a 409
+         * @description Prospect: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `leasing:write`.
+         */
+        patch: operations["patch_leasing_prospects_id"];
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Prospect: set who works on a record (notified); a stale version is a 409
+         * @description Prospect: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `leasing:write`.
+         */
+        put: operations["put_leasing_prospects_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prospect: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Prospect: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_prospects_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Prospect: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_prospects_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prospect: add a comment (the reporter and assignees are notified)
+         * @description Prospect: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_prospects_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prospect: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Prospect: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `leasing:read`.
+         */
+        post: operations["post_leasing_prospects_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Prospect: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `leasing:write`.
+         */
+        get: operations["get_leasing_prospects_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Prospect: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_prospects_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/prospects/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prospect: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Prospect: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_prospects_meta"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/units/{idx}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Photos of a leasable unit, oldest first
+         * @description Photos of a leasable unit, oldest first
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_units_idx_photos"];
+        put?: never;
+        /**
+         * Upload a photo of a leasable unit (raw body: JPEG, PNG or WebP, at most 8 MiB); resized server-side to a JPEG ≤ 1600 px; other content: 400
+         * @description Upload a photo of a leasable unit (raw body: JPEG, PNG or WebP, at most 8 MiB); resized server-side to a JPEG ≤ 1600 px; other content: 400
+         *
+         *     Permission: `leasing:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        post: operations["post_leasing_units_idx_photos"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leasing/units/{idx}/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One photo (?size=thumb for the 480 px thumbnail), as the server re-encoded it
+         * @description One photo (?size=thumb for the 480 px thumbnail), as the server re-encoded it
+         *
+         *     Permission: `leasing:read`.
+         */
+        get: operations["get_leasing_units_idx_photos_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a photo of a unit
+         * @description Delete a photo of a unit
+         *
+         *     Permission: `leasing:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        delete: operations["delete_leasing_units_idx_photos_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/live/layers": {
         parameters: {
             query?: never;
@@ -1998,6 +2656,28 @@ export interface paths {
          *     Permission: `economy:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
         get: operations["get_wall_kpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/guest/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
+         * @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_guest_token"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5661,6 +6341,3078 @@ export interface operations {
                         within: number;
                     };
                 };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_funnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline funnel: opportunities and their area per stage (now), how many reached each stage, stage-to-stage conversion, win rate of closed deals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lost: {
+                            area: number;
+                            count: number;
+                        };
+                        open: number;
+                        stages: {
+                            area: number;
+                            conversion: number | null;
+                            count: number;
+                            reached: number;
+                            stage: string;
+                        }[];
+                        winRate: number | null;
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_guest_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Guest links, newest first (the tokens are not listed: they are shown once, at creation) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        links: {
+                            createdAt: string;
+                            createdByName: string;
+                            expiresAt: string;
+                            id: number;
+                            opens: number;
+                            revokedAt: string | null;
+                            title: string;
+                            units: number[];
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_guest_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 14 */
+                    days?: number;
+                    title: string;
+                    units: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Create a guest link: a signed, expiring (days, at most 90), revocable read-only page of up to 20 leasable units that opens without an account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        createdByName: string;
+                        expiresAt: string;
+                        id: number;
+                        opens: number;
+                        revokedAt: string | null;
+                        title: string;
+                        token: string;
+                        units: number[];
+                        url: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_leasing_guest_links_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_guest_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a guest link shows (no account): its title, expiry and its units' public fields. Altered or unknown: 401; revoked or expired: 410. Every open is audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expiresAt: string;
+                        title: string;
+                        units: {
+                            area: number;
+                            building: string;
+                            buildingEn: string | null;
+                            code: string;
+                            idx: number;
+                            level: number;
+                            photos: {
+                                height: number;
+                                id: number;
+                                width: number;
+                            }[];
+                            rent: number;
+                            /** @enum {string} */
+                            status: "available" | "held" | "let";
+                            use: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_guest_token_photos_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A photo of one of the guest link's units (JPEG); photos of other units are a 404 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_holds: {
+        parameters: {
+            query: {
+                units: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Which of the given units (?units=1,2,3) a proposal holds, and for which opportunity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holds: {
+                            opportunityId: number;
+                            since: string;
+                            title: string;
+                            unit: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.prospectId"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_opportunities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        area: number;
+                        prospectId: number;
+                        remindAt?: string;
+                        title: string;
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Opportunity: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_leasing_opportunities_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        area?: number;
+                        remindAt?: string;
+                        title?: string;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Opportunity: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_leasing_opportunities_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Opportunity: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_opportunities_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_opportunities_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Opportunity: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_opportunities_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Opportunity: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.prospectId"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_opportunities_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Opportunity: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.industry"?: string;
+                "f.source"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_prospects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        budget?: number;
+                        company: string;
+                        contact: string;
+                        /** @enum {string} */
+                        industry: "ai" | "ic_design" | "software" | "biomed" | "new_energy" | "smart_manufacturing" | "digital_media" | "fintech" | "e_commerce" | "services";
+                        moveIn?: string;
+                        needArea: number;
+                        needFloor?: string;
+                        notes?: string;
+                        phone?: string;
+                        /** @enum {string} */
+                        source: "referral" | "website" | "event" | "agent" | "cold_call" | "government";
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Prospect: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_leasing_prospects_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        budget?: number;
+                        company?: string;
+                        contact?: string;
+                        /** @enum {string} */
+                        industry?: "ai" | "ic_design" | "software" | "biomed" | "new_energy" | "smart_manufacturing" | "digital_media" | "fintech" | "e_commerce" | "services";
+                        moveIn?: string;
+                        needArea?: number;
+                        needFloor?: string;
+                        notes?: string;
+                        phone?: string;
+                        /** @enum {string} */
+                        source?: "referral" | "website" | "event" | "agent" | "cold_call" | "government";
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Prospect: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_leasing_prospects_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Prospect: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_prospects_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_prospects_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Prospect: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_prospects_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Prospect: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.industry"?: string;
+                "f.source"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_prospects_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prospect: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_units_idx_photos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Photos of a leasable unit, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        photos: {
+                            height: number;
+                            id: number;
+                            uploadedAt: string;
+                            uploadedByName: string;
+                            width: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_leasing_units_idx_photos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upload a photo of a leasable unit (raw body: JPEG, PNG or WebP, at most 8 MiB); resized server-side to a JPEG ≤ 1600 px; other content: 400 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        height: number;
+                        id: number;
+                        uploadedAt: string;
+                        uploadedByName: string;
+                        width: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_units_idx_photos_id: {
+        parameters: {
+            query?: {
+                size?: "full" | "thumb";
+            };
+            header?: never;
+            path: {
+                id: number;
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One photo (?size=thumb for the 480 px thumbnail), as the server re-encoded it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_leasing_units_idx_photos_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (path, query or body), with the zod issues */
             400: {
@@ -10896,6 +14648,46 @@ export interface operations {
             };
             /** @description Too many requests (Retry-After says when to retry) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_guest_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -192,7 +192,7 @@ export const leasingModule: TwinModule = {
         },
       },
       {
-        method: 'GET', path: '/api/guest/:token', permission: 'public', params: tokenParams, errors: [410],
+        method: 'GET', path: '/api/leasing/guest/:token', permission: 'public', params: tokenParams, errors: [410],
         response: z.object({ title: z.string(), expiresAt: z.string(), units: z.array(guestUnit) }),
         summary: 'What a guest link shows (no account): its title, expiry and its units\' public fields. Altered or unknown: 401; revoked or expired: 410. Every open is audited',
         async handler(ctx) {
@@ -202,7 +202,7 @@ export const leasingModule: TwinModule = {
         },
       },
       {
-        method: 'GET', path: '/api/guest/:token/photos/:id', permission: 'public', params: tokenParams.extend({ id: z.coerce.number<string>().int().min(1).max(0x7fffffff) }),
+        method: 'GET', path: '/api/leasing/guest/:token/photos/:id', permission: 'public', params: tokenParams.extend({ id: z.coerce.number<string>().int().min(1).max(0x7fffffff) }),
         produces: 'image/jpeg', errors: [404, 410],
         summary: 'A photo of one of the guest link\'s units (JPEG); photos of other units are a 404',
         async handler(ctx) {

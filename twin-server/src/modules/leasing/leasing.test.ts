@@ -189,7 +189,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const r = await agent.client.req('POST', '/api/leasing/guest-links', { title: '为新锐芯片精选', units: [units[3]!, units[4]!, leasedRoom], days: 7 });
         expect(r.status, r.text).toBe(201);
         ({ token, id: linkId } = r.body as { token: string; id: number });
-        const g = await anon().req('GET', `/api/guest/${token}`);
+        const g = await anon().req('GET', `/api/leasing/guest/${token}`);
         expect(g.status, g.text).toBe(200);
         const body = g.body as { units: { idx: number; status: string }[] };
         expect(body.units.map((u) => u.idx).sort((a, b) => a - b)).toEqual([units[3]!, units[4]!, leasedRoom].sort((a, b) => a - b));
@@ -218,23 +218,23 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const [id, exp, sig] = token.split('.');
         const flip = (c: string) => (c === 'A' ? 'B' : 'A');
         for (const t of [`${id}.${Number(exp) + 86_400}.${sig}`, `${id}.${exp}.${flip(sig![0]!)}${sig!.slice(1)}`, `${Number(id) + 1}.${exp}.${sig}`, 'garbage']) {
-          expect((await anon().req('GET', `/api/guest/${t}`)).status, t).toBe(401);
+          expect((await anon().req('GET', `/api/leasing/guest/${t}`)).status, t).toBe(401);
         }
         expect((await anon().req('GET', `/guest/${id}.${Number(exp) + 1}.${sig}`)).status).toBe(401);
         const denied = await db().query('SELECT 1 FROM audit_log WHERE action = $1 AND outcome = $2', ['leasing.guest.open', 'denied']);
         expect(denied.rows.length).toBeGreaterThanOrEqual(5);
         // Expiry by the clock.
         const short = (await agent.client.req('POST', '/api/leasing/guest-links', { title: '一天', units: [units[3]!], days: 1 })).body as { token: string };
-        expect((await anon().req('GET', `/api/guest/${short.token}`)).status).toBe(200);
+        expect((await anon().req('GET', `/api/leasing/guest/${short.token}`)).status).toBe(200);
         s.clock.advanceMinutes(24 * 60 + 1);
-        expect((await anon().req('GET', `/api/guest/${short.token}`)).status).toBe(410);
+        expect((await anon().req('GET', `/api/leasing/guest/${short.token}`)).status).toBe(410);
         // The sessions expired with the day: sign in again.
         agent = { ...agent, client: (await s.userWith(['investment'])).client };
         viewer = await s.userWith(['leadership_viewer']);
         // Revocation.
         expect((await viewer.client.req('DELETE', `/api/leasing/guest-links/${linkId}`)).status).toBe(403);
         expect((await agent.client.req('DELETE', `/api/leasing/guest-links/${linkId}`)).status).toBe(204);
-        expect((await anon().req('GET', `/api/guest/${token}`)).status).toBe(410);
+        expect((await anon().req('GET', `/api/leasing/guest/${token}`)).status).toBe(410);
         const gone = await anon().req('GET', `/guest/${token}`);
         expect(gone.status).toBe(410);
         expect(gone.text).toContain('此链接已失效');
@@ -266,14 +266,14 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect(broken.status).toBe(400);
         expect((await upload(viewer.client, units[3]!, big, 'image/png')).status).toBe(403);
         const link = (await agent.client.req('POST', '/api/leasing/guest-links', { title: '带照片', units: [units[3]!] })).body as { token: string };
-        const g = (await new HttpClient(s.server.url).req('GET', `/api/guest/${link.token}`)).body as { units: { photos: { id: number }[] }[] };
+        const g = (await new HttpClient(s.server.url).req('GET', `/api/leasing/guest/${link.token}`)).body as { units: { photos: { id: number }[] }[] };
         expect(g.units[0]!.photos.map((p) => p.id)).toEqual([photo.id]);
-        const img = await fetch(`${s.server.url}/api/guest/${link.token}/photos/${photo.id}`);
+        const img = await fetch(`${s.server.url}/api/leasing/guest/${link.token}/photos/${photo.id}`);
         expect(img.status).toBe(200);
         expect((await sharp(Buffer.from(await img.arrayBuffer())).metadata()).format).toBe('jpeg');
         // A photo of a unit outside the link is not reachable through it.
         const other = (await (await upload(agent.client, units[4]!, big, 'image/png')).json()) as { id: number };
-        expect((await fetch(`${s.server.url}/api/guest/${link.token}/photos/${other.id}`)).status).toBe(404);
+        expect((await fetch(`${s.server.url}/api/leasing/guest/${link.token}/photos/${other.id}`)).status).toBe(404);
       });
     });
 

@@ -41,7 +41,7 @@ export function guestPage(data: { title: string; expiresAt: string; units: Guest
     const use = USE[u.use] ?? [u.use, u.use];
     const st = STATUS[u.status];
     const photos = u.photos.length > 0
-      ? `<div class="photos">${u.photos.map((p) => `<img src="/api/guest/${t}/photos/${p.id}" width="${p.width}" height="${p.height}" alt="${esc(u.code)}" loading="lazy">`).join('')}</div>`
+      ? `<div class="photos">${u.photos.map((p) => `<img src="/api/leasing/guest/${t}/photos/${p.id}" width="${p.width}" height="${p.height}" alt="${esc(u.code)}" loading="lazy">`).join('')}</div>`
       : '<div class="nophoto">暂无照片 · No photos yet</div>';
     return `<article class="unit" data-unit="${u.idx}">${photos}<div class="body">
 <h2>${esc(u.building)} ${esc(u.code)}<span class="chip ${u.status}">${st[0]} · ${st[1]}</span></h2>
