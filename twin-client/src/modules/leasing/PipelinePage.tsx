@@ -90,7 +90,7 @@ export default function PipelinePage() {
           </ul>
         </section>
       </div>
-      <RecordsPage path="leasing/opportunities" />
+      <div className="leasing-records"><RecordsPage path="leasing/opportunities" /></div>
     </div>
   );
 }
