@@ -1,12 +1,13 @@
 /**
  * The unit panel: a unit's numbers (area, rent, monthly total, floor, availability), the
- * industries it suits, its floor plan, a photos placeholder and the tenants on its floor.
+ * industries it suits, its floor plan, its photos (leasing module; upload for investment staff) and the tenants on its floor.
  */
 import { useTranslation } from 'react-i18next';
 import type { UnitDetail, UnitRow } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
 import { FloorPlan } from './FloorPlan.tsx';
 import { ObjectLink } from '../app/links.tsx';
+import { UnitPhotos } from '../modules/leasing/UnitPhotos.tsx';
 
 /** Formatting shared by the list, the panel and the comparison. */
 export function useUnitFormat() {
@@ -70,7 +71,7 @@ export function UnitPanel({ idx, detail: d, error, compared, onCompare, onClose 
           <h3>{t('panel.plan')}</h3>
           <FloorPlan detail={d} />
           <h3>{t('panel.photos')}</h3>
-          <div className="photos-placeholder">{t('panel.noPhotos')}</div>
+          <UnitPhotos idx={idx} />
           <h3>{t('panel.neighbours')}</h3>
           {d.neighbours.length === 0 && <div className="muted">{t('panel.noNeighbours')}</div>}
           <ul className="neighbours">
