@@ -258,7 +258,7 @@ export async function restoreBackup(opts: RestoreOptions, afterSwap?: (dataDir: 
     if (dataDir.startsWith('memory:')) throw new BackupError('cannot restore into an in-memory database');
     try {
       progress(`restoring the PGlite folder into ${staged}...`);
-      const db = await openPglite({ dataDir: staged, loadDataDir: new Blob([entries.get('pgdata.tar.gz')!]) });
+      const db = await openPglite({ dataDir: staged, loadDataDir: new Blob([new Uint8Array(entries.get('pgdata.tar.gz')!)]) });
       try {
         const status = await migrationStatus(db);
         if (status.level !== manifest.migration.level) throw new BackupError(`the restored database is at migration ${status.level}, the manifest says ${manifest.migration.level}`);
