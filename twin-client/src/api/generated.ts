@@ -842,6 +842,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leasing/guest/{token}/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
+         * @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_leasing_guest_token_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leasing/guest/{token}/photos/{id}": {
         parameters: {
             query?: never;
@@ -2656,28 +2678,6 @@ export interface paths {
          *     Permission: `economy:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
         get: operations["get_wall_kpis"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/guest/{token}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
-         * @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open
-         *
-         *     Permission: none (public).
-         */
-        get: operations["get_guest_token"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6705,6 +6705,55 @@ export interface operations {
                             use: string;
                         }[];
                     };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leasing_guest_token_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
@@ -14648,46 +14697,6 @@ export interface operations {
             };
             /** @description Too many requests (Retry-After says when to retry) */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_guest_token: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description Invalid input (path, query or body), with the zod issues */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error */
-            410: {
                 headers: {
                     [name: string]: unknown;
                 };

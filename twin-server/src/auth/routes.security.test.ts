@@ -15,6 +15,8 @@ import { HttpClient, startAuthServer, type AuthTestServer } from './testing.ts';
 /** The only routes allowed to answer without a principal. A new public route must be reviewed and added here. */
 const REVIEWED_PUBLIC = new Set([
   'GET /api/health', 'POST /api/auth/login', 'POST /api/auth/device/pair', 'POST /api/auth/device/session',
+  // Guest links (modules/leasing): the signed token is the credential; checked, audited per open.
+  'GET /api/leasing/guest/:token', 'GET /api/leasing/guest/:token/photos/:id', 'GET /api/leasing/guest/:token/page',
 ]);
 
 /** Tables whose rows the refusals themselves may write: the audit trail and session bookkeeping. */

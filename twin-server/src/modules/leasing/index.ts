@@ -163,7 +163,7 @@ export const leasingModule: TwinModule = {
           });
           const token = linkToken(await linkKey(sc.db), row.id, expires, nonce);
           ctx.status = 201;
-          ctx.body = { id: row.id, title: b.title, units, expiresAt: expires.toISOString(), revokedAt: null, createdByName: p.name, createdAt: iso(row.created_at)!, opens: 0, token, url: `/guest/${token}` };
+          ctx.body = { id: row.id, title: b.title, units, expiresAt: expires.toISOString(), revokedAt: null, createdByName: p.name, createdAt: iso(row.created_at)!, opens: 0, token, url: `/api/leasing/guest/${token}/page` };
         },
       },
       {
@@ -218,7 +218,7 @@ export const leasingModule: TwinModule = {
         },
       },
       {
-        method: 'GET', path: '/guest/:token', permission: 'public', params: tokenParams, produces: 'text/html', errors: [410],
+        method: 'GET', path: '/api/leasing/guest/:token/page', permission: 'public', params: tokenParams, produces: 'text/html', errors: [410],
         summary: 'The guest page of a guest link (phone-first HTML, zh-CN with English): no account needed; audited per open',
         async handler(ctx) {
           const token = paramsOf(ctx, tokenParams).token;

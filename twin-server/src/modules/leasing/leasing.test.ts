@@ -194,7 +194,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const body = g.body as { units: { idx: number; status: string }[] };
         expect(body.units.map((u) => u.idx).sort((a, b) => a - b)).toEqual([units[3]!, units[4]!, leasedRoom].sort((a, b) => a - b));
         expect(body.units.find((u) => u.idx === leasedRoom)!.status).toBe('let');
-        const page = await anon().req('GET', `/guest/${token}`);
+        const page = await anon().req('GET', `/api/leasing/guest/${token}/page`);
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/text\/html/);
         expect((page.text.match(/data-unit="/g) ?? []).length).toBe(3);
@@ -220,7 +220,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         for (const t of [`${id}.${Number(exp) + 86_400}.${sig}`, `${id}.${exp}.${flip(sig![0]!)}${sig!.slice(1)}`, `${Number(id) + 1}.${exp}.${sig}`, 'garbage']) {
           expect((await anon().req('GET', `/api/leasing/guest/${t}`)).status, t).toBe(401);
         }
-        expect((await anon().req('GET', `/guest/${id}.${Number(exp) + 1}.${sig}`)).status).toBe(401);
+        expect((await anon().req('GET', `/api/leasing/guest/${id}.${Number(exp) + 1}.${sig}/page`)).status).toBe(401);
         const denied = await db().query('SELECT 1 FROM audit_log WHERE action = $1 AND outcome = $2', ['leasing.guest.open', 'denied']);
         expect(denied.rows.length).toBeGreaterThanOrEqual(5);
         // Expiry by the clock.
@@ -235,7 +235,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect((await viewer.client.req('DELETE', `/api/leasing/guest-links/${linkId}`)).status).toBe(403);
         expect((await agent.client.req('DELETE', `/api/leasing/guest-links/${linkId}`)).status).toBe(204);
         expect((await anon().req('GET', `/api/leasing/guest/${token}`)).status).toBe(410);
-        const gone = await anon().req('GET', `/guest/${token}`);
+        const gone = await anon().req('GET', `/api/leasing/guest/${token}/page`);
         expect(gone.status).toBe(410);
         expect(gone.text).toContain('此链接已失效');
         const list = (await agent.client.req('GET', '/api/leasing/guest-links')).body as { links: { id: number; revokedAt: string | null; opens: number }[] };
