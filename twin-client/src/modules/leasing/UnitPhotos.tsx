@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kitFetch } from '../../kit/api.ts';
 import { useAuth } from '../../auth/SessionGate.tsx';
+import { api } from '../../api/client.ts';
 import './leasing.css';
 
 /** The photos block. */
@@ -16,9 +17,15 @@ export function UnitPhotos({ idx }: { idx: number }) {
   const auth = useAuth();
   const [photos, setPhotos] = useState<{ id: number }[] | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    // Only when the server runs the leasing module (TWIN_MODULES may switch it off).
+    api.get('/api/modules', { background: true }).then((r) => setOn(r.modules.includes('leasing')), () => setOn(false));
+  }, []);
   const load = useCallback(() => {
+    if (!on) return;
     kitFetch<{ photos: { id: number }[] }>('GET', `/api/leasing/units/${idx}/photos`).then((r) => setPhotos(r.photos), () => setPhotos([]));
-  }, [idx]);
+  }, [idx, on]);
   useEffect(load, [load]);
   const upload = async (f: File | undefined) => {
     if (!f) return;
@@ -30,6 +37,7 @@ export function UnitPhotos({ idx }: { idx: number }) {
       setMsg((e as Error).message);
     }
   };
+  if (!on) return <p className="muted">{en ? 'No photos yet' : '暂无实景照片'}</p>;
   return (
     <div className="unit-leasing" data-unit-photos={idx}>
       {photos && photos.length === 0 && <p className="muted">{en ? 'No photos yet' : '暂无实景照片'}</p>}
