@@ -56,7 +56,7 @@ async function startMosquitto(name: string, extra: string): Promise<string> {
 
 /** The node's subscriber options (ingest/mqtt.ts startMqttIngest, persistent session). */
 async function node(url: string, received: Set<number>): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, {
+  const c = mqtt.connect(url, {
     clientId: 'twin-node-queue-test', clean: false, protocolVersion: 5, reconnectPeriod: 0,
     properties: { receiveMaximum: INGEST_RECEIVE_MAXIMUM, sessionExpiryInterval: 24 * 3600 },
   });
@@ -66,6 +66,12 @@ async function node(url: string, received: Set<number>): Promise<MqttClient> {
     received.add(Number(String((packet as { payload: Buffer }).payload)));
     callback();
   };
+  // The handler is in place before the connection opens, as in ingest/mqtt.ts: the broker resends the
+  // session's unacknowledged messages right after CONNACK, before an awaited connect would return.
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+  });
   await c.subscribeAsync('park/#', { qos: 1 });
   return c;
 }
