@@ -18,7 +18,8 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; out: string; url
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['twin-server/src/main.ts', 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TWIN_DATA_DIR: dataDir, TWIN_SEED_ON_START: '0', TWIN_SIMULATOR: '0',
+      // Its own broker port: the default 18830 may be held by another test's server running at the same time.
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TWIN_MQTT_PORT: String(20000 + Math.floor(Math.random() * 20000)), TWIN_DATA_DIR: dataDir, TWIN_SEED_ON_START: '0', TWIN_SIMULATOR: '0',
         TWIN_LOG_LEVEL: 'warn', TWIN_TILESET_DIR: path.join(dataDir, 'tiles'), DATABASE_URL: '', MQTT_URL: '', TWIN_ADMIN_PASSWORD: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
