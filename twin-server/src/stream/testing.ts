@@ -161,3 +161,16 @@ export class TestClient {
     this.ws.close();
   }
 }
+
+/**
+ * Opens `/ws` as a logged-in test user (its cookie jar and the server's Origin) and collects every
+ * JSON control message it is pushed into `pushed`; resolves once the socket is open.
+ */
+export async function openUserSocket(serverUrl: string, cookies: ReadonlyMap<string, string>, pushed: { type: string }[]): Promise<WebSocket> {
+  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}/ws`, {
+    headers: { Cookie: [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), Origin: serverUrl },
+  });
+  ws.on('message', (d, binary) => { if (!binary) pushed.push(JSON.parse(String(d)) as { type: string }); });
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+  return ws;
+}

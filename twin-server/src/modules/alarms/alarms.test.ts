@@ -6,7 +6,8 @@
  * 409, and is pushed to another console's WebSocket. Rules: malformed ones refused, a new rule
  * takes effect at the next reading without a restart, stale edits refused, defaults not deletable.
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openUserSocket } from '../../stream/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { healthModule } from '../health.ts';
 import { createLiveModule } from '../live.ts';
@@ -64,11 +65,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       op = await s.userWith(['security_operator']);
       tech = await s.userWith(['maintenance']);
       boss = await s.userWith(['leadership_viewer']);
-      ws = new WebSocket(`${s.server.url.replace(/^http/, 'ws')}/ws`, {
-        headers: { Cookie: [...tech.client.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), Origin: s.server.url },
-      });
-      ws.on('message', (d, binary) => { if (!binary) pushed.push(JSON.parse(String(d)) as { type: string }); });
-      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+      ws = await openUserSocket(s.server.url, tech.client.cookies, pushed);
     }, 120_000);
     afterAll(async () => {
       ws?.close();

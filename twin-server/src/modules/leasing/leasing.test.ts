@@ -6,7 +6,8 @@
  * audit per open, no tenant name anywhere) and unit photos (resized, type and size checked).
  */
 import sharp from 'sharp';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openUserSocket } from '../../stream/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { healthModule } from '../health.ts';
 import { createLiveModule } from '../live.ts';
@@ -61,11 +62,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       agent = await s.userWith(['investment']);
       viewer = await s.userWith(['leadership_viewer']);
       tenantUser = await s.userWith(['enterprise_user'], ent);
-      ws = new WebSocket(`${s.server.url.replace(/^http/, 'ws')}/ws`, {
-        headers: { Cookie: [...viewer.client.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), Origin: s.server.url },
-      });
-      ws.on('message', (d, binary) => { if (!binary) pushed.push(JSON.parse(String(d)) as { type: string }); });
-      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+      ws = await openUserSocket(s.server.url, viewer.client.cookies, pushed);
     }, 120_000);
     afterAll(async () => {
       ws?.close();

@@ -9,7 +9,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import ExcelJS from 'exceljs';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { openUserSocket } from '../../stream/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { healthModule } from '../health.ts';
 import { createLiveModule } from '../live.ts';
@@ -142,11 +143,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       pm = await s.userWith(['property_manager']);
       tech = await s.userWith(['maintenance']);
       tech2 = await s.userWith(['maintenance']);
-      ws = new WebSocket(`${s.server.url.replace(/^http/, 'ws')}/ws`, {
-        headers: { Cookie: [...tenant.client.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), Origin: s.server.url },
-      });
-      ws.on('message', (d, binary) => { if (!binary) pushed.push(JSON.parse(String(d)) as { type: string }); });
-      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+      ws = await openUserSocket(s.server.url, tenant.client.cookies, pushed);
     }, 120_000);
     afterAll(async () => {
       ws?.close();
