@@ -21,55 +21,19 @@ import { seedPark } from '../seed/index.ts';
 import { ROLES } from '../auth/roles.ts';
 import { HttpClient, startAuthServer, type AuthTestServer, type Res } from '../auth/testing.ts';
 import type { RouteSpec } from './route.ts';
+import { CONTRACT_PARK, q, type Case, type ContractCases, type Fixture } from './contract.ts';
 import { openApiPath, successStatus } from './openapi.ts';
 import { generateClientTypes } from './openapi-client.ts';
-import { newRepair, PNG_BYTES, rawUploadClient, SAMPLE_REPAIR } from '../modules/repairs/testing.ts';
-import { newGuestLink, newOpportunity, newProspect, photoPng, SAMPLE_PROSPECT } from '../modules/leasing/testing.ts';
-import { recordedCamera, simulatedCamera, watchUrl } from '../modules/video/testing.ts';
 
-const CODE = 'api-test';
+const CODE = CONTRACT_PARK;
 const GENERATED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../twin-client/src/api/generated.ts');
 
-/** One call: who makes it, where, and with which body. */
-interface Call {
-  readonly client: HttpClient;
-  readonly path: string;
-  readonly body?: unknown;
-}
-
-/** What the cases may use: the server, seeded ids and principals. */
-interface Fixture {
-  readonly s: AuthTestServer;
-  /** A logged-in client holding `permission` (a bootstrap administrator for administrator permissions). */
-  as(permission: RouteSpec['permission']): Promise<HttpClient>;
-  readonly ids: Readonly<Record<'park' | 'building' | 'room' | 'equipment' | 'segment' | 'node' | 'enterprise' | 'sensor', number>> & { sensorCode: string };
-  /** A throwaway user (its own sessions and password) with the given roles. */
-  user(roles: string[]): Promise<{ client: HttpClient; id: string; username: string; password: string }>;
-  /** Builds the park's tiles once (through the rebuild route) and returns a content GLB's name. */
-  tiles(): Promise<string>;
-  /** Inserts a raised alarm and returns its id. */
-  alarm(): Promise<number>;
-  /** Registers a wall device (security administrator) and returns its id, token and pairing code. */
-  device(): Promise<{ id: string; token: string; pairingCode: string }>;
-  /** The first available unit of the park (for the investment routes). */
-  unit(): Promise<number>;
-}
-
-type Case = (f: Fixture) => Promise<Call>;
-
-const q = (o: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(o).map(([k, v]): [string, string] => [k, String(v)]))}`;
-
-/** A valid alarm rule body (modules/alarms) with the given code. */
-const CONTRACT_RULE = (code: string) => ({
-  code, name: { zh: '契约测试', en: 'Contract test' }, layer: 'energy', kind: 'contract_test', condition: { op: 'above', field: 'kw', value: 900000 },
-  severity: 1, message: { zh: '{value} kW', en: '{value} kW' },
-});
-
 /**
- * One valid call per route, keyed `METHOD /path` as the route declares it. A route added without
- * a case here fails the coverage test.
+ * One valid call per route, keyed `METHOD /path` as the route declares it: the core routes here,
+ * each module's in its own `modules/<name>/contract.ts` (exporting `CONTRACT`). A route added
+ * without a case fails the coverage test.
  */
-const CALLS: Record<string, Case> = {
+const CORE_CALLS: Record<string, Case> = {
   'GET /api/health': async (f) => ({ client: new HttpClient(f.s.server.url), path: '/api/health' }),
   'GET /api/modules': async (f) => ({ client: await f.as('authenticated'), path: '/api/modules' }),
   'GET /api/openapi.json': async (f) => ({ client: await f.as('authenticated'), path: '/api/openapi.json' }),
@@ -177,155 +141,26 @@ const CALLS: Record<string, Case> = {
   'POST /api/notifications/read': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/read', body: { all: true } }),
   'GET /api/notifications/prefs': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/prefs' }),
   'PUT /api/notifications/prefs': async (f) => ({ client: await f.as('authenticated'), path: '/api/notifications/prefs', body: { email: null, channels: { '*': ['inapp'] } } }),
-  'GET /api/repairs/meta': async (f) => ({ client: await f.as('repairs:read'), path: '/api/repairs/meta' }),
-  'GET /api/repairs': async (f) => (await newRepair(await f.as('repairs:report'), f.ids.room), { client: await f.as('repairs:read'), path: `/api/repairs${q({ limit: 5, sort: 'updatedAt' })}` }),
-  'GET /api/repairs/export': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/export${q({ format: 'csv', lang: 'en' })}` }),
-  'GET /api/repairs/assignable': async (f) => ({ client: await f.as('repairs:manage'), path: '/api/repairs/assignable' }),
-  'POST /api/repairs': async (f) => ({ client: await f.as('repairs:report'), path: '/api/repairs', body: { objectIdx: f.ids.room, data: SAMPLE_REPAIR } }),
-  'GET /api/repairs/:id': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}` }),
-  'PATCH /api/repairs/:id': async (f) => {
-    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
-    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}`, body: { version: r.version, data: { urgency: 'normal' } } };
-  },
-  'POST /api/repairs/:id/transitions/:name': async (f) => {
-    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
-    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}/transitions/cancel`, body: { version: r.version, note: 'contract test' } };
-  },
-  'PUT /api/repairs/:id/assignees': async (f) => {
-    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
-    return { client: await f.as('repairs:manage'), path: `/api/repairs/${r.id}/assignees`, body: { version: r.version, assignees: [(await f.user(['maintenance'])).id] } };
-  },
-  'POST /api/repairs/:id/comments': async (f) => ({ client: await f.as('repairs:read'), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}/comments`, body: { body: '已联系物业' } }),
-  'POST /api/repairs/:id/attachments': async (f) => ({
-    client: rawUploadClient(await f.as('repairs:read'), 'image/png', PNG_BYTES), path: `/api/repairs/${(await newRepair(await f.as('repairs:report'), f.ids.room)).id}/attachments${q({ name: 'photo.png' })}`,
-  }),
-  'GET /api/repairs/:id/attachments/:aid': async (f) => {
-    const r = await newRepair(await f.as('repairs:report'), f.ids.room);
-    const up = await rawUploadClient(await f.as('repairs:read'), 'image/png', PNG_BYTES).req('POST', `/api/repairs/${r.id}/attachments?name=photo.png`);
-    return { client: await f.as('repairs:read'), path: `/api/repairs/${r.id}/attachments/${(up.body as { id: number }).id}` };
-  },
-
-  // leasing pipeline, guest links and unit photos (modules/leasing)
-  'GET /api/leasing/prospects/meta': async (f) => ({ client: await f.as('leasing:read'), path: '/api/leasing/prospects/meta' }),
-  'GET /api/leasing/prospects': async (f) => (await newProspect(await f.as('leasing:write')), { client: await f.as('leasing:read'), path: `/api/leasing/prospects${q({ limit: 5, sort: 'updatedAt' })}` }),
-  'GET /api/leasing/prospects/export': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/prospects/export${q({ format: 'csv', lang: 'en' })}` }),
-  'GET /api/leasing/prospects/assignable': async (f) => ({ client: await f.as('leasing:write'), path: '/api/leasing/prospects/assignable' }),
-  'GET /api/leasing/prospects/:id': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/prospects/${(await newProspect(await f.as('leasing:write'))).id}` }),
-  'PATCH /api/leasing/prospects/:id': async (f) => {
-    const r = await newProspect(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/prospects/${r.id}`, body: { version: r.version, data: { needArea: 400 } } };
-  },
-  'POST /api/leasing/prospects/:id/transitions/:name': async (f) => {
-    const r = await newProspect(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/prospects/${r.id}/transitions/archive`, body: { version: r.version, note: 'contract test' } };
-  },
-  'PUT /api/leasing/prospects/:id/assignees': async (f) => {
-    const r = await newProspect(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/prospects/${r.id}/assignees`, body: { version: r.version, assignees: [(await f.user(['investment'])).id] } };
-  },
-  'POST /api/leasing/prospects/:id/comments': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/prospects/${(await newProspect(await f.as('leasing:write'))).id}/comments`, body: { body: '电话沟通' } }),
-  'POST /api/leasing/prospects/:id/attachments': async (f) => ({
-    client: rawUploadClient(await f.as('leasing:read'), 'image/png', PNG_BYTES), path: `/api/leasing/prospects/${(await newProspect(await f.as('leasing:write'))).id}/attachments${q({ name: 'photo.png' })}`,
-  }),
-  'GET /api/leasing/prospects/:id/attachments/:aid': async (f) => {
-    const r = await newProspect(await f.as('leasing:write'));
-    const up = await rawUploadClient(await f.as('leasing:read'), 'image/png', PNG_BYTES).req('POST', `/api/leasing/prospects/${r.id}/attachments?name=photo.png`);
-    return { client: await f.as('leasing:read'), path: `/api/leasing/prospects/${r.id}/attachments/${(up.body as { id: number }).id}` };
-  },
-  'POST /api/leasing/prospects': async (f) => ({ client: await f.as('leasing:write'), path: '/api/leasing/prospects', body: { data: SAMPLE_PROSPECT } }),
-  'GET /api/leasing/opportunities/meta': async (f) => ({ client: await f.as('leasing:read'), path: '/api/leasing/opportunities/meta' }),
-  'GET /api/leasing/opportunities': async (f) => (await newOpportunity(await f.as('leasing:write')), { client: await f.as('leasing:read'), path: `/api/leasing/opportunities${q({ limit: 5, sort: 'updatedAt' })}` }),
-  'GET /api/leasing/opportunities/export': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/opportunities/export${q({ format: 'csv', lang: 'en' })}` }),
-  'GET /api/leasing/opportunities/assignable': async (f) => ({ client: await f.as('leasing:write'), path: '/api/leasing/opportunities/assignable' }),
-  'GET /api/leasing/opportunities/:id': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/opportunities/${(await newOpportunity(await f.as('leasing:write'))).id}` }),
-  'PATCH /api/leasing/opportunities/:id': async (f) => {
-    const r = await newOpportunity(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/opportunities/${r.id}`, body: { version: r.version, data: { area: 400 } } };
-  },
-  'POST /api/leasing/opportunities/:id/transitions/:name': async (f) => {
-    const r = await newOpportunity(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/opportunities/${r.id}/transitions/visit`, body: { version: r.version, note: 'contract test' } };
-  },
-  'PUT /api/leasing/opportunities/:id/assignees': async (f) => {
-    const r = await newOpportunity(await f.as('leasing:write'));
-    return { client: await f.as('leasing:write'), path: `/api/leasing/opportunities/${r.id}/assignees`, body: { version: r.version, assignees: [(await f.user(['investment'])).id] } };
-  },
-  'POST /api/leasing/opportunities/:id/comments': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/opportunities/${(await newOpportunity(await f.as('leasing:write'))).id}/comments`, body: { body: '电话沟通' } }),
-  'POST /api/leasing/opportunities/:id/attachments': async (f) => ({
-    client: rawUploadClient(await f.as('leasing:read'), 'image/png', PNG_BYTES), path: `/api/leasing/opportunities/${(await newOpportunity(await f.as('leasing:write'))).id}/attachments${q({ name: 'photo.png' })}`,
-  }),
-  'GET /api/leasing/opportunities/:id/attachments/:aid': async (f) => {
-    const r = await newOpportunity(await f.as('leasing:write'));
-    const up = await rawUploadClient(await f.as('leasing:read'), 'image/png', PNG_BYTES).req('POST', `/api/leasing/opportunities/${r.id}/attachments?name=photo.png`);
-    return { client: await f.as('leasing:read'), path: `/api/leasing/opportunities/${r.id}/attachments/${(up.body as { id: number }).id}` };
-  },
-  'POST /api/leasing/opportunities': async (f) => ({ client: await f.as('leasing:write'), path: '/api/leasing/opportunities', body: { data: { title: '契约测试商机', prospectId: (await newProspect(await f.as('leasing:write'))).id, area: 100 } } }),
-  'GET /api/leasing/funnel': async (f) => ({ client: await f.as('leasing:read'), path: '/api/leasing/funnel' }),
-  'GET /api/leasing/holds': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/holds${q({ units: await f.unit() })}` }),
-  'POST /api/leasing/guest-links': async (f) => ({ client: await f.as('leasing:write'), path: '/api/leasing/guest-links', body: { title: '契约测试', units: [await f.unit()], days: 7 } }),
-  'GET /api/leasing/guest-links': async (f) => ({ client: await f.as('leasing:read'), path: '/api/leasing/guest-links' }),
-  'DELETE /api/leasing/guest-links/:id': async (f) => ({ client: await f.as('leasing:write'), path: `/api/leasing/guest-links/${(await newGuestLink(await f.as('leasing:write'), [await f.unit()])).id}` }),
-  'GET /api/leasing/guest/:token': async (f) => ({ client: new HttpClient(f.s.server.url), path: `/api/leasing/guest/${(await newGuestLink(await f.as('leasing:write'), [await f.unit()])).token}` }),
-  'GET /api/leasing/guest/:token/page': async (f) => ({ client: new HttpClient(f.s.server.url), path: `/api/leasing/guest/${(await newGuestLink(await f.as('leasing:write'), [await f.unit()])).token}/page` }),
-  'GET /api/leasing/guest/:token/photos/:id': async (f) => {
-    const unit = await f.unit();
-    const up = await rawUploadClient(await f.as('leasing:write'), 'image/png', await photoPng()).req('POST', `/api/leasing/units/${unit}/photos`);
-    return { client: new HttpClient(f.s.server.url), path: `/api/leasing/guest/${(await newGuestLink(await f.as('leasing:write'), [unit])).token}/photos/${(up.body as { id: number }).id}` };
-  },
-  'GET /api/leasing/units/:idx/photos': async (f) => ({ client: await f.as('leasing:read'), path: `/api/leasing/units/${await f.unit()}/photos` }),
-  'POST /api/leasing/units/:idx/photos': async (f) => ({ client: rawUploadClient(await f.as('leasing:write'), 'image/png', await photoPng()), path: `/api/leasing/units/${await f.unit()}/photos` }),
-  'GET /api/leasing/units/:idx/photos/:id': async (f) => {
-    const unit = await f.unit();
-    const up = await rawUploadClient(await f.as('leasing:write'), 'image/png', await photoPng()).req('POST', `/api/leasing/units/${unit}/photos`);
-    return { client: await f.as('leasing:read'), path: `/api/leasing/units/${unit}/photos/${(up.body as { id: number }).id}${q({ size: 'thumb' })}` };
-  },
-  'DELETE /api/leasing/units/:idx/photos/:id': async (f) => {
-    const unit = await f.unit();
-    const up = await rawUploadClient(await f.as('leasing:write'), 'image/png', await photoPng()).req('POST', `/api/leasing/units/${unit}/photos`);
-    return { client: await f.as('leasing:write'), path: `/api/leasing/units/${unit}/photos/${(up.body as { id: number }).id}` };
-  },
-
-  // alarm console and rules (modules/alarms)
-  'GET /api/alarm-console/alarms': async (f) => (await f.alarm(), { client: await f.as('alarm:read'), path: `/api/alarm-console/alarms${q({ state: 'all', severity: 1, limit: 10 })}` }),
-  'GET /api/alarm-console/alarms/:id': async (f) => ({ client: await f.as('alarm:read'), path: `/api/alarm-console/alarms/${await f.alarm()}` }),
-  'POST /api/alarm-console/alarms/:id/acknowledge': async (f) => ({ client: await f.as('alarm:write'), path: `/api/alarm-console/alarms/${await f.alarm()}/acknowledge`, body: { comment: '已确认' } }),
-  'POST /api/alarm-console/alarms/:id/comment': async (f) => ({ client: await f.as('alarm:write'), path: `/api/alarm-console/alarms/${await f.alarm()}/comment`, body: { text: '现场检查中' } }),
-  'POST /api/alarm-console/alarms/:id/assign': async (f) => ({ client: await f.as('alarm:write'), path: `/api/alarm-console/alarms/${await f.alarm()}/assign`, body: { userId: null } }),
-  'POST /api/alarm-console/alarms/:id/shelve': async (f) => ({ client: await f.as('alarm:control'), path: `/api/alarm-console/alarms/${await f.alarm()}/shelve`, body: { minutes: 30 } }),
-  'POST /api/alarm-console/alarms/:id/unshelve': async (f) => {
-    const id = await f.alarm();
-    await (await f.as('alarm:control')).req('POST', `/api/alarm-console/alarms/${id}/shelve`, { minutes: 5 });
-    return { client: await f.as('alarm:control'), path: `/api/alarm-console/alarms/${id}/unshelve`, body: {} };
-  },
-  'POST /api/alarm-console/alarms/:id/clear': async (f) => ({ client: await f.as('alarm:write'), path: `/api/alarm-console/alarms/${await f.alarm()}/clear`, body: {} }),
-  'GET /api/alarm-console/assignees': async (f) => ({ client: await f.as('alarm:write'), path: '/api/alarm-console/assignees' }),
-  'GET /api/alarm-console/rules': async (f) => ({ client: await f.as('alarm:read'), path: '/api/alarm-console/rules' }),
-  'POST /api/alarm-console/rules': async (f) => ({ client: await f.as('alarm:control'), path: '/api/alarm-console/rules', body: CONTRACT_RULE(`contract.${Math.random().toString(36).slice(2, 8)}`) }),
-  'PUT /api/alarm-console/rules/:id': async (f) => {
-    const r = await (await f.as('alarm:control')).req('POST', '/api/alarm-console/rules', CONTRACT_RULE(`contract.${Math.random().toString(36).slice(2, 8)}`));
-    const rule = r.body as { id: number; code: string; version: number };
-    return { client: await f.as('alarm:control'), path: `/api/alarm-console/rules/${rule.id}`, body: { version: rule.version, rule: { ...CONTRACT_RULE(rule.code), enabled: false } } };
-  },
-  'DELETE /api/alarm-console/rules/:id': async (f) => {
-    const r = await (await f.as('alarm:control')).req('POST', '/api/alarm-console/rules', CONTRACT_RULE(`contract.${Math.random().toString(36).slice(2, 8)}`));
-    return { client: await f.as('alarm:control'), path: `/api/alarm-console/rules/${(r.body as { id: number }).id}` };
-  },
-  // video
-  'GET /api/video/cameras': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras${q({ park: CODE, coverage: 'lobby', limit: 5 })}` }),
-  'POST /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
-  'DELETE /api/video/cameras/:idx/watch': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/watch` }),
-  'GET /api/video/live/:idx/:token/:file': async (f) => ({ client: await f.as('security:read'), path: await watchUrl(await f.as('security:read'), await simulatedCamera(f.s.server.sc.db)) }),
-  'GET /api/video/cameras/seeing': async (f) => ({ client: await f.as('security:read'), path: `/api/video/cameras/seeing${q({ idx: await simulatedCamera(f.s.server.sc.db) })}` }),
-  'POST /api/video/cameras/:idx/replay': async (f) => ({ client: await f.as('security:read'), ...(await recordedCamera(f)) }),
-  'GET /api/video/rec/:idx/:token/:file': async (f) => {
-    const c = await f.as('security:read');
-    const r = await c.req('POST', (await recordedCamera(f)).path, (await recordedCamera(f)).body);
-    return { client: c, path: (r.body as { url: string }).url };
-  },
-  'GET /api/video/coverage': async (f) => ({ client: await f.as('security:read'), path: `/api/video/coverage${q({ park: CODE })}` }),
-  'PUT /api/video/cameras/:idx/source': async (f) => ({ client: await f.as('video:configure'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/source`, body: { kind: 'simulated' } }),
-  'GET /api/video/status': async (f) => ({ client: await f.as('security:read'), path: '/api/video/status' }),
 };
+
+/** The modules' own cases (modules/<name>/contract.ts), merged; a key defined twice is an error. */
+async function moduleCases(): Promise<Record<string, Case>> {
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../modules');
+  const out: Record<string, Case> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    const file = path.join(dir, name, 'contract.ts');
+    if (!fs.existsSync(file)) continue;
+    const cases = ((await import(file)) as { CONTRACT?: ContractCases }).CONTRACT;
+    if (!cases) throw new Error(`${file} exports no CONTRACT`);
+    for (const [k, c] of Object.entries(cases)) {
+      if (out[k] || CORE_CALLS[k]) throw new Error(`contract case ${k} is defined twice (modules/${name})`);
+      out[k] = c;
+    }
+  }
+  return out;
+}
+
+const CALLS: Record<string, Case> = { ...CORE_CALLS, ...(await moduleCases()) };
 
 /** The bootstrap administrator holding an administrator permission. */
 const ADMIN_OF: Record<string, 'sysadmin' | 'secadmin' | 'auditor'> = { system_admin: 'sysadmin', security_admin: 'secadmin', auditor: 'auditor' };
