@@ -4,7 +4,7 @@
  * watches, kept while viewers fetch, stopped `idleStopMs` after the last one left; at most
  * `maxTranscodes` run at once. Errors carry an HTTP status and a message for the panel.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,6 +70,34 @@ export function maskUrl(url: string): string {
 
 const escFilter = (s: string) => s.replace(/[\\:',;[\]=]/g, (c) => `\\${c}`);
 
+/**
+ * The drawtext filter of a simulated camera's name line: white DejaVu Sans Mono (bundled) on an
+ * opaque black box at the top left, so the name's pixels do not depend on the picture behind it
+ * and a test can compare them with a reference render of the same line (video.browser.test.ts).
+ */
+export function labelFilter(simHeight: number, textfile: string): string {
+  const size = Math.max(10, Math.round(simHeight / 12));
+  return `drawtext=fontfile=${escFilter(FONT_FILE)}:textfile=${escFilter(textfile)}:x=6:y=6:fontsize=${size}:fontcolor=white:box=1:boxcolor=black:boxborderw=3`;
+}
+
+/**
+ * The command prefix that makes ffmpeg die with the server process: util-linux `setpriv
+ * --pdeathsig KILL` asks the kernel to SIGKILL the child when its parent dies, even by SIGKILL
+ * (no shutdown handler runs then), before it execs ffmpeg. Null when `setpriv` lacks the option
+ * (util-linux before 2.33): then only the next start's sweep of orphans cleans up.
+ */
+let deathGuard: string[] | null | undefined;
+export function parentDeathGuard(): string[] | null {
+  if (deathGuard !== undefined) return deathGuard;
+  try {
+    const help = execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    deathGuard = help.includes('--pdeathsig') ? ['setpriv', '--pdeathsig', 'KILL', '--'] : null;
+  } catch {
+    deathGuard = null;
+  }
+  return deathGuard;
+}
+
 /** The ffmpeg command line of one camera (exported for the docs and tests). */
 export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string, recDir: string | null = null): string[] {
   const seg = s.segmentS;
@@ -91,11 +119,9 @@ export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string, recDi
   const head = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   if (src.kind === 'simulated') {
     const font = escFilter(FONT_FILE);
-    const label = escFilter(path.join(dir, 'label.txt'));
-    const box = 'fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=3';
     const vf = [
-      `drawtext=fontfile=${font}:textfile=${label}:x=6:y=6:fontsize=${Math.max(10, Math.round(s.simHeight / 12))}:${box}`,
-      `drawtext=fontfile=${font}:text=%{gmtime} UTC:x=6:y=h-th-8:fontsize=${Math.max(9, Math.round(s.simHeight / 14))}:${box}`,
+      labelFilter(s.simHeight, path.join(dir, 'label.txt')),
+      `drawtext=fontfile=${font}:text=%{gmtime} UTC:x=6:y=h-th-8:fontsize=${Math.max(9, Math.round(s.simHeight / 14))}:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=3`,
     ].join(',');
     return [
       ...head, '-re', '-f', 'lavfi', '-i', `testsrc2=size=${s.simWidth}x${s.simHeight}:rate=${s.simFps}`,
@@ -281,7 +307,12 @@ export class VideoGateway {
     await fs.mkdir(dir, { recursive: true });
     if (source.kind === 'simulated') await fs.writeFile(path.join(dir, 'label.txt'), source.label.replace(/[^\x20-\x7e]/g, '?'));
     const recDir = this.recorder ? await this.recorder.newRun(camera, Date.now()) : null;
-    const proc = spawn(this.settings.ffmpeg, ffmpegArgs(this.settings, source, dir, recDir), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ffmpegArgs(this.settings, source, dir, recDir);
+    // ffmpeg dies with this process, even when it is killed with SIGKILL (see parentDeathGuard).
+    const guard = this.settings.parentDeathGuard === false ? null : parentDeathGuard();
+    const proc = guard
+      ? spawn(guard[0]!, [...guard.slice(1), this.settings.ffmpeg, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(this.settings.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr: string[] = [];
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (d: string) => {

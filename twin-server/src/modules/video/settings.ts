@@ -52,6 +52,8 @@ export interface VideoSettings {
   readonly recordMaxBytes: number;
   /** Rolling recording: folder (`<camera>/<run start ms>/NNNNNN.ts` + list.csv); null: `<data dir>/video-recordings`. */
   readonly recordDir: string | null;
+  /** Start ffmpeg under `setpriv --pdeathsig KILL` so it dies with the server (default; false only in the test that shows why). */
+  readonly parentDeathGuard?: boolean;
 }
 
 /** Reads the settings from `env`; throws one line per invalid variable. `overrides` win (tests). */
