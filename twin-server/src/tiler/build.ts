@@ -130,6 +130,17 @@ async function readState(outDir: string): Promise<TilerState | null> {
   }
 }
 
+/**
+ * The geometric error of a tile without content: the horizontal diagonal of its bounds, and at
+ * least twice its children's, so errors still shrink downwards. A contentless REPLACE tile that a
+ * viewer does not refine draws nothing; with an error from its size it refines whenever it covers
+ * more than a few pixels (a 16 px target at 1080p: from under ~29 diagonals away).
+ */
+export function contentlessError(bounds: Bounds, childErrors: readonly number[]): number {
+  const diag = Math.hypot(bounds[3] - bounds[0], bounds[4] - bounds[1]);
+  return Math.max(diag, 2 * Math.max(0, ...childErrors));
+}
+
 /** Assembles tileset.json from the state: quadtree of leaves, each leaf's buildings below it. */
 function assembleTileset(state: TilerState, transform: number[]): { json: Json; files: string[] } {
   const files: string[] = [];
@@ -186,7 +197,9 @@ function assembleTileset(state: TilerState, transform: number[]): { json: Json; 
     const node = {
       tile: {
         boundingVolume: { box: boxOf(bounds, 1) },
-        geometricError: Math.max(...kids.map((k) => k.tile.geometricError)) * 2,
+        // No content of its own: the error must make a viewer refine it wherever its children
+        // are on screen (from its size), else whole quadrants stay undrawn from afar.
+        geometricError: contentlessError(bounds, kids.map((k) => k.tile.geometricError)),
         refine: 'REPLACE' as const,
         children: kids.map((k) => k.tile),
       },
@@ -197,11 +210,10 @@ function assembleTileset(state: TilerState, transform: number[]): { json: Json; 
   };
   const root = make('r') ?? { tile: { boundingVolume: { box: boxOf([-1, -1, -1, 1, 1, 1]) }, geometricError: 0 }, bounds: [-1, -1, -1, 1, 1, 1] as Bounds };
   // Wrap in a root that carries the ENU -> ECEF transform and a park-sized error.
-  const size = Math.max(root.bounds[3] - root.bounds[0], root.bounds[4] - root.bounds[1]);
   const rootTile: TileJson = {
     transform,
     boundingVolume: { box: boxOf(root.bounds, 2) },
-    geometricError: Math.max(root.tile.geometricError * 2, size / 4),
+    geometricError: contentlessError(root.bounds, [root.tile.geometricError]),
     refine: 'REPLACE',
     children: [root.tile],
   };
@@ -257,11 +269,11 @@ async function buildInfra(
     all.push(c.bounds);
   }
   const b = unionBounds(all);
-  const size = Math.max(b[3] - b[0], b[4] - b[1]);
   return {
     files,
     tileset: {
-      root: { transform, boundingVolume: { box: boxOf(b, 1) }, geometricError: Math.max(10, size / 8), refine: 'ADD', children },
+      // The root has no content either: refined whenever the networks are on screen.
+      root: { transform, boundingVolume: { box: boxOf(b, 1) }, geometricError: Math.max(10, contentlessError(b, [])), refine: 'ADD', children },
     },
   };
 }
@@ -346,6 +358,11 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
 
   let state = opts.full ? null : saved;
   if (state && (state.parkUuid !== park.uuid || state.origin.join() !== [park.lon, park.lat, park.h].join())) state = null;
+  // Files left in the folder by another database (a new or reset data folder, an older backup
+  // restored) are not this database's publication: when it has no tileset row for the park, or an
+  // older version than the folder's, rebuild in full instead of trusting them (unchanged bytes
+  // keep their files, and the database gets its row, so /api/tiles/<park>/version answers).
+  if (state && !(await publishedHere(db, park.idx, state.version))) state = null;
   // Read the change id before the data, so edits made while we build are picked up next time.
   let mode: BuildResult['mode'] = 'full';
   let buildingsRetiled = 0;
@@ -384,6 +401,16 @@ async function buildLocked(db: Db, opts: BuildOptions): Promise<BuildResult> {
     ms: performance.now() - t0,
     warnings,
   };
+}
+
+/**
+ * Whether this database has seen the folder's publication `version` of the park: it has a tileset
+ * row at that version or later (another folder of the same park, as tests build, may be ahead).
+ */
+async function publishedHere(db: Db, parkIdx: number, version: number): Promise<boolean> {
+  const r = await db.query<{ version: number }>('SELECT version FROM tileset_state WHERE park_idx = $1', [parkIdx]);
+  const v = r.rows[0]?.version;
+  return v !== undefined && v >= version;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The metadata every drawn twin object carries (EXT_structural_metadata): one class, `twin`, with
  * the object's idx and kind and the attributes that are nobody's secret. Optional properties use
- * `noData` (0 or ""), and a table omits a property that no row has.
+ * `noData` (0 or ""); every table has every property (a column of noData when no row has it).
  *
  * Tiles are static files shared by every principal, enterprise users included, so they carry no
  * tenant data: rooms and equipment have no name, uuid, code, lease status or equipment status
@@ -153,19 +153,41 @@ export class StringColumn {
 export type Column = StringColumn | { values: Uint32Array | Int16Array | Float32Array; present: boolean };
 
 /**
- * Writes a property table from columns (only the properties given, in the class's order, optional
- * ones only when `present`) and returns its JSON.
+ * Writes a property table from columns and returns its JSON. Every property of the class is in
+ * every table, in the class's order (standard validators walk the class's properties and expect
+ * each in the table): a property not given, or given with no value, is a column of its `noData`.
+ * Columns of only "" share one bufferView for their (empty) values and one for their offsets.
  */
 export function encodeColumns(count: number, columns: Partial<Record<keyof FeatureRow, Column>>, view: (bytes: Uint8Array) => number): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
+  let emptyStrings: { values: number; stringOffsets: number } | undefined;
+  const numericNoData = new Map<string, number>();
   for (const [key, prop] of Object.entries(TWIN_PROPERTIES) as [keyof FeatureRow, Prop][]) {
     const c = columns[key];
-    if (!c || !(prop.required || c.present)) continue;
-    if (c instanceof StringColumn) {
-      const values = c.values();
-      properties[key] = { values: view(values), stringOffsets: view(new Uint8Array(c.offsets.buffer)) };
+    if (c && (prop.required || c.present)) {
+      if (c instanceof StringColumn) {
+        const values = c.values();
+        properties[key] = { values: view(values), stringOffsets: view(new Uint8Array(c.offsets.buffer)) };
+      } else {
+        properties[key] = { values: view(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength)) };
+      }
+      continue;
+    }
+    if (prop.required) throw new Error(`property table: required property ${key} has no column`);
+    if (prop.type === 'STRING') {
+      // A bufferView may not be empty: one spare byte that no offset reaches.
+      emptyStrings ??= { values: view(new Uint8Array(1)), stringOffsets: view(new Uint8Array(new Uint32Array(count + 1).buffer)) };
+      properties[key] = { ...emptyStrings };
     } else {
-      properties[key] = { values: view(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength)) };
+      const k = `${prop.componentType}:${prop.noData ?? 0}`;
+      let v = numericNoData.get(k);
+      if (v === undefined) {
+        const Arr = prop.componentType === 'UINT32' ? Uint32Array : prop.componentType === 'INT16' ? Int16Array : Float32Array;
+        const a = new Arr(Math.max(1, count)).fill(prop.noData ?? 0);
+        v = view(new Uint8Array(a.buffer));
+        numericNoData.set(k, v);
+      }
+      properties[key] = { values: v };
     }
   }
   return { name: 'twin', class: 'twin', count, properties };

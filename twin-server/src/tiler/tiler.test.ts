@@ -9,6 +9,8 @@ import { insertFixturePark, type FixturePark } from './fixture.ts';
 import { geodeticToEcef } from './enu.ts';
 import { readAccessor, readGlb, readPropertyTable } from './inspect.ts';
 import { checkTileset, snapshot, type Tile } from './tileset-check.ts';
+import { TWIN_PROPERTIES } from './metadata.ts';
+import { tilesetInfo } from './index.ts';
 
 describeEachBackend('tiler', ({ db }) => {
   let fx: FixturePark;
@@ -338,6 +340,57 @@ describeEachBackend('tiler', ({ db }) => {
     expect(r.written).toContain(name);
     expect(fs.readFileSync(path.join(dir, name)).equals(whole)).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes every class property, with its noData, into every property table', async () => {
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('.glb'));
+    const classProps = Object.keys(TWIN_PROPERTIES);
+    for (const f of files) {
+      const g = readGlb(new Uint8Array(fs.readFileSync(path.join(out, f))));
+      const ext = g.json.extensions!.EXT_structural_metadata as { schema: { classes: { twin: { properties: Record<string, { noData?: unknown; required?: boolean }> } } }; propertyTables: { properties: Record<string, unknown> }[] };
+      expect(ext.propertyTables).toHaveLength(1);
+      expect(Object.keys(ext.propertyTables[0]!.properties), f).toEqual(classProps);
+      for (const [k, p] of Object.entries(ext.schema.classes.twin.properties)) expect(p.required === true || p.noData !== undefined, `${f} ${k}`).toBe(true);
+      // Every bufferView has bytes (an all-"" column still gets one), as glTF requires.
+      for (const v of g.json.bufferViews as { byteLength: number }[]) expect(v.byteLength, f).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives tree nodes without content a geometric error from their size (more than one leaf)', async () => {
+    const dir = path.join(path.dirname(out), 'sized');
+    await buildTileset(db(), { outDir: dir, park: fx.code, limits: { maxBuildingsPerTile: 2 }, full: true });
+    const ts = JSON.parse(fs.readFileSync(path.join(dir, 'tileset.json'), 'utf8'));
+    let contentless = 0;
+    let leaves = 0;
+    const walk = (t: Tile) => {
+      if (t.content?.uri.startsWith('overview-')) leaves++;
+      if (!t.content) {
+        contentless++;
+        const b = t.boundingVolume.box;
+        // Horizontal diagonal of the box (half-axes 3 and 7 are east and north half-sizes).
+        expect(t.geometricError).toBeGreaterThanOrEqual(Math.hypot(2 * b[3]!, 2 * b[7]!) - 2 * Math.SQRT2 * 2.01);
+      }
+      for (const c of t.children ?? []) walk(c);
+    };
+    walk(ts.root);
+    expect(leaves).toBeGreaterThan(1);
+    expect(contentless).toBeGreaterThan(1);
+    checkTileset(dir, 'tileset.json');
+  });
+
+  it('rebuilds a folder whose tile files the database never published (a new or reset data folder)', async () => {
+    const dir = path.join(path.dirname(out), 'reset');
+    await buildTileset(db(), { outDir: dir, park: fx.code, full: true });
+    // A reset database: the files and .tiler-state.json are there, the database knows no tileset.
+    await db().query('DELETE FROM tileset_state WHERE park_idx = $1', [fx.parkIdx]);
+    expect(await tilesetInfo(db(), path.dirname(dir), fx.code)).toBeNull();
+    const r = await buildTileset(db(), { outDir: dir, park: fx.code });
+    expect(r.mode).toBe('full');
+    const row = await db().query<{ version: number }>('SELECT version FROM tileset_state WHERE park_idx = $1', [fx.parkIdx]);
+    expect(row.rows[0]?.version).toBe(Number(JSON.parse(fs.readFileSync(path.join(dir, 'tileset.json'), 'utf8')).asset.tilesetVersion));
+    checkTileset(dir, 'tileset.json');
+    // Now published here: the next start trusts the files.
+    expect((await buildTileset(db(), { outDir: dir, park: fx.code })).mode).toBe('none');
   });
 
   it('warns when a spatial index is missing', async () => {
