@@ -15,6 +15,10 @@ import { repairsModule } from './repairs/index.ts';
 import { videoModule } from './video/index.ts';
 import { alarmsModule } from './alarms/index.ts';
 import { leasingModule } from './leasing/index.ts';
+import { workordersModule } from './workorders/index.ts';
+import { controlModule } from './control/index.ts';
+import { portalModule } from './portal/index.ts';
+import { economyModule } from './economy/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -23,5 +27,5 @@ import { leasingModule } from './leasing/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, controlModule()];
 }
