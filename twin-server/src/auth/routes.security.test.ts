@@ -17,6 +17,8 @@ const REVIEWED_PUBLIC = new Set([
   'GET /api/health', 'POST /api/auth/login', 'POST /api/auth/device/pair', 'POST /api/auth/device/session',
   // Guest links (modules/leasing): the signed token is the credential; checked, audited per open.
   'GET /api/leasing/guest/:token', 'GET /api/leasing/guest/:token/photos/:id', 'GET /api/leasing/guest/:token/page',
+  // Public portal (modules/portal): published articles, vacant units, the park's outline; nothing else.
+  'GET /api/portal/public/overview', 'GET /api/portal/public/articles', 'GET /api/portal/public/articles/:id', 'GET /api/portal/public/units', 'GET /api/portal/public/images/:id',
 ]);
 
 /** Tables whose rows the refusals themselves may write: the audit trail and session bookkeeping. */
