@@ -41,6 +41,9 @@ const SOURCE_LABELS = {
   linkage: { zh: '联动预案', en: 'Linkage plan' }, preventive: { zh: '预防性维护', en: 'Preventive' },
 } as const;
 
+/** Largest photo, bytes (the server's default request body limit). */
+export const PHOTO_MAX_BYTES = 1024 * 1024;
+
 /** SLA of each state for a normal-priority order, minutes (the kit stores the state's deadline in `due_at`). */
 export const BASE_SLA: Readonly<Record<string, number>> = { created: 30, dispatched: 15, accepted: 60, in_progress: 480, done: 240 };
 /** How priority scales the SLA: an urgent order has a quarter of the time. */
@@ -182,8 +185,9 @@ export function workOrderEntity(sc: ServerContext, hooks: WorkOrderHooks): Entit
         }),
       },
     },
-    // Photos from the phone: images only, 8 MiB (a larger one is a 413 and nothing is stored).
-    attachments: { maxBytes: 8 * 1024 * 1024, types: ['image/jpeg', 'image/png', 'image/webp'] },
+    // Photos from the phone: images only, at most 1 MiB, the server's request limit (TWIN_BODY_LIMIT_KB);
+    // the crew page shrinks a camera photo to 1600 px JPEG first. Larger: 413, nothing stored.
+    attachments: { maxBytes: PHOTO_MAX_BYTES, types: ['image/jpeg', 'image/png', 'image/webp'] },
     afterCreate: (record, principal, tx) => hooks.createdByHand(tx, record, principal),
   });
   return def;
