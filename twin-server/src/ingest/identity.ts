@@ -6,9 +6,11 @@
  * file through its authenticate / authorizePublish / authorizeSubscribe hooks.
  *
  * Rules: a device (username = its device code) may publish only `park/<park>/<layer>/<its code>`
- * and subscribe to nothing; the twin server's own identity (`twin-server`) reads and writes
- * `park/#`; the simulator (`twin-simulator`) writes `park/#`. Nobody else may subscribe, so no
- * device can read another's readings with `#`. Anonymous clients are refused.
+ * (and its command results `park/<park>/cmd/<its code>/res`) and subscribe only to its own command
+ * requests `park/<park>/cmd/<its code>/req`; the twin server's own identity (`twin-server`) reads
+ * and writes `park/#`; the simulator (`twin-simulator`) writes `park/#` and reads every command
+ * request. Nobody else may subscribe, so no device can read another's readings with `#`.
+ * Anonymous clients are refused.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -56,9 +58,13 @@ topic readwrite park/#
 
 user ${SIMULATOR_IDENTITY}
 topic write park/#
+topic read park/+/cmd/+/req
 
-# Every device (username = device code) may publish only its own telemetry topics, and read nothing.
+# Every device (username = device code) may publish only its own telemetry topics and command
+# results, and read only its own command requests (docs/control.md).
 pattern write park/+/+/%u
+pattern write park/+/cmd/%u/res
+pattern read park/+/cmd/%u/req
 `;
 
 /** The credential store in a data folder (the password file and the ACL beside it). */
@@ -143,12 +149,18 @@ export class MqttCredentials {
 export function mayPublish(who: MqttIdentity, topic: string): boolean {
   if (who.kind !== 'device') return topic.startsWith('park/') && !topic.includes('+') && !topic.includes('#');
   const parts = topic.split('/');
+  // Its command results too: park/<park>/cmd/<its code>/res (docs/control.md).
+  if (parts.length === 5) return parts[0] === 'park' && parts[1] !== '' && !parts[1]!.includes('+') && !parts[1]!.includes('#') && parts[2] === 'cmd' && parts[3] === who.name && parts[4] === 'res';
   return parts.length === 4 && parts[0] === 'park' && parts[1] !== '' && parts[2] !== '' && parts[3] === who.name;
 }
 
 /** May `who` subscribe to `filter`? Only the twin server, and only under park/. */
 export function maySubscribe(who: MqttIdentity, filter: string): boolean {
-  return who.kind === 'server' && (filter === 'park/#' || filter.startsWith('park/'));
+  if (who.kind === 'server') return filter === 'park/#' || filter.startsWith('park/');
+  // Command requests (docs/control.md): a device its own, the simulator every device's.
+  const parts = filter.split('/');
+  if (parts.length !== 5 || parts[0] !== 'park' || parts[2] !== 'cmd' || parts[4] !== 'req' || parts[1] === '' || parts[1] === '#') return false;
+  return who.kind === 'simulator' ? parts[3] !== '#' : parts[3] === who.name;
 }
 
 /** `url` with a username and password (mqtt.js reads them from the URL). */

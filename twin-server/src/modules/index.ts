@@ -7,6 +7,7 @@ import { mapModule } from './map/index.ts';
 import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
 import { importModule } from './import.ts';
+import { parksModule } from './parks/index.ts';
 import { investModule } from './invest/index.ts';
 import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
@@ -27,5 +28,5 @@ import { economyModule } from './economy/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, controlModule()];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, parksModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, controlModule()];
 }

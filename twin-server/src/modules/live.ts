@@ -11,14 +11,14 @@ import type { ServerContext } from '../context.ts';
 import type { TwinModule } from './types.ts';
 import type { RouteSpec } from '../http/route.ts';
 import { authService, runningAuthService } from '../auth/index.ts';
-import { addReadinessCheck } from './health.ts';
-import { MqttCredentials, SIMULATOR_IDENTITY, withCredentials } from '../ingest/identity.ts';
+import { addReadinessCheck, addTransportCounters } from './health.ts';
+import { MqttCredentials, SERVER_IDENTITY, SIMULATOR_IDENTITY, withCredentials } from '../ingest/identity.ts';
 import { dataDirOf } from '../backup/backup.ts';
 import { Directory } from '../ingest/directory.ts';
 import { loadProfiles } from '../ingest/adapters.ts';
 import { Ingest, type RejectReason } from '../ingest/pipeline.ts';
 import { ensurePartitions, TelemetryWriter, type WriterOptions } from '../ingest/writer.ts';
-import { startEmbeddedBroker, startMqttIngest, type EmbeddedBroker, type MqttIngest } from '../ingest/mqtt.ts';
+import { embeddedBrokerTls, startEmbeddedBroker, startMqttIngest, type EmbeddedBroker, type MqttIngest } from '../ingest/mqtt.ts';
 import { importCsv } from '../ingest/csv.ts';
 import { Hub, type HubOptions } from '../stream/hub.ts';
 import { StreamServer, type StreamAuth, type StreamOptions } from '../stream/ws.ts';
@@ -36,6 +36,8 @@ export interface LiveRuntime {
   readonly writer: TelemetryWriter;
   readonly directory: Directory;
   readonly brokerUrl: string;
+  /** The broker URL with the twin server's own credential when device identity is on (modules/control). */
+  readonly serverMqttUrl: string;
   mqtt: MqttIngest | null;
   stream: StreamServer | null;
   simulator: Simulator | null;
@@ -273,11 +275,15 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         // only once it is stored (ingest/mqtt.ts).
         // Device identity (ingest/identity.ts): issued credentials and topic ACLs, on unless loopback-only.
         identity = sc.config.mqttAuth ? new MqttCredentials(dataDirOf(sc.config)) : null;
-        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort), sc.config.embeddedMqttHost, { ingest, log: sc.log, ...(identity ? { identity } : {}) });
+        const mqtts = embeddedBrokerTls(sc.config.embeddedMqttTlsPort, dataDirOf(sc.config), (m) => sc.log.warn(m));
+        broker = await startEmbeddedBroker(opts.embeddedPort ?? (sc.config.port === 0 ? 0 : sc.config.embeddedMqttPort), sc.config.embeddedMqttHost, { ingest, log: sc.log, ...(identity ? { identity } : {}), ...(mqtts ? { tls: mqtts } : {}) });
+        const counted = broker.stats;
+        addTransportCounters(sc, 'mqtt', () => ({ loginsRefused: counted.loginsRefused, publishDenied: counted.publishDenied, subscribeDenied: counted.subscribeDenied, tlsHandshakeFailures: counted.tlsHandshakeFailures }));
         brokerUrl = broker.url;
         sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
       }
-      rt = { hub, ingest, writer, directory, brokerUrl, mqtt: broker?.ingest ?? null, stream: null, simulator: null };
+      const serverMqttUrl = identity ? withCredentials(brokerUrl, SERVER_IDENTITY, identity.internal(SERVER_IDENTITY)) : brokerUrl;
+      rt = { hub, ingest, writer, directory, brokerUrl, serverMqttUrl, mqtt: broker?.ingest ?? null, stream: null, simulator: null };
       runtimes.set(sc, rt);
       if (opts.mqtt !== false && !broker) {
         // A stable id per host and port gives a persistent session (redelivery after a crash);

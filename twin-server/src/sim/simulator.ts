@@ -7,6 +7,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { startCommandResponder } from './commands.ts';
 
 /** One publishing source. */
 export interface SimDevice {
@@ -169,6 +170,8 @@ export async function startSimulator(opts: {
   }
   const client = opts.client ?? (await mqtt.connectAsync(opts.url, { clientId: `twin-sim-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, reconnectPeriod: 1000 }));
   const state = new Map<string, { seq: number; faultUntil: number; kwh: number }>();
+  // Remote commands (sim/commands.ts, docs/control.md): answered on this connection; readings follow the commanded state.
+  const commands = await startCommandResponder({ db: opts.db, log: opts.log, client, seqs: state });
   const tickMs = 50;
   let next = 0;
   let carry = 0;
@@ -181,7 +184,7 @@ export async function startSimulator(opts: {
     const now = new Date();
     for (let i = 0; i < n; i++) {
       const dev = devices[next++ % devices.length]!;
-      const m = nextMessage(dev, state, now, Math.random, stats, opts.faultChance);
+      const m = commands.apply(dev, nextMessage(dev, state, now, Math.random, stats, opts.faultChance));
       client.publish(m.topic, JSON.stringify(m.payload), { qos: m.qos });
       stats.published++;
     }
@@ -191,6 +194,7 @@ export async function startSimulator(opts: {
     stats,
     async close() {
       clearInterval(timer);
+      await commands.close();
       if (!opts.client) await client.endAsync();
     },
   };
