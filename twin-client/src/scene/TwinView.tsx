@@ -14,6 +14,7 @@ import { TwinCanvas } from './TwinCanvas.tsx';
 import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
 import { layerChoicesFor } from './layerAccess.ts';
 import { useModuleAccess } from '../modules/registry.ts';
+import { CameraFrustums, FrustumToggle } from '../modules/video/frustums.tsx';
 
 /** The connection indicator (top bar). */
 export function LiveIndicator({ live }: { live: LiveClient | null }) {
@@ -180,7 +181,9 @@ export default function TwinView() {
             const el = tipRef.current;
             if (el) el.style.transform = `translate(${x + 14}px, ${y + 14}px)`;
           }}
-        />
+        >
+          <CameraFrustums ctl={ctl} park={park.code} />
+        </TwinCanvas>
       )}
       <div className="overlay">
         <div className="overlay-top">
@@ -188,6 +191,7 @@ export default function TwinView() {
           <LiveIndicator live={live} />
         </div>
         <LayerPanel ctl={ctl} choices={choices} />
+        <FrustumToggle />
         {ctl.drill.selected > 0 && (
           <ObjectPanel ctl={ctl} idx={ctl.drill.selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
         )}

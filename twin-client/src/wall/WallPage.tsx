@@ -20,6 +20,7 @@ import type { TwinController } from '../scene/controller.ts';
 import { WallDirector } from './director.ts';
 import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
 import { wallI18n } from './i18n.ts';
+import { WallVideo } from '../modules/video/wall.tsx';
 import { KpiBoards, type BoardId } from './KpiBoards.tsx';
 import { cameraParam, layoutFor, parseWallParams, type WallLayout } from './params.ts';
 import './wall.css';
@@ -241,6 +242,7 @@ export default function WallPage() {
           </TwinCanvas>
         )}
         {focusName && <div className="wall-focus" data-focus-idx={director.focus!.idx}>{t('focus', { name: localName(focusName) })}</div>}
+        <WallVideo park={park?.code ?? null} focus={director.focus?.idx ?? 0} />
       </div>
       <header className="wall-head" style={{ gridColumn: `1 / span ${colCount}` }}>
         <h1>{park ? localName({ name: park.name, nameEn: park.nameEn }) : t('title')}</h1>

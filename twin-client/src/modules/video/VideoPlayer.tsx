@@ -34,6 +34,8 @@ export function VideoPlayer({ camera, label, replay }: { camera: number; label?:
   const ref = useRef<HTMLVideoElement>(null);
   const [shown, setShown] = useState<Shown>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  /** A replay's first recorded segment's time (ISO): where the picture starts. */
+  const [startsAt, setStartsAt] = useState<string | null>(null);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
 
   useEffect(() => {
@@ -45,7 +47,10 @@ export function VideoPlayer({ camera, label, replay }: { camera: number; label?:
     const video = ref.current;
     setShown({ kind: 'loading' });
     const watch = () => replay
-      ? api.post('/api/video/cameras/{idx}/replay', { params: { idx: camera }, body: { from: replay.from, seconds: replay.seconds } }).then((r) => ({ url: r.url, renewInS: 0 }))
+      ? api.post('/api/video/cameras/{idx}/replay', { params: { idx: camera }, body: { from: replay.from, seconds: replay.seconds } }).then((r) => {
+        if (!cancelled) setStartsAt(r.startsAt);
+        return { url: r.url, renewInS: 0 };
+      })
       : api.post('/api/video/cameras/{idx}/watch', { params: { idx: camera } });
     const fail = (e: unknown) => {
       if (cancelled) return;
@@ -124,7 +129,8 @@ export function VideoPlayer({ camera, label, replay }: { camera: number; label?:
   }, [camera, attempt, replay]);
 
   return (
-    <div className="video-player" data-video={camera} data-state={shown.kind} data-mode={replay ? 'replay' : 'live'}>
+    <div className="video-player" data-video={camera} data-state={shown.kind} data-mode={replay ? 'replay' : 'live'}
+      {...(replay && startsAt ? { 'data-starts-at': startsAt } : {})}>
       <video ref={ref} muted playsInline autoPlay data-camera={camera} />
       {label && <span className="video-label">{label}</span>}
       {shown.kind === 'loading' && <div className="video-message">{t('loading')}</div>}

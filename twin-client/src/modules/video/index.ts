@@ -17,6 +17,7 @@ export const videoClientModule: ClientModule = {
     // Cameras are equipment rows; the section renders only for type camera.
     { id: 'video.live', kinds: ['equipment', 'camera'], all: ['security:read'], order: 5, component: lazy(() => import('./CameraSection.tsx')) },
     // The nearest cameras that see the object (an alarm's spot), playing beside the scene.
-    { id: 'video.seeing', kinds: ['equipment', 'room', 'zone', 'pipe_node'], all: ['security:read'], order: 6, component: lazy(() => import('./SeeingSection.tsx')) },
+    // With an open alarm on the object (the alarm console's "fly to"), the cameras that see the alarm and its replay from before it.
+    { id: 'video.seeing', kinds: ['equipment', 'room', 'building', 'zone', 'pipe_node'], all: ['security:read'], order: 6, component: lazy(() => import('./SeeingSection.tsx')) },
   ],
 };

@@ -15,6 +15,7 @@ export const CONTRACT: ContractCases = {
     const r = await c.req('POST', (await recordedCamera(f)).path, (await recordedCamera(f)).body);
     return { client: c, path: (r.body as { url: string }).url };
   },
+  'GET /api/video/frustums': async (f) => ({ client: await f.as('security:read'), path: `/api/video/frustums${q({ park: CONTRACT_PARK })}` }),
   'GET /api/video/coverage': async (f) => ({ client: await f.as('security:read'), path: `/api/video/coverage${q({ park: CONTRACT_PARK })}` }),
   'PUT /api/video/cameras/:idx/source': async (f) => ({ client: await f.as('video:configure'), path: `/api/video/cameras/${await simulatedCamera(f.s.server.sc.db)}/source`, body: { kind: 'simulated' } }),
   'GET /api/video/status': async (f) => ({ client: await f.as('security:read'), path: '/api/video/status' }),

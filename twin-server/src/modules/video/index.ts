@@ -8,6 +8,7 @@
  *   GET    /api/video/cameras/seeing                 the nearest cameras that see an alarm / object / point (security:read)
  *   POST   /api/video/cameras/:idx/replay            a signed VOD playlist of the rolling recording from a time (security:read)
  *   GET    /api/video/rec/:idx/:token/:file          the replay playlist and recorded segments (security:read)
+ *   GET    /api/video/frustums?park=                  every camera's position (park metres), heading, field of view and range, for the 3D frustums (security:read)
  *   GET    /api/video/coverage?park=                  G5 coverage check: places of each category without a camera (security:read)
  *   PUT    /api/video/cameras/:idx/source            set a camera's source (video:configure)
  *   GET    /api/video/status                         running transcoders and the cap (security:read)
@@ -30,6 +31,7 @@ import { RECORDER_VIEWER, VideoGateway, VideoError, maskUrl, type SourceSpec } f
 import { videoSettings, type VideoSettings } from './settings.ts';
 import { StreamSigner, TOKEN_RE } from './tokens.ts';
 import { Recorder, REC_SEGMENT_RE, replayPlaylist } from './recorder.ts';
+import { enuFrame } from '../../tiler/enu.ts';
 
 const COVERAGE = ['main_gate', 'crossroad', 'perimeter', 'ground_entrance', 'fire_lane', 'lobby', 'lift_car', 'machine_room', 'canteen', 'parking', 'corridor'] as const;
 const FILE_RE = /^(index\.m3u8|seg-\d{5,9}\.ts)$/;
@@ -76,6 +78,14 @@ const recParams = z.object({
   file: z.string().max(40).regex(/^(play-\d{13}-\d{13}\.m3u8|\d{13}-\d{6}\.ts)$/, 'no such recording file'),
 });
 const coverageQuery = z.object({ park: z.string().regex(PARK_CODE, 'invalid park code') }).strict();
+const frustumSchema = z.object({
+  park: z.string(),
+  cameras: z.array(z.object({
+    idx: z.number().int(), code: z.string(), coverage: z.enum(COVERAGE),
+    east: z.number(), north: z.number(), up: z.number(), heading: z.number(), fovDeg: z.number(), rangeM: z.number(),
+    building: z.number().int().nullable(), floor: z.number().int().nullable(), source: z.enum(['rtsp', 'hls', 'simulated']).nullable(),
+  }).strict()),
+}).strict();
 const coverageSchema = z.object({
   park: z.string(),
   categories: z.array(z.object({
@@ -509,6 +519,35 @@ export function videoModule(opts: VideoModuleOptions = {}): TwinModule {
           if (!data) ctx.throw(404, 'this recorded segment is no longer kept');
           ctx.type = 'video/mp2t';
           ctx.body = data;
+        },
+      },
+      {
+        method: 'GET', path: '/api/video/frustums', permission: 'security:read',
+        summary: 'Every camera of a park with its position in the tiles\' park metres (east, north, up), heading, field of view and range: the 3D frustums',
+        query: coverageQuery, response: frustumSchema, errors: [404],
+        async handler(ctx) {
+          const { park } = queryOf(ctx, coverageQuery);
+          const pr = await sc.db.query<{ idx: number; lon: number; lat: number; h: number }>(
+            'SELECT idx, ST_X(origin) AS lon, ST_Y(origin) AS lat, ST_Z(origin) AS h FROM park WHERE code = $1', [park]);
+          const p = pr.rows[0];
+          if (!p) return ctx.throw(404, `no park ${park}`);
+          const project = enuFrame(Number(p.lon), Number(p.lat), Number(p.h)).projector();
+          const rows = await sc.db.query<{ idx: number; code: string; coverage: (typeof COVERAGE)[number]; lon: number; lat: number; z: number; heading: number; fov_deg: number; range_m: number; building_idx: number | null; floor_idx: number | null; source_kind: CameraRow['source_kind'] }>(
+            `SELECT c.idx, e.code, c.coverage, ST_X(e.position) AS lon, ST_Y(e.position) AS lat, COALESCE(ST_Z(e.position), 0) AS z, e.heading, c.fov_deg, c.range_m,
+                    e.building_idx, e.floor_idx, s.source_kind
+             FROM camera c JOIN equipment e ON e.idx = c.idx LEFT JOIN video_source s ON s.camera_idx = c.idx
+             WHERE e.park_idx = $1 ORDER BY c.idx`, [p.idx]);
+          const r2 = (v: number) => Math.round(v * 100) / 100;
+          ctx.body = {
+            park,
+            cameras: rows.rows.map((c) => {
+              const [east, north] = project(Number(c.lon), Number(c.lat));
+              return {
+                idx: c.idx, code: c.code, coverage: c.coverage, east: r2(east), north: r2(north), up: r2(Number(c.z)), heading: Number(c.heading),
+                fovDeg: Number(c.fov_deg), rangeM: Number(c.range_m), building: c.building_idx, floor: c.floor_idx, source: c.source_kind,
+              };
+            }),
+          };
         },
       },
       {

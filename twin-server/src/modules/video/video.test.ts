@@ -305,6 +305,26 @@ for (const backend of ['pglite', 'postgres'] as const) {
       await waitFor('the unflagged camera to stop', () => !g.status().some((t) => t.camera === cam));
     }, 30_000);
 
+    it('answers every camera\'s frustum in park metres: position, heading, field of view and range', async () => {
+      const db = s.server.sc.db;
+      const r = await sec.req('GET', '/api/video/frustums?park=video');
+      expect(r.status, r.text).toBe(200);
+      const body = r.body as { cameras: { idx: number; east: number; north: number; up: number; heading: number; fovDeg: number; rangeM: number; source: string | null }[] };
+      expect(body.cameras.map((c) => c.idx).sort((a, b) => a - b)).toEqual(cams.map((c) => c.idx).sort((a, b) => a - b));
+      // The east/north offsets agree with PostGIS's distance and azimuth from the park origin.
+      const c0 = body.cameras.find((c) => c.idx === cams[0]!.idx)!;
+      const g = (await db.query<{ d: number; az: number; z: number }>(
+        `SELECT ST_Distance(ST_Force2D(p.origin)::geography, ST_Force2D(e.position)::geography) AS d,
+                degrees(ST_Azimuth(ST_Force2D(p.origin)::geography, ST_Force2D(e.position)::geography)) AS az, ST_Z(e.position) AS z
+         FROM equipment e JOIN park p ON p.idx = e.park_idx WHERE e.idx = $1`, [c0.idx])).rows[0]!;
+      expect(Math.hypot(c0.east, c0.north)).toBeCloseTo(Number(g.d), 0);
+      expect(((Math.atan2(c0.east, c0.north) * 180) / Math.PI + 360) % 360).toBeCloseTo(Number(g.az), 0);
+      expect(c0.up).toBeCloseTo(Number(g.z), 1);
+      expect(c0).toMatchObject({ heading: 180, fovDeg: 90, rangeM: 30 });
+      expect((await sec.req('GET', '/api/video/frustums?park=nope')).status).toBe(404);
+      expect((await maint.req('GET', '/api/video/frustums?park=video')).status).toBe(403);
+    });
+
     it('checks G5 coverage: places of a category without a camera, and a camera added covers its place', async () => {
       const db = s.server.sc.db;
       type Cov = { categories: { category: string; places: number | null; missing: number | null; cameras: number; examples: { idx: number }[] }[] };
