@@ -48,9 +48,9 @@ async function referenceLabel(text: string): Promise<Uint8Array> {
 
 /**
  * How far a frame's name line is from a reference: both binarized (white text on the black box),
- * compared over the reference's text box in windows one character wide; in each window the
- * differing pixels over the text pixels of either (Jaccard distance); the worst window's (0 =
- * identical, 1 = no text pixel in common). A single wrong character scores high.
+ * compared over the reference's text box (1 px margin) in windows one character wide; the worst
+ * window's share of differing pixels (0 = identical). A single wrong character scores several
+ * times higher than the right name blurred by the H.264 encoding.
  */
 function labelDistance(frame: ArrayLike<number>, ref: Uint8Array, w = SIM.w): number {
   let x0 = w;
@@ -72,16 +72,14 @@ function labelDistance(frame: ArrayLike<number>, ref: Uint8Array, w = SIM.w): nu
   let worst = 0;
   for (let wx = x0 - 1; wx <= x1 + 1 - win; wx += 3) {
     let diff = 0;
-    let union = 0;
+    let n = 0;
     for (let y = y0 - 1; y <= y1 + 1; y++) {
       for (let x = wx; x < wx + win; x++) {
-        const a = frame[y * w + x]! > 128;
-        const b = ref[y * w + x]! > 128;
-        if (a || b) union++;
-        if (a !== b) diff++;
+        n++;
+        if ((frame[y * w + x]! > 128) !== (ref[y * w + x]! > 128)) diff++;
       }
     }
-    if (union >= 6) worst = Math.max(worst, diff / union);
+    worst = Math.max(worst, diff / n);
   }
   return worst;
 }
@@ -187,9 +185,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const other = labelDistance(frame, await referenceLabel(`CAM ${dead} ${deadCode}`));
     const shifted = labelDistance(frame, await referenceLabel(`CAM ${camera.idx + 1} ${camera.code}`));
     console.log(`[video] burned-in name vs reference: own ${own.toFixed(3)}, another camera's ${other.toFixed(3)}, idx+1 ${shifted.toFixed(3)}`);
-    expect(own).toBeLessThan(0.3);
-    expect(other).toBeGreaterThan(0.5);
-    expect(shifted).toBeGreaterThan(0.5);
+    expect(own).toBeLessThan(0.1);
+    expect(other).toBeGreaterThan(Math.max(0.15, 3 * own));
+    expect(shifted).toBeGreaterThan(Math.max(0.15, 3 * own));
 
     // Replay: the recording of the last seconds plays from its start.
     await page.locator('section[data-section="video.live"] button[data-action="video.replay"]').click();
