@@ -8,6 +8,7 @@ import { tilesModule } from './tiles.ts';
 import { createLiveModule } from './live.ts';
 import { importModule } from './import.ts';
 import { parksModule } from './parks/index.ts';
+import { tilesetsModule } from './tilesets/index.ts';
 import { investModule } from './invest/index.ts';
 import { opsModule } from './ops/index.ts';
 import { wallModule } from './wall/index.ts';
@@ -18,7 +19,9 @@ import { alarmsModule } from './alarms/index.ts';
 import { leasingModule } from './leasing/index.ts';
 import { workordersModule } from './workorders/index.ts';
 import { controlModule } from './control/index.ts';
+import { linkageModule } from './linkage/index.ts';
 import { portalModule } from './portal/index.ts';
+import { bookingModule } from './booking/index.ts';
 import { economyModule } from './economy/index.ts';
 
 /**
@@ -28,5 +31,5 @@ import { economyModule } from './economy/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, parksModule, opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, controlModule()];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule()];
 }
