@@ -29,8 +29,9 @@ const config = loadConfig({
   TWIN_LOG_LEVEL: env.TWIN_TEST_LOG_LEVEL ?? 'warn',
 }, tmp);
 const log = createLogger(config.logLevel);
-// A persistent broker session per node (as in production), expiring soon after the test.
-const live = createLiveModule({ auth: () => openStreamAuth(), session: { clientId: env.CLUSTER_CLIENT_ID!, expirySeconds: 30 } });
+// A persistent broker session per node (as in production), expiring soon after the test
+// (CLUSTER_SESSION_EXPIRY: longer for drills that keep a node away for a minute).
+const live = createLiveModule({ auth: () => openStreamAuth(), session: { clientId: env.CLUSTER_CLIENT_ID!, expirySeconds: Number(env.CLUSTER_SESSION_EXPIRY ?? 30) } });
 const s = await startServer(config, { log, modules: [healthModule, openGuardModule, live] });
 process.stdout.write(`ready ${s.url}\n`);
 const stop = async () => {

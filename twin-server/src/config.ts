@@ -40,6 +40,8 @@ const envSchema = z.object({
   TWIN_MQTT_PORT: port.default(18830),
   /** Address the embedded broker listens on (default loopback only; devices elsewhere need 0.0.0.0 and identity on). */
   TWIN_MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  /** MQTT over TLS on the embedded broker on this port (certificate: TWIN_TLS_CERT/KEY or the generated one); unset: off. */
+  TWIN_MQTTS_PORT: port.optional(),
   /** Device identity on the embedded broker: auto (on unless it listens on loopback only), on, off. */
   TWIN_MQTT_AUTH: z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'),
   TWIN_SIMULATOR: bool.optional(),
@@ -79,6 +81,8 @@ export interface Config {
   /** Embedded broker: listen address and whether clients must present issued credentials (ingest/identity.ts). */
   readonly embeddedMqttHost?: string;
   readonly mqttAuth?: boolean;
+  /** Embedded broker: MQTT over TLS on this port as well (TWIN_MQTTS_PORT). */
+  readonly embeddedMqttTlsPort?: number;
   readonly simulator: boolean;
   readonly tilesetDir: string;
   readonly logLevel: z.infer<typeof envSchema>['TWIN_LOG_LEVEL'];
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mqttUrl: e.MQTT_URL,
     embeddedMqttPort: e.TWIN_MQTT_PORT,
     embeddedMqttHost: e.TWIN_MQTT_HOST,
+    ...(e.TWIN_MQTTS_PORT !== undefined ? { embeddedMqttTlsPort: e.TWIN_MQTTS_PORT } : {}),
     mqttAuth: e.TWIN_MQTT_AUTH === 'on' || (e.TWIN_MQTT_AUTH === 'auto' && !/^(127\.|localhost$|::1$)/.test(e.TWIN_MQTT_HOST)),
     simulator: e.TWIN_SIMULATOR ?? embedded,
     tilesetDir: path.resolve(cwd, e.TWIN_TILESET_DIR),

@@ -1,6 +1,7 @@
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { startServer, type RunningServer } from '../server.ts';
 import type { Command } from './command.ts';
+import { describeStartupFault, diskFault } from './startup.ts';
 
 /** `twin serve`: run the twin (database, broker, simulator, HTTP + WebSocket). */
 export const serveCommand: Command = {
@@ -21,8 +22,22 @@ export const serveCommand: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let s: RunningServer | undefined;
+    // Start-up faults (cli/startup.ts) are named in one line and end the process with 1 at once:
+    // a half-started server (a broker bound, a port busy) must not hang without serving.
+    const full = diskFault(config);
+    if (full) {
+      console.error(`twin serve: cannot start: ${full}`);
+      process.exit(1);
+    }
     try {
       s = await startServer(config);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err; // main prints it and exits 2
+      const fault = describeStartupFault(err, config);
+      console.error(`twin serve: cannot start: ${fault ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+      process.exit(1);
+    }
+    try {
       if (!stopRequested) {
         console.log(`\nPark Twin is running: ${s.url}\n  backend: ${s.sc.db.backend}${config.db.backend === 'pglite' ? ` (${config.db.dataDir})` : ''}\n`);
         await new Promise<void>((resolve) => (wake = resolve));

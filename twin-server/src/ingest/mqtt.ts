@@ -27,6 +27,7 @@
  * broker that refuses MQTT 5 gets 3.1.1 and a warning); the embedded aedes speaks 3.1.1 only.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { Aedes } from 'aedes';
 import type { Client as AedesClient, PublishPacket } from 'aedes';
@@ -34,6 +35,7 @@ import type { Logger } from '../log.ts';
 import type { Ingest, IngestResult } from './pipeline.ts';
 import { RateLimitedLog } from './ratelog.ts';
 import { mayPublish, maySubscribe, type MqttCredentials, type MqttIdentity } from './identity.ts';
+import { ensureSelfSigned, tlsFromEnv, TLS_CIPHERS } from '../auth/tls.ts';
 
 /** Topic filter every node subscribes to. */
 export const INGEST_TOPIC = 'park/+/+/+';
@@ -59,6 +61,63 @@ export interface MqttIngestStats {
   publishDenied?: number;
   /** ...subscriptions refused (only the twin server may subscribe). */
   subscribeDenied?: number;
+  /** Embedded broker with MQTT over TLS: handshakes that failed (bad or missing certificate trust, plain MQTT on the TLS port, old protocol). */
+  tlsHandshakeFailures?: number;
+}
+
+/** MQTT over TLS on the embedded broker: its own port, the server's certificate (auth/tls.ts). */
+export interface EmbeddedBrokerTls {
+  readonly port: number;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly minVersion?: tls.SecureVersion;
+  readonly ciphers?: string;
+}
+
+/**
+ * MQTT over TLS for the embedded broker when TWIN_MQTTS_PORT is set: the HTTPS certificate
+ * (TWIN_TLS_CERT/TWIN_TLS_KEY), or the self-signed one generated into the data folder (devices then
+ * trust that file, `tls-cert.pem`). Undefined when the port is not set.
+ */
+export function embeddedBrokerTls(tlsPort: number | undefined, dataDir: string, warn: (m: string) => void, env: NodeJS.ProcessEnv = process.env): EmbeddedBrokerTls | undefined {
+  if (tlsPort === undefined) return undefined;
+  const configured = tlsFromEnv(env);
+  const { cert, key } = configured ?? ensureSelfSigned(dataDir, warn);
+  return { port: tlsPort, cert, key, minVersion: 'TLSv1.2', ciphers: TLS_CIPHERS };
+}
+
+/** A start-up fault the server reports by name and exits on (cli/serve.ts): which port, which dependency. */
+export class StartupFault extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'StartupFault';
+  }
+}
+
+/** A URL without its password (for messages). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Listens or fails with a StartupFault naming the port and the setting (EADDRINUSE used to leave the process hanging). */
+function listenOrFault(server: net.Server, port: number, host: string, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : err.code === 'EACCES' ? 'may not be opened by this user' : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : `cannot be opened (${err.code ?? err.message})`;
+      reject(new StartupFault(`${what}: ${host}:${port} ${why}`, err.code ?? 'LISTEN'));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 /** MQTT ingest of one node: the subscriber on an external broker, or the embedded broker's hook. */
@@ -83,6 +142,8 @@ export interface EmbeddedBroker {
   readonly ingest: MqttIngest | null;
   /** Ingest and (device identity on) refusal counters. */
   readonly stats: MqttIngestStats;
+  /** `mqtts://host:port` when MQTT over TLS is on. */
+  readonly tlsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -108,9 +169,13 @@ function ackWait(r: IngestResult): Promise<void> | null {
  * Starts aedes on `host`:`port` (0 = ephemeral). With `ingest`, every message a client publishes
  * on park/+/+/+ is ingested before the broker acknowledges it (see the top of this file).
  */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { ingest?: Ingest; log?: Logger; identity?: MqttCredentials } = {}): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { ingest?: Ingest; log?: Logger; identity?: MqttCredentials; tls?: EmbeddedBrokerTls } = {}): Promise<EmbeddedBroker> {
   const { ingest, log, identity } = opts;
-  const stats: MqttIngestStats = { received: 0, ackedAfterCommit: 0, ackWithheld: 0, ...(identity ? { loginsRefused: 0, publishDenied: 0, subscribeDenied: 0 } : {}) };
+  const stats: MqttIngestStats = {
+    received: 0, ackedAfterCommit: 0, ackWithheld: 0,
+    ...(identity ? { loginsRefused: 0, publishDenied: 0, subscribeDenied: 0 } : {}),
+    ...(opts.tls ? { tlsHandshakeFailures: 0 } : {}),
+  };
   /** Who each connection authenticated as (device identity on). */
   const who = new WeakMap<AedesClient, MqttIdentity>();
   const refusal = log && identity ? new RateLimitedLog(log, 'warn', 'mqtt refused') : null;
@@ -171,11 +236,29 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts
     },
   });
   const server = net.createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  let tlsServer: tls.Server | null = null;
+  const tlsLog = log && opts.tls ? new RateLimitedLog(log, 'warn', 'mqtt tls handshake failed') : null;
+  try {
+    await listenOrFault(server, port, host, 'embedded MQTT broker (TWIN_MQTT_PORT, TWIN_MQTT_HOST)');
+    if (opts.tls) {
+      const t = opts.tls;
+      tlsServer = tls.createServer({ cert: t.cert, key: t.key, minVersion: t.minVersion ?? 'TLSv1.2', ...(t.ciphers ? { ciphers: t.ciphers } : {}) }, aedes.handle);
+      // A client that does not trust the certificate, speaks plain MQTT to this port or offers an old
+      // protocol fails its handshake: counted (Y3) and logged a few times, not once per attempt.
+      tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
+        stats.tlsHandshakeFailures = (stats.tlsHandshakeFailures ?? 0) + 1;
+        tlsLog?.hit({ err: (err.code ?? err.message).slice(0, 200), address: socket.remoteAddress });
+      });
+      await listenOrFault(tlsServer, t.port, host, 'embedded MQTT over TLS (TWIN_MQTTS_PORT, TWIN_MQTT_HOST)');
+    }
+  } catch (err) {
+    tlsLog?.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
   const actual = (server.address() as net.AddressInfo).port;
+  const tlsPort = tlsServer ? (tlsServer.address() as net.AddressInfo).port : null;
   const own: MqttIngest | null = ingest
     ? {
       client: null,
@@ -191,12 +274,15 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts
     : null;
   return {
     url: `mqtt://${host}:${actual}`,
+    tlsUrl: tlsPort === null ? null : `mqtts://${host}:${tlsPort}`,
     ingest: own,
     stats,
     async close() {
       refusal?.close();
+      tlsLog?.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (tlsServer) await new Promise<void>((resolve) => tlsServer!.close(() => resolve()));
     },
   };
 }
@@ -276,9 +362,11 @@ export async function startMqttIngest(opts: {
   };
   client.on('error', (err) => mqttError.hit({ err: err.message }));
 
+  let lastError = '';
   try {
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`MQTT broker ${opts.url} did not answer within 10 s`)), 10_000);
+      const t = setTimeout(() => reject(new StartupFault(`MQTT broker (MQTT_URL) ${redactUrl(opts.url)} did not accept the connection within 10 s${lastError ? ` (${lastError})` : ''}`, 'BROKER')), 10_000);
+      client.on('error', (err) => (lastError = err.message.slice(0, 200)));
       client.on('error', (err: Error & { code?: number }) => {
         // CONNACK "unacceptable protocol version" (3.1.1: 1; MQTT 5: 0x84): a broker without MQTT 5.
         if (!opts.mqtt5 || (err.code !== 1 && err.code !== 0x84)) return;

@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.ts';
 import { migrationStatus } from '../db/index.ts';
 import { queryOf } from '../http/input.ts';
 import { BackupScheduler } from '../backup/schedule.ts';
+import { RateLimitedLog } from '../ingest/ratelog.ts';
 
 const started = Date.now();
 
@@ -11,6 +12,43 @@ const started = Date.now();
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 const checks = new WeakMap<ServerContext, Map<string, ReadinessCheck>>();
+/** Transport anomaly counters (Y3) by transport: `https`, `mqtt` (the embedded broker's refusals). */
+export type TransportCounters = () => Record<string, number | undefined>;
+const transports = new WeakMap<ServerContext, Map<string, TransportCounters>>();
+
+/**
+ * Registers transport anomaly counters under `name` (e.g. `mqtt`: refused logins, ACL denials, failed
+ * TLS handshakes) for `sc`'s server: shown by /api/health to `system:read`. Returns an unregister function.
+ */
+export function addTransportCounters(sc: ServerContext, name: string, counters: TransportCounters): () => void {
+  let m = transports.get(sc);
+  if (!m) transports.set(sc, (m = new Map()));
+  m.set(name, counters);
+  return () => void m.delete(name);
+}
+
+function transportState(sc: ServerContext): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [name, fn] of transports.get(sc) ?? []) {
+    out[name] = Object.fromEntries(Object.entries(fn()).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  }
+  return out;
+}
+
+/** WAL archiving of a PostgreSQL database (pgBackRest's archive_command), from pg_stat_archiver. */
+async function walArchive(sc: ServerContext): Promise<{ mode: string; archived: number; lastArchivedAt: string | null; failed: number; lastFailedAt: string | null } | null> {
+  if (sc.db.backend !== 'postgres') return null;
+  try {
+    const r = await sc.db.query<{ mode: string; archived: number; last_archived: Date | null; failed: number; last_failed: Date | null }>(
+      `SELECT current_setting('archive_mode') AS mode, archived_count::int AS archived, last_archived_time AS last_archived,
+              failed_count::int AS failed, last_failed_time AS last_failed FROM pg_stat_archiver`);
+    const a = r.rows[0];
+    if (!a) return null;
+    return { mode: a.mode, archived: a.archived, lastArchivedAt: a.last_archived?.toISOString() ?? null, failed: a.failed, lastFailedAt: a.last_failed?.toISOString() ?? null };
+  } catch {
+    return null; // a standby, or a role that may not read the view
+  }
+}
 const schedulers = new WeakMap<ServerContext, BackupScheduler>();
 
 /**
@@ -68,6 +106,12 @@ const healthSchema = z.object({
     enabled: z.boolean(), dir: z.string(), lastSuccessAt: z.string().nullable(), ageHours: z.number().nullable(),
     bytes: z.number().int().nullable(), lastError: z.string().nullable(), overdue: z.boolean(),
   }).optional(),
+  /** PostgreSQL: WAL archiving to pgBackRest (pg_stat_archiver); failures mean the RPO is growing. */
+  walArchive: z.object({
+    mode: z.string(), archived: z.number().int(), lastArchivedAt: z.string().nullable(), failed: z.number().int(), lastFailedAt: z.string().nullable(),
+  }).optional(),
+  /** Transport anomalies since start (Y3): failed TLS handshakes, refused MQTT logins, ACL denials. */
+  transport: z.record(z.string(), z.record(z.string(), z.number().int())).optional(),
 });
 
 /**
@@ -81,6 +125,18 @@ const healthSchema = z.object({
  */
 export const healthModule: TwinModule = {
   name: 'health',
+  attach(server, sc) {
+    // HTTPS: a handshake that fails (a client that does not trust the certificate, a scanner, an old
+    // protocol) is counted and logged a few times per minute at most (Y3).
+    let failures = 0;
+    const tlsLog = new RateLimitedLog(sc.log, 'warn', 'https tls handshake failed');
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: { remoteAddress?: string }) => {
+      failures++;
+      tlsLog.hit({ err: (err.code ?? err.message).slice(0, 200), address: socket.remoteAddress });
+    });
+    server.once('close', () => tlsLog.close());
+    if ('setSecureContext' in server) addTransportCounters(sc, 'https', () => ({ tlsHandshakeFailures: failures }));
+  },
   jobs(sc) {
     const scheduler = new BackupScheduler(sc);
     schedulers.set(sc, scheduler);
@@ -126,6 +182,8 @@ export const healthModule: TwinModule = {
           sc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM park'),
         ]);
         const backup = schedulers.get(sc)?.state();
+        const wal = await walArchive(sc);
+        const transport = transportState(sc);
         ctx.body = {
           status: 'ok',
           backend: sc.db.backend,
@@ -136,6 +194,8 @@ export const healthModule: TwinModule = {
           uptimeSeconds: Math.round((Date.now() - started) / 1000),
           checks: result ?? await readiness(sc),
           ...(backup ? { backup } : {}),
+          ...(wal ? { walArchive: wal } : {}),
+          ...(Object.keys(transport).length > 0 ? { transport } : {}),
         };
       },
     },

@@ -280,7 +280,7 @@ export function createLiveModule(opts: LiveOptions = {}): TwinModule & { readonl
         const counted = broker.stats;
         addTransportCounters(sc, 'mqtt', () => ({ loginsRefused: counted.loginsRefused, publishDenied: counted.publishDenied, subscribeDenied: counted.subscribeDenied, tlsHandshakeFailures: counted.tlsHandshakeFailures }));
         brokerUrl = broker.url;
-        sc.log.info({ url: brokerUrl }, 'embedded MQTT broker listening');
+        sc.log.info({ url: brokerUrl, ...(broker.tlsUrl ? { tlsUrl: broker.tlsUrl } : {}) }, 'embedded MQTT broker listening');
       }
       const serverMqttUrl = identity ? withCredentials(brokerUrl, SERVER_IDENTITY, identity.internal(SERVER_IDENTITY)) : brokerUrl;
       rt = { hub, ingest, writer, directory, brokerUrl, serverMqttUrl, mqtt: broker?.ingest ?? null, stream: null, simulator: null };
