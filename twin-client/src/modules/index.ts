@@ -15,6 +15,10 @@ import { repairsClientModule } from './repairs/index.ts';
 import { alarmsClientModule } from './alarms/index.ts';
 import { videoClientModule } from './video/index.ts';
 import { leasingClientModule } from './leasing/index.ts';
+import { workordersClientModule } from './workorders/index.ts';
+import { portalClientModule } from './portal/index.ts';
+import { economyClientModule } from './economy/index.ts';
+import { controlClientModule } from './control/index.ts';
 
 registerModule(twinClientModule);
 registerModule(opsClientModule);
@@ -27,3 +31,7 @@ registerModule(repairsClientModule);
 registerModule(alarmsClientModule);
 registerModule(videoClientModule);
 registerModule(leasingClientModule);
+registerModule(workordersClientModule);
+registerModule(economyClientModule);
+registerModule(portalClientModule);
+registerModule(controlClientModule);

@@ -18,6 +18,11 @@ export function formatNumber(v: number, decimals: number, lang: string): string 
   return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'zh-CN', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(v);
 }
 
+/** A month ('YYYY-MM') as the UI language writes it: 2026年11月, Nov 2026. */
+function monthText(m: string, lang: string): string {
+  return lang === 'en' ? new Intl.DateTimeFormat('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${m}-01T00:00:00Z`)) : `${m.slice(0, 4)}年${Number(m.slice(5, 7))}月`;
+}
+
 /** Signed percentage change, or an em dash when the base is zero. */
 function change(now: number, before: number, lang: string): string {
   if (!(before > 0)) return '—';
@@ -187,7 +192,7 @@ export function KpiBoards({ k, ids }: { k: WallKpis; ids: readonly BoardId[] }) 
           <div><Big path="economy.outputYtd" value={k.economy.outputYtd} scale={10_000} decimals={2} unit={t('unit.yi')} /><div className="kpi-label">{t('kpi.output')} · {t('kpi.yoy')} {change(k.economy.outputYtd, k.economy.outputPrevYtd, lang)}</div></div>
           <div><Big path="economy.taxYtd" value={k.economy.taxYtd} scale={10_000} decimals={2} unit={t('unit.yi')} /><div className="kpi-label">{t('kpi.tax')} · {t('kpi.yoy')} {change(k.economy.taxYtd, k.economy.taxPrevYtd, lang)}</div></div>
         </div>
-        {k.economy.from && <div className="kpi-detail">{t('kpi.period', { from: k.economy.from, to: k.economy.to })}</div>}
+        {k.economy.from && k.economy.to && <div className="kpi-detail" data-period={`${k.economy.from}/${k.economy.to}`}>{t('kpi.period', { from: monthText(k.economy.from, lang), to: monthText(k.economy.to, lang) })}</div>}
       </Board>
     ),
   };
