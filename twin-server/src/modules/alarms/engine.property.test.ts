@@ -87,6 +87,57 @@ describe('alarm rule engine', () => {
     }), { numRuns: 300 });
   });
 
+  it('duration with hysteresis: raised once the value stayed above limit - h (after first crossing the limit) for forSeconds (model check)', () => {
+    fc.assert(fc.property(readingsArb, fc.integer({ min: 0, max: 600 }), (readings, forSeconds) => {
+      const e = new RuleEngine();
+      e.load([rule({ forSeconds, when: { op: 'above', field: 'temperature', value: 28, hysteresis: 1 } })]);
+      const { open } = run(e, readings);
+      // Model: the threshold latches above 28 and releases at or below 27; the alarm is open once
+      // it was latched on every reading for forSeconds, and closes when it releases.
+      let latched = false;
+      let since = NaN;
+      let on = false;
+      readings.forEach((r, i) => {
+        latched = latched ? r.v > 27 : r.v > 28;
+        if (latched) {
+          if (Number.isNaN(since)) since = r.t;
+          if (r.t - since >= forSeconds * 1000) on = true;
+        } else {
+          since = NaN;
+          on = false;
+        }
+        expect(open[i], `reading ${i}: ${r.v}`).toBe(on);
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('many objects interleaved, with reloads of the unchanged rules in between: each object decides as if alone', () => {
+    const objects = fc.array(fc.record({ obj: fc.integer({ min: 0, max: 4 }), dt: fc.integer({ min: 1, max: 90_000 }), v: fc.double({ min: 24, max: 32, noNaN: true }), reload: fc.boolean() }), { minLength: 1, maxLength: 150 });
+    fc.assert(fc.property(objects, (steps) => {
+      const rules = [rule({ forSeconds: 120, when: { op: 'above', field: 'temperature', value: 28, hysteresis: 1 } })];
+      const shared = new RuleEngine();
+      shared.load(rules);
+      const alone = Array.from({ length: 5 }, () => {
+        const e = new RuleEngine();
+        e.load(rules);
+        return e;
+      });
+      const targets = Array.from({ length: 5 }, (_, i) => ({ ...T, idx: 100 + i }));
+      const openShared = new Set<number>();
+      const openAlone = new Set<number>();
+      let t = 1_764_000_000_000;
+      for (const s of steps) {
+        t += s.dt;
+        if (s.reload) shared.load(rules.map((r) => ({ ...r })));
+        const tg = targets[s.obj]!;
+        for (const x of shared.evaluate('equipment', tg, { temperature: s.v }, t, () => openShared.has(tg.idx))) if (x.active) openShared.add(tg.idx); else openShared.delete(tg.idx);
+        const own = { ...T, idx: tg.idx };
+        for (const x of alone[s.obj]!.evaluate('equipment', own, { temperature: s.v }, t, () => openAlone.has(tg.idx))) if (x.active) openAlone.add(tg.idx); else openAlone.delete(tg.idx);
+        expect([...openShared].sort()).toEqual([...openAlone].sort());
+      }
+    }), { numRuns: 200 });
+  });
+
   it('an open alarm seen after a restart is not cleared by a value inside the band', () => {
     const e = new RuleEngine();
     e.load([rule()]);

@@ -95,6 +95,8 @@ export interface Target {
   readonly building: number;
   /** Zones the object lies in. */
   readonly zones?: readonly number[] | undefined;
+  /** The engine's cache of the object's evaluation plan (keep the same object per idx to use it). */
+  plan?: unknown;
 }
 
 /** A verdict of one rule on one object (the pipeline turns changes into alarm rows). */
@@ -108,49 +110,126 @@ export interface RuleSignal {
   readonly params: Readonly<Record<string, string | number>>;
 }
 
-/** Per (rule, object) evaluation state. */
-interface RuleState {
-  /** Hysteresis state of each threshold node, by compile index. */
-  readonly latched: Uint8Array;
-  /** Last value and time of each rate node. */
-  readonly last: Float64Array;
-  readonly lastTs: Float64Array;
-  /** Event times of each count node. */
-  readonly counts: number[][];
-  /** When the condition became true (reading time), NaN when false. */
-  since: number;
-  /** The rule decided the alarm is on. */
-  on: boolean;
-}
-
-/** Message parameters gathered while evaluating (fixed shape: one hidden class). */
-interface Params {
-  value: string | number | undefined;
-  limit: number | undefined;
-  field: string | undefined;
-}
+/**
+ * Evaluation state of one (rule, object) lives in the object's plan, in one flat array of numbers
+ * for all its rules (a reading touches a few cache lines, not one object per rule): at the rule's
+ * offset `since` (reading time the condition became true, NaN when false), `on` (1 / 0, NaN before
+ * the first evaluation), then at each node's offset: a threshold's hysteresis latch; a rate's latch,
+ * last value, last time and last rate (other nodes keep nothing here).
+ */
+const S_SINCE = 0, S_ON = 1, S_HEAD = 2;
+const L_LATCH = 0, L_LAST = 1, L_TS = 2, L_RATE = 3;
 
 const NONE: RuleSignal[] = [];
 
-/** A compiled node. */
-type Node = { c: Condition; i: number; kids: Node[] };
+/** What a field slot of the reading holds. */
+const MISSING = 0, NUM = 1, OTHER = 2;
+
+/** Rule set generations, unique across engines (a target's cached plan names the rule set it was made for). */
+let generations = 0;
+
+/** What one object's readings on one layer evaluate, resolved once per rule set and target. */
+interface Plan {
+  readonly target: Target;
+  readonly layer: string;
+  /** The rule set it was made for. */
+  readonly gen: number;
+  /** The applicable rules (per kind the most specific). */
+  readonly rules: readonly Compiled[];
+  /** `idx/kind` of each rule, the pipeline's open-alarm key (made once, not per reading). */
+  readonly keys: readonly string[];
+  readonly buf: number[];
+  /** The layer's field table (read once per reading into `vals`). */
+  readonly fields: readonly string[];
+  /**
+   * `buf[0]`: the object's last reading time on the layer (this array is its `lastSeen` entry);
+   * `buf[1 + i]`: the offset of rule i's state; then the states.
+   */
+}
+
+/** Operation codes of compiled nodes. */
+const ABOVE = 0, BELOW = 1, EQUALS = 2, PRESENT = 3, RATE = 4, COUNT = 5, ALL = 6, ANY = 7;
+const OPS: Record<Condition['op'], number> = { above: ABOVE, below: BELOW, equals: EQUALS, present: PRESENT, rate: RATE, count: COUNT, all: ALL, any: ANY };
+
+/**
+ * A compiled node: one shape for every operation (monomorphic), the field as a slot of the
+ * layer's field table (each field of a reading is read once per reading, not once per rule).
+ */
+interface Node {
+  readonly op: number;
+  /** Index of the node (count nodes keep their event times by it). */
+  readonly i: number;
+  /** Offset of the node's state in the rule's state (thresholds and rates). */
+  readonly so: number;
+  readonly slot: number;
+  readonly field: string;
+  /** Threshold / rate per minute. */
+  readonly num: number;
+  readonly h: number;
+  readonly ofCapacity: boolean;
+  readonly eq: string | number | boolean | null;
+  readonly atLeast: number;
+  readonly windowMs: number;
+  readonly kids: readonly Node[];
+}
+
+/** The fields a layer's rules read, each with its slot. */
+interface FieldTable {
+  readonly names: string[];
+  readonly slots: Map<string, number>;
+}
 
 interface Compiled {
   readonly rule: Rule;
   readonly when: Node | null;
   readonly clearOn: Node | null;
   readonly nodes: number;
-  readonly fields: readonly string[];
+  /** Size of the rule's state per object, and where its latches are. */
+  readonly stateSize: number;
+  readonly latches: readonly number[];
+  /** Slots of the fields the rule reads (a reading with none of them does not evaluate it). */
+  readonly slots: readonly number[];
+  /** The first of them, and whether there are more (one field: no array to read per reading). */
+  readonly slot0: number;
+  readonly moreSlots: boolean;
+  /** `rule.forSeconds` in ms and `rule.latch`, here so a reading does not read the rule. */
+  readonly forMs: number;
+  readonly latch: boolean;
   readonly specificity: number;
   /** Zone-scoped rules: the member objects (resolved when the rules are loaded). */
   readonly zoneMembers: ReadonlySet<number> | null;
-  /** Evaluation state per object (kept across reloads while the rule is unchanged). */
-  readonly states: Map<number, RuleState>;
+  /**
+   * Identity of the rule's definition: kept by a reload that leaves the rule unchanged, so its
+   * objects' states carry over; with the event times of its count nodes per object.
+   */
+  readonly token: { readonly counts: Map<number, number[][]> };
 }
 
-function compile(c: Condition, counter: { n: number }): Node {
+function compile(c: Condition, counter: { n: number; size: number; latches: number[] }, table: FieldTable): Node {
   const i = counter.n++;
-  return { c, i, kids: 'of' in c ? c.of.map((k) => compile(k, counter)) : [] };
+  const so = S_HEAD + counter.size;
+  if (c.op === 'above' || c.op === 'below' || c.op === 'rate') counter.latches.push(so + L_LATCH);
+  counter.size += c.op === 'above' || c.op === 'below' ? 1 : c.op === 'rate' ? 4 : 0;
+  const kids = 'of' in c ? c.of.map((k) => compile(k, counter, table)) : [];
+  const field = 'field' in c ? c.field : '';
+  let slot = -1;
+  if (field) {
+    slot = table.slots.get(field) ?? -1;
+    if (slot < 0) {
+      slot = table.names.length;
+      table.names.push(field);
+      table.slots.set(field, slot);
+    }
+  }
+  return {
+    op: OPS[c.op], i, so, slot, field, kids,
+    num: c.op === 'above' || c.op === 'below' ? c.value : c.op === 'rate' ? c.perMinute : 0,
+    h: (c.op === 'above' || c.op === 'below') && c.hysteresis !== undefined ? c.hysteresis : 0,
+    ofCapacity: (c.op === 'above' || c.op === 'below') && c.ofCapacity === true,
+    eq: c.op === 'equals' || c.op === 'count' ? c.value : null,
+    atLeast: c.op === 'count' ? c.atLeast : 0,
+    windowMs: c.op === 'count' ? c.windowSeconds * 1000 : 0,
+  };
 }
 
 function fieldsOf(c: Condition | null, out: Set<string>): Set<string> {
@@ -170,22 +249,50 @@ export function renderTemplate(tpl: string, params: Readonly<Record<string, stri
   return tpl.replace(/\{(\w+)\}/g, (m, k: string) => (params[k] === undefined ? m : String(params[k])));
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** The rules of one layer, indexed by scope, and the fields they read. */
+interface LayerIndex {
+  readonly global: Compiled[];
+  readonly byObject: Map<number, Compiled[]>;
+  readonly byFloor: Map<number, Compiled[]>;
+  readonly byBuilding: Map<number, Compiled[]>;
+  readonly byType: Map<string, Compiled[]>;
+  readonly byZone: Compiled[];
+  readonly fields: FieldTable;
+}
 
 /** The engine for one process: the rule index and the evaluation state. */
 export class RuleEngine {
-  private byLayer = new Map<string, { global: Compiled[]; byObject: Map<number, Compiled[]>; byFloor: Map<number, Compiled[]>; byBuilding: Map<number, Compiled[]>; byType: Map<string, Compiled[]>; byZone: Compiled[] }>();
+  private byLayer = new Map<string, LayerIndex>();
   /** Rule states by rule id, with the rule's signature (a changed rule starts afresh). */
-  private states = new Map<number, { sig: string; map: Map<number, RuleState> }>();
+  private states = new Map<number, { sig: string; token: Compiled['token'] }>();
+  /** Generation of the rule set (plans of an older one are rebuilt on their next reading). */
+  private gen = 0;
   private noData: Compiled[] = [];
-  /** Last reading time per layer and object, for no-data rules. */
-  readonly lastSeen = new Map<string, Map<number, number>>();
+  /**
+   * Last reading time per layer and object, for no-data rules: element 0 of an array updated in
+   * place (an object's plan buffer once it has one).
+   */
+  readonly lastSeen = new Map<string, Map<number, number[]>>();
+  /**
+   * Per layer and object, the rules its readings evaluate (resolved once: a reading costs two map
+   * lookups, not a scan of the rule index). Rebuilt on the next reading after a load.
+   */
+  private plans = new Map<string, Map<number, Plan>>();
+
+  /** The last-seen map of a layer. */
+  private seenOf(layer: string): Map<number, number[]> {
+    let m = this.lastSeen.get(layer);
+    if (!m) this.lastSeen.set(layer, (m = new Map()));
+    return m;
+  }
 
   /** Records a reading time (also used to seed the times from the latest state at start). */
   seen(idx: number, layer: string, ts: number): void {
-    let m = this.lastSeen.get(layer);
-    if (!m) this.lastSeen.set(layer, (m = new Map()));
-    m.set(idx, ts);
+    const m = this.seenOf(layer);
+    const b = m.get(idx);
+    if (b) b[0] = ts;
+    else m.set(idx, [ts]);
   }
   /** Rules loaded. */
   count = 0;
@@ -201,19 +308,20 @@ export class RuleEngine {
     for (const rule of rules) {
       const sig = JSON.stringify(rule);
       const prev = this.states.get(rule.id);
-      const map = prev && prev.sig === sig ? prev.map : new Map<number, RuleState>();
-      states.set(rule.id, { sig, map });
+      const token = prev && prev.sig === sig ? prev.token : { counts: new Map<number, number[][]>() };
+      states.set(rule.id, { sig, token });
       if (!rule.enabled) continue;
-      const counter = { n: 0 };
-      const when = rule.when ? compile(rule.when, counter) : null;
-      const clearOn = rule.clearOn ? compile(rule.clearOn, counter) : null;
+      let L = byLayer.get(rule.layer);
+      if (!L) byLayer.set(rule.layer, (L = { global: [], byObject: new Map(), byFloor: new Map(), byBuilding: new Map(), byType: new Map(), byZone: [], fields: { names: [], slots: new Map() } }));
+      const counter = { n: 0, size: 0, latches: [] as number[] };
+      const when = rule.when ? compile(rule.when, counter, L.fields) : null;
+      const clearOn = rule.clearOn ? compile(rule.clearOn, counter, L.fields) : null;
+      const slots = [...fieldsOf(rule.when, fieldsOf(rule.clearOn, new Set()))].map((f) => L.fields.slots.get(f)!);
       const c: Compiled = {
-        rule, when, clearOn, nodes: counter.n, fields: [...fieldsOf(rule.when, fieldsOf(rule.clearOn, new Set()))],
-        specificity: specificity(rule.scope), zoneMembers: rule.scope.zone ? zones.get(rule.scope.zone) ?? new Set() : null, states: map,
+        rule, when, clearOn, slot0: slots[0] ?? -1, moreSlots: slots.length > 1, forMs: rule.forSeconds * 1000, latch: rule.latch, nodes: counter.n, stateSize: S_HEAD + counter.size, latches: counter.latches, slots,
+        specificity: specificity(rule.scope), zoneMembers: rule.scope.zone ? zones.get(rule.scope.zone) ?? new Set() : null, token,
       };
       if (rule.noDataMinutes) noData.push(c);
-      let L = byLayer.get(rule.layer);
-      if (!L) byLayer.set(rule.layer, (L = { global: [], byObject: new Map(), byFloor: new Map(), byBuilding: new Map(), byType: new Map(), byZone: [] }));
       const s = rule.scope;
       const put = <K>(m: Map<K, Compiled[]>, k: K) => { const a = m.get(k); if (a) a.push(c); else m.set(k, [c]); };
       if (s.object) put(L.byObject, s.object);
@@ -225,6 +333,7 @@ export class RuleEngine {
     }
     this.states = states;
     this.byLayer = byLayer;
+    this.gen = ++generations;
     this.noData = noData;
     this.count = rules.filter((r) => r.enabled).length;
   }
@@ -276,84 +385,191 @@ export class RuleEngine {
   }
 
   /**
-   * Evaluates every applicable rule on one reading. `isOpen(kind)` says whether that alarm is
-   * open on the object (a fresh state after a restart starts from it, so an open alarm inside the
-   * hysteresis band is not cleared). Returns only verdicts that differ from what is open: the
-   * alarms to raise (also again after an operator cleared one whose condition still holds) and
-   * to clear; nothing is allocated for a reading that changes nothing.
+   * The plan of `t` on `layer`, made on its first reading after a load (or when its target
+   * changed); the state of each rule the previous plan shared with it (unchanged) is carried over.
    */
-  evaluate(layer: string, t: Target, msg: Readonly<Record<string, unknown>>, ts: number, isOpen: (kind: string) => boolean): RuleSignal[] {
-    this.seen(t.idx, layer, ts);
-    const rules = this.applicable(layer, t);
+  private plan(layer: string, t: Target): Plan {
+    const cached = t.plan as Plan | undefined;
+    if (cached !== undefined && cached.gen === this.gen && cached.layer === layer && cached.target === t) return cached;
+    let m = this.plans.get(layer);
+    if (!m) this.plans.set(layer, (m = new Map()));
+    const p = m.get(t.idx);
+    if (p && p.gen === this.gen && p.target === t) {
+      t.plan = p;
+      return p;
+    }
+    const rules = this.applicable(layer, t).slice();
+    let size = 1 + rules.length;
+    const buf = new Array<number>(size).fill(NaN);
+    rules.forEach((c, i) => {
+      buf[1 + i] = size;
+      size += c.stateSize;
+    });
+    for (let k = buf.length; k < size; k++) buf.push(NaN);
+    if (p) {
+      rules.forEach((c, i) => {
+        const j = p.rules.findIndex((o) => o.token === c.token);
+        if (j >= 0) for (let k = 0; k < c.stateSize; k++) buf[buf[1 + i]! + k] = p.buf[p.buf[1 + j]! + k]!;
+      });
+    }
+    const seen = this.seenOf(layer);
+    buf[0] = seen.get(t.idx)?.[0] ?? 0;
+    seen.set(t.idx, buf);
+    const plan: Plan = {
+      target: t, layer, gen: this.gen, rules, keys: rules.map((c) => `${t.idx}/${c.rule.kind}`), buf,
+      fields: this.byLayer.get(layer)?.fields.names ?? [],
+    };
+    m.set(t.idx, plan);
+    t.plan = plan;
+    return plan;
+  }
+
+  /**
+   * Evaluates every applicable rule on one reading. `isOpen(kind, key)` says whether that alarm is
+   * open on the object (`key` = `idx/kind`, the pipeline's key; a fresh state after a restart
+   * starts from it, so an open alarm inside the hysteresis band is not cleared). Returns only
+   * verdicts that differ from what is open: the alarms to raise (also again after an operator
+   * cleared one whose condition still holds) and to clear; nothing is allocated for a reading
+   * that changes nothing. Pass the same `t` object for an object's readings (its plan is cached
+   * by identity).
+   */
+  evaluate(layer: string, t: Target, msg: Readonly<Record<string, unknown>>, ts: number, isOpen: (kind: string, key: string) => boolean): RuleSignal[] {
+    const plan = this.plan(layer, t);
+    plan.buf[0] = ts;
+    const rules = plan.rules;
     if (rules.length === 0) return NONE;
+    // Each field the layer's rules read, once.
+    const names = plan.fields;
+    if (names.length > this.kinds.length) this.grow(names.length);
+    const nums = this.nums;
+    const kinds = this.kinds;
+    for (let f = 0; f < names.length; f++) {
+      const v = msg[names[f]!];
+      if (typeof v === 'number') {
+        nums[f] = v;
+        kinds[f] = NUM;
+      } else if (v === undefined) kinds[f] = MISSING;
+      else {
+        this.others[f] = v;
+        kinds[f] = OTHER;
+      }
+    }
+    const buf = plan.buf;
     let out: RuleSignal[] | null = null;
-    for (const c of rules) {
-      const r = c.rule;
+    for (let i = 0; i < rules.length; i++) {
+      const c = rules[i]!;
       if (!c.when) {
+        const r = c.rule;
         // A no-data rule: any reading means data again.
-        if (isOpen(r.kind)) (out ??= []).push(this.signal(c, false, { minutes: r.noDataMinutes ?? 0 }));
+        if (isOpen(r.kind, plan.keys[i]!)) (out ??= []).push(this.signal(c, false, { minutes: r.noDataMinutes ?? 0 }));
         continue;
       }
-      let any = false;
-      for (const f of c.fields) {
-        if (msg[f] !== undefined) {
-          any = true;
-          break;
+      let any = c.slot0 >= 0 && kinds[c.slot0] !== MISSING;
+      if (!any && c.moreSlots) {
+        const slots = c.slots;
+        for (let f = 1; f < slots.length; f++) {
+          if (kinds[slots[f]!] !== MISSING) {
+            any = true;
+            break;
+          }
         }
       }
       if (!any) continue;
-      let st = c.states.get(t.idx);
-      if (!st) {
-        const open = isOpen(r.kind);
-        st = { latched: new Uint8Array(c.nodes).fill(open ? 1 : 0), last: new Float64Array(c.nodes).fill(NaN), lastTs: new Float64Array(c.nodes).fill(NaN), counts: [], since: open ? -Infinity : NaN, on: open };
-        c.states.set(t.idx, st);
+      const o = buf[1 + i]!;
+      if (Number.isNaN(buf[o + S_ON]!)) {
+        // First evaluation: start from what is open (after a restart, an open alarm inside the band stays).
+        const open = isOpen(c.rule.kind, plan.keys[i]!);
+        buf[o + S_SINCE] = open ? -Infinity : NaN;
+        buf[o + S_ON] = open ? 1 : 0;
+        for (const l of c.latches) buf[o + l] = open ? 1 : 0;
       }
-      const P = this.params;
-      P.value = undefined;
-      P.limit = undefined;
-      P.field = undefined;
-      const v = this.eval(c.when, msg, t, ts, st, P);
-      const was = st.on;
-      if (r.latch) {
+      this.decisive = null;
+      const v = this.eval(c.when, t, ts, buf, o, c);
+      const was = buf[o + S_ON] === 1;
+      let on = was;
+      if (c.latch) {
+        const r = c.rule;
         // Latched: the readings raise it; only clearOn (or an operator) clears it.
         if (v === true) {
-          if (Number.isNaN(st.since)) st.since = ts;
-          if (ts - st.since >= r.forSeconds * 1000) st.on = true;
-        } else if (v === false) st.since = NaN;
-        const cleared = c.clearOn !== null && this.eval(c.clearOn, msg, t, ts, st, this.spare) === true;
+          if (Number.isNaN(buf[o + S_SINCE]!)) buf[o + S_SINCE] = ts;
+          if (ts - buf[o + S_SINCE]! >= c.forMs) on = true;
+        } else if (v === false) buf[o + S_SINCE] = NaN;
+        const decisive = this.decisive;
+        const cleared = c.clearOn !== null && this.eval(c.clearOn, t, ts, buf, o, c) === true;
+        this.decisive = decisive;
         if (cleared) {
-          st.on = false;
-          st.since = NaN;
-          if (isOpen(r.kind)) (out ??= []).push(this.signal(c, false, this.paramsOf(r)));
-        } else if (st.on && v === true && !isOpen(r.kind)) (out ??= []).push(this.signal(c, true, this.paramsOf(r)));
+          buf[o + S_ON] = 0;
+          buf[o + S_SINCE] = NaN;
+          if (isOpen(r.kind, plan.keys[i]!)) (out ??= []).push(this.signal(c, false, this.paramsOf(r, t, buf, o)));
+          continue;
+        }
+        buf[o + S_ON] = on ? 1 : 0;
+        if (on && v === true && !isOpen(r.kind, plan.keys[i]!)) (out ??= []).push(this.signal(c, true, this.paramsOf(r, t, buf, o)));
         continue;
       }
       if (v === null) continue; // `all` with a field missing: no verdict
       if (v) {
-        if (Number.isNaN(st.since)) st.since = ts;
-        if (ts - st.since >= r.forSeconds * 1000) st.on = true;
+        if (Number.isNaN(buf[o + S_SINCE]!)) buf[o + S_SINCE] = ts;
+        if (ts - buf[o + S_SINCE]! >= c.forMs) on = true;
       } else {
-        st.since = NaN;
-        st.on = false;
+        buf[o + S_SINCE] = NaN;
+        on = false;
       }
+      buf[o + S_ON] = on ? 1 : 0;
       // Unchanged and off: nothing is open from this rule (no lookup).
-      if (!st.on && !was) continue;
-      if (st.on !== isOpen(r.kind)) (out ??= []).push(this.signal(c, st.on, this.paramsOf(r)));
+      if (!on && !was) continue;
+      if (on !== isOpen(c.rule.kind, plan.keys[i]!)) (out ??= []).push(this.signal(c, on, this.paramsOf(c.rule, t, buf, o)));
     }
     return out ?? NONE;
   }
 
-  /** Scratch parameters of the rule being evaluated (one object, reused). */
-  private readonly params: Params = { value: undefined, limit: undefined, field: undefined };
-  private readonly spare: Params = { value: undefined, limit: undefined, field: undefined };
+  /** The reading's values by field slot (reused). */
+  /**
+   * The reading's values by field slot: numbers in a typed array (no write barrier, no boxing),
+   * anything else in `others`, and what each slot holds in `kinds`.
+   */
+  private nums = new Float64Array(16);
+  private kinds = new Uint8Array(16);
+  private readonly others: unknown[] = [];
 
-  /** A copy of the scratch parameters for a signal. */
-  private paramsOf(r: Rule): Record<string, string | number> {
+  private grow(n: number): void {
+    this.nums = new Float64Array(n * 2);
+    this.kinds = new Uint8Array(n * 2);
+  }
+
+  /** A slot's value as read from the message (undefined: not in it). */
+  private value(slot: number): unknown {
+    const k = this.kinds[slot];
+    return k === NUM ? this.nums[slot] : k === OTHER ? this.others[slot] : undefined;
+  }
+
+  /**
+   * The leaf that last decided the condition being evaluated (a pointer store per leaf: the
+   * message parameters are derived from it only when a verdict is made).
+   */
+  private decisive: Node | null = null;
+  /** The event times of the last count node evaluated. */
+  private times: number[] = [];
+
+  /** The message parameters of a verdict: the deciding leaf's value and limit, the duration. */
+  private paramsOf(r: Rule, t: Target, buf: readonly number[], o: number): Record<string, string | number> {
     const out: Record<string, string | number> = {};
-    const P = this.params;
-    if (P.value !== undefined) out.value = P.value;
-    if (P.limit !== undefined) out.limit = P.limit;
-    if (P.field !== undefined) out.field = P.field;
+    const n = this.decisive;
+    if (n) {
+      const raw = this.value(n.slot);
+      if (n.op === ABOVE || n.op === BELOW) {
+        if (typeof raw === 'number') out.value = raw;
+        out.limit = Math.round(n.num * (n.ofCapacity ? t.capacity ?? 0 : 1) * 100) / 100;
+        out.field = n.field;
+      } else if (n.op === RATE) {
+        out.value = Math.round(buf[o + n.so + L_RATE]! * 100) / 100;
+        out.limit = n.num;
+        out.field = n.field;
+      } else if (n.op === COUNT) {
+        out.value = this.times.length;
+        out.limit = n.atLeast;
+      } else if (n.op === EQUALS) out.value = String(raw);
+    }
     if (r.forSeconds) out.minutes = Math.round((r.forSeconds / 60) * 10) / 10;
     return out;
   }
@@ -363,83 +579,88 @@ export class RuleEngine {
     return { kind: r.kind, active, severity: r.severity, rule: r.id, params, message: renderTemplate(r.message.en, params).slice(0, 500) };
   }
 
-  /** Evaluates a node: true, false, or null (a field it needs is missing). */
-  private eval(n: Node, msg: Readonly<Record<string, unknown>>, t: Target, ts: number, st: RuleState, params: Params): boolean | null {
-    const c = n.c;
-    switch (c.op) {
-      case 'all': {
+  /** Evaluates a node on the reading's values by slot: true, false, or null (a field it needs is missing). */
+  private eval(n: Node, t: Target, ts: number, buf: number[], o: number, c: Compiled): boolean | null {
+    switch (n.op) {
+      case ALL: {
         let all = true;
-        for (const k of n.kids) {
-          const v = this.eval(k, msg, t, ts, st, params);
+        const kids = n.kids;
+        for (let k = 0; k < kids.length; k++) {
+          const v = this.eval(kids[k]!, t, ts, buf, o, c);
           if (v === null) return null;
           if (!v) all = false;
         }
         return all;
       }
-      case 'any': {
+      case ANY: {
         let any = false;
         let known = false;
-        for (const k of n.kids) {
-          const v = this.eval(k, msg, t, ts, st, params);
+        const kids = n.kids;
+        for (let k = 0; k < kids.length; k++) {
+          const v = this.eval(kids[k]!, t, ts, buf, o, c);
           if (v !== null) known = true;
           if (v) any = true;
         }
         return known ? any : null;
       }
-      case 'present':
-        return msg[c.field] !== undefined && msg[c.field] !== null && msg[c.field] !== '';
-      case 'equals': {
-        const v = msg[c.field];
-        if (v === undefined) return null;
-        if (v === c.value) params.value = String(v);
-        return v === c.value;
+      case PRESENT: {
+        const v = this.value(n.slot);
+        return v !== undefined && v !== null && v !== '';
       }
-      case 'count': {
-        const v = msg[c.field];
+      case EQUALS: {
+        const v = this.value(n.slot);
         if (v === undefined) return null;
-        const times = (st.counts[n.i] ??= []);
-        const from = ts - c.windowSeconds * 1000;
-        if (v === c.value) times.push(ts);
+        if (v !== n.eq) return false;
+        this.decisive = n;
+        return true;
+      }
+      case COUNT: {
+        const v = this.value(n.slot);
+        if (v === undefined) return null;
+        let perObject = c.token.counts.get(t.idx);
+        if (!perObject) c.token.counts.set(t.idx, (perObject = []));
+        const times = (perObject[n.i] ??= []);
+        this.times = times;
+        const from = ts - n.windowMs;
+        if (v === n.eq) times.push(ts);
         while (times.length > 0 && (times[0]! < from || times.length > 64)) times.shift();
-        params.value = times.length;
-        params.limit = c.atLeast;
-        return v === c.value && times.length >= c.atLeast;
+        this.decisive = n;
+        return v === n.eq && times.length >= n.atLeast;
       }
-      case 'rate': {
-        const v = num(msg[c.field]);
-        if (v === undefined) return null;
-        const prev = st.last[n.i]!;
-        const prevTs = st.lastTs[n.i]!;
-        st.last[n.i] = v;
-        st.lastTs[n.i] = ts;
-        if (Number.isNaN(prev) || !(ts > prevTs)) return st.latched[n.i] === 1;
+      case RATE: {
+        if (this.kinds[n.slot] !== NUM) return null;
+        const v = this.nums[n.slot]!;
+        const b = o + n.so;
+        const prev = buf[b + L_LAST]!;
+        const prevTs = buf[b + L_TS]!;
+        buf[b + L_LAST] = v;
+        buf[b + L_TS] = ts;
+        if (Number.isNaN(prev) || !(ts > prevTs)) return buf[b + L_LATCH] === 1;
         const perMin = Math.abs(v - prev) / ((ts - prevTs) / 60_000);
-        const on = perMin > c.perMinute;
-        st.latched[n.i] = on ? 1 : 0;
-        params.value = Math.round(perMin * 100) / 100;
-        params.limit = c.perMinute;
-        params.field = c.field;
+        const on = perMin > n.num;
+        buf[b + L_LATCH] = on ? 1 : 0;
+        buf[b + L_RATE] = perMin;
+        this.decisive = n;
         return on;
       }
-      case 'above':
-      case 'below': {
-        const v = num(msg[c.field]);
-        if (v === undefined) return null;
-        let limit = c.value;
-        if (c.ofCapacity) {
+      default: {
+        // ABOVE, BELOW
+        if (this.kinds[n.slot] !== NUM) return null;
+        const v = this.nums[n.slot]!;
+        let limit = n.num;
+        if (n.ofCapacity) {
           const cap = t.capacity ?? null;
           if (cap === null || cap <= 0) return false;
-          limit = c.value * cap;
+          limit = n.num * cap;
         }
-        const h = c.hysteresis ?? 0;
-        const was = st.latched[n.i] === 1;
-        const on = c.op === 'above'
+        const h = n.h;
+        const b = o + n.so;
+        const was = buf[b + L_LATCH] === 1;
+        const on = n.op === ABOVE
           ? (was ? v > limit - h : v > limit)
           : (was ? v < limit + h : v < limit);
-        st.latched[n.i] = on ? 1 : 0;
-        params.value = v;
-        params.limit = Math.round(limit * 100) / 100;
-        params.field = c.field;
+        buf[b + L_LATCH] = on ? 1 : 0;
+        this.decisive = n;
         return on;
       }
     }
@@ -454,7 +675,8 @@ export class RuleEngine {
     const out: Array<{ idx: number; layer: string; signal: RuleSignal }> = [];
     if (this.noData.length === 0) return out;
     for (const [layer, seen] of this.lastSeen) {
-      for (const [idx, ts] of seen) {
+      for (const [idx, box] of seen) {
+        const ts = box[0]!;
         let t: Target | undefined;
         for (const c of this.noData) {
           if (c.rule.layer !== layer) continue;

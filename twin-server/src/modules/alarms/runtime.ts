@@ -131,7 +131,7 @@ export class AlarmsRuntime {
           break;
         }
       }
-      t = { idx, type, capacity: capacity ?? obj?.capacity ?? null, floor, building: obj?.building ?? 0 };
+      t = { idx, type, capacity: capacity ?? obj?.capacity ?? null, floor, building: obj?.building ?? 0, plan: undefined };
       if (this.targets.size > 200_000) this.targets.clear();
       this.targets.set(idx, t);
     }
@@ -140,8 +140,13 @@ export class AlarmsRuntime {
 
   private evaluate(layer: LayerDef, target: number, dev: DeviceInfo | undefined, msg: unknown, ctx: LayerContext, open: ReadonlySet<string>): readonly RuleAlarmSignal[] {
     const t = this.target(target, dev?.type ?? ctx.type, ctx.capacity);
-    return this.engine.evaluate(layer.name, t, msg as Record<string, unknown>, ctx.now, (kind) => open.has(`${target}/${kind}`));
+    this.open = open;
+    return this.engine.evaluate(layer.name, t, msg as Record<string, unknown>, ctx.now, this.isOpen);
   }
+
+  /** The pipeline's open-alarm set of the reading being evaluated (the engine passes the `idx/kind` key). */
+  private open: ReadonlySet<string> = new Set();
+  private readonly isOpen = (_kind: string, key: string): boolean => this.open.has(key);
 
   /** After a batch committed: store the rule and parameters of raised alarms, announce, notify. */
   private async committed(ops: readonly AlarmOp[]): Promise<void> {
