@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { LAYER_IDS } from '@park-twin/layers';
 import { RateLimitedLog } from './ratelog.ts';
 
 /** One accepted message as stored. */
@@ -82,6 +83,9 @@ function newBatch(): PendingBatch {
   return { rows: [], alarms: [], promise, resolve, reject };
 }
 
+/** Wire id of the energy layer, whose readings the writer also rolls up per meter and hour (energy_hourly). */
+const ENERGY_LAYER: number = LAYER_IDS.energy;
+
 /**
  * One statement per batch: history rows (duplicates skipped) and the latest state per (idx, layer)
  * (the last of the batch's newest rows; never older than what is stored). A single statement is
@@ -96,7 +100,25 @@ const WRITE_BATCH = `
     INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
     SELECT to_timestamp(ts / 1000.0), device, seq, idx, layer, value, status, payload FROM input
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING idx, layer, ts, value, payload
+  ), energy AS (
+    -- Hourly per-meter roll-up of the energy readings actually stored (a duplicate counts once).
+    SELECT idx, date_trunc('hour', ts) AS hour,
+           min(ts) FILTER (WHERE payload ? 'kwh') AS first_ts,
+           (array_agg((payload->>'kwh')::float8 ORDER BY ts) FILTER (WHERE payload ? 'kwh'))[1] AS first_kwh,
+           max(ts) FILTER (WHERE payload ? 'kwh') AS last_ts,
+           (array_agg((payload->>'kwh')::float8 ORDER BY ts DESC) FILTER (WHERE payload ? 'kwh'))[1] AS last_kwh,
+           sum(value)::float8 AS kw_sum, count(*)::int AS kw_n, max(value) AS kw_max
+    FROM ins WHERE layer = ${ENERGY_LAYER} GROUP BY idx, date_trunc('hour', ts) ORDER BY idx, hour
+  ), hourly AS (
+    INSERT INTO energy_hourly AS h (idx, hour, first_ts, first_kwh, last_ts, last_kwh, kw_sum, kw_n, kw_max)
+    SELECT idx, hour, first_ts, first_kwh, last_ts, last_kwh, kw_sum, kw_n, kw_max FROM energy
+    ON CONFLICT (idx, hour) DO UPDATE SET
+      first_kwh = CASE WHEN h.first_ts IS NULL OR excluded.first_ts < h.first_ts THEN excluded.first_kwh ELSE h.first_kwh END,
+      first_ts = CASE WHEN h.first_ts IS NULL OR excluded.first_ts < h.first_ts THEN excluded.first_ts ELSE h.first_ts END,
+      last_kwh = CASE WHEN h.last_ts IS NULL OR excluded.last_ts >= h.last_ts THEN excluded.last_kwh ELSE h.last_kwh END,
+      last_ts = CASE WHEN h.last_ts IS NULL OR excluded.last_ts >= h.last_ts THEN excluded.last_ts ELSE h.last_ts END,
+      kw_sum = h.kw_sum + excluded.kw_sum, kw_n = h.kw_n + excluded.kw_n, kw_max = GREATEST(h.kw_max, excluded.kw_max)
   ), latest AS (
     SELECT DISTINCT ON (idx, layer) idx, layer, value, status, ts FROM input ORDER BY idx, layer, ts DESC, n DESC
   ), state AS (

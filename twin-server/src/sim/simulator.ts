@@ -89,7 +89,7 @@ export const DEFAULT_FAULT_CHANCE = 0.0008;
  * (sequence numbers, fault timers, cumulative meters), so it is testable without a broker.
  */
 export function nextMessage(
-  dev: SimDevice, state: Map<string, { seq: number; faultUntil: number; kwh: number }>, now: Date, rand: () => number, stats: SimStats,
+  dev: SimDevice, state: Map<string, { seq: number; faultUntil: number; kwh: number; at?: number }>, now: Date, rand: () => number, stats: SimStats,
   faultChance = DEFAULT_FAULT_CHANCE,
 ): SimMessage {
   const key = `${dev.park}/${dev.code}`;
@@ -126,7 +126,10 @@ export function nextMessage(
     case 'ev_charger': {
       const rated = dev.ratedKw ?? 200;
       const kw = Math.max(0, rated * (0.25 + 0.6 * occ) + jitter(rand, rated * 0.05));
-      s.kwh += kw / 3600;
+      // The counter integrates the load over the time since this meter's previous reading (a
+      // meter is read every few seconds to minutes, depending on the rate and the device count).
+      if (s.at !== undefined && now.getTime() > s.at) s.kwh += (kw * (now.getTime() - s.at)) / 3_600_000;
+      s.at = now.getTime();
       return { topic: topic('energy'), qos: 0, payload: { ...base, kw: round(kw), kwh: round(s.kwh) } };
     }
     case 'env_sensor':
@@ -169,7 +172,7 @@ export async function startSimulator(opts: {
     return { stats, close: async () => {} };
   }
   const client = opts.client ?? (await mqtt.connectAsync(opts.url, { clientId: `twin-sim-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, reconnectPeriod: 1000 }));
-  const state = new Map<string, { seq: number; faultUntil: number; kwh: number }>();
+  const state = new Map<string, { seq: number; faultUntil: number; kwh: number; at?: number }>();
   // Remote commands (sim/commands.ts, docs/control.md): answered on this connection; readings follow the commanded state.
   const commands = await startCommandResponder({ db: opts.db, log: opts.log, client, seqs: state });
   const tickMs = 50;
@@ -184,6 +187,9 @@ export async function startSimulator(opts: {
     const now = new Date();
     for (let i = 0; i < n; i++) {
       const dev = devices[next++ % devices.length]!;
+      // Enterprises' economy figures are monthly filings, published by the economy module from
+      // the economic database, not simulated.
+      if (dev.type === 'enterprise') continue;
       const m = commands.apply(dev, nextMessage(dev, state, now, Math.random, stats, opts.faultChance));
       client.publish(m.topic, JSON.stringify(m.payload), { qos: m.qos });
       stats.published++;

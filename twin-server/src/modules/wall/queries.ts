@@ -43,34 +43,30 @@ const POWER = `
   FROM live_state ls JOIN equipment e ON e.idx = ls.idx
   WHERE ls.layer = 4 AND e.park_idx = $1 AND ls.ts > now() - make_interval(mins => $2)`;
 
-// Per meter and window, consumption is the rise of its kWh counter (never negative: a reset
-// counter counts from its new start). Hours are local to the park's time zone.
-const ENERGY = `
-  WITH d AS (SELECT (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2) AS d0),
-  t AS (
-    SELECT t.idx, t.ts, (t.payload->>'kwh')::float8 AS kwh,
-           floor(extract(epoch FROM (t.ts - d.d0)) / 3600)::int AS h, d.d0
-    FROM telemetry t CROSS JOIN d JOIN equipment e ON e.idx = t.idx AND e.park_idx = $1
-    WHERE t.layer = 4 AND t.ts >= d.d0 - interval '1 day' AND t.ts <= now() AND t.payload->>'kwh' IS NOT NULL
+// Energy from the hourly per-meter roll-ups the telemetry writer keeps (energy_hourly): an
+// hour's consumption is the meter's last counter reading in it minus its last reading before it
+// (a meter's first hour: its own rise; never negative: a reset counter counts from its new
+// start), so what happens between two readings is never lost. "Today" is the park's local day
+// (time zones of whole hours, so local and stored hours line up); "the same time yesterday" is
+// yesterday's hours before the current hour-of-day plus the elapsed share of that hour.
+export const ENERGY = `
+  WITH d AS (SELECT (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2) AS d0, now() AS t),
+  h AS (
+    SELECT eh.hour, GREATEST(0, eh.last_kwh - COALESCE(lag(eh.last_kwh) OVER (PARTITION BY eh.idx ORDER BY eh.hour), eh.first_kwh)) AS kwh
+    FROM energy_hourly eh JOIN equipment e ON e.idx = eh.idx AND e.park_idx = $1 CROSS JOIN d
+    WHERE eh.hour >= d.d0 - interval '2 days' AND eh.hour <= d.t AND eh.last_kwh IS NOT NULL
   ),
-  per_meter AS (
-    SELECT idx,
-      GREATEST(0, max(kwh) FILTER (WHERE ts >= d0) - min(kwh) FILTER (WHERE ts >= d0)) AS today,
-      GREATEST(0, max(kwh) FILTER (WHERE ts < d0 AND ts <= now() - interval '1 day') - min(kwh) FILTER (WHERE ts < d0 AND ts <= now() - interval '1 day')) AS ysame,
-      GREATEST(0, max(kwh) FILTER (WHERE ts < d0) - min(kwh) FILTER (WHERE ts < d0)) AS yfull
-    FROM t GROUP BY idx
-  ),
-  -- An hour's consumption: the counter's last reading in it minus the last one before it (the
-  -- meter's first hour: its own rise), so what happens between two readings is not lost.
-  last_per_hour AS (SELECT idx, h, max(kwh) AS last, min(kwh) AS first FROM t GROUP BY idx, h),
   per_hour AS (
-    SELECT h, sum(GREATEST(0, last - COALESCE(prev, first)))::float8 AS kwh
-    FROM (SELECT h, last, first, lag(last) OVER (PARTITION BY idx ORDER BY h) AS prev FROM last_per_hour) x GROUP BY h
-  )
-  SELECT (SELECT COALESCE(sum(today), 0)::float8 FROM per_meter) AS today,
-         (SELECT COALESCE(sum(ysame), 0)::float8 FROM per_meter) AS ysame,
-         (SELECT COALESCE(sum(yfull), 0)::float8 FROM per_meter) AS yfull,
-         (SELECT COALESCE(json_agg(json_build_array(h, kwh)), '[]') FROM per_hour) AS hourly`;
+    SELECT floor(extract(epoch FROM (h.hour - d.d0)) / 3600)::int AS hr, sum(h.kwh)::float8 AS kwh
+    FROM h CROSS JOIN d WHERE h.hour >= d.d0 - interval '1 day' GROUP BY 1
+  ),
+  y AS (SELECT date_trunc('hour', d.t - interval '1 day') AS hy, extract(epoch FROM (d.t - interval '1 day' - date_trunc('hour', d.t - interval '1 day'))) / 3600 AS frac FROM d)
+  SELECT (SELECT COALESCE(sum(kwh), 0)::float8 FROM per_hour WHERE hr >= 0) AS today,
+         (SELECT COALESCE(sum(p.kwh) FILTER (WHERE d.d0 + make_interval(hours => p.hr) < y.hy), 0)
+               + COALESCE(sum(p.kwh) FILTER (WHERE d.d0 + make_interval(hours => p.hr) = y.hy), 0) * max(y.frac)
+          FROM per_hour p CROSS JOIN d CROSS JOIN y WHERE p.hr < 0)::float8 AS ysame,
+         (SELECT COALESCE(sum(kwh), 0)::float8 FROM per_hour WHERE hr < 0) AS yfull,
+         (SELECT COALESCE(json_agg(json_build_array(hr, kwh)), '[]') FROM per_hour) AS hourly`;
 
 const EQUIPMENT = `
   SELECT count(*)::int AS total,

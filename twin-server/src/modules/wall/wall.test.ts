@@ -10,6 +10,8 @@ import { seedPark } from '../../seed/index.ts';
 import type { Permission } from '../../auth/types.ts';
 import { headerGuard, TEST_USER_HEADER } from '../../testing/headerGuard.ts';
 import { wallModule } from './index.ts';
+import { ensurePartitions, TelemetryWriter } from '../../ingest/writer.ts';
+import { createLogger } from '../../log.ts';
 import type { Bookmark, WallKpis } from './queries.ts';
 
 const PARK = 'wall-kpi-test';
@@ -52,19 +54,22 @@ describeEachBackend('wall routes', ({ testDb }) => {
     const meters = (await db.query<{ idx: number }>(`SELECT idx FROM equipment WHERE park_idx = $1 AND type = 'power_meter' ORDER BY idx LIMIT 2`, [parkIdx])).rows;
     d0 = (await db.query<{ d0: Date }>(`SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' AS d0`)).rows[0]!.d0;
     const now = Date.now();
+    await ensurePartitions(db);
+    const writer = new TelemetryWriter(db, createLogger('silent'));
     for (const [k, m] of meters.entries()) {
       const base = 5000 * (k + 1);
       const points: [number, number][] = [
         [d0.getTime() - 20 * 3600e3, base], [d0.getTime() - 6 * 3600e3, base + 40], [d0.getTime() - 60e3, base + 95],
         [d0.getTime() + (now - d0.getTime()) * 0.2, base + 110], [now - 30e3, base + 170 + k],
       ];
+      // Through the telemetry writer, which keeps the hourly roll-ups the KPIs read.
       for (const [i, [t, kwh]] of points.entries()) {
         readings.push([m.idx, new Date(t), kwh]);
-        await db.query(`INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload) VALUES ($1, $2, $3, $4, 4, 50, 0, $5::jsonb)`,
-          [new Date(t), `m${k}`, i, m.idx, JSON.stringify({ kw: 50, kwh })]);
+        void writer.enqueue({ ts: t, device: `m${k}`, seq: i, idx: m.idx, layer: 4, value: 50, status: 0, payload: { kw: 50, kwh } });
       }
       await db.query(`INSERT INTO live_state (idx, layer, value, status, ts) VALUES ($1, 4, $2, 0, now())`, [m.idx, 40.5 + k]);
     }
+    await writer.close();
     const eq = (await db.query<{ idx: number }>(`SELECT idx FROM equipment WHERE park_idx = $1 AND status = 'normal' AND type = 'ahu' ORDER BY idx LIMIT 3`, [parkIdx])).rows;
     await db.query(`INSERT INTO live_state (idx, layer, value, status, ts) VALUES ($1, 2, 0, 2, now()), ($2, 2, 0, 3, now()), ($3, 2, 50, 1, now())`, [eq[0]!.idx, eq[1]!.idx, eq[2]!.idx]);
     await db.query(`INSERT INTO alarm (idx, layer, kind, severity, state, message, raised_at) VALUES
@@ -98,25 +103,36 @@ describeEachBackend('wall routes', ({ testDb }) => {
     expect(k.people.capacity).toBe(rooms.reduce((a, r) => a + (r.capacity ?? 0), 0));
     expect(k.energy.powerKw).toBe(40.5 + 41.5);
 
-    // Energy: rise of each counter within the window, summed over meters.
-    const rise = (pred: (t: number) => boolean) => {
-      let total = 0;
-      for (const m of new Set(readings.map((r) => r[0]))) {
-        const v = readings.filter((r) => r[0] === m && pred(r[1].getTime())).map((r) => r[2]);
-        if (v.length) total += Math.max(...v) - Math.min(...v);
-      }
-      return total;
-    };
+    // Energy, from the raw readings: per meter and hour the last counter reading; an hour's
+    // consumption is its last reading minus the previous hour's last (the first hour: its own rise).
     const t0 = d0.getTime();
     const at = Date.parse(k.at);
-    expect(k.energy.todayKwh).toBe(rise((t) => t >= t0));
-    expect(k.energy.todayKwh).toBe((170 - 110) + (171 - 110));
-    expect(k.energy.yesterdayKwh).toBe(rise((t) => t < t0 && t >= t0 - 86400e3));
-    expect(k.energy.yesterdaySameTimeKwh).toBe(rise((t) => t < t0 && t >= t0 - 86400e3 && t <= at - 86400e3));
-    // Hourly: the rise from each hour's last reading to the next; today's hours also hold the
-    // step from yesterday's last reading (95) to today's first (110).
-    expect(k.energy.hourly.today.reduce((a, b) => a + b, 0)).toBeCloseTo(k.energy.todayKwh + 2 * 15, 1);
+    const H = 3600e3;
+    const perHour = new Map<number, number>(); // hour start (ms) -> kWh, all meters
+    for (const m of new Set(readings.map((r) => r[0]))) {
+      const rs = readings.filter((r) => r[0] === m).sort((a, b) => a[1].getTime() - b[1].getTime());
+      const hours = [...new Set(rs.map((r) => Math.floor(r[1].getTime() / H) * H))].sort((a, b) => a - b);
+      let prev: number | null = null;
+      for (const h of hours) {
+        const inHour = rs.filter((r) => Math.floor(r[1].getTime() / H) * H === h).map((r) => r[2]);
+        const last = inHour.at(-1)!;
+        perHour.set(h, (perHour.get(h) ?? 0) + Math.max(0, last - (prev ?? inHour[0]!)));
+        prev = last;
+      }
+    }
+    const sumHours = (pred: (h: number) => boolean) => [...perHour].filter(([h]) => pred(h)).reduce((a, [, v]) => a + v, 0);
+    expect(k.energy.todayKwh).toBe(sumHours((h) => h >= t0));
+    // Today = the last reading today minus the last one before today (95 -> 170 and 171).
+    expect(k.energy.todayKwh).toBe((170 - 95) + (171 - 95));
+    expect(k.energy.yesterdayKwh).toBe(sumHours((h) => h < t0 && h >= t0 - 86400e3));
+    const hy = Math.floor((at - 86400e3) / H) * H;
+    const ysame = sumHours((h) => h >= t0 - 86400e3 && h < hy) + sumHours((h) => h === hy) * ((at - 86400e3 - hy) / H);
+    expect(k.energy.yesterdaySameTimeKwh).toBeCloseTo(ysame, 0);
+    expect(k.energy.hourly.today.reduce((a, b) => a + b, 0)).toBeCloseTo(k.energy.todayKwh, 1);
     expect(k.energy.hourly.today).toHaveLength(24);
+    // The roll-up rows equal what the raw readings give (one row per meter and hour).
+    const rolled = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM energy_hourly WHERE idx = ANY($1::int[])`, [[...new Set(readings.map((r) => r[0]))]]);
+    expect(rolled.rows[0]!.n).toBe(new Set(readings.map((r) => `${r[0]}/${Math.floor(r[1].getTime() / H)}`)).size);
 
     const eq = (await db.query<{ status: string; live: number | null }>(
       `SELECT e.status, ls.status AS live FROM equipment e LEFT JOIN live_state ls ON ls.idx = e.idx AND ls.layer = 2 WHERE e.park_idx = $1`, [parkIdx])).rows;
@@ -156,7 +172,7 @@ describeEachBackend('wall routes', ({ testDb }) => {
       get(target, prop) {
         if (prop === 'query') {
           return (text: string, params?: unknown[]) => {
-            if (text.includes("payload->>'kwh'")) energyQueries++;
+            if (text.includes('energy_hourly')) energyQueries++;
             return target.query(text, params);
           };
         }
