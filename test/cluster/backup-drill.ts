@@ -92,7 +92,7 @@ try {
 
   const bad = path.join(dir, 'corrupt.twinbak');
   const bytes = fs.readFileSync(archive);
-  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+  bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
   fs.writeFileSync(bad, bytes);
   const target = path.join(dir, 'never');
   t0 = performance.now();

@@ -82,7 +82,7 @@ try {
   await psql('twin', 'CREATE EXTENSION postgis');
   const dbUrl = `postgres://postgres@127.0.0.1:${port}/twin`;
   let t0 = performance.now();
-  const env = { ...process.env, DATABASE_URL: dbUrl, TWIN_LOG_LEVEL: 'warn', TWIN_DATA_DIR: path.join(dir, 'twin-data') };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: dbUrl, TWIN_LOG_LEVEL: 'warn', TWIN_DATA_DIR: path.join(dir, 'twin-data') };
   delete env.MQTT_URL;
   await run(process.execPath, [path.join(ROOT, 'twin-server/bin/twin.mjs'), 'seed', '--scale', SCALE], { cwd: ROOT, env, maxBuffer: 64 << 20 });
   const size = await psql('postgres', "SELECT pg_size_pretty(pg_database_size('twin'))");
@@ -166,7 +166,7 @@ try {
   walk(newest);
   const victim = files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
   const bytes = fs.readFileSync(victim);
-  bytes[Math.floor(bytes.length / 2)] ^= 0x5a;
+  bytes[Math.floor(bytes.length / 2)]! ^= 0x5a;
   fs.writeFileSync(victim, bytes);
   t0 = performance.now();
   const bad = await run(path.join(ROOT, 'deploy/pgbackrest/restore-drill.sh'), ['--config', cfg, '--stanza', 'twin', '--repo', '1', '--db', 'twin',

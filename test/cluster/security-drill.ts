@@ -182,7 +182,7 @@ try {
   const port = await freePort();
   const mport = await freePort();
   const data2 = path.join(dir, 'data2');
-  const env = { ...process.env, HOST: '0.0.0.0', PORT: String(port), TWIN_MQTT_PORT: String(mport), TWIN_MQTT_HOST: '0.0.0.0', TWIN_DATA_DIR: data2, TWIN_TILESET_DIR: path.join(dir, 'tiles2'),
+  const env: NodeJS.ProcessEnv = { ...process.env, HOST: '0.0.0.0', PORT: String(port), TWIN_MQTT_PORT: String(mport), TWIN_MQTT_HOST: '0.0.0.0', TWIN_DATA_DIR: data2, TWIN_TILESET_DIR: path.join(dir, 'tiles2'),
     TWIN_SEED_ON_START: '0', TWIN_SIMULATOR: '0', TWIN_LOG_LEVEL: 'warn', TWIN_ADMIN_PASSWORD: '' };
   for (const k of ['TWIN_TLS', 'TWIN_TLS_CERT', 'TWIN_TLS_KEY', 'DATABASE_URL', 'MQTT_URL']) delete env[k];
   const child = spawn(process.execPath, [path.join(ROOT, 'twin-server/bin/twin.mjs'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
