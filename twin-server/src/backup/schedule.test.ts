@@ -32,6 +32,21 @@ it('writes checked archives through the running server, prunes beyond TWIN_BACKU
     expect(st.bytes).toBe(fs.statSync(files[2]!).size);
     expect(st.ageHours).toBeLessThan(0.1);
     expect(await scheduler.runIfDue(Date.now() + 16 * 60_000)).toBe(false); // newest is younger than 24 h
+
+    // The alarm when the last good backup is too old: raised once (error logged, administrators
+    // notified), not again within 24 h, and cleared once a backup is young again.
+    expect(await scheduler.checkOverdue()).toBe(false);
+    const old = new Date(Date.now() - 50 * 3_600_000);
+    for (const f of kept) fs.utimesSync(f, old, old);
+    expect(scheduler.state()).toMatchObject({ overdue: true, alarmAt: null });
+    expect(await scheduler.checkOverdue()).toBe(true);
+    expect(scheduler.state().alarmAt).not.toBeNull();
+    expect(await scheduler.checkOverdue()).toBe(false);
+    const health = await (await fetch(`${s.url}/api/health`, { headers: { Authorization: 'Bearer x' } })).json() as { backup?: { overdue: boolean } };
+    expect(health.backup === undefined || health.backup.overdue).toBe(true);
+    await scheduler.runNow();
+    expect(await scheduler.checkOverdue()).toBe(false);
+    expect(scheduler.state()).toMatchObject({ overdue: false, alarmAt: null });
   } finally {
     await s.stop();
   }

@@ -12,6 +12,7 @@ import type { Config } from '../config.ts';
 import type { ServerContext } from '../context.ts';
 import type { ScheduledJob } from '../modules/types.ts';
 import { createBackup, dataDirOf } from './backup.ts';
+import { notify } from '../kit/notifications/service.ts';
 
 const PREFIX = 'twin-backup-';
 const SUFFIX = '.twinbak';
@@ -52,13 +53,19 @@ export interface BackupState {
   readonly lastError: string | null;
   /** True when the newest archive is older than twice the interval (or none exists after the first is due). */
   readonly overdue: boolean;
+  /** When the overdue alarm was last raised (logged as an error, notified to the system administrators). */
+  readonly alarmAt: string | null;
 }
+
+/** An overdue alarm is raised again at most this often while backups stay overdue. */
+export const OVERDUE_ALARM_EVERY_MS = 24 * 3_600_000;
 
 /** The scheduled backup job of one server, and its state. */
 export class BackupScheduler {
   readonly #sc: ServerContext;
   readonly #started = Date.now();
   #lastError: string | null = null;
+  #alarmAt: number | null = null;
 
   constructor(sc: ServerContext) {
     this.#sc = sc;
@@ -88,7 +95,38 @@ export class BackupScheduler {
       bytes: newest?.bytes ?? null,
       lastError: this.#lastError,
       overdue: this.enabled && (age === null ? now > due : age > 2 * this.#intervalMs),
+      alarmAt: this.#alarmAt === null ? null : new Date(this.#alarmAt).toISOString(),
     };
+  }
+
+  /**
+   * The alarm when the last good backup is too old (older than twice the interval): an error in the
+   * log and a notification to every system administrator (in-app and their outbound channels), again
+   * every 24 h while it lasts. True when it raised one now.
+   */
+  async checkOverdue(now = Date.now()): Promise<boolean> {
+    const st = this.state(now);
+    if (!st.overdue) {
+      this.#alarmAt = null;
+      return false;
+    }
+    if (this.#alarmAt !== null && now - this.#alarmAt < OVERDUE_ALARM_EVERY_MS) return false;
+    this.#alarmAt = now;
+    const age = st.ageHours === null ? null : Math.round(st.ageHours);
+    this.#sc.log.error({ dir: st.dir, lastSuccessAt: st.lastSuccessAt, ageHours: st.ageHours, lastError: st.lastError }, 'backup overdue: the last good backup is too old');
+    try {
+      await notify(this.#sc, {
+        to: { roles: ['system_admin'] },
+        kind: 'system.backup.overdue',
+        title: age === null
+          ? { zh: '备份超期：尚无成功的备份', en: 'Backup overdue: no good backup yet' }
+          : { zh: `备份超期：最近一次成功备份已是 ${age} 小时前`, en: `Backup overdue: the last good backup is ${age} hours old` },
+        link: '/admin',
+      });
+    } catch (err) {
+      this.#sc.log.warn({ err }, 'backup overdue: notification failed');
+    }
+    return true;
   }
 
   /** Backs up now when due (newest archive older than the interval, first one after the grace). */
@@ -127,6 +165,15 @@ export class BackupScheduler {
 
   /** The job for the module host (checks every minute). */
   job(): ScheduledJob {
-    return { name: 'backup', everyMs: 60_000, run: async () => void (await this.runIfDue()) };
+    return {
+      name: 'backup', everyMs: 60_000,
+      run: async () => {
+        try {
+          await this.runIfDue();
+        } finally {
+          await this.checkOverdue();
+        }
+      },
+    };
   }
 }
