@@ -104,6 +104,21 @@ export async function networkObject(db: Queryable, idx: number): Promise<Network
 /** Work-order statuses that count as open (not done, not cancelled). */
 export const OPEN_STATUSES = ['open', 'assigned', 'in_progress', 'on_hold'] as const;
 
+// The work-orders module's open orders (records kit + wo_order) in this route's shape, so the panel
+// lists the orders made since that module exists next to the seeded rows of work_order.
+const WORKORDERS_UNION = `UNION ALL
+     SELECT w.code, r.title, r.data->>'titleEn', CASE w.source WHEN 'preventive' THEN 'preventive' ELSE 'repair' END, w.priority,
+       CASE r.state WHEN 'created' THEN 'open' WHEN 'dispatched' THEN 'assigned' WHEN 'accepted' THEN 'assigned' ELSE r.state END,
+       c.name->>'zh', to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), to_char(r.due_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
+     FROM kit_record r JOIN wo_order w ON w.record_id = r.id LEFT JOIN wo_crew c ON c.id = w.crew_id
+     WHERE r.entity = 'workorder' AND r.object_idx = $1 AND r.state IN ('created', 'dispatched', 'accepted', 'in_progress', 'on_hold', 'done')`;
+
+/** Whether the work-orders module's tables exist (it may be switched off). */
+async function hasWorkordersModule(db: Queryable): Promise<boolean> {
+  const r = await db.query<{ t: string | null }>("SELECT to_regclass('wo_order')::text AS t");
+  return r.rows[0]?.t != null;
+}
+
 /**
  * Open work orders of one piece of equipment, most urgent first. Null when `idx` is not
  * equipment (so the route can answer 404 rather than an empty list).
@@ -118,6 +133,7 @@ export async function openWorkOrders(db: Queryable, idx: number): Promise<WorkOr
     `SELECT code, title, title_en, order_type, priority, status, assignee,
        to_char(opened_on, 'YYYY-MM-DD') AS opened_on, to_char(due_on, 'YYYY-MM-DD') AS due_on
      FROM work_order WHERE equipment_idx = $1 AND status = ANY($2::text[])
+     ${await hasWorkordersModule(db) ? WORKORDERS_UNION : ''}
      ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority), opened_on, code`,
     [idx, OPEN_STATUSES],
   );

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../../context.ts';
 import { defineEntity, recordLink, type EntityDef, type GuardInput } from '../../kit/records/define.ts';
 import { notify } from '../../kit/notifications/service.ts';
+import { closeOrderOfRepair, createWorkOrder, TRADE_OF_REPAIR, workordersEnabled } from '../workorders/service.ts';
 
 /** The repair categories, with their labels. */
 export const CATEGORIES = {
@@ -81,6 +82,8 @@ export function repairEntity(sc: ServerContext): EntityDef {
         rate: {
           from: ['done'], to: 'closed', label: { zh: '评价并完结', en: 'Rate and close' }, permission: 'repairs:report', sets: ['rating', 'feedback'], requires: ['rating'],
           guards: [reporterOnly],
+          // With the work-orders module: the verified work order made from this request closes with the rating.
+          after: async ({ record, tx, principal }) => closeOrderOfRepair(sc, tx, record.id, Number(record.data.rating), record.data.feedback as string | undefined, principal),
         },
         rework: {
           from: ['done'], to: 'in_progress', label: { zh: '返修', en: 'Send back' }, permission: 'repairs:report', guards: [reporterOnly],
@@ -97,6 +100,15 @@ export function repairEntity(sc: ServerContext): EntityDef {
     afterCreate: async (record, _p, tx) => {
       await notify(sc, { to: { roles: ['property_manager'] }, kind: 'repair.submitted', link: recordLink(def, record.id),
         title: { zh: `新报修：${record.title}（${record.objectName ?? ''}）`, en: `New repair request: ${record.title} (${record.objectName ?? ''})` } }, tx);
+      // With the work-orders module: a work order for the crew of the category's trade, followed (and rated) by the reporter.
+      if (workordersEnabled(sc) && record.objectIdx !== null) {
+        await createWorkOrder(sc, {
+          objectIdx: record.objectIdx, title: { zh: record.title, en: record.title }, source: 'repair', sourceRef: String(record.id),
+          priority: record.data.urgency === 'urgent' ? 'urgent' : 'normal', trade: TRADE_OF_REPAIR[String(record.data.category)] ?? 'general',
+          actor: record.createdBy ? { userId: record.createdBy } : null, enterpriseIdx: record.enterpriseIdx, autoDispatch: true,
+          description: record.data.description as string | undefined,
+        }, tx);
+      }
     },
   });
   return def;

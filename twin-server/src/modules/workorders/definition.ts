@@ -87,6 +87,8 @@ export function workOrderEntity(sc: ServerContext, hooks: WorkOrderHooks): Entit
     await notify(sc, { to, kind, link: link(r.id), title: { zh: `${zh}：${r.title}`, en: `${en}: ${String(r.data.titleEn ?? r.title)}` } }, tx);
   };
 
+  // Who follows an order's progress: its requester, or for orders nobody asked for (alarms, preventive) the dispatchers.
+  const requesterOrDispatchers = (r: StoredRecord) => (r.createdBy ? [r.createdBy] : { roles: ['property_manager'] });
   const t = (x: TransitionDef): TransitionDef => ({
     ...x,
     after: async (e) => {
@@ -146,7 +148,7 @@ export function workOrderEntity(sc: ServerContext, hooks: WorkOrderHooks): Entit
         }),
         accept: t({
           from: ['dispatched'], to: 'accepted', label: { zh: '接单', en: 'Accept' }, permission: 'workorders:execute', guards: [assigneeOnly],
-          after: async ({ record, tx }) => tell(tx, record.createdBy ? [record.createdBy] : [], 'workorder.accepted', record, '工单已接单', 'Work order accepted'),
+          after: async ({ record, tx }) => tell(tx, requesterOrDispatchers(record), 'workorder.accepted', record, '工单已接单', 'Work order accepted'),
         }),
         decline: t({
           from: ['dispatched'], to: 'created', label: { zh: '退单', en: 'Decline' }, permission: 'workorders:execute', guards: [assigneeOnly],
@@ -156,7 +158,10 @@ export function workOrderEntity(sc: ServerContext, hooks: WorkOrderHooks): Entit
             await tell(tx, { roles: ['property_manager'] }, 'workorder.declined', record, '工单被退回，请重新派单', 'Work order declined, dispatch again');
           },
         }),
-        start: t({ from: ['accepted'], to: 'in_progress', label: { zh: '开始处理', en: 'Start' }, permission: 'workorders:execute', guards: [assigneeOnly] }),
+        start: t({
+          from: ['accepted'], to: 'in_progress', label: { zh: '开始处理', en: 'Start' }, permission: 'workorders:execute', guards: [assigneeOnly],
+          after: async ({ record, tx }) => tell(tx, requesterOrDispatchers(record), 'workorder.started', record, '工单开始处理', 'Work started'),
+        }),
         hold: t({ from: ['in_progress'], to: 'on_hold', label: { zh: '挂起', en: 'Put on hold' }, permission: 'workorders:execute', guards: [assigneeOnly], sets: ['holdReason'], requires: ['holdReason'] }),
         resume: t({ from: ['on_hold'], to: 'in_progress', label: { zh: '继续处理', en: 'Resume' }, permission: 'workorders:execute', guards: [assigneeOnly] }),
         finish: t({

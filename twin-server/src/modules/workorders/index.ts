@@ -11,7 +11,7 @@ import type { TwinModule } from '../types.ts';
 import type { ServerContext } from '../../context.ts';
 import { recordRoutes } from '../../kit/records/routes.ts';
 import { slaJob } from '../../kit/records/sla.ts';
-import { workOrderDef, workOrderFromAlarm } from './service.ts';
+import { markWorkordersEnabled, workOrderDef, workOrderFromAlarm } from './service.ts';
 import { extraRoutes } from './routes.ts';
 import { generatePreventive, sweepAlarms } from './jobs.ts';
 import { seedReference, seedWorkOrders } from './seed.ts';
@@ -32,6 +32,7 @@ export function workordersModule(): TwinModule {
       { permission: 'workorders:rate', summary: 'Rate and close a verified order one asked for', roles: ['enterprise_user', 'property_manager'] },
     ],
     async initialize(sc) {
+      markWorkordersEnabled(sc);
       // Trades, dispatch rules and the knowledge base exist whether or not a park was seeded.
       const has = await sc.db.query('SELECT 1 FROM wo_trade LIMIT 1');
       if (has.rows.length === 0) await sc.db.transaction((tx) => seedReference(tx));

@@ -21,8 +21,7 @@ import {
   crewsResponse, dispatchRulesResponse, extraResponse, kbQuery, kbResponse, membersBody, objectOrdersResponse, partBody, ruleBody, stepBody, stepParams,
 } from './schemas.ts';
 
-const label = z.object({ zh: z.string(), en: z.string() });
-type Label = z.infer<typeof label>;
+type Label = { zh: string; en: string };
 const iso = (v: Date | string | null | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
 
 /** The procedure of an order: the knowledge-base entry of its object's model (or type) and fault. */
@@ -126,7 +125,7 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
     {
       method: 'POST', path: '/api/workorders/:id/parts', permission: 'workorders:execute', params: intIdParams, body: partBody,
       summary: 'Record a part used on a work order (the crew, while accepted, in progress or on hold)',
-      response: withStatus(201, extraResponse), errors: [404, 409],
+      response: withStatus(201, extraResponse.extend({})), errors: [404, 409],
       async handler(ctx) {
         const { id } = paramsOf(ctx, intIdParams);
         const b = bodyOf(ctx, partBody);

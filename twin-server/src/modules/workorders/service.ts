@@ -141,7 +141,8 @@ async function dispatchTo(sc: ServerContext, tx: Queryable, r: StoredRecord, cre
 
 /** Verified: clears the alarm the order came from (audited with the verifier); preventive orders date the equipment's maintenance. */
 async function onVerified(sc: ServerContext, tx: Queryable, r: StoredRecord, p: Principal): Promise<void> {
-  const o = await tx.query<{ alarm_id: string | null; source: string; code: string }>('SELECT alarm_id, source, code FROM wo_order WHERE record_id = $1', [r.id]);
+  const o = await tx.query<{ alarm_id: string | null; source: string; source_ref: string | null; code: string }>(
+    'SELECT alarm_id, source, source_ref, code FROM wo_order WHERE record_id = $1', [r.id]);
   const order = o.rows[0];
   if (order?.alarm_id) {
     const who = p.name;
@@ -153,13 +154,71 @@ async function onVerified(sc: ServerContext, tx: Queryable, r: StoredRecord, p: 
       await authService(sc).auditIn(tx, { action: 'alarm.clear', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `alarm:${order.alarm_id}`,
         detail: { from: cleared.state, idx: cleared.idx, kind: cleared.kind, workOrder: order.code } });
       await tx.query('SELECT pg_notify($1, $2)', ['twin_alarm', JSON.stringify({ id: Number(order.alarm_id), idx: cleared.idx, action: 'clear', state: 'cleared', severity: cleared.severity })]);
+      await notify(sc, { to: { roles: ['security_operator'] }, kind: 'alarm.cleared', link: `/alarms?id=${order.alarm_id}&state=all`,
+        title: { zh: `告警已随工单 ${order.code} 验收清除：${r.title}`, en: `Alarm cleared with work order ${order.code} verified: ${String(r.data.titleEn ?? r.title)}` } }, tx);
       // The pipeline may raise it again if the condition still holds (a new alarm, a new order).
       liveRuntimeOf(sc)?.ingest.openAlarms.delete(`${cleared.idx}/${cleared.kind}`);
     }
   }
+  if (order?.source === 'repair' && /^\d{1,15}$/.test(order.source_ref ?? '')) await repairDone(sc, tx, Number(order.source_ref), order.code, p);
   if (order?.source === 'preventive' && r.objectIdx !== null) {
     await tx.query(`UPDATE equipment SET last_maintained = ($2::timestamptz AT TIME ZONE 'Asia/Shanghai')::date WHERE idx = $1`, [r.objectIdx, nowOf(sc)]);
   }
+}
+
+/** The repair request an order came from is done when the order is verified: its reporter is asked to rate it. */
+async function repairDone(sc: ServerContext, tx: Queryable, repairId: number, code: string, p: Principal): Promise<void> {
+  const now = nowOf(sc);
+  const r = await tx.query<{ state: string; title: string; created_by: string | null }>(
+    `UPDATE kit_record k SET state = 'done', version = version + 1, updated_at = $2, state_since = $2, due_at = NULL, escalated_at = NULL
+     FROM (SELECT id, state FROM kit_record WHERE id = $1 AND entity = 'repair' FOR UPDATE) b
+     WHERE k.id = b.id AND b.state IN ('submitted', 'assigned', 'in_progress') RETURNING b.state, k.title, k.created_by`, [repairId, now]);
+  const rep = r.rows[0];
+  if (!rep) return;
+  await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'finish', $2, 'done', $3, $4, $5, $6)`,
+    [repairId, rep.state, p.id, p.name, `${code} 验收通过 / verified`, now]);
+  await authService(sc).auditIn(tx, { action: 'repair.transition.finish', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `repair:${repairId}`,
+    detail: { from: rep.state, to: 'done', workOrder: code } });
+  if (rep.created_by) {
+    await notify(sc, { to: [rep.created_by], kind: 'repair.done', link: `/service/repairs?id=${repairId}`,
+      title: { zh: `您的报修已完成，请评价：${rep.title}`, en: `Your repair is done, please rate it: ${rep.title}` } }, tx);
+  }
+}
+
+const enabledOn = new WeakSet<ServerContext>();
+/** Marks the module as running on this server (its tables exist); other modules check `workordersEnabled`. */
+export function markWorkordersEnabled(sc: ServerContext): void {
+  enabledOn.add(sc);
+}
+/** Whether the work-orders module runs on this server (TWIN_MODULES may switch it off). */
+export function workordersEnabled(sc: ServerContext): boolean {
+  return enabledOn.has(sc);
+}
+
+/** Trade of a repair category (modules/repairs). */
+export const TRADE_OF_REPAIR: Readonly<Record<string, string>> = {
+  electrical: 'electrical', plumbing: 'plumbing', hvac: 'hvac', lighting: 'electrical', door_window: 'general', network: 'weak_current', other: 'general',
+};
+
+/**
+ * The requester rated the repair request (modules/repairs): the verified order made from it is
+ * closed with that rating, in the rating's transaction, audited as the requester.
+ */
+export async function closeOrderOfRepair(sc: ServerContext, tx: Queryable, repairId: number, rating: number, feedback: string | undefined, p: Principal): Promise<void> {
+  if (!workordersEnabled(sc)) return;
+  const now = nowOf(sc);
+  const r = await tx.query<{ id: string; data: Record<string, unknown> }>(
+    `SELECT k.id, k.data FROM kit_record k JOIN wo_order w ON w.record_id = k.id WHERE w.source = 'repair' AND w.source_ref = $1 AND k.state = 'verified' FOR UPDATE OF k`,
+    [String(repairId)]);
+  const o = r.rows[0];
+  if (!o) return;
+  const data = { ...(typeof o.data === 'string' ? JSON.parse(o.data) as Record<string, unknown> : o.data), rating, ...(feedback ? { feedback } : {}) };
+  await tx.query(`UPDATE kit_record SET state = 'closed', version = version + 1, updated_at = $2, state_since = $2, due_at = NULL, data = $3::jsonb WHERE id = $1`,
+    [o.id, now, JSON.stringify(data)]);
+  await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'close', 'verified', 'closed', $2, $3, $4, $5)`,
+    [o.id, p.id, p.name, `报修评价 ${rating} / repair rated ${rating}`, now]);
+  await authService(sc).auditIn(tx, { action: 'workorder.transition.close', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `workorder:${o.id}`,
+    detail: { from: 'verified', to: 'closed', rating, repair: repairId } });
 }
 
 /**

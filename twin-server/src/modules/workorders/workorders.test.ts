@@ -20,6 +20,7 @@ import { escalateOverdue } from '../../kit/records/sla.ts';
 import { defaultAttachmentsDir } from '../../kit/records/routes.ts';
 import type { StoredRecord } from '../../kit/records/define.ts';
 import { rawUploadClient } from '../repairs/testing.ts';
+import { repairsModule } from '../repairs/index.ts';
 import { workordersModule } from './index.ts';
 import { createWorkOrder, openWorkOrdersOf, workOrderDef, workOrderFromAlarm, WorkOrderError } from './service.ts';
 import { generatePreventive, PREVENTIVE_BACKLOG } from './jobs.ts';
@@ -60,7 +61,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     const kinds = async (c: HttpClient) => ((await c.req('GET', '/api/notifications')).body as { items: { kind: string; link: string }[] }).items;
 
     beforeAll(async () => {
-      s = await startAuthServer(backend, { modules: [healthModule, createLiveModule({ mqtt: false }), notificationsModule(), workordersModule()] });
+      s = await startAuthServer(backend, { modules: [healthModule, createLiveModule({ mqtt: false }), notificationsModule(), repairsModule, workordersModule()] });
       parkIdx = (await insertFixturePark(db(), { grid: 2, floors: 1, roomsPerSide: 2, code: `wo-${backend}` })).parkIdx;
       fanCoil = (await db().query<{ idx: number }>("SELECT idx FROM equipment WHERE type = 'fan_coil' AND park_idx = $1 ORDER BY idx LIMIT 1", [parkIdx])).rows[0]!.idx;
       room = (await db().query<{ idx: number }>("SELECT room_idx AS idx FROM equipment WHERE idx = $1", [fanCoil])).rows[0]!.idx;
@@ -241,6 +242,30 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await kinds(tenant.client)).map((n) => n.kind)).toEqual(expect.arrayContaining(['workorder.accepted', 'workorder.verified']));
       const rated = await fire(tenant.client, r.id, 'close', { rating: 4 });
       expect(rated.status, rated.text).toBe(200);
+    });
+
+    it('a tenant\'s repair request becomes an order for the crew of its trade; verifying it asks the tenant to rate; the rating closes the order', async () => {
+      const rep = await tenant.client.req('POST', '/api/repairs', { objectIdx: room, data: { title: '空调漏水', category: 'hvac', urgency: 'urgent', description: '出风口滴水' } });
+      expect(rep.status, rep.text).toBe(201);
+      const repairId = (rep.body as { id: number }).id;
+      const w = (await db().query<{ record_id: string }>("SELECT record_id FROM wo_order WHERE source = 'repair' AND source_ref = $1", [String(repairId)])).rows[0]!;
+      const id = Number(w.record_id);
+      const o = (await get(tenant.client, id)).record;
+      expect(o).toMatchObject({ state: 'dispatched', createdBy: tenant.id, assignees: [crew1.id], objectIdx: room });
+      expect(o.data).toMatchObject({ trade: 'hvac', priority: 'urgent', source: 'repair' });
+      for (const [c, t, d] of [[crew1, 'accept'], [crew1, 'start'], [crew1, 'finish', { resolution: '疏通冷凝水管' }], [pm, 'verify']] as const) {
+        const res = await fire(c.client, id, t, d);
+        expect(res.status, `${t}: ${res.text}`).toBe(200);
+      }
+      const repair = (await tenant.client.req('GET', `/api/repairs/${repairId}`)).body as { record: { state: string; version: number } };
+      expect(repair.record.state).toBe('done');
+      expect((await kinds(tenant.client)).map((n) => n.kind)).toEqual(expect.arrayContaining(['workorder.accepted', 'repair.done', 'workorder.verified']));
+      const rated = await tenant.client.req('POST', `/api/repairs/${repairId}/transitions/rate`, { version: repair.record.version, data: { rating: 5, feedback: '很快' } });
+      expect(rated.status, rated.text).toBe(200);
+      const closed = (await get(pm.client, id)).record;
+      expect(closed.state).toBe('closed');
+      expect(closed.data).toMatchObject({ rating: 5, feedback: '很快' });
+      expect((await audits(`workorder:${id}`)).at(-1)).toMatchObject({ action: 'workorder.transition.close', actor_name: tenant.username });
     });
 
     it('preventive maintenance: orders for equipment past its interval, idempotent, capped', async () => {
