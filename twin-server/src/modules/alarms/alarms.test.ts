@@ -201,5 +201,42 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await op.client.req('DELETE', `/api/alarm-console/rules/${rule.id}`)).status).toBe(204);
       expect((await op.client.req('DELETE', `/api/alarm-console/rules/${rule.id}`)).status).toBe(404);
     });
+
+    it('malformed rules: each 400 names the field, nothing is written (no row, no version change, no reload)', async () => {
+      const db = s.server.sc.db;
+      const base = {
+        code: 'bad.rule', name: { zh: '坏规则', en: 'Bad rule' }, layer: 'equipment', kind: 'bad_rule', scope: {},
+        condition: { op: 'above', field: 'temperature', value: 28 }, forSeconds: 0, severity: 2, message: { zh: '{value}', en: '{value}' },
+      };
+      const snapshot = async () => (await db.query<{ n: number; v: number }>('SELECT count(*)::int AS n, coalesce(sum(version), 0)::int AS v FROM alarm_rule')).rows[0];
+      const before = await snapshot();
+      const reloads = alarmsRuntimeOf(s.server.sc)!.stats.reloads;
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ ...base, condition: { op: 'above', field: 'temperature' } }, 'condition'],
+        [{ ...base, condition: { op: 'between', field: 'temperature', value: 1 } }, 'condition'],
+        [{ ...base, condition: { op: 'all', of: [] } }, 'condition'],
+        [{ ...base, condition: { op: 'above', field: 'temperature', value: 28, hysteresis: -1 } }, 'condition'],
+        [{ ...base, severity: 0 }, 'severity'],
+        [{ ...base, forSeconds: -5 }, 'forSeconds'],
+        [{ ...base, code: 'Bad Code!' }, 'code'],
+        [{ ...base, scope: { building: 'A' } }, 'scope'],
+        [{ ...base, message: { zh: '只有中文' } }, 'message'],
+        [{ ...base, name: undefined }, 'name'],
+      ];
+      for (const [body, field] of cases) {
+        const r = await op.client.req('POST', '/api/alarm-console/rules', body);
+        expect(r.status, JSON.stringify(body)).toBe(400);
+        const issues = (r.body as { issues: Array<{ path: string }> }).issues ?? [];
+        if (!issues.length) console.log('BODY', r.status, r.text);
+        expect(issues.map((i) => String(i.path)).join(' '), JSON.stringify(body)).toContain(field);
+      }
+      // The same through an edit of an existing rule: refused, the rule unchanged.
+      const any = ((await op.client.req('GET', '/api/alarm-console/rules')).body as { rules: Array<{ id: number; version: number }> }).rules[0]!;
+      const put = await op.client.req('PUT', `/api/alarm-console/rules/${any.id}`, { version: any.version, rule: { ...base, condition: { op: 'below', field: 'temperature', value: 'cold' } } });
+      expect(put.status).toBe(400);
+      expect(JSON.stringify((put.body as { issues: unknown[] }).issues)).toContain('condition');
+      expect(await snapshot()).toEqual(before);
+      expect(alarmsRuntimeOf(s.server.sc)!.stats.reloads).toBe(reloads);
+    });
   });
 }
