@@ -18,4 +18,5 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   scene: async () => (await import('./scene.ts')).sceneBench,
   wall: async () => (await import('./wall-soak.ts')).wallSoak,
   alarms: async () => (await import('./alarms.ts')).alarmsBench,
+  video: async () => (await import('./video.ts')).videoBench,
 };

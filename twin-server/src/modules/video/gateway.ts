@@ -68,6 +68,9 @@ export function maskUrl(url: string): string {
   }
 }
 
+/** Length of the first live segments (seconds): the time to first frame. */
+export const INIT_SEGMENT_S = 0.5;
+
 const escFilter = (s: string) => s.replace(/[\\:',;[\]=]/g, (c) => `\\${c}`);
 
 /**
@@ -103,18 +106,23 @@ export function ffmpegArgs(s: VideoSettings, src: SourceSpec, dir: string, recDi
   const seg = s.segmentS;
   const flags = 'delete_segments+independent_segments+omit_endlist+program_date_time';
   // With a recording, one encode feeds two muxers (tee): the live HLS and the recorded segments.
+  // The first segments are short (INIT_SEGMENT_S, cut at the next key frame after it): a viewer
+  // gets the first picture after about half a second of video instead of a whole segment.
   const out = recDir
     ? ['-an', '-map', '0:v', '-f', 'tee', [
-      `[f=hls:hls_time=${seg}:hls_list_size=6:hls_flags=${flags}:hls_segment_filename=${path.join(dir, 'seg-%05d.ts')}]${path.join(dir, 'index.m3u8')}`,
+      `[f=hls:hls_time=${seg}:hls_init_time=${INIT_SEGMENT_S}:hls_list_size=6:hls_flags=${flags}:hls_segment_filename=${path.join(dir, 'seg-%05d.ts')}]${path.join(dir, 'index.m3u8')}`,
       `[f=segment:segment_time=${seg}:segment_format=mpegts:segment_list=${path.join(recDir, 'list.csv')}:segment_list_type=csv:segment_list_flags=+live]${path.join(recDir, '%06d.ts')}`,
     ].join('|')]
     : [
-      '-an', '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '6', '-hls_flags', flags,
+      '-an', '-f', 'hls', '-hls_time', String(seg), '-hls_init_time', String(INIT_SEGMENT_S), '-hls_list_size', '6', '-hls_flags', flags,
       '-hls_segment_filename', path.join(dir, 'seg-%05d.ts'), path.join(dir, 'index.m3u8'),
     ];
   const x264 = (fps: number | null) => [
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    ...(fps ? ['-g', String(fps * seg), '-keyint_min', String(fps * seg), '-sc_threshold', '0'] : ['-force_key_frames', `expr:gte(t,n_forced*${seg})`]),
+    // Key frames every segment; in the first segment's time also every INIT_SEGMENT_S, so the short first segments can be cut.
+    ...(fps
+      ? ['-g', String(fps * seg), '-keyint_min', String(fps * seg), '-sc_threshold', '0', '-force_key_frames', `expr:if(lt(t,${seg}),gte(t,n_forced*${INIT_SEGMENT_S}),0)`]
+      : ['-force_key_frames', `expr:gte(t,n_forced*${seg})`]),
   ];
   const head = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   if (src.kind === 'simulated') {
