@@ -18,6 +18,7 @@ import { economyModule } from './index.ts';
 import { carrySampleForward, samplePending } from './history.ts';
 import { closedMonth, reportXlsx, rowOf, SAMPLE_FIGURES } from './testing.ts';
 import { addMonths } from '../../seed/dates.ts';
+import { seedPark } from '../../seed/index.ts';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -130,6 +131,37 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const audit = await db().query<{ action: string }>(`SELECT action FROM audit_log WHERE object = $1 ORDER BY seq`, [`economy-filing:${id}`]);
       expect(audit.rows.map((a) => a.action)).toEqual(['economy.filing.submit', 'economy.filing.return', 'economy.filing.submit', 'economy.filing.approve']);
     });
+
+    it('a sample park seeded at any clock date: the wall\'s period ends in the last closed month and the economy layer carries the database\'s latest figures', async () => {
+      const seeded = await seedPark(db(), { seed: 3, scale: 0.1, code: 'econ-sample' });
+      await economyModule.seed!(s.server.sc, { parkIdx: seeded.parkIdx });
+      const park = (await findPark(db(), 'econ-sample'))!;
+      const k = await parkKpis(db(), park);
+      const closed = closedMonth(s.clock.now());
+      expect(seeded.asOf < `${closed}-01`).toBe(true); // the generator's own data ends long before
+      expect(k.economy.to).toBe(closed);
+      expect(k.economy.from).toBe(`${closed.slice(0, 4)}-01`);
+      expect(k.economy.monthly.every((m) => m.month.slice(0, 4) === closed.slice(0, 4) && m.month <= closed)).toBe(true);
+      expect(k.economy.outputYtd).toBeGreaterThan(0);
+      expect(k.economy.outputPrevYtd).toBeGreaterThan(0);
+      // About one in five reports of the last closed month is still outstanding (something to file).
+      const n = await db().query<{ total: number; reported: number }>(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM enterprise_monthly m WHERE m.enterprise_idx = e.idx AND m.month = $2::date))::int AS reported
+         FROM enterprise e WHERE e.park_idx = $1`, [seeded.parkIdx, `${closed}-01`]);
+      expect(n.rows[0]!.reported).toBeLessThan(n.rows[0]!.total);
+      expect(n.rows[0]!.reported).toBeGreaterThan(n.rows[0]!.total * 0.6);
+      // The economy layer (layer 5) of every enterprise is its latest month's output, not noise.
+      const want = await db().query<{ idx: number; v: number }>(
+        `SELECT DISTINCT ON (m.enterprise_idx) m.enterprise_idx AS idx, m.output_value::float8 AS v FROM enterprise_monthly m JOIN enterprise e ON e.idx = m.enterprise_idx
+         WHERE e.park_idx = $1 ORDER BY m.enterprise_idx, m.month DESC`, [seeded.parkIdx]);
+      const live = async () => new Map((await db().query<{ idx: number; v: number }>(
+        `SELECT ls.idx, ls.value::float8 AS v FROM live_state ls JOIN enterprise e ON e.idx = ls.idx WHERE ls.layer = 5 AND e.park_idx = $1`, [seeded.parkIdx])).rows.map((r) => [r.idx, r.v]));
+      await expect.poll(async () => (await live()).size, { timeout: 20_000 }).toBe(want.rows.length);
+      const got = await live();
+      for (const w of want.rows) expect(got.get(w.idx)).toBeCloseTo(w.v, 0);
+      // A second start the same month adds nothing.
+      expect(await carrySampleForward(db(), new Date(s.clock.now()))).toBe(0);
+    }, 120_000);
 
     it('carries a sample park\'s history to the month before the clock\'s month, never further, idempotently', async () => {
       const code = '91330100MA2ECON03X';
