@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initI18n } from './i18n/index.ts';
 import { App } from './app/App.tsx';
@@ -10,10 +10,16 @@ import './app/theme.css';
 
 initI18n();
 
+// The public park portal needs no login: it is rendered instead of the session gate (modules/portal).
+const PortalApp = lazy(() => import('./modules/portal/PortalApp.tsx'));
+const publicPortal = /^\/portal(\/|$)/.test(location.pathname);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <SessionGate>
-      <App />
-    </SessionGate>
+    {publicPortal ? <Suspense fallback={null}><PortalApp /></Suspense> : (
+      <SessionGate>
+        <App />
+      </SessionGate>
+    )}
   </StrictMode>,
 );

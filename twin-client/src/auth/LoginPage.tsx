@@ -59,6 +59,7 @@ export function LoginPage({ onDone, notice }: { onDone: () => void; notice?: str
           <LanguageSwitch />
         </div>
         <p className="notice">{t('login.notice')}</p>
+        <p className="notice"><a href="/portal" data-testid="portal-link">{t('portal:loginLink')}</a></p>
       </form>
     </div>
   );
