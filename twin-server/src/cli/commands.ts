@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   seed: async () => (await import('./seed.ts')).seedCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
   import: async () => (await import('./import.ts')).importCommand,
+  park: async () => (await import('./park.ts')).parkCommand,
   simulate: async () => (await import('./simulate.ts')).simulateCommand,
   tiles: async () => (await import('./tiles.ts')).tilesCommand,
   audit: async () => (await import('./audit.ts')).auditCommand,

@@ -73,7 +73,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // A first run in a fresh data folder also warns that it generated the audit key; the problems follow.
       const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '));
       expect(lines[0]).toMatch(/bad\.geojson rejected, nothing was written \(2 problems\)/);
-      expect(lines.slice(1)).toEqual([
+      // Grouped by kind with counts first, then every problem.
+      expect(lines.slice(1, 4)).toEqual(['by kind:', '     1 × use: "…" is not a building use', '     1 × geometry: outer ring is not closed']);
+      expect(lines.slice(4)).toEqual([
         expect.stringMatching(/^features\[1\] \(code "A2", name "A2 实验楼"\) use: "labs" is not a building use/),
         expect.stringMatching(/^features\[2\] \(code "C1", name "C1 商业中心"\) geometry: outer ring is not closed/),
       ]);
@@ -119,5 +121,24 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(again.stderr).toMatch(/^features\[0\] .*building "A1" already exists in park "cli-park"/m);
       expect((await withDb(countRows)).building).toBe(5);
     }, SLOW);
+
+    it('creates a park in another city from a footprint file and imports it with a field mapping, in JSON on success and failure', async () => {
+      const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '../import/fixtures/chengdu-tianfu.geojson');
+      const c = await twin(env, 'park', 'create', '--code', 'chengdu-cli', '--name', '天府软件园', '--city', '成都', '--boundary-from', file, '--json');
+      expect(c.code, c.stderr).toBe(0);
+      const park = JSON.parse(c.stdout) as { ok: boolean; park: { origin: { lon: number } } };
+      expect(park.ok).toBe(true);
+      expect(park.park.origin.lon).toBeCloseTo(104.0668, 2);
+      const r = await twin(env, 'import', 'buildings', file, '--park', 'chengdu-cli', '--map', 'name=bldg_name,code=bldg_id', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as { ok: boolean; created: { building: number }; warnings: unknown[] };
+      expect([rep.ok, rep.created.building, rep.warnings.length]).toEqual([true, 12, 4]);
+      const again = await twin(env, 'import', 'buildings', file, '--park', 'chengdu-cli', '--map', 'name=bldg_name,code=bldg_id', '--json');
+      expect(again.code).toBe(1);
+      const fail = JSON.parse(again.stdout) as { ok: boolean; error: { groups: { kind: string; count: number }[]; problems: unknown[] } };
+      expect(fail.ok).toBe(false);
+      expect(fail.error.groups).toEqual([expect.objectContaining({ count: 12, kind: 'code: building "…" already exists in park "…"' })]);
+      expect(fail.error.problems).toHaveLength(12);
+    }, SLOW * 2);
   });
 }

@@ -4,12 +4,33 @@ import { appendAudit } from '../auth/audit.ts';
 import { loadConfig } from '../config.ts';
 import { openDb, migrate } from '../db/index.ts';
 import { importBuildings, type ImportOptions, type ImportProgress, type ImportReport } from '../import/buildings.ts';
-import { LIMITS, describeSize } from '../import/geojson.ts';
-import { ImportError, formatProblem } from '../import/problems.ts';
+import { LIMITS, MAPPABLE_FIELDS, describeSize, type FieldMapping } from '../import/geojson.ts';
+import { ImportError, formatProblem, type ProblemGroup } from '../import/problems.ts';
 import { UsageError, type Args } from './args.ts';
 import type { Command } from './command.ts';
 
-const FLAGS = ['park', 'floors', 'units', 'replace', 'dry-run', 'json'];
+const FLAGS = ['park', 'floors', 'units', 'replace', 'dry-run', 'json', 'map', 'unknown', 'skip-invalid'];
+
+/** Parses `--map height=HEIGHT_M,name=bldg_name` into a field mapping. */
+export function parseMapping(v: string | true | undefined): FieldMapping | undefined {
+  if (v === undefined) return undefined;
+  if (v === true) throw new UsageError(`--map needs field=property pairs, e.g. --map height=h_m,name=bldg_name (fields: ${MAPPABLE_FIELDS.join(', ')})`);
+  const out: Record<string, string> = {};
+  for (const pair of v.split(',')) {
+    const m = /^\s*([a-z_]+)\s*=\s*(.+?)\s*$/.exec(pair);
+    if (!m || !(MAPPABLE_FIELDS as readonly string[]).includes(m[1]!)) {
+      throw new UsageError(`--map: ${JSON.stringify(pair)} is not field=property with a field among ${MAPPABLE_FIELDS.join(', ')}`);
+    }
+    if (m[1]! in out) throw new UsageError(`--map: ${m[1]} is mapped twice`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** Prints problem groups, most frequent first: "  12 × geometry: footprint lies entirely outside park". */
+function printGroups(groups: readonly ProblemGroup[], print: (s: string) => void): void {
+  for (const g of groups) print(`  ${String(g.count).padStart(4)} × ${g.kind}`);
+}
 
 /** The OS account running the CLI, for the audit trail. */
 function osUser(): string {
@@ -50,6 +71,12 @@ function summary(r: ImportReport): string[] {
     lines.push(`import: ${r.dryRun ? 'would update' : 'updated'} ${r.replaced.building} existing buildings in place` +
       (r.replaced.floor > 0 ? `, rebuilding their floors (${r.replaced.floor} floors and ${r.replaced.room} rooms replaced)` : ''));
   }
+  if (r.skipped.features > 0) {
+    lines.push(`import: skipped ${r.skipped.features} invalid feature${r.skipped.features === 1 ? '' : 's'} (--skip-invalid), by kind:`);
+    printGroups(r.skipped.groups, (s) => lines.push(s));
+    for (const p of r.skipped.problems) lines.push(`skipped: ${formatProblem(p)}`);
+    if (r.skipped.omitted > 0) lines.push(`skipped: ... and ${r.skipped.omitted} more problems`);
+  }
   for (const w of r.warnings) lines.push(`warning: ${formatProblem(w)}`);
   return lines;
 }
@@ -57,7 +84,8 @@ function summary(r: ImportReport): string[] {
 /** `twin import buildings <file.geojson>`: footprints into the park, with floors and units. */
 export const importCommand: Command = {
   summary: 'import building footprints (GeoJSON) into a park, with floors and leasable units',
-  usage: 'twin import buildings <file.geojson> [--park CODE] [--floors auto|none] [--units auto|none] [--replace] [--dry-run] [--json]',
+  usage: 'twin import buildings <file.geojson> [--park CODE] [--floors auto|none] [--units auto|none] [--replace] [--dry-run] [--json]\n' +
+    '       [--map height=PROP,floors=PROP,name=PROP,code=PROP] [--unknown keep|ignore] [--skip-invalid]',
   async run(args: Args) {
     const [what, file, ...extra] = args.positional;
     if (what !== 'buildings') throw new UsageError(what ? `unknown import kind ${JSON.stringify(what)}; only "buildings" is supported` : 'say what to import: buildings');
@@ -66,7 +94,14 @@ export const importCommand: Command = {
     for (const f of Object.keys(args.flags)) if (!FLAGS.includes(f)) throw new UsageError(`unknown option --${f}`);
     const park = args.flags.park;
     if (park === true) throw new UsageError('--park needs a park code');
+    const unknown = args.flags.unknown;
+    if (unknown !== undefined && unknown !== 'keep' && unknown !== 'ignore') throw new UsageError(`--unknown must be keep or ignore, got ${unknown === true ? 'nothing' : JSON.stringify(unknown)}`);
+    const mapping = parseMapping(args.flags.map);
+    const json = args.flags.json === true;
     const opts: ImportOptions = {
+      ...(mapping ? { mapping } : {}),
+      ...(unknown ? { unknown } : {}),
+      skipInvalid: args.flags['skip-invalid'] === true,
       floors: autoFlag(args, 'floors'),
       units: autoFlag(args, 'units'),
       replace: args.flags.replace === true,
@@ -84,12 +119,16 @@ export const importCommand: Command = {
     try {
       const st = await fs.stat(file);
       if (st.size > LIMITS.maxBytes) {
-        console.error(`${file}: ${describeSize(st.size)} is over the ${describeSize(LIMITS.maxBytes)} limit; split it into several files by area and import them one after another`);
+        const message = `${file}: ${describeSize(st.size)} is over the ${describeSize(LIMITS.maxBytes)} limit; split it into several files by area and import them one after another`;
+        if (json) console.log(JSON.stringify({ ok: false, error: { message, groups: [], problems: [{ feature: null, ref: 'file', message }], omitted: 0, warnings: [] } }, null, 2));
+        else console.error(message);
         return 1;
       }
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      console.error(`cannot read ${file}: ${(e as Error).message}`);
+      const message = `cannot read ${file}: ${(e as Error).message}`;
+      if (json) console.log(JSON.stringify({ ok: false, error: { message, groups: [], problems: [{ feature: null, ref: 'file', message }], omitted: 0, warnings: [] } }, null, 2));
+      else console.error(message);
       return 1;
     }
 
@@ -98,12 +137,23 @@ export const importCommand: Command = {
     try {
       await migrate(db);
       const report = await importBuildings(db, text, opts);
-      if (args.flags.json) console.log(JSON.stringify(report, null, 2));
+      if (json) console.log(JSON.stringify({ ok: true, ...report }, null, 2));
       else for (const l of summary(report)) console.log(l);
       return 0;
     } catch (e) {
       if (!(e instanceof ImportError)) throw e;
-      console.error(`import: ${file} rejected, nothing was written (${e.problems.length + e.omitted} problem${e.problems.length + e.omitted === 1 ? '' : 's'}):`);
+      const n = e.problems.length + e.omitted;
+      const message = `${file} rejected, nothing was written (${n} problem${n === 1 ? '' : 's'})`;
+      if (json) {
+        // The same shape as the HTTP route's 422 body, plus ok: false.
+        console.log(JSON.stringify({ ok: false, error: { message, groups: e.groups, problems: e.problems, omitted: e.omitted, warnings: e.warnings } }, null, 2));
+        return 1;
+      }
+      console.error(`import: ${message}:`);
+      if (e.groups.length > 1) {
+        console.error('by kind:');
+        printGroups(e.groups, (s) => console.error(s));
+      }
       for (const p of e.problems) console.error(formatProblem(p));
       if (e.omitted > 0) console.error(`... and ${e.omitted} more problems (fix these first)`);
       for (const w of e.warnings) console.error(`warning: ${formatProblem(w)}`);

@@ -4,9 +4,9 @@
  * whole file is rejected with every problem listed, or written in one transaction.
  */
 import type { Db, Queryable } from '../db/types.ts';
-import { parseBuildingCollection, type BuildingCandidate, type BuildingUse, type FootprintShape } from './geojson.ts';
+import { parseBuildingCollection, type BuildingCandidate, type BuildingUse, type FieldMapping, type FootprintShape } from './geojson.ts';
 import { planCells } from './layout.ts';
-import { ImportError, ProblemList, formatProblem, type ImportProblem } from './problems.ts';
+import { ImportError, ProblemList, formatProblem, groupProblems, type ImportProblem, type ProblemGroup } from './problems.ts';
 
 /** How a building's floors and units are produced. */
 export interface ImportOptions {
@@ -23,6 +23,15 @@ export interface ImportOptions {
   readonly onProgress?: (p: ImportProgress) => void;
   /** Largest accepted text input in bytes (default LIMITS.maxBytes). */
   readonly maxBytes?: number;
+  /** Which file property holds height, floors, name and code (default: those names; `h` counts as height). */
+  readonly mapping?: FieldMapping;
+  /** Unknown properties: kept as the building's attributes (default) or ignored, with a warning either way. */
+  readonly unknown?: 'keep' | 'ignore';
+  /**
+   * Import the valid features and skip the others (listed in the report's `skipped`) instead of
+   * refusing the file. Problems with the whole file (not JSON, no park, a bad mapping) still refuse it.
+   */
+  readonly skipInvalid?: boolean;
   /**
    * Records the import in the audit trail: inside the write transaction on success (both commit
    * or neither), in a transaction of its own on rejection. Not called for dry runs.
@@ -63,6 +72,10 @@ export interface ImportReport {
   /** Buildings updated in place under `replace`, and the rows removed with their old floors. */
   readonly replaced: { building: number; floor: number; room: number; equipment: number; lease: number };
   readonly warnings: readonly ImportProblem[];
+  /** Warnings grouped by kind, most frequent first. */
+  readonly warningGroups: readonly ProblemGroup[];
+  /** Under `skipInvalid`: features left out, their problems (capped) grouped by kind, most frequent first. */
+  readonly skipped: { readonly features: number; readonly groups: readonly ProblemGroup[]; readonly problems: readonly ImportProblem[]; readonly omitted: number };
   readonly buildings: readonly ImportedBuilding[];
 }
 
@@ -294,8 +307,9 @@ async function writeBatch(tx: Queryable, park: Park, batch: Planned[], ids: Map<
     await tx.query('UPDATE twin_object SET name = $2, name_en = $3 WHERE idx = $1', [p.existing, p.name, p.c.nameEn ?? null]);
     await tx.query(
       `UPDATE building SET footprint = ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON($2), 4326)), height = $3, floors_above = $4,
-         floors_below = $5, use = $6, year = $7, ground_elevation = $8 WHERE idx = $1`,
-      [p.existing, p.c.geojson, p.c.height, p.c.floorsAbove, p.c.floorsBelow, p.c.use, p.c.year, p.c.groundElevation]);
+         floors_below = $5, use = $6, year = $7, ground_elevation = $8, attributes = $9::jsonb WHERE idx = $1`,
+      [p.existing, p.c.geojson, p.c.height, p.c.floorsAbove, p.c.floorsBelow, p.c.use, p.c.year, p.c.groundElevation,
+        p.c.attributes ? JSON.stringify(p.c.attributes) : null]);
   }
 
   const fl = { idx: [] as number[], b: [] as number[], level: [] as number[], elev: [] as number[], h: [] as number[] };
@@ -322,13 +336,13 @@ async function writeBatch(tx: Queryable, park: Park, batch: Planned[], ids: Map<
     [objects.idx, objects.kind, objects.name, objects.nameEn]);
   if (fresh.length > 0) {
     await tx.query(
-      `INSERT INTO building (idx, park_idx, code, footprint, height, floors_above, floors_below, use, year, ground_elevation)
-       SELECT u.idx, $1, u.code, ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326)), u.h, u.fa, u.fb, u.use, u.year, u.ge
-       FROM unnest($2::int[], $3::text[], $4::text[], $5::real[], $6::int[], $7::int[], $8::text[], $9::int[], $10::real[])
-         AS u(idx, code, gj, h, fa, fb, use, year, ge)`,
+      `INSERT INTO building (idx, park_idx, code, footprint, height, floors_above, floors_below, use, year, ground_elevation, attributes)
+       SELECT u.idx, $1, u.code, ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326)), u.h, u.fa, u.fb, u.use, u.year, u.ge, u.attrs::jsonb
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::real[], $6::int[], $7::int[], $8::text[], $9::int[], $10::real[], $11::text[])
+         AS u(idx, code, gj, h, fa, fb, use, year, ge, attrs)`,
       [park.idx, fresh.map((p) => ids.get(p)!), fresh.map((p) => p.code), fresh.map((p) => p.c.geojson), fresh.map((p) => p.c.height),
         fresh.map((p) => p.c.floorsAbove), fresh.map((p) => p.c.floorsBelow), fresh.map((p) => p.c.use), fresh.map((p) => p.c.year),
-        fresh.map((p) => p.c.groundElevation)]);
+        fresh.map((p) => p.c.groundElevation), fresh.map((p) => (p.c.attributes ? JSON.stringify(p.c.attributes) : null))]);
   }
   if (fl.idx.length > 0) {
     await tx.query(
@@ -369,7 +383,7 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
   if (opts.units === 'auto' && opts.floors !== 'auto') {
     problems.error(null, 'options', 'units', "units 'auto' needs floors 'auto': units are laid out on the generated floors");
   }
-  const parsed = parseBuildingCollection(input, problems, opts.maxBytes);
+  const parsed = parseBuildingCollection(input, problems, opts.maxBytes, { mapping: opts.mapping, unknown: opts.unknown });
   const park = await resolvePark(db, opts.parkCode, problems);
   const total = parsed.featureCount;
 
@@ -399,6 +413,17 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
       }
     }
   }
+  let valid2 = valid;
+  const skipped: ImportReport['skipped'] = { features: 0, groups: [], problems: [], omitted: 0 };
+  if (opts.skipInvalid && problems.count > 0 && !problems.errors.some((p) => p.feature === null) && problems.failed.size < total) {
+    // Features with problems are left out and reported; the rest go ahead.
+    valid2 = valid.filter((c) => !problems.failed.has(c.index));
+    Object.assign(skipped, { features: problems.failed.size, groups: groupProblems(problems.errors), problems: [...problems.errors], omitted: problems.omitted });
+    problems.errors.length = 0;
+    problems.omitted = 0;
+  } else if (opts.skipInvalid && problems.count > 0 && problems.failed.size >= total) {
+    problems.error(null, 'file', undefined, `every one of the ${total} features has a problem; nothing to import`);
+  }
   problems.throwIfAny();
   if (checked < total) opts.onProgress?.({ phase: 'validated', done: total, total });
   const target = park!;
@@ -410,7 +435,7 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     for (const r of all.rows) taken.add(r.code);
   }
   let serial = 0;
-  const items = valid.map((c) => {
+  const items = valid2.map((c) => {
     let code = c.code;
     if (code === undefined) {
       do code = `B-${String(++serial).padStart(4, '0')}`; while (taken.has(code));
@@ -484,6 +509,8 @@ async function run(db: Db, input: string | unknown, opts: ImportOptions): Promis
     units: planned.reduce((n, p) => n + p.units, 0),
     replaced,
     warnings: problems.warnings,
+    warningGroups: groupProblems(problems.warnings),
+    skipped,
     buildings: planned.map((p) => ({
       feature: p.c.index, code: p.code, idx: ids.get(p) ?? p.existing ?? null, name: p.name, height: p.c.height,
       floorsAbove: p.c.floorsAbove, floorsBelow: p.c.floorsBelow, units: p.units, replaced: p.existing !== undefined,

@@ -17,6 +17,9 @@ export const KNOWN_PROPERTIES = [
   'height', 'floors', 'name', 'name_en', 'code', 'use', 'year', 'floor_height', 'floors_below', 'ground_elevation',
 ] as const;
 
+/** Largest JSON text of one building's kept attributes. */
+export const MAX_ATTRIBUTE_CHARS = 16_000;
+
 /** Storey height used when a feature gives only `height` or only `floors` (metres). */
 export const DEFAULT_FLOOR_HEIGHT = 3.9;
 /** Use assumed when a feature has none. */
@@ -63,6 +66,29 @@ export interface BuildingCandidate {
   readonly rings: Ring[];
   /** The footprint as GeoJSON text (2D), for PostGIS. */
   readonly geojson: string;
+  /** Properties the importer does not know, kept as the building's attributes (`unknown: 'keep'`). */
+  readonly attributes: Record<string, unknown> | null;
+}
+
+/**
+ * Which property of the file holds each building field, when the file does not use our names
+ * (`{ height: 'HEIGHT_M', name: 'bldg_name' }`). Without a height mapping, `h` is read as the height.
+ */
+export interface FieldMapping {
+  readonly height?: string;
+  readonly floors?: string;
+  readonly name?: string;
+  readonly code?: string;
+}
+
+/** Mappable fields, in the order the CLI and the API list them. */
+export const MAPPABLE_FIELDS = ['height', 'floors', 'name', 'code'] as const;
+
+/** How the structural pass reads properties. */
+export interface ParseOptions {
+  readonly mapping?: FieldMapping;
+  /** Properties the importer does not know: kept as attributes (default) or ignored; either way with a warning, never an error. */
+  readonly unknown?: 'keep' | 'ignore';
 }
 
 /** Result of the structural pass: candidates that may still fail the PostGIS checks. */
@@ -225,7 +251,7 @@ type Num = { ok: true; value: number | undefined } | { ok: false };
  * Parses and checks a FeatureCollection. Records every problem in `problems`; returns the
  * features that passed (a caller rejects the whole file if any problem was recorded).
  */
-export function parseBuildingCollection(input: string | unknown, problems: ProblemList, maxBytes: number = LIMITS.maxBytes): ParsedCollection {
+export function parseBuildingCollection(input: string | unknown, problems: ProblemList, maxBytes: number = LIMITS.maxBytes, opts: ParseOptions = {}): ParsedCollection {
   let doc: unknown = input;
   if (typeof input === 'string') {
     const bytes = Buffer.byteLength(input, 'utf8');
@@ -264,6 +290,14 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
     return { featureCount: features.length, candidates: [], shapes: [] };
   }
 
+  const mapping = opts.mapping ?? {};
+  for (const [field, source] of Object.entries(mapping) as [string, string | undefined][]) {
+    if (source === undefined) continue;
+    if (!features.some((f) => isObj(f) && isObj(f.properties) && source in f.properties)) {
+      problems.error(null, 'file', field, `the field mapping reads ${field} from property ${show(source)}, which no feature has`);
+    }
+  }
+  const unknownSeen = new Map<string, { count: number; first: string }>();
   const candidates: BuildingCandidate[] = [];
   const shapes: FootprintShape[] = [];
   const projectedAt: { index: number; ref: string; at: [number, number] }[] = [];
@@ -280,11 +314,18 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
     const rings = checkGeometry(f.geometry, problems, i, ref, proj);
     if (f.geometry !== null && f.geometry !== undefined) withGeometry++;
     if (proj.hit) projectedAt.push({ index: i, ref, at: proj.hit });
-    const attrs = checkProperties(f.properties, problems, i, ref);
+    const attrs = checkProperties(f.properties, problems, i, ref, mapping, opts.unknown ?? 'keep', unknownSeen);
     if (!rings) continue;
     const geojson = JSON.stringify({ type: 'Polygon', coordinates: rings });
     shapes.push({ index: i, ref, geojson });
     if (attrs && problems.count === before) candidates.push({ index: i, ref, ...attrs, rings, geojson });
+  }
+  // Unknown properties: one warning per property name, with how many features carry it.
+  for (const [key, { count, first }] of unknownSeen) {
+    const s = suggest(key, KNOWN_PROPERTIES);
+    problems.warn(null, `${count} feature${count === 1 ? '' : 's'} (first ${first})`, 'properties',
+      `unknown property ${show(key)}, ${opts.unknown === 'ignore' ? 'ignored' : 'kept as an attribute of the building'}` +
+      `${s ? `; did you mean "${s}"? (or map it: --map ${s}=${key})` : ''} (known: ${KNOWN_PROPERTIES.join(', ')})`);
   }
   // Projected metres usually affect every feature: say it once instead of once per feature.
   const projMsg = (at: [number, number]) => Math.abs(at[0]) <= 90 && Math.abs(at[1]) <= 180
@@ -301,13 +342,14 @@ export function parseBuildingCollection(input: string | unknown, problems: Probl
 type Attrs = Omit<BuildingCandidate, 'index' | 'ref' | 'rings' | 'geojson'>;
 
 /** Checks the properties of one feature; returns resolved attributes or undefined. */
-function checkProperties(props: unknown, problems: ProblemList, i: number, ref: string): Attrs | undefined {
-  if (props === null || props === undefined) {
+function checkProperties(raw: unknown, problems: ProblemList, i: number, ref: string, mapping: FieldMapping,
+  unknown: 'keep' | 'ignore', unknownSeen: Map<string, { count: number; first: string }>): Attrs | undefined {
+  if (raw === null || raw === undefined) {
     problems.error(i, ref, 'properties', 'has no properties; give at least "height" (metres) or "floors"');
     return undefined;
   }
-  if (!isObj(props)) {
-    problems.error(i, ref, 'properties', `must be an object, got ${show(props)}`);
+  if (!isObj(raw)) {
+    problems.error(i, ref, 'properties', `must be an object, got ${show(raw)}`);
     return undefined;
   }
   let ok = true;
@@ -315,10 +357,35 @@ function checkProperties(props: unknown, problems: ProblemList, i: number, ref: 
     ok = false;
     problems.error(i, ref, field, msg);
   };
-  for (const key of Object.keys(props)) {
-    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) continue;
-    const s = suggest(key, KNOWN_PROPERTIES);
-    err(key, `unknown property${s ? `; did you mean "${s}"?` : ''} (accepted: ${KNOWN_PROPERTIES.join(', ')})`);
+  // Apply the field mapping: the mapped source properties stand for our fields (and replace them).
+  const props: Record<string, unknown> = {};
+  const consumed = new Set<string>();
+  for (const field of MAPPABLE_FIELDS) {
+    const source = mapping[field];
+    if (source !== undefined) {
+      consumed.add(source);
+      if (source in raw) props[field] = raw[source];
+    }
+  }
+  // `h` is a common height column (OSM-derived and city data sets): read it as the height.
+  if (mapping.height === undefined && !('height' in raw) && 'h' in raw) {
+    props.height = raw.h;
+    consumed.add('h');
+  }
+  let attributes: Record<string, unknown> | null = null;
+  for (const [key, v] of Object.entries(raw)) {
+    if (consumed.has(key)) continue;
+    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) {
+      if (!(key in props)) props[key] = v;
+      continue;
+    }
+    const seen = unknownSeen.get(key);
+    if (seen) seen.count++;
+    else unknownSeen.set(key, { count: 1, first: ref });
+    if (unknown === 'keep' && v !== null && v !== undefined) (attributes ??= {})[key] = v;
+  }
+  if (attributes && JSON.stringify(attributes).length > MAX_ATTRIBUTE_CHARS) {
+    err('properties', `the unknown properties kept as attributes take ${JSON.stringify(attributes).length} characters, over ${MAX_ATTRIBUTE_CHARS}; drop the large ones or import with --unknown ignore`);
   }
   // GIS exports write null for empty attribute cells: treat null as absent.
   const get = (k: string): unknown => (props[k] === null ? undefined : props[k]);
@@ -421,5 +488,6 @@ function checkProperties(props: unknown, problems: ProblemList, i: number, ref: 
     floorHeight: perFloor,
     basementHeight: storey,
     groundElevation: ground.value ?? 0,
+    attributes,
   };
 }

@@ -26,18 +26,53 @@ export function formatProblem(p: ImportProblem): string {
 /** A rejected import: carries every problem found (up to MAX_PROBLEMS), nothing was written. */
 export class ImportError extends Error {
   override name = 'ImportError';
+  /** The listed problems grouped by kind, most frequent first. */
+  readonly groups: readonly ProblemGroup[];
   constructor(
     readonly problems: readonly ImportProblem[],
     /** Problems found beyond the cap and not listed. */
     readonly omitted = 0,
     readonly warnings: readonly ImportProblem[] = [],
   ) {
+    const groups = groupProblems(problems);
     super(
       `import rejected, nothing was written: ${problems.length + omitted} problem${problems.length + omitted === 1 ? '' : 's'}\n` +
+        (groups.length > 1 ? groups.map((g) => `  ${g.count} × ${g.kind}`).join('\n') + '\n' : '') +
         problems.map((p) => `  ${formatProblem(p)}`).join('\n') +
         (omitted > 0 ? `\n  ... and ${omitted} more (fix these first)` : ''),
     );
+    this.groups = groups;
   }
+}
+
+/** Problems of one kind (the field and the message without its particulars) and how many there are. */
+export interface ProblemGroup {
+  readonly kind: string;
+  readonly count: number;
+  /** The first problem of this kind, in full. */
+  readonly example: string;
+}
+
+/** The kind of a problem: its field and the first clause of its message with quoted values and numbers blanked. */
+export function problemKind(p: ImportProblem): string {
+  const clause = p.message.split(/[;:(]/)[0]!.replace(/"[^"]*"/g, '"…"').replace(/-?\d+(\.\d+)?/g, 'N').trim();
+  return `${p.field ?? p.ref}: ${clause}`;
+}
+
+/**
+ * Groups problems by kind, most frequent first (ties in order of appearance): what a person fixing
+ * a file with 300 problems reads first.
+ */
+export function groupProblems(list: readonly ImportProblem[]): ProblemGroup[] {
+  const groups = new Map<string, { count: number; example: string; order: number }>();
+  for (const p of list) {
+    const k = problemKind(p);
+    const g = groups.get(k);
+    if (g) g.count++;
+    else groups.set(k, { count: 1, example: formatProblem(p), order: groups.size });
+  }
+  return [...groups].sort((a, b) => b[1].count - a[1].count || a[1].order - b[1].order)
+    .map(([kind, g]) => ({ kind, count: g.count, example: g.example }));
 }
 
 /** Collects errors (capped) and warnings (capped) while checking a file. */
@@ -46,9 +81,12 @@ export class ProblemList {
   readonly warnings: ImportProblem[] = [];
   omitted = 0;
   omittedWarnings = 0;
+  /** Every feature with an error, listed or beyond the cap (for --skip-invalid). */
+  readonly failed = new Set<number>();
 
   /** Records an error. */
   error(feature: number | null, ref: string, field: string | undefined, message: string): void {
+    if (feature !== null) this.failed.add(feature);
     if (this.errors.length >= MAX_PROBLEMS) this.omitted++;
     else this.errors.push({ feature, ref, ...(field ? { field } : {}), message });
   }

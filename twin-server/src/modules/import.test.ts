@@ -64,14 +64,14 @@ describeEachBackend('POST /api/import/buildings', ({ backend }) => {
   it('answers bad GeoJSON with 422 and the full problem list, writes nothing, audits the rejection', async () => {
     const before = await countRows(s.testDb.db);
     const c = goodCollection();
-    c.features[0]!.properties.hieght = 10;
+    c.features[0]!.properties.use = 'ofice';
     c.features[3]!.geometry = { type: 'LineString', coordinates: [[120.11, 30.276], [120.111, 30.277]] };
     const r = await post(JSON.stringify(c), 'writer');
     expect(r.status).toBe(422);
     const body = (await r.json()) as Rejection;
     expect(body.error.message).toMatch(/nothing was written: 2 problems/);
     expect(body.error.problems.map((p) => `${p.ref} ${p.field}: ${p.message}`)).toEqual([
-      expect.stringMatching(/^features\[0\] \(id "a1", code "A1".*hieght: unknown property; did you mean "height"/),
+      expect.stringMatching(/^features\[0\] \(id "a1", code "A1".*use: "ofice" is not a building use; did you mean "office"/),
       expect.stringMatching(/^features\[3\] \(code "M1".*geometry: is a LineString/),
     ]);
     expect(await countRows(s.testDb.db)).toEqual(before);

@@ -18,12 +18,22 @@ export const importQuery = z.object({
   units: z.enum(['auto', 'none']).default('auto'),
   replace: flag.default(false),
   dryRun: flag.default(false),
+  /** Field mapping: the file property holding each field (default: our names; `h` counts as height). */
+  mapHeight: z.string().min(1).max(64).optional(),
+  mapFloors: z.string().min(1).max(64).optional(),
+  mapName: z.string().min(1).max(64).optional(),
+  mapCode: z.string().min(1).max(64).optional(),
+  /** Unknown properties: kept as the building's attributes (default) or ignored, with a warning either way. */
+  unknown: z.enum(['keep', 'ignore']).default('keep'),
+  /** Import the valid features, skip the invalid ones (listed in the report) instead of refusing the file. */
+  skipInvalid: flag.default(false),
 }).strict();
 
 /** The body: a GeoJSON FeatureCollection, checked by the importer itself (every problem listed in a 422). */
 const importBody = z.unknown().describe('GeoJSON FeatureCollection (RFC 7946, WGS 84) of building footprints with height, floors and use');
 
 const problem = z.object({ feature: z.number().int().nullable(), ref: z.string(), field: z.string().optional(), message: z.string() });
+const group = z.object({ kind: z.string(), count: z.number().int(), example: z.string() });
 
 /** What an import did (or, in a dry run, would do); see ImportReport. */
 const importReportSchema = z.object({
@@ -34,6 +44,8 @@ const importReportSchema = z.object({
   units: z.number().int(),
   replaced: z.object({ building: z.number().int(), floor: z.number().int(), room: z.number().int(), equipment: z.number().int(), lease: z.number().int() }),
   warnings: z.array(problem),
+  warningGroups: z.array(group),
+  skipped: z.object({ features: z.number().int(), groups: z.array(group), problems: z.array(problem), omitted: z.number().int() }),
   buildings: z.array(z.object({
     feature: z.number().int(), code: z.string(), idx: z.number().int().nullable(), name: z.string(), height: z.number(),
     floorsAbove: z.number().int(), floorsBelow: z.number().int(), units: z.number().int(), replaced: z.boolean(),
@@ -56,7 +68,9 @@ export const importModule: TwinModule = {
         const actor = p ? { kind: p.kind, id: p.id, name: p.name } : undefined;
         try {
           const report = await importBuildings(sc.db, ctx.request.body, {
-            floors: q.floors, units: q.units, replace: q.replace, dryRun: q.dryRun,
+            floors: q.floors, units: q.units, replace: q.replace, dryRun: q.dryRun, unknown: q.unknown, skipInvalid: q.skipInvalid,
+            mapping: { ...(q.mapHeight ? { height: q.mapHeight } : {}), ...(q.mapFloors ? { floors: q.mapFloors } : {}),
+              ...(q.mapName ? { name: q.mapName } : {}), ...(q.mapCode ? { code: q.mapCode } : {}) },
             ...(q.park !== undefined ? { parkCode: q.park } : {}),
             audit: (tx, outcome, detail) => appendAudit(tx, {
               action: 'import.buildings', outcome, ...(actor ? { actor } : {}), object: `park:${String(detail.park ?? '?')}`,
@@ -73,7 +87,7 @@ export const importModule: TwinModule = {
           ctx.body = {
             error: {
               status: 422, message: `import rejected, nothing was written: ${count} problem${count === 1 ? '' : 's'}`,
-              requestId: ctx.state.requestId, problems: e.problems, omitted: e.omitted, warnings: e.warnings,
+              requestId: ctx.state.requestId, groups: e.groups, problems: e.problems, omitted: e.omitted, warnings: e.warnings,
             },
           };
         }
