@@ -522,6 +522,304 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/booking/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own bookings, newest start first (all states)
+         * @description The caller's own bookings, newest start first (all states)
+         *
+         *     Permission: `booking:read`.
+         */
+        get: operations["get_booking_bookings"];
+        put?: never;
+        /**
+         * Book a room for [startsAt, endsAt) (5-minute steps, at most 8 hours, within opening hours, not in the past, attendees within capacity); a slot already taken: 409
+         * @description Book a room for [startsAt, endsAt) (5-minute steps, at most 8 hours, within opening hours, not in the past, attendees within capacity); a slot already taken: 409
+         *
+         *     Permission: `booking:book`.
+         */
+        post: operations["post_booking_bookings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a booking (frees the slot at once); by the booker or property management
+         * @description Cancel a booking (frees the slot at once); by the booker or property management
+         *
+         *     Permission: `booking:book`.
+         */
+        post: operations["post_booking_bookings_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/bookings/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check in (from 15 minutes before the start until the end); by the booker or property management
+         * @description Check in (from 15 minutes before the start until the end); by the booker or property management
+         *
+         *     Permission: `booking:book`.
+         */
+        post: operations["post_booking_bookings_id_check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/equipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The equipment kinds a room may have
+         * @description The equipment kinds a room may have
+         *
+         *     Permission: `booking:read`.
+         */
+        get: operations["get_booking_equipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment
+         * @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment
+         *
+         *     Permission: `booking:read`.
+         */
+        get: operations["get_booking_rooms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/rooms/{idx}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One meeting room now (the room panel's section): free or booked, the current and next booking
+         * @description One meeting room now (the room panel's section): free or booked, the current and next booking
+         *
+         *     Permission: `booking:read`.
+         */
+        get: operations["get_booking_rooms_idx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/rooms/{idx}/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A room's live bookings overlapping [from, to) (at most 31 days)
+         * @description A room's live bookings overlapping [from, to) (at most 31 days)
+         *
+         *     Permission: `booking:read`.
+         */
+        get: operations["get_booking_rooms_idx_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commands, newest first (filters: device idx, state)
+         * @description Commands, newest first (filters: device idx, state)
+         *
+         *     Permission: `equipment:read`.
+         */
+        get: operations["get_control_commands"];
+        put?: never;
+        /**
+         * Send a command to a device (door commands also need security:control). A risky command is stored awaiting a second confirmation and not sent: the answer carries its one-time token
+         * @description Send a command to a device (door commands also need security:control). A risky command is stored awaiting a second confirmation and not sent: the answer carries its one-time token
+         *
+         *     Permission: `equipment:control`.
+         */
+        post: operations["post_control_commands"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/commands/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One command with its state (sent, succeeded, refused, timeout...)
+         * @description One command with its state (sent, succeeded, refused, timeout...)
+         *
+         *     Permission: `equipment:read`.
+         */
+        get: operations["get_control_commands_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/commands/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drop a risky command that awaits its confirmation
+         * @description Drop a risky command that awaits its confirmation
+         *
+         *     Permission: `equipment:control`.
+         */
+        post: operations["post_control_commands_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/commands/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Second confirmation of a risky command with its token (same operator, within 60 s): only now is it sent
+         * @description Second confirmation of a risky command with its token (same operator, within 60 s): only now is it sent
+         *
+         *     Permission: `equipment:control`.
+         */
+        post: operations["post_control_commands_id_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/devices/{idx}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A device's commands (those the caller may send marked), its last reported control state and its recent commands
+         * @description A device's commands (those the caller may send marked), its last reported control state and its recent commands
+         *
+         *     Permission: `equipment:read`.
+         */
+        get: operations["get_control_devices_idx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/control/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The commands each equipment type accepts (value ranges, which need a second confirmation, which permission)
+         * @description The commands each equipment type accepts (value ranges, which need a second confirmation, which permission)
+         *
+         *     Permission: `equipment:read`.
+         */
+        get: operations["get_control_profiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices": {
         parameters: {
             query?: never;
@@ -608,6 +906,144 @@ export interface paths {
          *     Permission: any authenticated caller.
          */
         get: operations["get_docs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monthly filings, newest month first: an enterprise account sees its own enterprise's, park staff every enterprise's
+         * @description Monthly filings, newest month first: an enterprise account sees its own enterprise's, park staff every enterprise's
+         *
+         *     Permission: `economy:read`.
+         */
+        get: operations["get_economy_filings"];
+        put?: never;
+        /**
+         * File (or correct) a closed month's figures by form, as an enterprise account; the same figures again change nothing; an approved month: 409
+         * @description File (or correct) a closed month's figures by form, as an enterprise account; the same figures again change nothing; an approved month: 409
+         *
+         *     Permission: `economy:write`.
+         */
+        post: operations["post_economy_filings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/filings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One filing with the figures on record for that month (if any) and the same month a year before, for the review
+         * @description One filing with the figures on record for that month (if any) and the same month a year before, for the review
+         *
+         *     Permission: `economy:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_economy_filings_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/filings/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a submitted filing (the version the reviewer saw): its figures become the month's record in the economic database, in the same transaction; audited
+         * @description Approve a submitted filing (the version the reviewer saw): its figures become the month's record in the economic database, in the same transaction; audited
+         *
+         *     Permission: `economy:review`.
+         */
+        post: operations["post_economy_filings_id_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/filings/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return a submitted filing to the enterprise with a note saying what to correct; audited
+         * @description Return a submitted filing to the enterprise with a note saying what to correct; audited
+         *
+         *     Permission: `economy:review`.
+         */
+        post: operations["post_economy_filings_id_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/filings/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File a month as the Excel report (raw .xlsx body, at most 2 MiB, the template's layout): all or nothing; problems: 422 listing each row
+         * @description File a month as the Excel report (raw .xlsx body, at most 2 MiB, the template's layout): all or nothing; problems: 422 listing each row
+         *
+         *     Permission: `economy:write`.
+         */
+        post: operations["post_economy_filings_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/economy/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The monthly report template (Excel): enterprise and month filled in when known, one row per indicator
+         * @description The monthly report template (Excel): enterprise and month filled in when known, one row per indicator
+         *
+         *     Permission: `economy:read`.
+         */
+        get: operations["get_economy_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1428,6 +1864,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/linkage/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Linkage plans (trigger, steps) and the command targets a step may name
+         * @description Linkage plans (trigger, steps) and the command targets a step may name
+         *
+         *     Permission: `linkage:read`.
+         */
+        get: operations["get_linkage_plans"];
+        put?: never;
+        /**
+         * Create a linkage plan; audited
+         * @description Create a linkage plan; audited
+         *
+         *     Permission: `linkage:write`.
+         */
+        post: operations["post_linkage_plans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a linkage plan (with the version edited; 409 when someone changed it since); audited
+         * @description Change a linkage plan (with the version edited; 409 when someone changed it since); audited
+         *
+         *     Permission: `linkage:write`.
+         */
+        put: operations["put_linkage_plans_id"];
+        post?: never;
+        /**
+         * Delete a linkage plan that never ran (one with runs can only be disabled: its runs stay on record); audited
+         * @description Delete a linkage plan that never ran (one with runs can only be disabled: its runs stay on record); audited
+         *
+         *     Permission: `linkage:write`.
+         */
+        delete: operations["delete_linkage_plans_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/plans/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a plan for an alarm by hand (a drill, or a plan whose trigger did not match); once per plan and alarm; audited
+         * @description Run a plan for an alarm by hand (a drill, or a plan whose trigger did not match); once per plan and alarm; audited
+         *
+         *     Permission: `security:control`.
+         */
+        post: operations["post_linkage_plans_id_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Linkage runs, newest first, with their steps and each step's commands
+         * @description Linkage runs, newest first, with their steps and each step's commands
+         *
+         *     Permission: `linkage:read`.
+         */
+        get: operations["get_linkage_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One linkage run with its steps
+         * @description One linkage run with its steps
+         *
+         *     Permission: `linkage:read`.
+         */
+        get: operations["get_linkage_runs_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a whole run: every step not finished is cancelled; audited
+         * @description Stop a whole run: every step not finished is cancelled; audited
+         *
+         *     Permission: `security:control`.
+         */
+        post: operations["post_linkage_runs_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/runs/{id}/steps/{n}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a step that has not finished: it does nothing (more), the run goes on with the next; audited
+         * @description Cancel a step that has not finished: it does nothing (more), the run goes on with the next; audited
+         *
+         *     Permission: `security:control`.
+         */
+        post: operations["post_linkage_runs_id_steps_n_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/linkage/runs/{id}/steps/{n}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a step waiting for the operator: it runs now; audited
+         * @description Confirm a step waiting for the operator: it runs now; audited
+         *
+         *     Permission: `security:control`.
+         */
+        post: operations["post_linkage_runs_id_steps_n_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/live/layers": {
         parameters: {
             query?: never;
@@ -1464,6 +2088,138 @@ export interface paths {
          *     Permission: `system:read`.
          */
         get: operations["get_live_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/crews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Crews with their trade, base, members, roster and whether they are on duty now
+         * @description Crews with their trade, base, members, roster and whether they are on duty now
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_maintenance_crews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/crews/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the members of a crew (users holding the maintenance role); orders dispatched to the crew go to them
+         * @description Set the members of a crew (users holding the maintenance role); orders dispatched to the crew go to them
+         *
+         *     Permission: `workorders:dispatch`.
+         */
+        put: operations["put_maintenance_crews_id_members"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/dispatch-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dispatch rules: which alarms (equipment type, kind, minimum severity) create a work order, and for which trade
+         * @description Dispatch rules: which alarms (equipment type, kind, minimum severity) create a work order, and for which trade
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_maintenance_dispatch_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/dispatch-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a dispatch rule (trade, minimum severity, automatic creation, enabled)
+         * @description Change a dispatch rule (trade, minimum severity, automatic creation, enabled)
+         *
+         *     Permission: `workorders:dispatch`.
+         */
+        put: operations["put_maintenance_dispatch_rules_id"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/kb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * O&M knowledge base: fault → procedure steps, per equipment type and model (?type=&model=&fault=)
+         * @description O&M knowledge base: fault → procedure steps, per equipment type and model (?type=&model=&fault=)
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_maintenance_kb"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenance/objects/{idx}/work-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work orders of an equipment or room: the open ones, and the full maintenance history (with the core work_order table's records); enterprise users: their own requests only
+         * @description Work orders of an equipment or room: the open ones, and the full maintenance history (with the core work_order table's records); enterprise users: their own requests only
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_maintenance_objects_idx_work_orders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1800,6 +2556,454 @@ export interface paths {
          *     Permission: `network:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
         get: operations["get_ops_trace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every park with its origin, boundary and building count
+         * @description Every park with its origin, boundary and building count
+         *
+         *     Permission: `parks:read`.
+         */
+        get: operations["get_parks"];
+        put?: never;
+        /**
+         * Create a park: code, name, origin and a boundary (a polygon, or derived from footprints); 409 when the code is taken
+         * @description Create a park: code, name, origin and a boundary (a polygon, or derived from footprints); 409 when the code is taken
+         *
+         *     Permission: `parks:admin`.
+         */
+        post: operations["post_parks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parks/{park}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One park
+         * @description One park
+         *
+         *     Permission: `parks:read`.
+         */
+        get: operations["get_parks_park"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a park with its buildings, floors, rooms, equipment, networks and tiles
+         * @description Delete a park with its buildings, floors, rooms, equipment, networks and tiles
+         *
+         *     Permission: `parks:admin`.
+         */
+        delete: operations["delete_parks_park"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a park (name, city, origin, boundary; {"boundary": {"fromBuildings": true}} derives it from its buildings)
+         * @description Edit a park (name, city, origin, boundary; {"boundary": {"fromBuildings": true}} derives it from its buildings)
+         *
+         *     Permission: `parks:admin`.
+         */
+        patch: operations["patch_parks_park"];
+        trace?: never;
+    };
+    "/api/portal/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Portal article: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_articles"];
+        put?: never;
+        /**
+         * Portal article: create (fields validated; enterprise users only on their own objects)
+         * @description Portal article: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `portal:write`.
+         */
+        post: operations["post_portal_articles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Portal article: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_articles_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Portal article: edit fields ({version, data}); a stale version is a 409
+         * @description Portal article: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `portal:write`.
+         */
+        patch: operations["patch_portal_articles_id"];
+        trace?: never;
+    };
+    "/api/portal/articles/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Portal article: set who works on a record (notified); a stale version is a 409
+         * @description Portal article: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `portal:publish`.
+         */
+        put: operations["put_portal_articles_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Portal article: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Portal article: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `portal:read`.
+         */
+        post: operations["post_portal_articles_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Portal article: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_articles_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Portal article: add a comment (the reporter and assignees are notified)
+         * @description Portal article: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `portal:read`.
+         */
+        post: operations["post_portal_articles_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Portal article: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Portal article: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `portal:read`.
+         */
+        post: operations["post_portal_articles_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Portal article: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `portal:publish`.
+         */
+        get: operations["get_portal_articles_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Portal article: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_articles_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/articles/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal article: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Portal article: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_articles_meta"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an article image (raw body: JPEG, PNG or WebP, at most 8 MiB); re-encoded to a JPEG ≤ 1600 px plus a 480 px thumbnail; use its src in an article body
+         * @description Upload an article image (raw body: JPEG, PNG or WebP, at most 8 MiB); re-encoded to a JPEG ≤ 1600 px plus a 480 px thumbnail; use its src in an article body
+         *
+         *     Permission: `portal:write`.
+         */
+        post: operations["post_portal_images"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any uploaded article image, for staff previews of drafts
+         * @description Any uploaded article image, for staff previews of drafts
+         *
+         *     Permission: `portal:read`.
+         */
+        get: operations["get_portal_images_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/public/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published articles, newest first; `category` filters a section, `q` searches title, summary and text (substring, Chinese included)
+         * @description Published articles, newest first; `category` filters a section, `q` searches title, summary and text (substring, Chinese included)
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_portal_public_articles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/public/articles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One published article with its sanitized body (a draft, a review or an unpublished article is a 404)
+         * @description One published article with its sanitized body (a draft, a review or an unpublished article is a 404)
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_portal_public_articles_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/public/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An article image as the server re-encoded it (?size=thumb: 480 px); only images a published article uses
+         * @description An article image as the server re-encoded it (?size=thumb: 480 px); only images a published article uses
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_portal_public_images_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/public/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The park for the public portal: site plan (building outlines in metres), figures, latest published articles
+         * @description The park for the public portal: site plan (building outlines in metres), figures, latest published articles
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_portal_public_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/portal/public/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vacant leasable units of the park (from the leasing data): building, floor, area, use, asking rent; no tenant data
+         * @description Vacant leasable units of the park (from the leasing data): building, floor, area, use, asking rent; no tenant data
+         *
+         *     Permission: none (public).
+         */
+        get: operations["get_portal_public_units"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2166,6 +3370,100 @@ export interface paths {
         get: operations["get_tiles_park_version"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tilesets/{park}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A park's 3D Tiles layers (third-party tilesets)
+         * @description A park's 3D Tiles layers (third-party tilesets)
+         *
+         *     Permission: `tiles:read`.
+         */
+        get: operations["get_tilesets_park"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tilesets/{park}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a layer (an uploaded one with its files)
+         * @description Remove a layer (an uploaded one with its files)
+         *
+         *     Permission: `tilesets:admin`.
+         */
+        delete: operations["delete_tilesets_park_id"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename, place (anchor: georeferenced | park) and nudge (east/north/up m, heading °, scale) a layer, or hide it
+         * @description Rename, place (anchor: georeferenced | park) and nudge (east/north/up m, heading °, scale) a layer, or hide it
+         *
+         *     Permission: `tilesets:admin`.
+         */
+        patch: operations["patch_tilesets_park_id"];
+        trace?: never;
+    };
+    "/api/tilesets/{park}/path": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a layer read in place from a tileset folder on this host (under TWIN_TILESET_PATHS); checked like an upload
+         * @description Add a layer read in place from a tileset folder on this host (under TWIN_TILESET_PATHS); checked like an upload
+         *
+         *     Permission: `tilesets:admin`.
+         */
+        post: operations["post_tilesets_park_path"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tilesets/{park}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a layer from a zip or 3tz of a 3D Tiles tileset (raw body, at most 100 MB); the structure is checked first: a broken tileset is refused (422) with every reason
+         * @description Add a layer from a zip or 3tz of a 3D Tiles tileset (raw body, at most 100 MB); the structure is checked first: a broken tileset is refused (422) with every reason
+         *
+         *     Permission: `tilesets:admin`.
+         */
+        post: operations["post_tilesets_park_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2548,6 +3846,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/video/frustums": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every camera of a park with its position in the tiles' park metres (east, north, up), heading, field of view and range: the 3D frustums
+         * @description Every camera of a park with its position in the tiles' park metres (east, north, up), heading, field of view and range: the 3D frustums
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_video_frustums"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/video/live/{idx}/{token}/{file}": {
         parameters: {
             query?: never;
@@ -2686,6 +4006,304 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workorders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Work order: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders"];
+        put?: never;
+        /**
+         * Work order: create (fields validated; enterprise users only on their own objects)
+         * @description Work order: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `workorders:write`.
+         */
+        post: operations["post_workorders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Work order: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Work order: edit fields ({version, data}); a stale version is a 409
+         * @description Work order: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `workorders:write`.
+         */
+        patch: operations["patch_workorders_id"];
+        trace?: never;
+    };
+    "/api/workorders/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Work order: set who works on a record (notified); a stale version is a 409
+         * @description Work order: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `workorders:dispatch`.
+         */
+        put: operations["put_workorders_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Work order: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Work order: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `workorders:read`.
+         */
+        post: operations["post_workorders_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Work order: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Work order: add a comment (the reporter and assignees are notified)
+         * @description Work order: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `workorders:read`.
+         */
+        post: operations["post_workorders_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/extra": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: code, source (alarm and its state), crew, equipment model, parts used and the knowledge-base procedure with its ticks
+         * @description Work order: code, source (alarm and its state), crew, equipment model, parts used and the knowledge-base procedure with its ticks
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders_id_extra"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a part used on a work order (the crew, while accepted, in progress or on hold)
+         * @description Record a part used on a work order (the crew, while accepted, in progress or on hold)
+         *
+         *     Permission: `workorders:execute`.
+         */
+        post: operations["post_workorders_id_parts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/steps/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tick (or untick) a procedure step of the work order (the crew, while in progress); written back to the order
+         * @description Tick (or untick) a procedure step of the work order (the crew, while in progress); written back to the order
+         *
+         *     Permission: `workorders:execute`.
+         */
+        post: operations["post_workorders_id_steps_n"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Work order: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Work order: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `workorders:read`.
+         */
+        post: operations["post_workorders_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Work order: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `workorders:dispatch`.
+         */
+        get: operations["get_workorders_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Work order: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workorders/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Work order: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Work order: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `workorders:read`.
+         */
+        get: operations["get_workorders_meta"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tiles/{park}/{file}": {
         parameters: {
             query?: never;
@@ -2700,6 +4318,72 @@ export interface paths {
          *     Permission: `tiles:read`.
          */
         get: operations["get_tiles_park_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiles/{park}/layers/{id}/{d1}/{d2}/{f1}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         * @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         *
+         *     Permission: `tiles:read`.
+         */
+        get: operations["get_tiles_park_layers_id_d1_d2_f1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiles/{park}/layers/{id}/{d1}/{f1}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         * @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         *
+         *     Permission: `tiles:read`.
+         */
+        get: operations["get_tiles_park_layers_id_d1_f1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiles/{park}/layers/{id}/{f1}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         * @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)
+         *
+         *     Permission: `tiles:read`.
+         */
+        get: operations["get_tiles_park_layers_id_f1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5468,6 +7152,1494 @@ export interface operations {
             };
         };
     };
+    get_booking_bookings: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's own bookings, newest start first (all states) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bookings: {
+                            attendees: number;
+                            bookedByName: string | null;
+                            checkedInAt: string | null;
+                            endsAt: string;
+                            enterpriseIdx: number | null;
+                            id: number;
+                            mine: boolean;
+                            roomIdx: number;
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "booked" | "checked_in" | "cancelled" | "released";
+                            title: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_booking_bookings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 1 */
+                    attendees?: number;
+                    /** Format: date-time */
+                    endsAt: string;
+                    roomIdx: number;
+                    /** Format: date-time */
+                    startsAt: string;
+                    title: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Book a room for [startsAt, endsAt) (5-minute steps, at most 8 hours, within opening hours, not in the past, attendees within capacity); a slot already taken: 409 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attendees: number;
+                        bookedByName: string | null;
+                        checkedInAt: string | null;
+                        endsAt: string;
+                        enterpriseIdx: number | null;
+                        id: number;
+                        mine: boolean;
+                        roomIdx: number;
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "booked" | "checked_in" | "cancelled" | "released";
+                        title: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_booking_bookings_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancel a booking (frees the slot at once); by the booker or property management */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attendees: number;
+                        bookedByName: string | null;
+                        checkedInAt: string | null;
+                        endsAt: string;
+                        enterpriseIdx: number | null;
+                        id: number;
+                        mine: boolean;
+                        roomIdx: number;
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "booked" | "checked_in" | "cancelled" | "released";
+                        title: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_booking_bookings_id_check_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Check in (from 15 minutes before the start until the end); by the booker or property management */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attendees: number;
+                        bookedByName: string | null;
+                        checkedInAt: string | null;
+                        endsAt: string;
+                        enterpriseIdx: number | null;
+                        id: number;
+                        mine: boolean;
+                        roomIdx: number;
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "booked" | "checked_in" | "cancelled" | "released";
+                        title: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_booking_equipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The equipment kinds a room may have */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        equipment: string[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_booking_rooms: {
+        parameters: {
+            query?: {
+                equipment?: string;
+                minCapacity?: number;
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        at: string;
+                        rooms: {
+                            building: string;
+                            buildingEn: string | null;
+                            capacity: number;
+                            code: string;
+                            current: {
+                                attendees: number;
+                                bookedByName: string | null;
+                                checkedInAt: string | null;
+                                endsAt: string;
+                                enterpriseIdx: number | null;
+                                id: number;
+                                mine: boolean;
+                                roomIdx: number;
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "booked" | "checked_in" | "cancelled" | "released";
+                                title: string | null;
+                            } | null;
+                            equipment: string[];
+                            idx: number;
+                            level: number;
+                            name: string;
+                            nameEn: string | null;
+                            next: {
+                                attendees: number;
+                                bookedByName: string | null;
+                                checkedInAt: string | null;
+                                endsAt: string;
+                                enterpriseIdx: number | null;
+                                id: number;
+                                mine: boolean;
+                                roomIdx: number;
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "booked" | "checked_in" | "cancelled" | "released";
+                                title: string | null;
+                            } | null;
+                            /** @enum {string} */
+                            now: "free" | "booked";
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_booking_rooms_idx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One meeting room now (the room panel's section): free or booked, the current and next booking */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        building: string;
+                        buildingEn: string | null;
+                        capacity: number;
+                        code: string;
+                        current: {
+                            attendees: number;
+                            bookedByName: string | null;
+                            checkedInAt: string | null;
+                            endsAt: string;
+                            enterpriseIdx: number | null;
+                            id: number;
+                            mine: boolean;
+                            roomIdx: number;
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "booked" | "checked_in" | "cancelled" | "released";
+                            title: string | null;
+                        } | null;
+                        equipment: string[];
+                        idx: number;
+                        level: number;
+                        name: string;
+                        nameEn: string | null;
+                        next: {
+                            attendees: number;
+                            bookedByName: string | null;
+                            checkedInAt: string | null;
+                            endsAt: string;
+                            enterpriseIdx: number | null;
+                            id: number;
+                            mine: boolean;
+                            roomIdx: number;
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "booked" | "checked_in" | "cancelled" | "released";
+                            title: string | null;
+                        } | null;
+                        /** @enum {string} */
+                        now: "free" | "booked";
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_booking_rooms_idx_calendar: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A room's live bookings overlapping [from, to) (at most 31 days) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bookings: {
+                            attendees: number;
+                            bookedByName: string | null;
+                            checkedInAt: string | null;
+                            endsAt: string;
+                            enterpriseIdx: number | null;
+                            id: number;
+                            mine: boolean;
+                            roomIdx: number;
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "booked" | "checked_in" | "cancelled" | "released";
+                            title: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_control_commands: {
+        parameters: {
+            query?: {
+                idx?: number;
+                limit?: number;
+                state?: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Commands, newest first (filters: device idx, state) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        commands: {
+                            action: string;
+                            answeredAt: string | null;
+                            confirmedBy: string | null;
+                            confirmExpires: string | null;
+                            createdAt: string;
+                            deadline: string | null;
+                            device: string;
+                            error: string | null;
+                            id: string;
+                            idx: number;
+                            requestedBy: string;
+                            result: {
+                                [key: string]: string | number | boolean | null;
+                            } | null;
+                            risky: boolean;
+                            sentAt: string | null;
+                            /** @enum {string} */
+                            source: "operator" | "linkage";
+                            /** @enum {string} */
+                            state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                            type: string;
+                            value: number | string | {
+                                en: string;
+                                zh: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_control_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: string;
+                    /** @enum {string} */
+                    endpoint?: "pa" | "signage";
+                    idx: number;
+                    value?: number | string | {
+                        en: string;
+                        zh: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Send a command to a device (door commands also need security:control). A risky command is stored awaiting a second confirmation and not sent: the answer carries its one-time token */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        command: {
+                            action: string;
+                            answeredAt: string | null;
+                            confirmedBy: string | null;
+                            confirmExpires: string | null;
+                            createdAt: string;
+                            deadline: string | null;
+                            device: string;
+                            error: string | null;
+                            id: string;
+                            idx: number;
+                            requestedBy: string;
+                            result: {
+                                [key: string]: string | number | boolean | null;
+                            } | null;
+                            risky: boolean;
+                            sentAt: string | null;
+                            /** @enum {string} */
+                            source: "operator" | "linkage";
+                            /** @enum {string} */
+                            state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                            type: string;
+                            value: number | string | {
+                                en: string;
+                                zh: string;
+                            } | null;
+                        };
+                        confirmation: {
+                            expiresAt: string;
+                            token: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_control_commands_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One command with its state (sent, succeeded, refused, timeout...) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: string;
+                        answeredAt: string | null;
+                        confirmedBy: string | null;
+                        confirmExpires: string | null;
+                        createdAt: string;
+                        deadline: string | null;
+                        device: string;
+                        error: string | null;
+                        id: string;
+                        idx: number;
+                        requestedBy: string;
+                        result: {
+                            [key: string]: string | number | boolean | null;
+                        } | null;
+                        risky: boolean;
+                        sentAt: string | null;
+                        /** @enum {string} */
+                        source: "operator" | "linkage";
+                        /** @enum {string} */
+                        state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                        type: string;
+                        value: number | string | {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_control_commands_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Drop a risky command that awaits its confirmation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: string;
+                        answeredAt: string | null;
+                        confirmedBy: string | null;
+                        confirmExpires: string | null;
+                        createdAt: string;
+                        deadline: string | null;
+                        device: string;
+                        error: string | null;
+                        id: string;
+                        idx: number;
+                        requestedBy: string;
+                        result: {
+                            [key: string]: string | number | boolean | null;
+                        } | null;
+                        risky: boolean;
+                        sentAt: string | null;
+                        /** @enum {string} */
+                        source: "operator" | "linkage";
+                        /** @enum {string} */
+                        state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                        type: string;
+                        value: number | string | {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_control_commands_id_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Second confirmation of a risky command with its token (same operator, within 60 s): only now is it sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: string;
+                        answeredAt: string | null;
+                        confirmedBy: string | null;
+                        confirmExpires: string | null;
+                        createdAt: string;
+                        deadline: string | null;
+                        device: string;
+                        error: string | null;
+                        id: string;
+                        idx: number;
+                        requestedBy: string;
+                        result: {
+                            [key: string]: string | number | boolean | null;
+                        } | null;
+                        risky: boolean;
+                        sentAt: string | null;
+                        /** @enum {string} */
+                        source: "operator" | "linkage";
+                        /** @enum {string} */
+                        state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                        type: string;
+                        value: number | string | {
+                            en: string;
+                            zh: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_control_devices_idx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A device's commands (those the caller may send marked), its last reported control state and its recent commands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        commands: {
+                            action: string;
+                            allowed: boolean;
+                            label: {
+                                en: string;
+                                zh: string;
+                            };
+                            /** @enum {string} */
+                            permission: "equipment:control" | "security:control";
+                            risky: boolean;
+                            value?: {
+                                /** @constant */
+                                kind: "number";
+                                max: number;
+                                min: number;
+                                step?: number;
+                                unit?: string;
+                            } | {
+                                /** @constant */
+                                kind: "enum";
+                                options: string[];
+                            } | {
+                                /** @constant */
+                                kind: "text";
+                                max: number;
+                            };
+                        }[];
+                        device: string;
+                        idx: number;
+                        recent: {
+                            action: string;
+                            answeredAt: string | null;
+                            confirmedBy: string | null;
+                            confirmExpires: string | null;
+                            createdAt: string;
+                            deadline: string | null;
+                            device: string;
+                            error: string | null;
+                            id: string;
+                            idx: number;
+                            requestedBy: string;
+                            result: {
+                                [key: string]: string | number | boolean | null;
+                            } | null;
+                            risky: boolean;
+                            sentAt: string | null;
+                            /** @enum {string} */
+                            source: "operator" | "linkage";
+                            /** @enum {string} */
+                            state: "awaiting_confirmation" | "sent" | "succeeded" | "refused" | "timeout" | "cancelled";
+                            type: string;
+                            value: number | string | {
+                                en: string;
+                                zh: string;
+                            } | null;
+                        }[];
+                        state: {
+                            [key: string]: string | number | boolean | null;
+                        } | null;
+                        stateAt: string | null;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_control_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The commands each equipment type accepts (value ranges, which need a second confirmation, which permission) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        profiles: {
+                            commands: {
+                                action: string;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                /** @enum {string} */
+                                permission: "equipment:control" | "security:control";
+                                risky: boolean;
+                                value?: {
+                                    /** @constant */
+                                    kind: "number";
+                                    max: number;
+                                    min: number;
+                                    step?: number;
+                                    unit?: string;
+                                } | {
+                                    /** @constant */
+                                    kind: "enum";
+                                    options: string[];
+                                } | {
+                                    /** @constant */
+                                    kind: "text";
+                                    max: number;
+                                };
+                            }[];
+                            timeoutMs: number;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_devices: {
         parameters: {
             query?: never;
@@ -5799,6 +8971,701 @@ export interface operations {
             };
         };
     };
+    get_economy_filings: {
+        parameters: {
+            query?: {
+                limit?: number;
+                month?: string;
+                status?: "submitted" | "approved" | "returned";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Monthly filings, newest month first: an enterprise account sees its own enterprise's, park staff every enterprise's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filings: {
+                            energyKwh: number;
+                            enterprise: string;
+                            enterpriseEn: string | null;
+                            enterpriseIdx: number;
+                            filedAt: string;
+                            filedByName: string;
+                            id: number;
+                            month: string;
+                            outputValue: number;
+                            rdSpend: number;
+                            revenue: number;
+                            reviewedAt: string | null;
+                            reviewedByName: string | null;
+                            reviewNote: string | null;
+                            /** @enum {string} */
+                            source: "form" | "excel";
+                            staff: number;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "returned";
+                            tax: number;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_economy_filings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    energyKwh: number;
+                    month: string;
+                    outputValue: number;
+                    rdSpend: number;
+                    revenue: number;
+                    staff: number;
+                    tax: number;
+                };
+            };
+        };
+        responses: {
+            /** @description File (or correct) a closed month's figures by form, as an enterprise account; the same figures again change nothing; an approved month: 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filing: {
+                            energyKwh: number;
+                            enterprise: string;
+                            enterpriseEn: string | null;
+                            enterpriseIdx: number;
+                            filedAt: string;
+                            filedByName: string;
+                            id: number;
+                            month: string;
+                            outputValue: number;
+                            rdSpend: number;
+                            revenue: number;
+                            reviewedAt: string | null;
+                            reviewedByName: string | null;
+                            reviewNote: string | null;
+                            /** @enum {string} */
+                            source: "form" | "excel";
+                            staff: number;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "returned";
+                            tax: number;
+                            version: number;
+                        };
+                        /** @enum {string} */
+                        outcome: "created" | "updated" | "unchanged";
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_economy_filings_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One filing with the figures on record for that month (if any) and the same month a year before, for the review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        energyKwh: number;
+                        enterprise: string;
+                        enterpriseEn: string | null;
+                        enterpriseIdx: number;
+                        filedAt: string;
+                        filedByName: string;
+                        id: number;
+                        lastYear: {
+                            energyKwh: number;
+                            outputValue: number;
+                            rdSpend: number;
+                            revenue: number;
+                            staff: number;
+                            tax: number;
+                        } | null;
+                        month: string;
+                        outputValue: number;
+                        rdSpend: number;
+                        recorded: {
+                            energyKwh: number;
+                            outputValue: number;
+                            rdSpend: number;
+                            revenue: number;
+                            staff: number;
+                            tax: number;
+                        } | null;
+                        revenue: number;
+                        reviewedAt: string | null;
+                        reviewedByName: string | null;
+                        reviewNote: string | null;
+                        /** @enum {string} */
+                        source: "form" | "excel";
+                        staff: number;
+                        /** @enum {string} */
+                        status: "submitted" | "approved" | "returned";
+                        tax: number;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_economy_filings_id_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Approve a submitted filing (the version the reviewer saw): its figures become the month's record in the economic database, in the same transaction; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        energyKwh: number;
+                        enterprise: string;
+                        enterpriseEn: string | null;
+                        enterpriseIdx: number;
+                        filedAt: string;
+                        filedByName: string;
+                        id: number;
+                        month: string;
+                        outputValue: number;
+                        rdSpend: number;
+                        revenue: number;
+                        reviewedAt: string | null;
+                        reviewedByName: string | null;
+                        reviewNote: string | null;
+                        /** @enum {string} */
+                        source: "form" | "excel";
+                        staff: number;
+                        /** @enum {string} */
+                        status: "submitted" | "approved" | "returned";
+                        tax: number;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_economy_filings_id_return: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Return a submitted filing to the enterprise with a note saying what to correct; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        energyKwh: number;
+                        enterprise: string;
+                        enterpriseEn: string | null;
+                        enterpriseIdx: number;
+                        filedAt: string;
+                        filedByName: string;
+                        id: number;
+                        month: string;
+                        outputValue: number;
+                        rdSpend: number;
+                        revenue: number;
+                        reviewedAt: string | null;
+                        reviewedByName: string | null;
+                        reviewNote: string | null;
+                        /** @enum {string} */
+                        source: "form" | "excel";
+                        staff: number;
+                        /** @enum {string} */
+                        status: "submitted" | "approved" | "returned";
+                        tax: number;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_economy_filings_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description File a month as the Excel report (raw .xlsx body, at most 2 MiB, the template's layout): all or nothing; problems: 422 listing each row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filing: {
+                            energyKwh: number;
+                            enterprise: string;
+                            enterpriseEn: string | null;
+                            enterpriseIdx: number;
+                            filedAt: string;
+                            filedByName: string;
+                            id: number;
+                            month: string;
+                            outputValue: number;
+                            rdSpend: number;
+                            revenue: number;
+                            reviewedAt: string | null;
+                            reviewedByName: string | null;
+                            reviewNote: string | null;
+                            /** @enum {string} */
+                            source: "form" | "excel";
+                            staff: number;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "returned";
+                            tax: number;
+                            version: number;
+                        };
+                        /** @enum {string} */
+                        outcome: "created" | "updated" | "unchanged";
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_economy_template: {
+        parameters: {
+            query?: {
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The monthly report template (Excel): enterprise and month filled in when known, one row per indicator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_enterprises_idx_accounts: {
         parameters: {
             query?: never;
@@ -5886,6 +9753,7 @@ export interface operations {
                         backend?: "pglite" | "postgres";
                         backup?: {
                             ageHours: number | null;
+                            alarmAt: string | null;
                             bytes: number | null;
                             dir: string;
                             enabled: boolean;
@@ -5905,7 +9773,19 @@ export interface operations {
                         postgres?: string;
                         /** @constant */
                         status: "ok";
+                        transport?: {
+                            [key: string]: {
+                                [key: string]: number;
+                            };
+                        };
                         uptimeSeconds?: number;
+                        walArchive?: {
+                            archived: number;
+                            failed: number;
+                            lastArchivedAt: string | null;
+                            lastFailedAt: string | null;
+                            mode: string;
+                        };
                     };
                 };
             };
@@ -5943,9 +9823,15 @@ export interface operations {
             query?: {
                 dryRun?: "0" | "1" | "true" | "false";
                 floors?: "auto" | "none";
+                mapCode?: string;
+                mapFloors?: string;
+                mapHeight?: string;
+                mapName?: string;
                 park?: string;
                 replace?: "0" | "1" | "true" | "false";
+                skipInvalid?: "0" | "1" | "true" | "false";
                 units?: "auto" | "none";
+                unknown?: "keep" | "ignore";
             };
             header?: never;
             path?: never;
@@ -5993,7 +9879,27 @@ export interface operations {
                             lease: number;
                             room: number;
                         };
+                        skipped: {
+                            features: number;
+                            groups: {
+                                count: number;
+                                example: string;
+                                kind: string;
+                            }[];
+                            omitted: number;
+                            problems: {
+                                feature: number | null;
+                                field?: string;
+                                message: string;
+                                ref: string;
+                            }[];
+                        };
                         units: number;
+                        warningGroups: {
+                            count: number;
+                            example: string;
+                            kind: string;
+                        }[];
                         warnings: {
                             feature: number | null;
                             field?: string;
@@ -9510,6 +13416,1719 @@ export interface operations {
             };
         };
     };
+    get_linkage_plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Linkage plans (trigger, steps) and the command targets a step may name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plans: {
+                            code: string;
+                            enabled: boolean;
+                            id: number;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            steps: ({
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            })[];
+                            trigger: {
+                                /** @default null */
+                                building: number | null;
+                                kinds: string[];
+                                /** @default 1 */
+                                minSeverity: number;
+                                /** @default null */
+                                zone: number | null;
+                            };
+                            updatedAt: string;
+                            updatedBy: string | null;
+                            version: number;
+                        }[];
+                        targets: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts")[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_linkage_plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    /** @default true */
+                    enabled?: boolean;
+                    name: {
+                        en: string;
+                        zh: string;
+                    };
+                    steps: ({
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "fly_to";
+                    } | {
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "cameras";
+                        /** @default 4 */
+                        limit?: number;
+                    } | {
+                        action: string;
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "command";
+                        label?: {
+                            en: string;
+                            zh: string;
+                        };
+                        target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                            idx: number[];
+                        };
+                        value?: number | string;
+                    } | {
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "announce";
+                        text: {
+                            en: string;
+                            zh: string;
+                        };
+                    } | {
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "display";
+                        text: {
+                            en: string;
+                            zh: string;
+                        };
+                    } | {
+                        confirm?: boolean;
+                        /** @constant */
+                        kind: "work_order";
+                        /** @enum {string} */
+                        priority: "urgent" | "high" | "normal" | "low";
+                        title: {
+                            en: string;
+                            zh: string;
+                        };
+                        trade?: string;
+                    })[];
+                    trigger: {
+                        /** @default null */
+                        building?: number | null;
+                        kinds: string[];
+                        /** @default 1 */
+                        minSeverity?: number;
+                        /** @default null */
+                        zone?: number | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Create a linkage plan; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        enabled: boolean;
+                        id: number;
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        steps: ({
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "fly_to";
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "cameras";
+                            /** @default 4 */
+                            limit: number;
+                        } | {
+                            action: string;
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "command";
+                            label?: {
+                                en: string;
+                                zh: string;
+                            };
+                            target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                idx: number[];
+                            };
+                            value?: number | string;
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "announce";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "display";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "work_order";
+                            /** @enum {string} */
+                            priority: "urgent" | "high" | "normal" | "low";
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                            trade?: string;
+                        })[];
+                        trigger: {
+                            /** @default null */
+                            building: number | null;
+                            kinds: string[];
+                            /** @default 1 */
+                            minSeverity: number;
+                            /** @default null */
+                            zone: number | null;
+                        };
+                        updatedAt: string;
+                        updatedBy: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_linkage_plans_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    plan: {
+                        code: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        steps: ({
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "fly_to";
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "cameras";
+                            /** @default 4 */
+                            limit?: number;
+                        } | {
+                            action: string;
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "command";
+                            label?: {
+                                en: string;
+                                zh: string;
+                            };
+                            target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                idx: number[];
+                            };
+                            value?: number | string;
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "announce";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "display";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "work_order";
+                            /** @enum {string} */
+                            priority: "urgent" | "high" | "normal" | "low";
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                            trade?: string;
+                        })[];
+                        trigger: {
+                            /** @default null */
+                            building?: number | null;
+                            kinds: string[];
+                            /** @default 1 */
+                            minSeverity?: number;
+                            /** @default null */
+                            zone?: number | null;
+                        };
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a linkage plan (with the version edited; 409 when someone changed it since); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        enabled: boolean;
+                        id: number;
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        steps: ({
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "fly_to";
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "cameras";
+                            /** @default 4 */
+                            limit: number;
+                        } | {
+                            action: string;
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "command";
+                            label?: {
+                                en: string;
+                                zh: string;
+                            };
+                            target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                idx: number[];
+                            };
+                            value?: number | string;
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "announce";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "display";
+                            text: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | {
+                            confirm?: boolean;
+                            /** @constant */
+                            kind: "work_order";
+                            /** @enum {string} */
+                            priority: "urgent" | "high" | "normal" | "low";
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                            trade?: string;
+                        })[];
+                        trigger: {
+                            /** @default null */
+                            building: number | null;
+                            kinds: string[];
+                            /** @default 1 */
+                            minSeverity: number;
+                            /** @default null */
+                            zone: number | null;
+                        };
+                        updatedAt: string;
+                        updatedBy: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_linkage_plans_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_linkage_plans_id_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    alarm: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Run a plan for an alarm by hand (a drill, or a plan whose trigger did not match); once per plan and alarm; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        alarmKind: string | null;
+                        building: number | null;
+                        cancelledBy: string | null;
+                        finishedAt: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        plan: number;
+                        planName: {
+                            en: string;
+                            zh: string;
+                        };
+                        startedAt: string;
+                        startedBy: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "cancelled";
+                        steps: {
+                            cancelledBy: string | null;
+                            commands: {
+                                device: string;
+                                error: string | null;
+                                id: string;
+                                idx: number;
+                                state: string;
+                            }[];
+                            confirmedBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            kind: string;
+                            n: number;
+                            result: {
+                                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                            } | null;
+                            risky: boolean;
+                            spec: {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            };
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                        }[];
+                        zone: number | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_linkage_runs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                state?: "running" | "done" | "cancelled" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Linkage runs, newest first, with their steps and each step's commands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: {
+                            alarm: number | null;
+                            alarmKind: string | null;
+                            building: number | null;
+                            cancelledBy: string | null;
+                            finishedAt: string | null;
+                            floor: number | null;
+                            id: number;
+                            idx: number;
+                            objectName: string | null;
+                            objectNameEn: string | null;
+                            plan: number;
+                            planName: {
+                                en: string;
+                                zh: string;
+                            };
+                            startedAt: string;
+                            startedBy: string;
+                            /** @enum {string} */
+                            state: "running" | "done" | "cancelled";
+                            steps: {
+                                cancelledBy: string | null;
+                                commands: {
+                                    device: string;
+                                    error: string | null;
+                                    id: string;
+                                    idx: number;
+                                    state: string;
+                                }[];
+                                confirmedBy: string | null;
+                                error: string | null;
+                                finishedAt: string | null;
+                                kind: string;
+                                n: number;
+                                result: {
+                                    [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                                } | null;
+                                risky: boolean;
+                                spec: {
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "fly_to";
+                                } | {
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "cameras";
+                                    /** @default 4 */
+                                    limit: number;
+                                } | {
+                                    action: string;
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "command";
+                                    label?: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                    target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                        idx: number[];
+                                    };
+                                    value?: number | string;
+                                } | {
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "announce";
+                                    text: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | {
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "display";
+                                    text: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | {
+                                    confirm?: boolean;
+                                    /** @constant */
+                                    kind: "work_order";
+                                    /** @enum {string} */
+                                    priority: "urgent" | "high" | "normal" | "low";
+                                    title: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                    trade?: string;
+                                };
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                            }[];
+                            zone: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_linkage_runs_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One linkage run with its steps */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        alarmKind: string | null;
+                        building: number | null;
+                        cancelledBy: string | null;
+                        finishedAt: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        plan: number;
+                        planName: {
+                            en: string;
+                            zh: string;
+                        };
+                        startedAt: string;
+                        startedBy: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "cancelled";
+                        steps: {
+                            cancelledBy: string | null;
+                            commands: {
+                                device: string;
+                                error: string | null;
+                                id: string;
+                                idx: number;
+                                state: string;
+                            }[];
+                            confirmedBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            kind: string;
+                            n: number;
+                            result: {
+                                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                            } | null;
+                            risky: boolean;
+                            spec: {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            };
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                        }[];
+                        zone: number | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_linkage_runs_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Stop a whole run: every step not finished is cancelled; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        alarmKind: string | null;
+                        building: number | null;
+                        cancelledBy: string | null;
+                        finishedAt: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        plan: number;
+                        planName: {
+                            en: string;
+                            zh: string;
+                        };
+                        startedAt: string;
+                        startedBy: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "cancelled";
+                        steps: {
+                            cancelledBy: string | null;
+                            commands: {
+                                device: string;
+                                error: string | null;
+                                id: string;
+                                idx: number;
+                                state: string;
+                            }[];
+                            confirmedBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            kind: string;
+                            n: number;
+                            result: {
+                                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                            } | null;
+                            risky: boolean;
+                            spec: {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            };
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                        }[];
+                        zone: number | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_linkage_runs_id_steps_n_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Cancel a step that has not finished: it does nothing (more), the run goes on with the next; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        alarmKind: string | null;
+                        building: number | null;
+                        cancelledBy: string | null;
+                        finishedAt: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        plan: number;
+                        planName: {
+                            en: string;
+                            zh: string;
+                        };
+                        startedAt: string;
+                        startedBy: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "cancelled";
+                        steps: {
+                            cancelledBy: string | null;
+                            commands: {
+                                device: string;
+                                error: string | null;
+                                id: string;
+                                idx: number;
+                                state: string;
+                            }[];
+                            confirmedBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            kind: string;
+                            n: number;
+                            result: {
+                                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                            } | null;
+                            risky: boolean;
+                            spec: {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            };
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                        }[];
+                        zone: number | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_linkage_runs_id_steps_n_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Confirm a step waiting for the operator: it runs now; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        alarmKind: string | null;
+                        building: number | null;
+                        cancelledBy: string | null;
+                        finishedAt: string | null;
+                        floor: number | null;
+                        id: number;
+                        idx: number;
+                        objectName: string | null;
+                        objectNameEn: string | null;
+                        plan: number;
+                        planName: {
+                            en: string;
+                            zh: string;
+                        };
+                        startedAt: string;
+                        startedBy: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "cancelled";
+                        steps: {
+                            cancelledBy: string | null;
+                            commands: {
+                                device: string;
+                                error: string | null;
+                                id: string;
+                                idx: number;
+                                state: string;
+                            }[];
+                            confirmedBy: string | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            kind: string;
+                            n: number;
+                            result: {
+                                [key: string]: (string | number | boolean | null) | (string | number | boolean | null)[];
+                            } | null;
+                            risky: boolean;
+                            spec: {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "fly_to";
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "cameras";
+                                /** @default 4 */
+                                limit: number;
+                            } | {
+                                action: string;
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "command";
+                                label?: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                target: ("zone_access_points" | "building_access_points" | "building_exits" | "building_lifts" | "park_lifts") | {
+                                    idx: number[];
+                                };
+                                value?: number | string;
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "announce";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "display";
+                                text: {
+                                    en: string;
+                                    zh: string;
+                                };
+                            } | {
+                                confirm?: boolean;
+                                /** @constant */
+                                kind: "work_order";
+                                /** @enum {string} */
+                                priority: "urgent" | "high" | "normal" | "low";
+                                title: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                trade?: string;
+                            };
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "pending" | "awaiting_confirmation" | "running" | "done" | "failed" | "cancelled" | "skipped";
+                        }[];
+                        zone: number | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_live_layers: {
         parameters: {
             query?: never;
@@ -9618,6 +15237,532 @@ export interface operations {
             };
             /** @description The caller lacks the permission, or the object belongs to another enterprise */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_maintenance_crews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Crews with their trade, base, members, roster and whether they are on duty now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        crews: {
+                            active: boolean;
+                            base: {
+                                lat: number;
+                                lon: number;
+                            };
+                            code: string;
+                            id: number;
+                            members: {
+                                id: string;
+                                name: string;
+                            }[];
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            onDuty: boolean;
+                            phone: string | null;
+                            roster: {
+                                end: number;
+                                start: number;
+                                weekday: number;
+                            }[];
+                            trade: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_maintenance_crews_id_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Set the members of a crew (users holding the maintenance role); orders dispatched to the crew go to them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        active: boolean;
+                        base: {
+                            lat: number;
+                            lon: number;
+                        };
+                        code: string;
+                        id: number;
+                        members: {
+                            id: string;
+                            name: string;
+                        }[];
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        onDuty: boolean;
+                        phone: string | null;
+                        roster: {
+                            end: number;
+                            start: number;
+                            weekday: number;
+                        }[];
+                        trade: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_maintenance_dispatch_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dispatch rules: which alarms (equipment type, kind, minimum severity) create a work order, and for which trade */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: {
+                            alarmKind: string | null;
+                            autoCreate: boolean;
+                            enabled: boolean;
+                            equipmentType: string;
+                            id: number;
+                            minSeverity: number;
+                            trade: string;
+                        }[];
+                        trades: {
+                            code: string;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_maintenance_dispatch_rules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    autoCreate: boolean;
+                    enabled: boolean;
+                    minSeverity: number;
+                    trade: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a dispatch rule (trade, minimum severity, automatic creation, enabled) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarmKind: string | null;
+                        autoCreate: boolean;
+                        enabled: boolean;
+                        equipmentType: string;
+                        id: number;
+                        minSeverity: number;
+                        trade: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_maintenance_kb: {
+        parameters: {
+            query?: {
+                fault?: string;
+                model?: string;
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description O&M knowledge base: fault → procedure steps, per equipment type and model (?type=&model=&fault=) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            equipmentType: string;
+                            fault: string;
+                            id: number;
+                            model: string | null;
+                            steps: {
+                                en: string;
+                                zh: string;
+                            }[];
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_maintenance_objects_idx_work_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work orders of an equipment or room: the open ones, and the full maintenance history (with the core work_order table's records); enterprise users: their own requests only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        history: {
+                            closedAt: string | null;
+                            code: string;
+                            crew: string | null;
+                            dueAt: string | null;
+                            id: number | null;
+                            openedAt: string;
+                            priority: string;
+                            source: string;
+                            state: string;
+                            title: string;
+                            titleEn: string | null;
+                        }[];
+                        idx: number;
+                        intervalDays: number | null;
+                        lastMaintained: string | null;
+                        open: {
+                            closedAt: string | null;
+                            code: string;
+                            crew: string | null;
+                            dueAt: string | null;
+                            id: number | null;
+                            openedAt: string;
+                            priority: string;
+                            source: string;
+                            state: string;
+                            title: string;
+                            titleEn: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10804,6 +16949,2116 @@ export interface operations {
             };
             /** @description The caller lacks the permission, or the object belongs to another enterprise */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_parks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every park with its origin, boundary and building count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        parks: {
+                            area: number;
+                            boundary: {
+                                coordinates: number[][][];
+                                /** @constant */
+                                type: "Polygon";
+                            };
+                            buildings: number;
+                            city: string;
+                            code: string;
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                            origin: {
+                                height: number;
+                                lat: number;
+                                lon: number;
+                            };
+                            timezone: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_parks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    boundary?: {
+                        polygon: {
+                            coordinates: number[][][];
+                            /** @constant */
+                            type: "Polygon";
+                        };
+                    } | {
+                        /** @description GeoJSON holding Polygons or MultiPolygons (e.g. the footprint file to import) */
+                        footprints: unknown;
+                        margin?: number;
+                    } | {
+                        /** @constant */
+                        fromBuildings: true;
+                        margin?: number;
+                    };
+                    city?: string;
+                    code: string;
+                    name: string;
+                    nameEn?: string | null;
+                    origin?: {
+                        height?: number;
+                        lat: number;
+                        lon: number;
+                    };
+                    timezone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Create a park: code, name, origin and a boundary (a polygon, or derived from footprints); 409 when the code is taken */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: number;
+                        boundary: {
+                            coordinates: number[][][];
+                            /** @constant */
+                            type: "Polygon";
+                        };
+                        buildings: number;
+                        city: string;
+                        code: string;
+                        idx: number;
+                        name: string;
+                        nameEn: string | null;
+                        origin: {
+                            height: number;
+                            lat: number;
+                            lon: number;
+                        };
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_parks_park: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One park */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: number;
+                        boundary: {
+                            coordinates: number[][][];
+                            /** @constant */
+                            type: "Polygon";
+                        };
+                        buildings: number;
+                        city: string;
+                        code: string;
+                        idx: number;
+                        name: string;
+                        nameEn: string | null;
+                        origin: {
+                            height: number;
+                            lat: number;
+                            lon: number;
+                        };
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_parks_park: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a park with its buildings, floors, rooms, equipment, networks and tiles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        buildings: number;
+                        park: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_parks_park: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    boundary?: {
+                        polygon: {
+                            coordinates: number[][][];
+                            /** @constant */
+                            type: "Polygon";
+                        };
+                    } | {
+                        /** @description GeoJSON holding Polygons or MultiPolygons (e.g. the footprint file to import) */
+                        footprints: unknown;
+                        margin?: number;
+                    } | {
+                        /** @constant */
+                        fromBuildings: true;
+                        margin?: number;
+                    };
+                    city?: string;
+                    name?: string;
+                    nameEn?: string | null;
+                    origin?: {
+                        height?: number;
+                        lat: number;
+                        lon: number;
+                    };
+                    timezone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Edit a park (name, city, origin, boundary; {"boundary": {"fromBuildings": true}} derives it from its buildings) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: number;
+                        boundary: {
+                            coordinates: number[][][];
+                            /** @constant */
+                            type: "Polygon";
+                        };
+                        buildings: number;
+                        city: string;
+                        code: string;
+                        idx: number;
+                        name: string;
+                        nameEn: string | null;
+                        origin: {
+                            height: number;
+                            lat: number;
+                            lon: number;
+                        };
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.category"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_portal_articles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        body: string;
+                        bodyEn?: string;
+                        /** @enum {string} */
+                        category: "news" | "policy" | "invest" | "party";
+                        cover?: number;
+                        summary?: string;
+                        summaryEn?: string;
+                        title: string;
+                        titleEn?: string;
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Portal article: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_portal_articles_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        body?: string;
+                        bodyEn?: string;
+                        /** @enum {string} */
+                        category?: "news" | "policy" | "invest" | "party";
+                        cover?: number;
+                        summary?: string;
+                        summaryEn?: string;
+                        title?: string;
+                        titleEn?: string;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Portal article: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_portal_articles_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Portal article: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_portal_articles_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_portal_articles_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Portal article: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_portal_articles_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Portal article: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.category"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_articles_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal article: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_portal_images: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upload an article image (raw body: JPEG, PNG or WebP, at most 8 MiB); re-encoded to a JPEG ≤ 1600 px plus a 480 px thumbnail; use its src in an article body */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        height: number;
+                        id: number;
+                        src: string;
+                        width: number;
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_images_id: {
+        parameters: {
+            query?: {
+                size?: "full" | "thumb";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Any uploaded article image, for staff previews of drafts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_public_articles: {
+        parameters: {
+            query?: {
+                category?: "news" | "policy" | "invest" | "party";
+                limit?: number;
+                park?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published articles, newest first; `category` filters a section, `q` searches title, summary and text (substring, Chinese included) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articles: {
+                            /** @enum {string} */
+                            category: "news" | "policy" | "invest" | "party";
+                            cover: number | null;
+                            id: number;
+                            publishedAt: string;
+                            summary: string;
+                            summaryEn: string | null;
+                            title: string;
+                            titleEn: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_public_articles_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One published article with its sanitized body (a draft, a review or an unpublished article is a 404) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bodyHtml: string;
+                        bodyHtmlEn: string | null;
+                        /** @enum {string} */
+                        category: "news" | "policy" | "invest" | "party";
+                        cover: number | null;
+                        id: number;
+                        publishedAt: string;
+                        summary: string;
+                        summaryEn: string | null;
+                        title: string;
+                        titleEn: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_public_images_id: {
+        parameters: {
+            query?: {
+                size?: "full" | "thumb";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An article image as the server re-encoded it (?size=thumb: 480 px); only images a published article uses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_public_overview: {
+        parameters: {
+            query?: {
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The park for the public portal: site plan (building outlines in metres), figures, latest published articles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        boundary: [
+                            number,
+                            number
+                        ][];
+                        buildings: {
+                            code: string;
+                            floors: number;
+                            height: number;
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                            outline: [
+                                number,
+                                number
+                            ][];
+                            use: string;
+                        }[];
+                        figures: {
+                            buildings: number;
+                            enterprises: number;
+                            floorArea: number;
+                            vacantArea: number;
+                            vacantUnits: number;
+                        };
+                        latest: {
+                            /** @enum {string} */
+                            category: "news" | "policy" | "invest" | "party";
+                            cover: number | null;
+                            id: number;
+                            publishedAt: string;
+                            summary: string;
+                            summaryEn: string | null;
+                            title: string;
+                            titleEn: string | null;
+                        }[];
+                        park: {
+                            city: string;
+                            code: string;
+                            name: string;
+                            nameEn: string | null;
+                        };
+                        size: {
+                            height: number;
+                            width: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_portal_public_units: {
+        parameters: {
+            query?: {
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vacant leasable units of the park (from the leasing data): building, floor, area, use, asking rent; no tenant data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        units: {
+                            area: number;
+                            building: string;
+                            buildingEn: string | null;
+                            code: string;
+                            idx: number;
+                            level: number;
+                            rent: number | null;
+                            use: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12467,6 +20722,527 @@ export interface operations {
             };
         };
     };
+    get_tilesets_park: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A park's 3D Tiles layers (third-party tilesets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        layers: {
+                            /** @enum {string} */
+                            anchor: "georeferenced" | "park";
+                            bytes: number;
+                            contents: number;
+                            createdAt: string;
+                            distanceKm: number | null;
+                            georeferenced: boolean;
+                            id: number;
+                            missing: string[];
+                            name: string;
+                            nudge: {
+                                east: number;
+                                heading: number;
+                                north: number;
+                                scale: number;
+                                up: number;
+                            };
+                            park: string;
+                            /** @enum {string} */
+                            source: "upload" | "path";
+                            url: string;
+                            version: string;
+                            visible: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_tilesets_park_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_tilesets_park_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    anchor?: "georeferenced" | "park";
+                    name?: string;
+                    nudge?: {
+                        east?: number;
+                        heading?: number;
+                        north?: number;
+                        scale?: number;
+                        up?: number;
+                    };
+                    visible?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Rename, place (anchor: georeferenced | park) and nudge (east/north/up m, heading °, scale) a layer, or hide it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        anchor: "georeferenced" | "park";
+                        bytes: number;
+                        contents: number;
+                        createdAt: string;
+                        distanceKm: number | null;
+                        georeferenced: boolean;
+                        id: number;
+                        missing: string[];
+                        name: string;
+                        nudge: {
+                            east: number;
+                            heading: number;
+                            north: number;
+                            scale: number;
+                            up: number;
+                        };
+                        park: string;
+                        /** @enum {string} */
+                        source: "upload" | "path";
+                        url: string;
+                        version: string;
+                        visible: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_tilesets_park_path: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    path: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a layer read in place from a tileset folder on this host (under TWIN_TILESET_PATHS); checked like an upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        anchor: "georeferenced" | "park";
+                        bytes: number;
+                        contents: number;
+                        createdAt: string;
+                        distanceKm: number | null;
+                        georeferenced: boolean;
+                        id: number;
+                        missing: string[];
+                        name: string;
+                        nudge: {
+                            east: number;
+                            heading: number;
+                            north: number;
+                            scale: number;
+                            up: number;
+                        };
+                        park: string;
+                        /** @enum {string} */
+                        source: "upload" | "path";
+                        url: string;
+                        version: string;
+                        visible: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_tilesets_park_upload: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Add a layer from a zip or 3tz of a 3D Tiles tileset (raw body, at most 100 MB); the structure is checked first: a broken tileset is refused (422) with every reason */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        anchor: "georeferenced" | "park";
+                        bytes: number;
+                        contents: number;
+                        createdAt: string;
+                        distanceKm: number | null;
+                        georeferenced: boolean;
+                        id: number;
+                        missing: string[];
+                        name: string;
+                        nudge: {
+                            east: number;
+                            heading: number;
+                            north: number;
+                            scale: number;
+                            up: number;
+                        };
+                        park: string;
+                        /** @enum {string} */
+                        source: "upload" | "path";
+                        url: string;
+                        version: string;
+                        visible: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_twin_objects_idx: {
         parameters: {
             query?: never;
@@ -14102,6 +22878,90 @@ export interface operations {
             };
         };
     };
+    get_video_frustums: {
+        parameters: {
+            query: {
+                park: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every camera of a park with its position in the tiles' park metres (east, north, up), heading, field of view and range: the 3D frustums */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameras: {
+                            building: number | null;
+                            code: string;
+                            /** @enum {string} */
+                            coverage: "main_gate" | "crossroad" | "perimeter" | "ground_entrance" | "fire_lane" | "lobby" | "lift_car" | "machine_room" | "canteen" | "parking" | "corridor";
+                            east: number;
+                            floor: number | null;
+                            fovDeg: number;
+                            heading: number;
+                            idx: number;
+                            north: number;
+                            rangeM: number;
+                            source: ("rtsp" | "hls" | "simulated") | null;
+                            up: number;
+                        }[];
+                        park: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_video_live_idx_token_file: {
         parameters: {
             query?: never;
@@ -14706,6 +23566,1572 @@ export interface operations {
             };
         };
     };
+    get_workorders: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.priority"?: string;
+                "f.source"?: string;
+                "f.trade"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        description?: string;
+                        fault?: string;
+                        /** @enum {string} */
+                        priority: "urgent" | "high" | "normal" | "low";
+                        title: string;
+                        titleEn?: string;
+                        /** @enum {string} */
+                        trade?: "hvac" | "electrical" | "plumbing" | "elevator" | "fire" | "weak_current" | "general";
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Work order: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_workorders_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        description?: string;
+                        fault?: string;
+                        /** @enum {string} */
+                        priority?: "urgent" | "high" | "normal" | "low";
+                        title?: string;
+                        titleEn?: string;
+                        /** @enum {string} */
+                        trade?: "hvac" | "electrical" | "plumbing" | "elevator" | "fire" | "weak_current" | "general";
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Work order: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_workorders_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Work order: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Work order: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_id_extra: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: code, source (alarm and its state), crew, equipment model, parts used and the knowledge-base procedure with its ticks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarmId: number | null;
+                        alarmState: string | null;
+                        code: string;
+                        crew: {
+                            code: string;
+                            id: number;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            phone: string | null;
+                        } | null;
+                        equipment: {
+                            manufacturer: string;
+                            model: string;
+                            type: string;
+                        } | null;
+                        id: number;
+                        parts: {
+                            at: string;
+                            byName: string | null;
+                            id: number;
+                            name: string;
+                            partCode: string;
+                            qty: number;
+                            unit: string;
+                        }[];
+                        priority: string;
+                        procedure: {
+                            kbId: number;
+                            steps: {
+                                at: string | null;
+                                byName: string | null;
+                                done: boolean;
+                                en: string;
+                                n: number;
+                                zh: string;
+                            }[];
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | null;
+                        source: string;
+                        sourceRef: string | null;
+                        trade: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders_id_parts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    partCode: string;
+                    qty: number;
+                    /** @default 个 */
+                    unit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a part used on a work order (the crew, while accepted, in progress or on hold) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarmId: number | null;
+                        alarmState: string | null;
+                        code: string;
+                        crew: {
+                            code: string;
+                            id: number;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            phone: string | null;
+                        } | null;
+                        equipment: {
+                            manufacturer: string;
+                            model: string;
+                            type: string;
+                        } | null;
+                        id: number;
+                        parts: {
+                            at: string;
+                            byName: string | null;
+                            id: number;
+                            name: string;
+                            partCode: string;
+                            qty: number;
+                            unit: string;
+                        }[];
+                        priority: string;
+                        procedure: {
+                            kbId: number;
+                            steps: {
+                                at: string | null;
+                                byName: string | null;
+                                done: boolean;
+                                en: string;
+                                n: number;
+                                zh: string;
+                            }[];
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | null;
+                        source: string;
+                        sourceRef: string | null;
+                        trade: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders_id_steps_n: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    done: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Tick (or untick) a procedure step of the work order (the crew, while in progress); written back to the order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarmId: number | null;
+                        alarmState: string | null;
+                        code: string;
+                        crew: {
+                            code: string;
+                            id: number;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            phone: string | null;
+                        } | null;
+                        equipment: {
+                            manufacturer: string;
+                            model: string;
+                            type: string;
+                        } | null;
+                        id: number;
+                        parts: {
+                            at: string;
+                            byName: string | null;
+                            id: number;
+                            name: string;
+                            partCode: string;
+                            qty: number;
+                            unit: string;
+                        }[];
+                        priority: string;
+                        procedure: {
+                            kbId: number;
+                            steps: {
+                                at: string | null;
+                                byName: string | null;
+                                done: boolean;
+                                en: string;
+                                n: number;
+                                zh: string;
+                            }[];
+                            title: {
+                                en: string;
+                                zh: string;
+                            };
+                        } | null;
+                        source: string;
+                        sourceRef: string | null;
+                        trade: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workorders_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Work order: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.priority"?: string;
+                "f.source"?: string;
+                "f.trade"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workorders_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Work order: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_tiles_park_file: {
         parameters: {
             query?: never;
@@ -14725,6 +25151,189 @@ export interface operations {
                 };
                 content: {
                     "model/gltf-binary": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_tiles_park_layers_id_d1_d2_f1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                d1: string;
+                d2: string;
+                f1: string;
+                id: number;
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_tiles_park_layers_id_d1_f1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                d1: string;
+                f1: string;
+                id: number;
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_tiles_park_layers_id_f1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                f1: string;
+                id: number;
+                park: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */

@@ -19,6 +19,7 @@ import { workordersClientModule } from './workorders/index.ts';
 import { portalClientModule } from './portal/index.ts';
 import { economyClientModule } from './economy/index.ts';
 import { controlClientModule } from './control/index.ts';
+import { linkageClientModule } from './linkage/index.ts';
 
 registerModule(twinClientModule);
 registerModule(opsClientModule);
@@ -35,3 +36,4 @@ registerModule(workordersClientModule);
 registerModule(economyClientModule);
 registerModule(portalClientModule);
 registerModule(controlClientModule);
+registerModule(linkageClientModule);

@@ -104,7 +104,7 @@ const healthSchema = z.object({
   checks: z.record(z.string(), z.boolean()).optional(),
   backup: z.object({
     enabled: z.boolean(), dir: z.string(), lastSuccessAt: z.string().nullable(), ageHours: z.number().nullable(),
-    bytes: z.number().int().nullable(), lastError: z.string().nullable(), overdue: z.boolean(),
+    bytes: z.number().int().nullable(), lastError: z.string().nullable(), overdue: z.boolean(), alarmAt: z.string().nullable(),
   }).optional(),
   /** PostgreSQL: WAL archiving to pgBackRest (pg_stat_archiver); failures mean the RPO is growing. */
   walArchive: z.object({
