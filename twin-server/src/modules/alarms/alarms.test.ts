@@ -212,7 +212,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const before = await snapshot();
       const reloads = alarmsRuntimeOf(s.server.sc)!.stats.reloads;
       const cases: Array<[Record<string, unknown>, string]> = [
-        [{ ...base, condition: { op: 'above', field: 'temperature' } }, 'condition'],
+        [{ ...base, condition: { op: 'above', field: 'temperature' } }, 'condition.value'],
         [{ ...base, condition: { op: 'between', field: 'temperature', value: 1 } }, 'condition'],
         [{ ...base, condition: { op: 'all', of: [] } }, 'condition'],
         [{ ...base, condition: { op: 'above', field: 'temperature', value: 28, hysteresis: -1 } }, 'condition'],
@@ -226,15 +226,18 @@ for (const backend of ['pglite', 'postgres'] as const) {
       for (const [body, field] of cases) {
         const r = await op.client.req('POST', '/api/alarm-console/rules', body);
         expect(r.status, JSON.stringify(body)).toBe(400);
-        const issues = (r.body as { issues: Array<{ path: string }> }).issues ?? [];
-        if (!issues.length) console.log('BODY', r.status, r.text);
-        expect(issues.map((i) => String(i.path)).join(' '), JSON.stringify(body)).toContain(field);
+        // The error envelope is { error: { message, issues: [{ path, message }] } } (http/errors).
+        const issues = (r.body as { error?: { issues?: Array<{ path: string; message: string }> } }).error?.issues ?? [];
+        expect(issues.map((i) => String(i.path)).join(' '), `${JSON.stringify(body)} -> ${r.text}`).toContain(field);
+        expect(issues.every((i) => i.message.length > 0)).toBe(true);
+        // Nothing written by the refused request.
+        expect(await snapshot(), JSON.stringify(body)).toEqual(before);
       }
       // The same through an edit of an existing rule: refused, the rule unchanged.
       const any = ((await op.client.req('GET', '/api/alarm-console/rules')).body as { rules: Array<{ id: number; version: number }> }).rules[0]!;
       const put = await op.client.req('PUT', `/api/alarm-console/rules/${any.id}`, { version: any.version, rule: { ...base, condition: { op: 'below', field: 'temperature', value: 'cold' } } });
       expect(put.status).toBe(400);
-      expect(JSON.stringify((put.body as { issues: unknown[] }).issues)).toContain('condition');
+      expect(JSON.stringify((put.body as { error: { issues: unknown[] } }).error.issues)).toContain('condition');
       expect(await snapshot()).toEqual(before);
       expect(alarmsRuntimeOf(s.server.sc)!.stats.reloads).toBe(reloads);
     });

@@ -34,7 +34,7 @@ const FIELD = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,39}$/, 'a field name of the
 const scalar = z.union([z.string().max(64), z.number().finite(), z.boolean()]);
 
 const leaves = [
-  z.object({ op: z.enum(['above', 'below']), field: FIELD, value: z.number().finite(), hysteresis: z.number().finite().min(0).max(1e6).optional(), ofCapacity: z.boolean().optional() }).strict(),
+  z.object({ op: z.enum(['above', 'below']), field: FIELD, value: z.number({ error: 'the threshold: a number' }).finite(), hysteresis: z.number().finite().min(0).max(1e6).optional(), ofCapacity: z.boolean().optional() }).strict(),
   z.object({ op: z.literal('equals'), field: FIELD, value: scalar }).strict(),
   z.object({ op: z.literal('present'), field: FIELD }).strict(),
   z.object({ op: z.literal('rate'), field: FIELD, perMinute: z.number().finite().positive() }).strict(),
