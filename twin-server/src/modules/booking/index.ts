@@ -85,7 +85,7 @@ export async function releaseJob(sc: ServerContext): Promise<number> {
     for (const b of rows) {
       await auth.auditIn(tx, { action: 'booking.release', outcome: 'success', actor: { kind: 'system', name: 'no-show release' }, object: `booking:${b.id}`, detail: { room: b.room_idx } });
       if (b.booked_by) {
-        await notify(sc, { to: [b.booked_by], kind: 'booking.released', link: '/service/booking',
+        await notify(sc, { to: [b.booked_by], kind: 'booking.released', link: `/service/booking?booking=${b.id}`,
           title: { zh: `会议室预订未签到，已释放：${b.title}`, en: `Meeting room released (no check-in): ${b.title}` } }, tx);
       }
     }
