@@ -20,6 +20,8 @@ import { portalClientModule } from './portal/index.ts';
 import { economyClientModule } from './economy/index.ts';
 import { controlClientModule } from './control/index.ts';
 import { linkageClientModule } from './linkage/index.ts';
+import { parksClientModule } from './parks/index.ts';
+import { tilesetsClientModule } from './tilesets/index.ts';
 
 registerModule(twinClientModule);
 registerModule(opsClientModule);
@@ -37,3 +39,5 @@ registerModule(economyClientModule);
 registerModule(portalClientModule);
 registerModule(controlClientModule);
 registerModule(linkageClientModule);
+registerModule(parksClientModule);
+registerModule(tilesetsClientModule);

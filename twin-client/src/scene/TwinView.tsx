@@ -15,6 +15,7 @@ import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
 import { layerChoicesFor } from './layerAccess.ts';
 import { useModuleAccess } from '../modules/registry.ts';
 import { CameraFrustums, FrustumToggle } from '../modules/video/frustums.tsx';
+import { TilesetLayers, TilesetLayerToggles } from '../modules/tilesets/layers.tsx';
 
 /** The connection indicator (top bar). */
 export function LiveIndicator({ live }: { live: LiveClient | null }) {
@@ -183,6 +184,7 @@ export default function TwinView() {
           }}
         >
           <CameraFrustums ctl={ctl} park={park.code} />
+          <TilesetLayers ctl={ctl} park={park.code} origin={park.origin} />
         </TwinCanvas>
       )}
       <div className="overlay">
@@ -192,6 +194,7 @@ export default function TwinView() {
         </div>
         <LayerPanel ctl={ctl} choices={choices} />
         <FrustumToggle />
+        <TilesetLayerToggles />
         {ctl.drill.selected > 0 && (
           <ObjectPanel ctl={ctl} idx={ctl.drill.selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />
         )}

@@ -2,9 +2,11 @@
  * `window.__twin`: a small, stable surface for browser tests and the scene bench to read state
  * and place the camera. Nothing here is needed by users; it only reads or drives the controller.
  */
-import { Vector3 } from 'three';
+import { Vector3, type Mesh, type Object3D } from 'three';
 import { FRAME, LAYER_IDS, encodeFrame, decodeFrame, type LayerName, type StateRecord } from '@park-twin/layers';
 import type { TwinController, LayerChoice } from './controller.ts';
+import { FLAG } from './featureState.ts';
+import { FEATURE_ATTRIBUTE } from './shaderPatch.ts';
 import type { DrillState } from './hierarchy.ts';
 import type { FrameStats } from './TwinCanvas.tsx';
 
@@ -44,12 +46,28 @@ export interface TwinTestHook {
   tileUpdates(): TwinController['tileUpdates'];
   /** Content file names (no path) of the tiles whose content is loaded now. */
   loadedContent(): string[];
+  /**
+   * Per leaf of the park's tile tree (the key of its overview content, "r013"): the buildings drawn
+   * now, i.e. with geometry in a tile the renderer shows (the leaf's overview or the building's own
+   * tiles below it) and not hidden by the drill-down. Sorted idx lists.
+   */
+  drawnByLeaf(): Record<string, number[]>;
 }
 
 /** The renderer calls the hook makes (3d-tiles-renderer's TilesRenderer). */
 interface TraversableTiles {
+  visibleTiles?: Set<HookTile>;
   traverse(before: (t: { content?: { uri: string }; engineData?: { scene: unknown } }) => boolean | void, after: null, ensureFullyProcessed: boolean): void;
 }
+
+/** A tile as the hook reads it. */
+interface HookTile {
+  content?: { uri: string };
+  parent?: HookTile | null;
+  engineData?: { scene?: Object3D | null };
+}
+
+const LEAF_CONTENT = /(?:^|\/)overview-(r\d*)-[0-9a-f]+\.glb/;
 
 /** Installs the hook; returns the uninstall function. */
 export function installTestHook(ctl: TwinController, stats: FrameStats): () => void {
@@ -166,6 +184,32 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
         if (t.content?.uri && t.engineData?.scene) out.push(t.content.uri.split('/').pop()!);
       }, null, false);
       return out;
+    },
+    drawnByLeaf: () => {
+      const out = new Map<string, Set<number>>();
+      const h = ctl.h;
+      const tiles = ctl.tilesRenderer as unknown as TraversableTiles | null;
+      if (!h || !tiles?.visibleTiles) return {};
+      for (const tile of tiles.visibleTiles) {
+        const scene = tile.engineData?.scene;
+        if (!scene) continue;
+        let leaf: string | undefined;
+        for (let t: HookTile | null | undefined = tile; t && !leaf; t = t.parent) leaf = LEAF_CONTENT.exec(t.content?.uri ?? '')?.[1];
+        if (!leaf) continue;
+        const set = out.get(leaf) ?? new Set<number>();
+        out.set(leaf, set);
+        scene.traverse((o) => {
+          const m = o as Mesh;
+          const ids = m.isMesh && m.visible ? m.geometry.getAttribute(FEATURE_ATTRIBUTE) : undefined;
+          if (!ids) return;
+          for (let i = 0; i < ids.count; i++) {
+            const id = Math.round(ids.getX(i));
+            const b = id > 0 && id < h.size ? (h.kindOf(id) === 'building' ? id : h.buildingOf[id]!) : 0;
+            if (b > 0 && !(ctl.state.flags(b) & FLAG.hidden)) set.add(b);
+          }
+        });
+      }
+      return Object.fromEntries([...out].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]));
     },
     stats: () => ({ frames: stats.frames, drawCalls: stats.drawCalls, triangles: stats.triangles, uploadBytes: ctl.state.lastUploadBytes, records: ctl.store.applied }),
   };

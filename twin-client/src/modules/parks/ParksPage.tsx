@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type GetAnswer } from '../../api/client.ts';
+import { ImportPanel } from './ImportPanel.tsx';
 import './parks.css';
 
 type Park = GetAnswer<'/api/parks'>['parks'][number];
@@ -112,7 +113,7 @@ export default function ParksPage() {
                 <td>{t('hectares', { n: (p.area / 10_000).toFixed(1) })}</td>
                 <td>{p.buildings}</td>
                 <td className="parks-actions">
-                  <a href={`/?park=${encodeURIComponent(p.code)}`}>{t('open')}</a>
+                  <a href={`/?park=${encodeURIComponent(p.code)}`} data-action="open">{t('open')}</a>
                   {editing === p.code ? (
                     <>
                       <button type="button" onClick={() => act(async () => {
@@ -144,6 +145,7 @@ export default function ParksPage() {
           </tbody>
         </table>
       </section>
+      {parks && parks.length > 0 && <ImportPanel parks={parks} onDone={load} />}
       <section className="parks-create">
         <h2>{t('create')}</h2>
         <div className="parks-fields">

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import validator from 'gltf-validator';
 import { describeEachBackend } from '../../db/testing.ts';
 import { startTestServer, type TestServer } from '../../testing/server.ts';
 import type { TwinModule } from '../types.ts';
@@ -12,6 +13,7 @@ import { importBuildings, type ImportReport } from '../../import/buildings.ts';
 import { ImportError } from '../../import/problems.ts';
 import { buildTileset, tilesetInfo } from '../../tiler/index.ts';
 import { readGlb, readPropertyTable } from '../../tiler/inspect.ts';
+import { checkTileset } from '../../tiler/tileset-check.ts';
 import type { ParkInfo } from './service.ts';
 
 /** The Chengdu fixture: 12 footprints (Tianfu Software Park), `h` heights, codes in bldg_id, names in bldg_name, survey fields. */
@@ -111,6 +113,17 @@ describeEachBackend('parks: any park, any footprint file', ({ backend }) => {
     const rows = ov.flatMap((f) => readPropertyTable(readGlb(new Uint8Array(fs.readFileSync(path.join(dir, f))))));
     expect(rows.filter((x) => x.kind === 'building').map((x) => x.name).sort()).toContain('天府软件园A1');
     expect(rows.filter((x) => x.kind === 'building')).toHaveLength(12);
+  });
+
+  it("writes only valid GLBs for the imported park (Khronos validator, 0 errors) and a well-formed tileset", async () => {
+    const dir = path.join(s.sc.config.tilesetDir, 'chengdu-tianfu');
+    const glbs = fs.readdirSync(dir).filter((x) => x.endsWith('.glb'));
+    expect(glbs.length).toBeGreaterThan(12);
+    for (const f of glbs) {
+      const report = await validator.validateBytes(new Uint8Array(fs.readFileSync(path.join(dir, f))), { maxIssues: 20 });
+      expect(report.issues.numErrors, `${f}: ${JSON.stringify(report.issues.messages.slice(0, 3))}`).toBe(0);
+    }
+    checkTileset(dir, 'tileset.json');
   });
 
   it('ignores unknown properties with a warning when asked, and skips invalid features with a grouped report', async () => {

@@ -73,6 +73,8 @@ const nudgeOf = (r: Row): Nudge => ({ east: r.offset_east, north: r.offset_north
 export interface TilesetsOptions {
   /** Folders on this host a layer may be read from (default: TWIN_TILESET_PATHS, `:`-separated; none when unset). */
   readonly pathRoots?: readonly string[];
+  /** Largest upload (the raw body) in bytes (default ARCHIVE_LIMITS.maxBytes, 100 MB; tests lower it). */
+  readonly maxUploadBytes?: number;
 }
 
 /** The tilesets module. */
@@ -201,7 +203,13 @@ function routes(sc: ServerContext, opts: TilesetsOptions): RouteSpec[] {
         const { park } = paramsOf(ctx, parkParams);
         const { name } = queryOf(ctx, uploadQuery);
         await parkRow(ctx, park);
-        const bytes = await readBody(ctx, ARCHIVE_LIMITS.maxBytes);
+        let bytes: Buffer;
+        try {
+          bytes = await readBody(ctx, opts.maxUploadBytes ?? ARCHIVE_LIMITS.maxBytes);
+        } catch (e) {
+          sc.log.info({ park, name, error: (e as Error).message }, 'tileset upload refused');
+          throw e;
+        }
         const location = randomBytes(8).toString('hex');
         const dir = path.join(layersRoot(), location);
         try {
@@ -209,8 +217,12 @@ function routes(sc: ServerContext, opts: TilesetsOptions): RouteSpec[] {
           ctx.status = 201;
           ctx.body = await register(ctx, park, name, 'upload', location, dir, u.bytes);
         } catch (e) {
+          // Nothing half-written: the extracted files go (the database row is only written after the check passed).
           await fs.rm(dir, { recursive: true, force: true });
-          if (e instanceof ArchiveError) ctx.throw(400, e.message);
+          if (e instanceof ArchiveError) {
+            sc.log.info({ park, name, error: e.message }, 'tileset upload refused');
+            ctx.throw(400, e.message);
+          }
           throw e;
         }
       },
@@ -321,12 +333,13 @@ export async function addLayer(db: Queryable, a: {
 
 async function readBody(ctx: TwinContext, max: number): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length') || 0);
-  if (declared > max) ctx.throw(413, `archive larger than ${max / 1024 / 1024} MB`);
+  const tooLarge = () => ctx.throw(413, `the archive is larger than the ${+(max / 1024 / 1024).toFixed(2)} MB an upload may be; nothing was added`);
+  if (declared > max) tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of ctx.req) {
     size += (c as Buffer).length;
-    if (size > max) ctx.throw(413, `archive larger than ${max / 1024 / 1024} MB`);
+    if (size > max) tooLarge();
     chunks.push(c as Buffer);
   }
   if (size === 0) ctx.throw(400, 'empty body: send the zip or 3tz file as the request body');

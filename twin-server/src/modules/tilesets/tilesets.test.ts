@@ -64,7 +64,7 @@ describeEachBackend('tilesets: third-party 3D Tiles as park layers', ({ backend 
 
   beforeAll(async () => {
     expect(fs.existsSync(path.join(SAMPLES, '1.0/TilesetWithDiscreteLOD/tileset.json'))).toBe(true);
-    s = await startTestServer(backend, { modules: [tokenGuard, tilesetsModule({ pathRoots: [SAMPLES] })] });
+    s = await startTestServer(backend, { modules: [tokenGuard, tilesetsModule({ pathRoots: [SAMPLES], maxUploadBytes: 1024 * 1024 })] });
     await createTestPark(s.testDb.db, 'layer-park');
   });
   afterAll(() => s?.stop());
@@ -112,9 +112,21 @@ describeEachBackend('tilesets: third-party 3D Tiles as park layers', ({ backend 
     const r4 = await req('POST', '/api/tilesets/layer-park/upload?name=broken', 'admin', slip);
     expect(r4.status).toBe(400);
     expect(r4.json.error!.message).toMatch(/unsafe path/);
+    // Every content file missing: nothing would be drawn.
+    const empty = zipFolder(path.join(SAMPLES, '1.0/TilesetWithDiscreteLOD'), '', (n, b) => (n.endsWith('.b3dm') ? null : b));
+    const r5 = await req('POST', '/api/tilesets/layer-park/upload?name=broken', 'admin', empty);
+    expect(r5.status).toBe(422);
+    expect(r5.json.error!.message).toMatch(/no content file of the tileset is present: nothing would be drawn/);
+    // Larger than an upload may be (1 MB in this server): 413 before anything is unpacked.
+    const big = new Uint8Array(1024 * 1024 + 10);
+    big.set([0x50, 0x4b, 3, 4]);
+    const r6 = await req('POST', '/api/tilesets/layer-park/upload?name=broken', 'admin', big);
+    expect(r6.status).toBe(413);
+    expect(r6.json.error!.message).toMatch(/larger than the 1 MB an upload may be; nothing was added/);
     expect(fs.readdirSync(path.join(s.sc.config.tilesetDir, '_layers')).length).toBe(before);
     const list = await req('GET', '/api/tilesets/layer-park', 'viewer');
     expect((list.json.layers as TilesetLayer[]).map((l) => l.name)).toEqual(['dragon']);
+    expect((await s.testDb.db.query('SELECT 1 FROM tileset_layer')).rows).toHaveLength(1);
   });
 
   it('adds the 1.1 implicit samples from a folder on this host, only under the allowed folders', async () => {
