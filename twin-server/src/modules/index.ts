@@ -23,6 +23,7 @@ import { linkageModule } from './linkage/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
 import { economyModule } from './economy/index.ts';
+import { groundModule } from './ground/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -31,5 +32,5 @@ import { economyModule } from './economy/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule()];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule()];
 }
