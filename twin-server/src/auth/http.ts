@@ -130,7 +130,7 @@ export function securityMiddleware(auth: AuthService, clock: () => number): Koa.
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), xr-spatial-tracking=(self)');
+    ctx.set('Permissions-Policy', 'camera=(self), microphone=(), geolocation=(self), xr-spatial-tracking=(self)');
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     if (foldedPath(ctx.path).startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
     await next();
