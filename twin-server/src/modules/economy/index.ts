@@ -157,7 +157,19 @@ export async function publishEconomy(sc: ServerContext, enterpriseIdx?: number):
   if (!rt) return 0;
   const msgs = await latestFigures(sc.db, enterpriseIdx);
   let n = 0;
-  for (const m of msgs) if (rt.ingest.handle({ park: m.park, layer: 'economy', device: m.device }, m.payload, 'http').ok) n++;
+  const send = (m: (typeof msgs)[number]) => rt.ingest.handle({ park: m.park, layer: 'economy', device: m.device }, m.payload, 'http');
+  const unknown = msgs.filter((m) => {
+    const r = send(m);
+    if (r.ok) n++;
+    return !r.ok && (r.reason === 'unknown-park' || r.reason === 'unknown-device');
+  });
+  // A park or enterprise created since the live directory last loaded (a park seeded after the
+  // start, a tenant signed a minute ago): load it now and send those again, instead of leaving
+  // their layer empty until the next hourly refresh.
+  if (unknown.length > 0) {
+    await rt.directory.reload();
+    for (const m of unknown) if (send(m).ok) n++;
+  }
   return n;
 }
 
