@@ -34,6 +34,9 @@ const DRILLS: Drill[] = [
   { name: 'security', mustShow: '6. MQTT refusals counted, ACL, TLS; start beyond loopback without certificates', cmd: tsx('test/cluster/security-drill.ts'), figures: /^\[security\]/ },
 ];
 
+/** Minutes a drill may run before it is killed and counted as failed. */
+const DRILL_LIMIT_MIN = Number(process.env.TWIN_DRILL_LIMIT_MIN ?? 12);
+
 const i = process.argv.indexOf('--only');
 const only = i > 0 ? new Set(process.argv[i + 1]!.split(',')) : null;
 if (only) for (const n of only) if (!DRILLS.some((d) => d.name === n)) throw new Error(`no drill ${n}: ${DRILLS.map((d) => d.name).join(', ')}`);
@@ -46,7 +49,14 @@ for (const drill of DRILLS.filter((d) => !only || only.has(d.name))) {
   const t0 = performance.now();
   const figures: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(drill.cmd[0]!, drill.cmd.slice(1), { cwd: ROOT, env: { ...process.env, ...drill.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(drill.cmd[0]!, drill.cmd.slice(1), { cwd: ROOT, env: { ...process.env, ...drill.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A drill that hangs fails after its limit (its whole process group is killed) instead of holding CI.
+    const limit = setTimeout(() => {
+      figures.push(`timed out after ${DRILL_LIMIT_MIN} min`);
+      console.log(`drill ${drill.name}: timed out after ${DRILL_LIMIT_MIN} min, killing it`);
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    }, DRILL_LIMIT_MIN * 60_000);
+    child.once('exit', () => clearTimeout(limit));
     let carry = '';
     const onData = (d: Buffer, to: NodeJS.WriteStream) => {
       to.write(d);
