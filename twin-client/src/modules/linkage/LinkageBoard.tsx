@@ -16,7 +16,7 @@ export default function LinkageBoard() {
     <div className="linkage-board" data-view="linkage-board">
       <h1>{t('board')}</h1>
       {!runs && <p>{t('loading')}</p>}
-      {runs && running.length === 0 && <p className="muted">{t('none')}</p>}
+      {runs && runs.length === 0 && <p className="muted">{t('none')}</p>}
       <div className="board-runs">
         {running.map((r) => <RunCard key={r.id} run={r} big onChange={() => void reload()} />)}
         {recent.map((r) => <RunCard key={r.id} run={r} big onChange={() => void reload()} />)}
