@@ -20,6 +20,7 @@ import { leasingModule } from './leasing/index.ts';
 import { workordersModule } from './workorders/index.ts';
 import { controlModule } from './control/index.ts';
 import { linkageModule } from './linkage/index.ts';
+import { patrolModule } from './patrol/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
 import { economyModule } from './economy/index.ts';
@@ -33,5 +34,5 @@ import { groundModule } from './ground/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule(), labelsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
 }
