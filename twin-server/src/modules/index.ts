@@ -23,6 +23,7 @@ import { linkageModule } from './linkage/index.ts';
 import { patrolModule } from './patrol/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
+import { cateringModule } from './catering/index.ts';
 import { economyModule } from './economy/index.ts';
 import { labelsModule } from './labels/index.ts';
 import { groundModule } from './ground/index.ts';
@@ -34,5 +35,5 @@ import { groundModule } from './ground/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
 }
