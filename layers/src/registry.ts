@@ -15,10 +15,11 @@ export const LAYERS: readonly LayerDef[] = [occupancyLayer, equipmentLayer, secu
 
 /**
  * What a twin view can colour its objects by: every registered live layer, the lease status (from
- * the database, not streamed) or nothing. The layer switcher, deep links and wall bookmarks use it.
+ * the database, not streamed), meeting rooms free or booked now (booking module) or nothing. The
+ * layer switcher, deep links and wall bookmarks use it.
  */
-export type SceneLayerChoice = LayerName | 'lease' | 'none';
-const choices: SceneLayerChoice[] = [...LAYERS.map((l) => l.name), 'lease', 'none'];
+export type SceneLayerChoice = LayerName | 'lease' | 'booking' | 'none';
+const choices: SceneLayerChoice[] = [...LAYERS.map((l) => l.name), 'lease', 'booking', 'none'];
 export const SCENE_LAYER_CHOICES = choices as [SceneLayerChoice, ...SceneLayerChoice[]];
 
 const byName = new Map(LAYERS.map((l) => [l.name, l]));

@@ -9,7 +9,8 @@ export const en: Shape<typeof zhCN> = {
     connecting: 'Connecting', live: 'Live', reconnecting: 'Reconnecting', offline: 'Offline', refused: 'Not authorized',
     title: 'Live data connection',
   },
-  layer: { title: 'Layer', none: 'None', lease: 'Lease status' },
+  layer: { title: 'Layer', none: 'None', lease: 'Lease status', booking: 'Meeting rooms' },
+  meeting: { free: 'Free now', booked: 'Booked now' },
   lease: { vacant: 'Vacant', reserved: 'Reserved', leased: 'Leased', expiring: 'Expiring', not_leasable: 'Not leasable' },
   kind: {
     park: 'Park', building: 'Building', floor: 'Floor', room: 'Room', equipment: 'Equipment', pipe_node: 'Network node',

@@ -6,7 +6,8 @@ export const zhCN = {
     title: '实时数据连接',
   },
   // Live layers are labelled by their own definitions (layers/src/<layer>/: title, unit, legend).
-  layer: { title: '图层', none: '无', lease: '租赁状态' },
+  layer: { title: '图层', none: '无', lease: '租赁状态', booking: '会议室' },
+  meeting: { free: '当前空闲', booked: '当前已预订' },
   lease: { vacant: '空置', reserved: '预定', leased: '已租', expiring: '即将到期', not_leasable: '不可租' },
   kind: {
     park: '园区', building: '楼宇', floor: '楼层', room: '房间', equipment: '设备', pipe_node: '管网节点',

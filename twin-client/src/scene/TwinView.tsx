@@ -9,7 +9,7 @@ import { LAYERS } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
 import type { LiveClient, LiveStatus } from '../live/client.ts';
 import { ObjectPanel } from '../panels/ObjectPanel.tsx';
-import { LEASE_COLOURS, type LayerChoice, type TwinController } from './controller.ts';
+import { BOOKING_COLOURS, LEASE_COLOURS, type LayerChoice, type TwinController } from './controller.ts';
 import { TwinCanvas } from './TwinCanvas.tsx';
 import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
 import { layerChoicesFor } from './layerAccess.ts';
@@ -43,6 +43,7 @@ export function LayerPanel({ ctl, choices }: { ctl: TwinController; choices: rea
   const en = i18n.language === 'en';
   const legend = ctl.layer === 'lease'
     ? Object.entries(LEASE_COLOURS).map(([k, c]) => ({ color: c, label: t(`lease.${k}`) }))
+    : ctl.layer === 'booking' ? Object.entries(BOOKING_COLOURS).map(([k, c]) => ({ color: c, label: t(`meeting.${k}`) }))
     : LAYERS.find((l) => l.name === ctl.layer)?.legend.map((e) => ({ color: e.color, label: en ? e.en : e.zh })) ?? [];
   return (
     <section className="panel layer-panel">

@@ -15,6 +15,9 @@ import type { LiveClient } from '../live/client.ts';
 export type LayerChoice = SceneLayerChoice;
 export const LAYER_CHOICES: readonly LayerChoice[] = SCENE_LAYER_CHOICES;
 
+/** Meeting-room colours (sRGB) of the booking layer, shared with the legend. */
+export const BOOKING_COLOURS: Record<string, readonly [number, number, number]> = { free: [46, 204, 113], booked: [231, 76, 60] };
+
 /** Lease-status colours (sRGB), shared with the legend. */
 export const LEASE_COLOURS: Record<string, readonly [number, number, number]> = {
   vacant: [46, 204, 113], reserved: [241, 196, 15], leased: [52, 120, 220], expiring: [230, 110, 40],
@@ -163,6 +166,17 @@ export class TwinController {
     this.changed();
   }
 
+  /** Bookable meeting rooms now (booking module): room idx to 'free' or 'booked'. */
+  readonly meetingRooms = new Map<number, string>();
+
+  /** Meeting rooms' state now (after a `booking.rooms` push): updates the booking layer's colours. */
+  setMeetingRooms(rooms: Iterable<readonly [number, string]>, replace = false): void {
+    if (replace) this.meetingRooms.clear();
+    for (const [idx, now] of rooms) this.meetingRooms.set(idx, now);
+    if (this.layer === 'booking') this.repaint();
+    this.changed();
+  }
+
   /** Units whose lease state changed (pushed by the leasing module): updates the index and the lease colours. */
   setLeaseStatus(units: readonly number[], status: string): void {
     if (!this.h) return;
@@ -182,6 +196,13 @@ export class TwinController {
     this.state.clearAllColours();
     const layer = this.layer;
     if (layer === 'none') return;
+    if (layer === 'booking') {
+      for (const [idx, now] of this.meetingRooms) {
+        const c = BOOKING_COLOURS[now];
+        if (c) this.state.setColour(idx, c[0], c[1], c[2]);
+      }
+      return;
+    }
     if (layer === 'lease') {
       for (const [idx, status] of this.h?.lease ?? []) {
         const c = LEASE_COLOURS[status];

@@ -13,6 +13,7 @@ import type { FrameStats } from './TwinCanvas.tsx';
 import { installTestHook } from './testHook.ts';
 import { readableLayers } from './layerAccess.ts';
 import { useModuleAccess } from '../modules/registry.ts';
+import { kitFetch } from '../kit/api.ts';
 
 export type Park = ParkIndexJson['park'];
 
@@ -85,6 +86,7 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
   // running renderer (TwinCanvas, tilesetUpdate.ts).
   const newerTiles = (version: number) => setTilesVersion((v) => (v === null || version > v ? version : v));
   const checkTiles = useRef<() => void>(() => {});
+  const meetingRooms = useRef<() => void>(() => {});
   useEffect(() => {
     if (!park) return;
     let stop = false;
@@ -132,9 +134,11 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
         },
       });
       // Proposals hold units, contracts let them (leasing module): recolour without a reload.
+      // Bookings change meeting rooms (booking module): their state now is read again.
       client.addMessageListener((m) => {
-        const x = m as unknown as { type: string; units?: number[]; status?: string };
+        const x = m as unknown as { type: string; units?: number[]; status?: string; rooms?: number[] };
         if (x.type === 'leasing.units' && x.units && x.status) ctl.setLeaseStatus(x.units, x.status);
+        if (x.type === 'booking.rooms') meetingRooms.current();
       });
       ctl.live = client;
       setLive(client);
@@ -147,6 +151,25 @@ export function useTwinPark(opts: TwinParkOptions = {}): TwinPark {
       client?.close();
     };
   }, [ctl, deepLink, layersKey]);
+
+  // Meeting rooms free or booked now (booking layer): on load, on every booking.rooms push and each
+  // minute (bookings start and end with the clock). Only for principals who may read bookings.
+  const canBook = useModuleAccess().can('booking:read');
+  useEffect(() => {
+    if (!park || !canBook) return;
+    let stop = false;
+    const load = () => void kitFetch<{ rooms: { idx: number; now: string }[] }>('GET', `/api/booking/rooms?park=${encodeURIComponent(park.code)}`, undefined, { background: true })
+      .then((r) => { if (!stop) ctl.setMeetingRooms(r.rooms.map((x) => [x.idx, x.now] as const), true); })
+      .catch(() => {});
+    meetingRooms.current = load;
+    load();
+    const timer = setInterval(load, 60_000);
+    return () => {
+      stop = true;
+      meetingRooms.current = () => {};
+      clearInterval(timer);
+    };
+  }, [ctl, park, canBook]);
 
   useEffect(() => installTestHook(ctl, stats), [ctl, stats]);
 
