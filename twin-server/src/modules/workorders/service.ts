@@ -31,6 +31,8 @@ export interface CreateWorkOrderInput {
   /** Dispatch to the nearest on-duty crew of the trade right away. */
   readonly autoDispatch?: boolean;
   readonly description?: string;
+  /** The description in English (kept in the record's data, shown on an English screen; not a form field). */
+  readonly descriptionEn?: string;
   /** Knowledge-base fault code (links the procedure), e.g. the alarm kind. */
   readonly fault?: string;
   /** The alarm it came from (cleared when the order is verified). */
@@ -254,7 +256,8 @@ export async function createWorkOrder(sc: ServerContext, input: CreateWorkOrderI
     const now = nowOf(sc);
     const data: Record<string, unknown> = {
       title, titleEn: input.title.en.trim().slice(0, 100) || undefined, priority: input.priority, trade,
-      ...(input.description ? { description: input.description.slice(0, 2000) } : {}), ...(input.fault ? { fault: input.fault } : {}),
+      ...(input.description ? { description: input.description.slice(0, 2000) } : {}), ...(input.descriptionEn ? { descriptionEn: input.descriptionEn.slice(0, 2000) } : {}),
+      ...(input.fault ? { fault: input.fault } : {}),
     };
     const search = [title, input.title.en, input.description ?? ''].join(' \u0001 ').toLowerCase();
     const ins = await q.query<{ id: string }>(
@@ -315,6 +318,12 @@ export async function openWorkOrdersOf(q: Queryable, objectIdx: number): Promise
     dueAt: x.due_at ? new Date(x.due_at).toISOString() : null }));
 }
 
+/** A rule's message template filled with the alarm's parameters (as the console does), or null without one. */
+function fill(tpl: string | undefined, params: Readonly<Record<string, string | number>> | null): string | null {
+  if (!tpl) return null;
+  return tpl.replace(/\{(\w+)\}/g, (m, k: string) => (params && params[k] !== undefined ? String(params[k]) : m)).slice(0, 2000);
+}
+
 /** Priority of an alarm's order from its severity (3 critical → urgent). */
 export const priorityOfSeverity = (s: number): Priority => (s >= 3 ? 'urgent' : s === 2 ? 'high' : 'normal');
 
@@ -325,12 +334,12 @@ export const priorityOfSeverity = (s: number): Priority => (s >= 3 ? 'urgent' : 
  */
 export async function workOrderFromAlarm(sc: ServerContext, alarmId: number): Promise<{ id: number; code: string; created: boolean } | null> {
   const a = await sc.db.query<{ idx: number; kind: string; severity: number; state: string; message: string; name: string | null; name_en: string | null;
-    rule_name: { zh: string; en: string } | null; model: string | null }>(
-    `SELECT a.idx, a.kind, a.severity, a.state, a.message, o.name, o.name_en, ru.name AS rule_name, e.model
+    rule_name: { zh: string; en: string } | null; model: string | null; template: { zh: string; en: string } | null; params: Record<string, string | number> | null }>(
+    `SELECT a.idx, a.kind, a.severity, a.state, a.message, o.name, o.name_en, ru.name AS rule_name, e.model, ru.message AS template, a.params
      FROM alarm a JOIN twin_object o ON o.idx = a.idx LEFT JOIN equipment e ON e.idx = a.idx LEFT JOIN alarm_rule ru ON ru.id = a.rule_id WHERE a.id = $1`, [alarmId])
     .catch(async () => sc.db.query<never>(
       // Without the alarms module's columns (module switched off): no rule name.
-      `SELECT a.idx, a.kind, a.severity, a.state, a.message, o.name, o.name_en, NULL AS rule_name, e.model
+      `SELECT a.idx, a.kind, a.severity, a.state, a.message, o.name, o.name_en, NULL AS rule_name, e.model, NULL AS template, NULL AS params
        FROM alarm a JOIN twin_object o ON o.idx = a.idx LEFT JOIN equipment e ON e.idx = a.idx WHERE a.id = $1`, [alarmId]));
   const al = a.rows[0];
   if (!al || al.state === 'cleared') return null;
@@ -340,6 +349,7 @@ export async function workOrderFromAlarm(sc: ServerContext, alarmId: number): Pr
   return createWorkOrder(sc, {
     objectIdx: al.idx, title: { zh: `${al.name ?? al.idx}：${what.zh}`.slice(0, 100), en: `${al.name_en ?? al.name ?? al.idx}: ${what.en}`.slice(0, 100) },
     source: 'alarm', sourceRef: String(alarmId), alarmId, priority: priorityOfSeverity(al.severity), trade: rule.trade, actor: null, autoDispatch: true,
-    description: al.message, fault: al.kind,
+    // The alarm's text in both languages from its rule's templates (the stored message is the English one).
+    description: fill(al.template?.zh, al.params) ?? al.message, descriptionEn: fill(al.template?.en, al.params) ?? al.message, fault: al.kind,
   });
 }
