@@ -261,8 +261,13 @@ export class TwinController {
       const sphere = this.parkSphere();
       if (!sphere || !Number.isFinite(sphere.radius) || sphere.radius <= 0) return;
       this.pendingOverview = false;
-      const box = new Box3().setFromCenterAndSize(sphere.center, new Vector3(1, 1, 1).multiplyScalar(sphere.radius * 1.2));
-      this.frameBox(box, 0.9, 0);
+      // Far enough that the whole bounding sphere fits the narrower field of view: every building
+      // is on screen (and drawn) at the default camera, whatever the park's size and the aspect.
+      const cam = this.camera as Camera & { fov?: number; aspect?: number };
+      const vfov = ((cam.fov ?? 45) * Math.PI) / 180;
+      const half = Math.min(vfov, 2 * Math.atan(Math.tan(vfov / 2) * (cam.aspect ?? 1))) / 2;
+      const dist = Math.max(20, sphere.radius / Math.sin(half));
+      this.flyTo(sphere.center.clone().addScaledVector(new Vector3(0.55, 0.75, 0.65).normalize(), dist), sphere.center, 0);
       return;
     }
     if (!this.pendingFrame) return;

@@ -8,6 +8,7 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { apiUrl, csrfToken } from '../../api/client.ts';
+import { FilePick } from './FilePick.tsx';
 
 interface Problem { feature: number | null; ref: string; field?: string; message: string }
 interface Group { kind: string; count: number; example: string }
@@ -102,9 +103,7 @@ export function ImportPanel({ parks, onDone }: { parks: readonly { code: string;
             {parks.map((p) => <option key={p.code} value={p.code}>{p.name} ({p.code})</option>)}
           </select>
         </label>
-        <label>{t('footprints')}
-          <input data-field="import-file" type="file" accept=".geojson,.json,application/geo+json" onChange={(e) => void onFile(e.target.files?.[0])} />
-        </label>
+        <FilePick label={t('footprints')} button={t('chooseFile')} chosen={file?.name ?? t('noFile')} accept=".geojson,.json,application/geo+json" field="import-file" onFile={(f) => void onFile(f)} />
       </div>
       {file && <p className="parks-hint">{t('importFile', { n: file.n, props: file.props.join(', ') || '—' })}</p>}
       <fieldset className="parks-mapping">

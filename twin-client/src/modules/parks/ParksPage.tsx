@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type GetAnswer } from '../../api/client.ts';
 import { ImportPanel } from './ImportPanel.tsx';
+import { FilePick } from './FilePick.tsx';
 import './parks.css';
 
 type Park = GetAnswer<'/api/parks'>['parks'][number];
@@ -24,12 +25,14 @@ export function ringToPolygon(points: Array<[number, number]>, origin: { lon: nu
   return { type: 'Polygon' as const, coordinates: [[...ring, ring[0]!]] };
 }
 
+const EMPTY_FORM = { code: '', name: '', nameEn: '', city: '', lon: '', lat: '', h: '0', margin: '30' };
+
 /** The parks page. */
 export default function ParksPage() {
   const { t } = useTranslation('parks');
   const [parks, setParks] = useState<Park[] | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [form, setForm] = useState({ code: '', name: '', nameEn: '', city: '', lon: '', lat: '', h: '0', margin: '30' });
+  const [form, setForm] = useState(EMPTY_FORM);
   const [mode, setMode] = useState<Mode>('draw');
   const [points, setPoints] = useState<Array<[number, number]>>([]);
   const [footprints, setFootprints] = useState<{ doc: unknown; n: number } | null>(null);
@@ -66,6 +69,7 @@ export default function ParksPage() {
     });
     setPoints([]);
     setFootprints(null);
+    setForm(EMPTY_FORM);
     return t('created', { code: p.code });
   });
 
@@ -184,7 +188,7 @@ export default function ParksPage() {
             </div>
           ) : (
             <div>
-              <label>{t('footprints')}<input type="file" accept=".geojson,.json,application/geo+json" onChange={(e) => void onFile(e.target.files?.[0])} /></label>
+              <FilePick label={t('footprints')} button={t('chooseFile')} chosen={footprints ? '' : t('noFile')} accept=".geojson,.json,application/geo+json" field="boundary-file" onFile={(f) => void onFile(f)} />
               {footprints && <span>{t('fileLoaded', { n: footprints.n })}</span>}
               <label>{t('margin')}<input name="margin" inputMode="decimal" value={form.margin} onChange={(e) => setForm({ ...form, margin: e.target.value })} /></label>
             </div>

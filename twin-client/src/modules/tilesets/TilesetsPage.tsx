@@ -141,7 +141,14 @@ export default function TilesetsPage() {
       <section className="tilesets-upload">
         <h2>{t('upload')}</h2>
         <label>{t('name')}<input data-field="name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} /></label>
-        <label>{t('file')}<input data-field="file" type="file" accept=".zip,.3tz,application/zip" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+        <label className="file-pick">
+          <span>{t('file')}</span>
+          <span className="file-pick-row">
+            <input className="file-pick-input" data-field="file" type="file" accept=".zip,.3tz,application/zip" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+            <span className="file-pick-button">{t('chooseFile')}</span>
+            <span className="file-pick-name">{file?.name ?? t('noFile')}</span>
+          </span>
+        </label>
         <button type="button" className="primary" data-action="upload" disabled={busy} onClick={() => void upload()}>{busy ? t('uploading') : t('add')}</button>
       </section>
       <section>

@@ -7,7 +7,7 @@ export const tilesetsI18n = {
     anchor: '定位', anchorGeo: '按自身坐标', anchorPark: '放在园区原点', distance: '距园区 {{km}} 公里', contents: '内容文件', size: '大小',
     shown: '在孪生中显示', nudge: '微调', east: '向东（米）', north: '向北（米）', up: '向上（米）', heading: '旋转（度，顺时针）', scale: '缩放',
     save: '保存', delete: '删除', confirmDelete: '删除图层“{{name}}”？', deleted: '已删除图层“{{name}}”', saved: '已保存', needName: '请填写图层名称',
-    needFile: '请选择瓦片集压缩包', open: '在孪生中查看', layersTitle: '瓦片图层',
+    needFile: '请选择瓦片集压缩包', open: '在孪生中查看', layersTitle: '瓦片图层', chooseFile: '选择文件', noFile: '未选择文件',
   },
   en: {
     title: '3D Tiles layers', park: 'Park', upload: 'Upload a layer', name: 'Name', file: 'Tileset archive (zip or 3tz)', add: 'Upload and check',
@@ -16,6 +16,6 @@ export const tilesetsI18n = {
     anchor: 'Placement', anchorGeo: 'Its own coordinates', anchorPark: 'At the park origin', distance: '{{km}} km from the park', contents: 'Content files', size: 'Size',
     shown: 'Shown in the twin', nudge: 'Nudge', east: 'East (m)', north: 'North (m)', up: 'Up (m)', heading: 'Heading (°, clockwise)', scale: 'Scale',
     save: 'Save', delete: 'Delete', confirmDelete: 'Delete layer "{{name}}"?', deleted: 'Deleted layer "{{name}}"', saved: 'Saved', needName: 'Give the layer a name',
-    needFile: 'Choose a tileset archive', open: 'View in the twin', layersTitle: 'Tiles layers',
+    needFile: 'Choose a tileset archive', open: 'View in the twin', layersTitle: 'Tiles layers', chooseFile: 'Choose file', noFile: 'No file chosen',
   },
 };

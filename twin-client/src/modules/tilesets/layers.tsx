@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Box3, type Object3D } from 'three';
+import { Box3, Sphere, Vector3 } from 'three';
 import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
 import { ImplicitTilingPlugin } from '3d-tiles-renderer/plugins';
 import type { TilesRenderer as TilesRendererImpl } from '3d-tiles-renderer/three';
@@ -24,7 +24,8 @@ class LayerStore {
   layers: Layer[] = [];
   readonly hidden = new Set<number>();
   readonly loaded = new Map<number, number>();
-  readonly roots = new Map<number, Object3D>();
+  /** Each drawn layer's renderer (its root bounding volume frames it before anything loaded). */
+  readonly roots = new Map<number, TilesRendererImpl>();
   #v = 0;
   readonly #listeners = new Set<() => void>();
   subscribe = (fn: () => void) => {
@@ -58,7 +59,7 @@ function useLayersAllowed(): boolean {
 /** What tests read and do (window.__twinLayers). */
 export interface TwinLayersHook {
   list(): Array<{ id: number; name: string; shown: boolean; loaded: number }>;
-  /** Frames the layer's loaded geometry (false when nothing of it is loaded). */
+  /** Frames the layer's root bounding volume (false before its tileset.json is in). */
   frame(id: number): boolean;
   toggle(id: number, on: boolean): void;
 }
@@ -78,7 +79,7 @@ function LayerTiles({ ctl, layer, origin }: { ctl: TwinController; layer: Layer;
       url={url}
       errorTarget={12}
       onLoadTileset={() => {
-        if (ref.current) layerStore.roots.set(layer.id, ref.current.group as Object3D);
+        if (ref.current) layerStore.roots.set(layer.id, ref.current);
         ctl.invalidate();
       }}
       onLoadModel={() => {
@@ -109,10 +110,12 @@ export function TilesetLayers({ ctl, park, origin }: { ctl: TwinController; park
     const hook: TwinLayersHook = {
       list: () => layerStore.layers.map((l) => ({ id: l.id, name: l.name, shown: !layerStore.hidden.has(l.id), loaded: layerStore.loaded.get(l.id) ?? 0 })),
       frame: (id) => {
-        const root = layerStore.roots.get(id);
-        const box = root ? new Box3().setFromObject(root) : null;
-        if (!box || box.isEmpty()) return false;
-        ctl.frameBox(box, 1.2, 0);
+        const tiles = layerStore.roots.get(id);
+        const sphere = new Sphere();
+        if (!tiles?.getBoundingSphere(sphere)) return false;
+        tiles.group.updateMatrixWorld(true);
+        sphere.applyMatrix4(tiles.group.matrixWorld);
+        ctl.frameBox(new Box3().setFromCenterAndSize(sphere.center, new Vector3(1, 1, 1).multiplyScalar(sphere.radius)), 1.2, 0);
         return true;
       },
       toggle: (id, on) => layerStore.toggle(id, on),
