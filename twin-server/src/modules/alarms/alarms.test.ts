@@ -40,8 +40,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const r = rt.ingest.handle({ park: 'alarms', layer: 'equipment', device: ahuCode }, { ...payload, ts: (t0 += 1000) }, 'mqtt');
       expect(r.ok, JSON.stringify(r)).toBe(true);
       await rt.writer.drain();
-      // The rule and parameters are stored just after the commit.
-      await new Promise((res) => setTimeout(res, 150));
+      // The rule and parameters are stored (with the audit row and the announcement) just after the commit.
+      await alarmsRuntimeOf(s.server.sc)!.settled();
     };
     const list = async (c: HttpClient, q = '') => {
       const r = await c.req('GET', `/api/alarm-console/alarms${q}`);

@@ -13,6 +13,7 @@ import type { DeviceInfo, DirectoryData } from '../../ingest/directory.ts';
 import type { AlarmOp } from '../../ingest/writer.ts';
 import { liveRuntimeOf, type LiveRuntime } from '../live.ts';
 import { notify } from '../../kit/notifications/service.ts';
+import { runningAuthService } from '../../auth/index.ts';
 import { RuleEngine, type Condition, type Rule, type Scope, type Target } from './engine.ts';
 
 /** The NOTIFY channel of console changes. */
@@ -67,7 +68,10 @@ export class AlarmsRuntime {
   async start(): Promise<void> {
     await this.reload();
     this.live.ingest.rules = this.hooks;
-    this.live.writer.onAlarms = (ops) => void this.committed(ops).catch((err: unknown) => this.sc.log.warn({ err }, 'alarm annotation failed'));
+    // One batch after the other (a raise is annotated before the clear that follows it).
+    this.live.writer.onAlarms = (ops) => {
+      this.annotating = this.annotating.then(() => this.committed(ops)).catch((err: unknown) => this.sc.log.warn({ err }, 'alarm annotation failed'));
+    };
     // What each object last sent, so no-data rules know the objects that went silent across a restart.
     const seen = await this.sc.db.query<{ idx: number; layer: number; ts: Date }>('SELECT idx, layer, ts FROM live_state');
     for (const r of seen.rows) {
@@ -148,15 +152,37 @@ export class AlarmsRuntime {
   private open: ReadonlySet<string> = new Set();
   private readonly isOpen = (_kind: string, key: string): boolean => this.open.has(key);
 
+  private annotating: Promise<void> = Promise.resolve();
+  /** Resolves once every committed batch so far is annotated, audited and announced (tests wait on it). */
+  async settled(): Promise<void> {
+    for (let p = this.annotating; ; p = this.annotating) {
+      await p;
+      if (p === this.annotating) return;
+    }
+  }
+
   /** After a batch committed: store the rule and parameters of raised alarms, announce, notify. */
   private async committed(ops: readonly AlarmOp[]): Promise<void> {
+    const auth = runningAuthService(this.sc);
     for (const a of ops) {
-      const r = a.op === 'raise'
-        ? await this.sc.db.query<{ id: number }>(`UPDATE alarm SET rule_id = $3, params = $4::jsonb WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`,
-          [a.idx, a.kind, a.rule ?? null, a.params ? JSON.stringify(a.params) : null])
-        : await this.sc.db.query<{ id: number }>(`SELECT id FROM alarm WHERE idx = $1 AND kind = $2 AND state = 'cleared' ORDER BY id DESC LIMIT 1`, [a.idx, a.kind]);
-      const id = r.rows[0] ? Number(r.rows[0].id) : null;
-      await AlarmsRuntime.announce(this.sc.db, { id, idx: a.idx, action: a.op, state: a.op === 'raise' ? 'raised' : 'cleared', severity: a.severity });
+      // The rule and parameters, the audit row (raised by a rule, cleared by the device's reading)
+      // and the announcement in one transaction: only the node that wrote the batch gets here.
+      const id = await this.sc.db.transaction(async (tx) => {
+        const r = a.op === 'raise'
+          ? await tx.query<{ id: number }>(`UPDATE alarm SET rule_id = $3, params = $4::jsonb WHERE idx = $1 AND kind = $2 AND state <> 'cleared' RETURNING id`,
+            [a.idx, a.kind, a.rule ?? null, a.params ? JSON.stringify(a.params) : null])
+          : await tx.query<{ id: number }>(`SELECT id FROM alarm WHERE idx = $1 AND kind = $2 AND state = 'cleared' ORDER BY id DESC LIMIT 1`, [a.idx, a.kind]);
+        const found = r.rows[0] ? Number(r.rows[0].id) : null;
+        if (found !== null && auth) {
+          await auth.auditIn(tx, {
+            action: a.op === 'raise' ? 'alarm.raise' : 'alarm.autoclear', outcome: 'success',
+            actor: { kind: 'system', name: a.op === 'raise' ? 'alarm rules' : 'device' }, object: `alarm:${found}`,
+            detail: { idx: a.idx, kind: a.kind, severity: a.severity, rule: a.rule ?? null, device: a.device || null, ...(a.params ? { params: a.params } : {}) },
+          });
+        }
+        await AlarmsRuntime.announce(tx, { id: found, idx: a.idx, action: a.op, state: a.op === 'raise' ? 'raised' : 'cleared', severity: a.severity });
+        return found;
+      });
       if (a.op === 'raise' && a.severity >= 3 && id !== null) {
         await notify(this.sc, {
           to: { roles: ['security_operator'] }, kind: 'alarm.critical',
