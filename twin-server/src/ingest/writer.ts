@@ -100,7 +100,20 @@ const WRITE_BATCH = `
     INSERT INTO telemetry (ts, device, seq, idx, layer, value, status, payload)
     SELECT to_timestamp(ts / 1000.0), device, seq, idx, layer, value, status, payload FROM input
     ON CONFLICT DO NOTHING
-    RETURNING idx, layer, ts, value, payload
+    RETURNING idx, layer, ts, value, status, seq, payload
+  ), minute AS (
+    -- Time-machine roll-ups (migration 090): the last stored reading per (layer, object) and minute / hour.
+    INSERT INTO state_minute AS m (layer, idx, minute, value, status, ts)
+    SELECT DISTINCT ON (layer, idx, date_trunc('minute', ts)) layer, idx, date_trunc('minute', ts), value, status, ts
+    FROM ins ORDER BY layer, idx, date_trunc('minute', ts), ts DESC, seq DESC
+    ON CONFLICT (layer, idx, minute) DO UPDATE SET value = excluded.value, status = excluded.status, ts = excluded.ts
+    WHERE m.ts <= excluded.ts
+  ), hourly_state AS (
+    INSERT INTO state_hourly AS sh (layer, idx, hour, value, status, ts)
+    SELECT DISTINCT ON (layer, idx, date_trunc('hour', ts)) layer, idx, date_trunc('hour', ts), value, status, ts
+    FROM ins ORDER BY layer, idx, date_trunc('hour', ts), ts DESC, seq DESC
+    ON CONFLICT (layer, idx, hour) DO UPDATE SET value = excluded.value, status = excluded.status, ts = excluded.ts
+    WHERE sh.ts <= excluded.ts
   ), energy AS (
     -- Hourly per-meter roll-up of the energy readings actually stored (a duplicate counts once).
     SELECT idx, date_trunc('hour', ts) AS hour,

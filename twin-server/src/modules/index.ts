@@ -27,6 +27,7 @@ import { cateringModule } from './catering/index.ts';
 import { economyModule } from './economy/index.ts';
 import { labelsModule } from './labels/index.ts';
 import { groundModule } from './ground/index.ts';
+import { timemachineModule } from './timemachine/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -35,5 +36,5 @@ import { groundModule } from './ground/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
 }
