@@ -14,12 +14,16 @@ export function RoomBooking({ obj }: SectionProps) {
   const [room, setRoom] = useState<MeetingRoom | null | false>(null);
   const [today, setToday] = useState<Booking[]>([]);
   const load = useCallback(() => {
-    kitFetch<MeetingRoom>('GET', `/api/booking/rooms/${obj.idx}`).then(setRoom, () => setRoom(false));
-    const from = new Date();
-    from.setHours(0, 0, 0, 0);
-    const to = new Date(from.getTime() + 2 * 86_400_000);
-    kitFetch<{ bookings: Booking[] }>('GET', `/api/booking/rooms/${obj.idx}/calendar?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`)
-      .then((r) => setToday(r.bookings), () => setToday([]));
+    // Asked as a list filter: a room that is not a meeting room is an empty list, not a failed request.
+    kitFetch<{ rooms: MeetingRoom[] }>('GET', `/api/booking/rooms?room=${obj.idx}`).then((r) => {
+      setRoom(r.rooms[0] ?? false);
+      if (!r.rooms[0]) return;
+      const from = new Date();
+      from.setHours(0, 0, 0, 0);
+      const to = new Date(from.getTime() + 2 * 86_400_000);
+      kitFetch<{ bookings: Booking[] }>('GET', `/api/booking/rooms/${obj.idx}/calendar?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`)
+        .then((c) => setToday(c.bookings), () => setToday([]));
+    }, () => setRoom(false));
   }, [obj.idx]);
   useEffect(load, [load]);
   if (room === false) return null;

@@ -95,6 +95,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await u.req('POST', '/api/booking/bookings', { roomIdx: 999_999, title: 'x', ...slot(40) })).status).toBe(404);
       const viewer = (await s.userWith(['leadership_viewer'])).client;
       expect((await book(viewer, rooms[1]!, 40)).status).toBe(403);
+      // The room panel's question for any room: that room only, or nothing (no 404 for ordinary rooms).
+      const one = (await viewer.req('GET', `/api/booking/rooms?room=${rooms[1]}`)).body as { rooms: { idx: number }[] };
+      expect(one.rooms.map((r) => r.idx)).toEqual([rooms[1]]);
+      expect(((await viewer.req('GET', '/api/booking/rooms?room=999999')).body as { rooms: unknown[] }).rooms).toEqual([]);
     });
 
     it('checks in within the window, releases no-shows (slot free again, booker told), cancels for the booker only', async () => {

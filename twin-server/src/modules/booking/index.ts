@@ -30,6 +30,8 @@ const roomsQuery = z.object({
   park: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
   minCapacity: z.coerce.number<string>().int().min(1).max(1000).optional(),
   equipment: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
+  /** One room (the room panel asks for any room: an empty list, not a 404, for a room that is not bookable). */
+  room: z.coerce.number<string>().int().min(1).max(0x7fffffff).optional(),
 });
 const windowQuery = z.object({ from: iso, to: iso });
 const mineQuery = z.object({ limit: z.coerce.number<string>().int().min(1).max(200).default(50) });
@@ -146,12 +148,12 @@ export const bookingModule: TwinModule = {
     return [
       {
         method: 'GET', path: '/api/booking/rooms', permission: 'booking:read', query: roomsQuery, response: z.object({ rooms: z.array(roomNow), at: z.string() }), errors: [404],
-        summary: 'Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment',
+        summary: 'Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by park, capacity, equipment or one room',
         async handler(ctx) {
           const q = queryOf(ctx, roomsQuery);
           const now = auth().now();
           const want = q.equipment ? q.equipment.split(',') : [];
-          const rooms = (await roomsNow(sc, await parkIdxOf(ctx, q.park), viewer(ctx.state.principal!), now))
+          const rooms = (await roomsNow(sc, await parkIdxOf(ctx, q.park), viewer(ctx.state.principal!), now, q.room ?? null))
             .filter((r) => (q.minCapacity ? r.capacity >= q.minCapacity : true) && want.every((e) => r.equipment.includes(e)));
           ctx.body = { rooms, at: now.toISOString() };
         },
