@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { startCommandResponder } from './commands.ts';
+import { startSecuritySim } from './security.ts';
 
 /** One publishing source. */
 export interface SimDevice {
@@ -175,6 +176,8 @@ export async function startSimulator(opts: {
   const state = new Map<string, { seq: number; faultUntil: number; kwh: number; at?: number }>();
   // Remote commands (sim/commands.ts, docs/control.md): answered on this connection; readings follow the commanded state.
   const commands = await startCommandResponder({ db: opts.db, log: opts.log, client, seqs: state });
+  // Patrol scans, access events, watch-list hits and intrusions (sim/security.ts, docs/patrol.md).
+  const security = startSecuritySim({ db: opts.db, client, log: opts.log, seqs: state });
   const tickMs = 50;
   let next = 0;
   let carry = 0;
@@ -200,6 +203,7 @@ export async function startSimulator(opts: {
     stats,
     async close() {
       clearInterval(timer);
+      security.close();
       await commands.close();
       if (!opts.client) await client.endAsync();
     },

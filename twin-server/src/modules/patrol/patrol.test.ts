@@ -19,6 +19,11 @@ import { alarmsModule } from '../alarms/index.ts';
 import { patrolModule } from './index.ts';
 import { patrolRuntimeOf } from './service.ts';
 import { seedPatrol } from './seed.ts';
+import { startSecuritySim } from '../../sim/security.ts';
+import { createLogger } from '../../log.ts';
+
+/** The start of the next 5-minute round after `t` (the sample perimeter schedule). */
+const PatrolRuntimeStart = (t: number) => Math.ceil(t / 300_000) * 300_000;
 
 type Round = { id: number; state: string; visits: Array<{ n: number; tag: string; state: string; alarm: number | null; guard: string | null }> };
 
@@ -201,5 +206,47 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const audit = await s.server.sc.db.query<{ outcome: string }>("SELECT outcome FROM audit_log WHERE action = 'patrol_route.create' ORDER BY seq");
       expect(audit.rows.filter((a) => a.outcome === 'failure').length).toBe(3);
     });
+
+    it('the simulator: over ten simulated minutes guards scan the sample rounds, skip a checkpoint now and then (missed alarms), doors and terminals report, a perimeter intrusion is published', async () => {
+      const db = s.server.sc.db;
+      await db.query("UPDATE patrol_schedule SET enabled = (route_id IN (SELECT id FROM patrol_route WHERE code = 'perimeter'))");
+      const rt = patrolRuntimeOf(s.server.sc)!;
+      const published: Array<{ topic: string; body: Record<string, unknown> }> = [];
+      const handled: Promise<unknown>[] = [];
+      const client = {
+        connected: true,
+        publish(topic: string, payload: string) {
+          const body = JSON.parse(payload) as Record<string, unknown>;
+          published.push({ topic, body });
+          const [, p, kind, device, ev] = topic.split('/') as [string, string, string, string, string?];
+          if (kind === 'events' && ev) handled.push(rt.handle(p, device, ev as 'patrol', body).catch((err: unknown) => err));
+        },
+      };
+      // A low-discrepancy sequence instead of Math.random: every range of chances is hit, the test is repeatable.
+      let k = 0;
+      const rand = () => ((++k * 0.618_033_988_75) % 1);
+      const sim = startSecuritySim({ db, client: client as never, log: createLogger('silent'), everyMs: 3_600_000, rand, chances: { skip: 0.25, forced: 0.02, held: 0.02, watch: 0.02, intrusion: 0.02 } });
+      const t0 = PatrolRuntimeStart(now);
+      const missedBefore = rt.stats.missed;
+      for (let t = t0; t <= t0 + 600_000; t += 2000) {
+        now = t;
+        await rt.tick(t);
+        await sim.tick(t);
+        await Promise.all(handled.splice(0));
+      }
+      sim.close();
+      expect(sim.stats.scans).toBeGreaterThan(3);
+      expect(sim.stats.skipped).toBeGreaterThan(0);
+      expect(rt.stats.missed - missedBefore).toBe(sim.stats.skipped);
+      expect(sim.stats.access).toBeGreaterThan(5);
+      expect(sim.stats.intrusions).toBeGreaterThan(0);
+      expect(published.some((m) => m.topic.endsWith('/access') && m.body.event === 'forced_open')).toBe(true);
+      expect(published.some((m) => /\/security\//.test(m.topic) && m.body.event === 'intrusion')).toBe(true);
+      const rs = (await rounds()).filter((r) => r.visits.length && r.state !== 'open');
+      expect(rs.length).toBeGreaterThanOrEqual(1);
+      expect(rs.some((r) => r.visits.some((v) => v.state === 'visited'))).toBe(true);
+      const refusedSwipes = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM access_event WHERE outcome = 'refused' AND pass_code IS NOT NULL")).rows[0]!.n);
+      expect(refusedSwipes).toBeGreaterThan(0);
+    }, 120_000);
   });
 }
