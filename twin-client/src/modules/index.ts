@@ -22,6 +22,7 @@ import { cateringClientModule } from './catering/index.ts';
 import { economyClientModule } from './economy/index.ts';
 import { controlClientModule } from './control/index.ts';
 import { linkageClientModule } from './linkage/index.ts';
+import { patrolClientModule } from './patrol/index.ts';
 import { parksClientModule } from './parks/index.ts';
 import { tilesetsClientModule } from './tilesets/index.ts';
 
@@ -43,5 +44,6 @@ registerModule(bookingClientModule);
 registerModule(cateringClientModule);
 registerModule(controlClientModule);
 registerModule(linkageClientModule);
+registerModule(patrolClientModule);
 registerModule(parksClientModule);
 registerModule(tilesetsClientModule);

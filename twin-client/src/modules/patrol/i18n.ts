@@ -1,0 +1,33 @@
+/** Strings of the patrol view (namespace `patrol`), zh-CN and English with the same keys. */
+export const patrolI18n = {
+  'zh-CN': {
+    title: '巡更与门禁', loading: '加载中…', none: '暂无记录', error: '加载失败', updated: '更新于 {{t}}',
+    tabs: { rounds: '巡更', access: '门禁事件', watch: '布控命中', passes: '访客通行证', routes: '巡更路线' },
+    round: { open: '进行中', done: '已完成', incomplete: '有漏检', planned: '计划 {{t}}', guard: '{{who}} 打卡' },
+    visit: { pending: '待巡', visited: '已巡', missed: '漏检', due: '应于 {{t}}' },
+    event: { granted: '通过', denied: '拒绝', forced_open: '强行开门', held_open: '门长时间未关' },
+    outcome: { granted: '放行', denied: '拒绝', refused: '拒绝（通行证无效）', alarm: '已告警' },
+    reason: { unknown: '未知通行证', revoked: '通行证已注销', window: '不在通行证有效期内' },
+    col: { time: '时间', point: '门禁点', event: '事件', outcome: '结果', detail: '详情', terminal: '识别终端', entry: '布控对象', score: '相似度', visitor: '访客', host: '被访单位', valid: '有效期', status: '状态', code: '编号', checkpoints: '巡更点', schedule: '计划' },
+    held: '{{s}} 秒', pass: '通行证 {{code}}', card: '卡号 {{card}}', alarm: '告警 #{{id}}',
+    status: { valid: '有效', not_yet: '未生效', expired: '已过期', revoked: '已注销' },
+    newPass: { title: '签发访客通行证', visitor: '访客姓名', host: '被访单位', from: '生效时间', to: '失效时间', submit: '签发', issued: '已签发：{{code}}', bad: '请填写访客、被访单位和有效期（不超过 30 天）', revoke: '注销' },
+    schedule: '每 {{m}} 分钟一轮，宽限 {{g}} 秒', due: '+{{m}} 分钟',
+    noWrite: '只读：签发和注销通行证需要安防写权限',
+  },
+  en: {
+    title: 'Patrol and access control', loading: 'Loading…', none: 'Nothing yet', error: 'Could not load', updated: 'updated {{t}}',
+    tabs: { rounds: 'Patrol', access: 'Access events', watch: 'Watch-list hits', passes: 'Visitor passes', routes: 'Routes' },
+    round: { open: 'In progress', done: 'Done', incomplete: 'Missed checkpoints', planned: 'planned {{t}}', guard: 'scanned by {{who}}' },
+    visit: { pending: 'Due', visited: 'Visited', missed: 'Missed', due: 'due {{t}}' },
+    event: { granted: 'Granted', denied: 'Denied', forced_open: 'Forced open', held_open: 'Held open' },
+    outcome: { granted: 'Let in', denied: 'Denied', refused: 'Refused (pass not valid)', alarm: 'Alarm raised' },
+    reason: { unknown: 'unknown pass', revoked: 'pass revoked', window: 'outside the pass\'s validity' },
+    col: { time: 'Time', point: 'Access point', event: 'Event', outcome: 'Outcome', detail: 'Detail', terminal: 'Terminal', entry: 'Entry', score: 'Score', visitor: 'Visitor', host: 'Host', valid: 'Valid', status: 'Status', code: 'Code', checkpoints: 'Checkpoints', schedule: 'Schedule' },
+    held: '{{s}} s', pass: 'pass {{code}}', card: 'card {{card}}', alarm: 'alarm #{{id}}',
+    status: { valid: 'Valid', not_yet: 'Not yet valid', expired: 'Expired', revoked: 'Revoked' },
+    newPass: { title: 'Issue a visitor pass', visitor: 'Visitor', host: 'Host', from: 'From', to: 'To', submit: 'Issue', issued: 'Issued: {{code}}', bad: 'Fill in visitor, host and validity (at most 30 days)', revoke: 'Revoke' },
+    schedule: 'a round every {{m}} min, grace {{g}} s', due: '+{{m}} min',
+    noWrite: 'Read-only: issuing and revoking passes needs security write',
+  },
+};
