@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import './index.ts';
-import { actionsFor, registerModule, sectionsFor, viewsFor, type ModuleAccess } from './registry.ts';
+import { actionsFor, docksFor, registerModule, sectionsFor, viewsFor, type ModuleAccess } from './registry.ts';
 import { matchRoute } from '../app/routes.ts';
 import { layerChoicesFor, readableLayers } from '../scene/layerAccess.ts';
 import type { PanelObject } from './types.ts';
@@ -51,6 +51,13 @@ describe('client module registry', () => {
     expect(open.href!(room('leased'))).toBeNull();
     expect(actionsFor('room', maintenance)).toEqual([]);
     expect(actionsFor('equipment', maintenance).map((a) => a.id)).toEqual(['ops.open']);
+  });
+
+  it('gives each host the docks the principal may see, none of a module switched off', () => {
+    expect(docksFor('twin', maintenance).map((d) => d.id)).toContain('alarms.dock');
+    expect(docksFor('wall', maintenance).map((d) => d.id)).toContain('alarms.dock');
+    expect(docksFor('twin', access([...VIEW])).map((d) => d.id)).not.toContain('alarms.dock');
+    expect(docksFor('twin', access([...VIEW, 'alarm:read'], ['twin', 'tiles'])).map((d) => d.id)).not.toContain('alarms.dock');
   });
 
   it('refuses a second module of a name, a taken path or a taken section id', () => {

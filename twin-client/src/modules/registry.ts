@@ -5,7 +5,7 @@
  */
 import { createContext, useContext } from 'react';
 import i18next from 'i18next';
-import type { Access, ClientModule, Label, ModuleView, ObjectAction, PanelSection } from './types.ts';
+import type { Access, ClientModule, DockHost, Label, ModuleDock, ModuleView, ObjectAction, PanelSection } from './types.ts';
 
 const registered: ClientModule[] = [];
 
@@ -29,8 +29,8 @@ export function registerModule(m: ClientModule): void {
   if (registered.some((r) => r.name === m.name)) throw new Error(`client module ${m.name} registered twice`);
   const paths = new Set(registered.flatMap((r) => r.views ?? []).map((v) => v.path));
   for (const v of m.views ?? []) if (paths.has(v.path)) throw new Error(`view path ${v.path} of ${m.name} is taken`);
-  const ids = new Set(registered.flatMap((r) => [...(r.sections ?? []), ...(r.actions ?? [])]).map((s) => s.id));
-  for (const s of [...(m.sections ?? []), ...(m.actions ?? [])]) if (ids.has(s.id)) throw new Error(`section/action id ${s.id} of ${m.name} is taken`);
+  const ids = new Set(registered.flatMap((r) => [...(r.sections ?? []), ...(r.actions ?? []), ...(r.docks ?? [])]).map((s) => s.id));
+  for (const s of [...(m.sections ?? []), ...(m.actions ?? []), ...(m.docks ?? [])]) if (ids.has(s.id)) throw new Error(`section/action/dock id ${s.id} of ${m.name} is taken`);
   registered.push(m);
   addBundles(m);
 }
@@ -83,6 +83,12 @@ export function sectionsFor(kind: string, access: ModuleAccess): PanelSection[] 
 export function actionsFor(kind: string, access: ModuleAccess): ObjectAction[] {
   return registered.filter((m) => moduleOn(m, access.enabled)).flatMap((m) => m.actions ?? [])
     .filter((a) => forKind(a.kinds, kind) && permitted(a, access.can));
+}
+
+/** Docks of a host view the principal may see, in dock order. */
+export function docksFor(host: DockHost, access: ModuleAccess): ModuleDock[] {
+  return byOrder(registered.filter((m) => moduleOn(m, access.enabled)).flatMap((m) => m.docks ?? [])
+    .filter((d) => d.hosts.includes(host) && permitted(d, access.can)));
 }
 
 /** A label in the current UI language. */

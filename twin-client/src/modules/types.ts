@@ -6,6 +6,7 @@
  */
 import type { ComponentType } from 'react';
 import type { TwinController } from '../scene/controller.ts';
+import type { LiveClient } from '../live/client.ts';
 
 /** What GET /api/twin/objects/:idx returns. */
 export interface ObjectDetails {
@@ -81,6 +82,40 @@ export interface ObjectAction extends Access {
   run?(obj: PanelObject, ctl: TwinController): void;
 }
 
+/** The views that host docks: the twin view (`/`) and the command wall (`/wall`). */
+export type DockHost = 'twin' | 'wall';
+
+/** An object a dock asks its host to fly to (building and floor when known: the twin drills to them). */
+export interface DockTarget {
+  readonly idx: number;
+  readonly building?: number | null;
+  readonly floor?: number | null;
+}
+
+/** What a dock component receives from its host. */
+export interface DockProps {
+  readonly host: DockHost;
+  /** The host's twin controller (live store, hierarchy, camera). */
+  readonly ctl: TwinController;
+  /** The host's live stream (null until connected): `live.addMessageListener` for pushes. */
+  readonly live: LiveClient | null;
+  /** Flies to an object the host's way: the twin drills to it and opens its panel, the wall focuses it. */
+  flyTo(target: DockTarget): void;
+}
+
+/**
+ * A dock: a small live box a module contributes to the twin view and/or the wall (an alarm list,
+ * a queue), stacked in the host's dock column in `order`; `data-dock` is its id.
+ */
+export interface ModuleDock extends Access {
+  /** Unique over all modules' sections, actions and docks. */
+  readonly id: string;
+  readonly hosts: readonly DockHost[];
+  readonly order?: number;
+  /** `lazy(() => import(...))`: rendered inside Suspense. */
+  readonly component: ComponentType<DockProps>;
+}
+
 /** A client module. */
 export interface ClientModule {
   /** Stable id; the same as its server module's name. */
@@ -95,4 +130,6 @@ export interface ClientModule {
   readonly views?: readonly ModuleView[];
   readonly sections?: readonly PanelSection[];
   readonly actions?: readonly ObjectAction[];
+  /** Docks on the twin view and the wall. */
+  readonly docks?: readonly ModuleDock[];
 }

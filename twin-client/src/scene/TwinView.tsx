@@ -15,6 +15,7 @@ import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
 import { layerChoicesFor } from './layerAccess.ts';
 import { useModuleAccess } from '../modules/registry.ts';
 import { CameraFrustums, FrustumToggle } from '../modules/video/frustums.tsx';
+import { ModuleDocks } from '../modules/Docks.tsx';
 import { TilesetLayers, TilesetLayerToggles } from '../modules/tilesets/layers.tsx';
 
 /** The connection indicator (top bar). */
@@ -195,6 +196,12 @@ export default function TwinView() {
         </div>
         <LayerPanel ctl={ctl} choices={choices} />
         <FrustumToggle />
+        {/* Modules' docks (the alarm dock...): a click drills to the object and opens its panel. */}
+        <ModuleDocks host="twin" ctl={ctl} live={live} panelOpen={ctl.drill.selected > 0} flyTo={(o) => {
+          const building = o.building ?? ctl.h?.buildingOf[o.idx] ?? 0;
+          ctl.setDrill({ building, floor: building ? o.floor ?? 0 : 0, selected: o.idx });
+          if (!building) ctl.frame(o.idx, 2.5);
+        }} />
         <TilesetLayerToggles />
         {ctl.drill.selected > 0 && (
           <ObjectPanel ctl={ctl} idx={ctl.drill.selected} onClose={() => ctl.setDrill({ ...ctl.drill, selected: 0 }, { fly: false })} />

@@ -21,6 +21,7 @@ import { WallDirector } from './director.ts';
 import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
 import { wallI18n } from './i18n.ts';
 import { WallVideo } from '../modules/video/wall.tsx';
+import { ModuleDocks } from '../modules/Docks.tsx';
 import { KpiBoards, type BoardId } from './KpiBoards.tsx';
 import { cameraParam, layoutFor, parseWallParams, type WallLayout } from './params.ts';
 import './wall.css';
@@ -243,6 +244,11 @@ export default function WallPage() {
         )}
         {focusName && <div className="wall-focus" data-focus-idx={director.focus!.idx}>{t('focus', { name: localName(focusName) })}</div>}
         <WallVideo park={park?.code ?? null} focus={director.focus?.idx ?? 0} />
+        {/* Modules' docks (the alarm dock...): a click focuses the object as a new alarm would. */}
+        <ModuleDocks host="wall" ctl={ctl} live={live} flyTo={(o) => {
+          director.pause();
+          director.alarm(o.idx);
+        }} />
       </div>
       <header className="wall-head" style={{ gridColumn: `1 / span ${colCount}` }}>
         <h1>{park ? localName({ name: park.name, nameEn: park.nameEn }) : t('title')}</h1>

@@ -8,11 +8,11 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { alarmKind } from '@park-twin/layers';
 import { api, ApiError, type GetAnswer } from '../../api/client.ts';
 import { useAuth } from '../../auth/SessionGate.tsx';
 import { navigate, twinHref } from '../../app/links.tsx';
 import { playAlarmTone } from './sound.ts';
+import { alarmText, kindLabel } from './text.ts';
 import './alarms.css';
 
 type List = GetAnswer<'/api/alarm-console/alarms'>;
@@ -36,20 +36,7 @@ function isoOf(local: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** The alarm's text in the UI language: the rule's template with the stored parameters, else the stored message. */
-export function alarmText(a: Pick<Alarm, 'template' | 'params' | 'message'>, lang: string): string {
-  const tpl = a.template ? (lang === 'en' ? a.template.en : a.template.zh) : null;
-  if (!tpl) return a.message;
-  return tpl.replace(/\{(\w+)\}/g, (m, k: string) => (a.params && a.params[k] !== undefined ? String(a.params[k]) : m));
-}
-
-/** The alarm kind's label in the UI language: the declaring layer's, else the rule's name. */
-export function kindLabel(a: Pick<Alarm, 'kind' | 'ruleName'>, lang: string): string {
-  const k = alarmKind(a.kind);
-  if (k) return lang === 'en' ? k.label.en : k.label.zh;
-  if (a.ruleName) return lang === 'en' ? a.ruleName.en : a.ruleName.zh;
-  return a.kind;
-}
+export { alarmText, kindLabel };
 
 /** The console page. */
 export default function AlarmConsole() {

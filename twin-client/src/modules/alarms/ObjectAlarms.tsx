@@ -9,7 +9,7 @@ import { api, type GetAnswer } from '../../api/client.ts';
 import { useAuth } from '../../auth/SessionGate.tsx';
 import { navigate, viewHref } from '../../app/links.tsx';
 import type { SectionProps } from '../types.ts';
-import { alarmText, kindLabel } from './AlarmConsole.tsx';
+import { alarmText, kindLabel } from './text.ts';
 
 type Alarm = GetAnswer<'/api/alarm-console/alarms'>['alarms'][number];
 
