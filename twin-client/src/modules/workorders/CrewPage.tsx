@@ -200,7 +200,9 @@ function OrderDetail({ id, onBack }: { id: number; onBack: () => void }) {
         {x.crew && <><dt>{t('fact.crew')}</dt><dd>{en ? x.crew.name.en : x.crew.name.zh}</dd></>}
         <dt>{t('fact.due')}</dt><dd data-wo="due">{r.dueAt ? dueText(t, r.dueAt) : t('due.none')}</dd>
       </dl>
-      {typeof r.data.description === 'string' && <p className="wo-desc">{r.data.description}</p>}
+      {typeof r.data.description === 'string' && (
+        <p className="wo-desc" data-wo="description">{en && typeof r.data.descriptionEn === 'string' ? r.data.descriptionEn : r.data.description}</p>
+      )}
 
       {notice && <p className="wo-notice" role="status" data-wo="notice">{notice}</p>}
       {actions.length > 0 && !asking && (
