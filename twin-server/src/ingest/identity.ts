@@ -64,6 +64,7 @@ topic read park/+/cmd/+/req
 # results, and read only its own command requests (docs/control.md).
 pattern write park/+/+/%u
 pattern write park/+/cmd/%u/res
+pattern write park/+/events/%u/+
 pattern read park/+/cmd/%u/req
 `;
 
@@ -150,7 +151,11 @@ export function mayPublish(who: MqttIdentity, topic: string): boolean {
   if (who.kind !== 'device') return topic.startsWith('park/') && !topic.includes('+') && !topic.includes('#');
   const parts = topic.split('/');
   // Its command results too: park/<park>/cmd/<its code>/res (docs/control.md).
-  if (parts.length === 5) return parts[0] === 'park' && parts[1] !== '' && !parts[1]!.includes('+') && !parts[1]!.includes('#') && parts[2] === 'cmd' && parts[3] === who.name && parts[4] === 'res';
+  // And its security events: park/<park>/events/<its code>/<kind> (docs/patrol.md).
+  if (parts.length === 5) {
+    return parts[0] === 'park' && parts[1] !== '' && !parts[1]!.includes('+') && !parts[1]!.includes('#') && parts[3] === who.name
+      && ((parts[2] === 'cmd' && parts[4] === 'res') || (parts[2] === 'events' && ['patrol', 'access', 'watchlist'].includes(parts[4]!)));
+  }
   return parts.length === 4 && parts[0] === 'park' && parts[1] !== '' && parts[2] !== '' && parts[3] === who.name;
 }
 

@@ -21,11 +21,26 @@ import { patrolRuntimeOf } from './service.ts';
 import { seedPatrol } from './seed.ts';
 import { startSecuritySim } from '../../sim/security.ts';
 import { createLogger } from '../../log.ts';
+import { mayPublish } from '../../ingest/identity.ts';
 
 /** The start of the next 5-minute round after `t` (the sample perimeter schedule). */
 const PatrolRuntimeStart = (t: number) => Math.ceil(t / 300_000) * 300_000;
 
 type Round = { id: number; state: string; visits: Array<{ n: number; tag: string; state: string; alarm: number | null; guard: string | null }> };
+
+describe('event topics and the device ACL', () => {
+  it('a device may publish only its own security events, of the known kinds', () => {
+    const gate = { name: 'GATE-S-AC1', kind: 'device' as const };
+    expect(mayPublish(gate, 'park/p1/events/GATE-S-AC1/access')).toBe(true);
+    expect(mayPublish(gate, 'park/p1/events/GATE-S-AC1/watchlist')).toBe(true);
+    expect(mayPublish(gate, 'park/p1/events/GATE-S-AC1/patrol')).toBe(true);
+    expect(mayPublish(gate, 'park/p1/events/GATE-N-AC1/access')).toBe(false);
+    expect(mayPublish(gate, 'park/p1/events/GATE-S-AC1/image')).toBe(false);
+    expect(mayPublish(gate, 'park/+/events/GATE-S-AC1/access')).toBe(false);
+    expect(mayPublish(gate, 'park/p1/cmd/GATE-S-AC1/res')).toBe(true);
+    expect(mayPublish(gate, 'park/p1/cmd/GATE-S-AC1/req')).toBe(false);
+  });
+});
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe.skipIf(backend === 'postgres' && inject('pgMissing') !== null)(`guard patrol and access control [${backend}]`, () => {
