@@ -24,6 +24,7 @@ import { patrolModule } from './patrol/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
 import { cateringModule } from './catering/index.ts';
+import { renovationModule } from './renovation/index.ts';
 import { economyModule } from './economy/index.ts';
 import { labelsModule } from './labels/index.ts';
 import { groundModule } from './ground/index.ts';
@@ -36,5 +37,5 @@ import { timemachineModule } from './timemachine/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
 }
