@@ -19,4 +19,5 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   wall: async () => (await import('./wall-soak.ts')).wallSoak,
   alarms: async () => (await import('./alarms.ts')).alarmsBench,
   video: async () => (await import('./video.ts')).videoBench,
+  lists: async () => (await import('./lists.ts')).listsBench,
 };
