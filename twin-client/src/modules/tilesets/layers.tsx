@@ -49,11 +49,14 @@ class LayerStore {
 }
 export const layerStore = new LayerStore();
 
-/** Whether this principal sees tileset layers (module on, tiles:read). */
+/**
+ * Whether this principal sees tileset layers: tiles:read, and the server said it runs the module
+ * (not while the module list is still loading: asking a server without it would only be a 404).
+ */
 function useLayersAllowed(): boolean {
   const access = useModuleAccess();
   const m = registeredModules().find((x) => x.name === 'tilesets');
-  return Boolean(m && moduleOn(m, access.enabled) && access.can('tiles:read'));
+  return Boolean(m && access.enabled !== null && moduleOn(m, access.enabled) && access.can('tiles:read'));
 }
 
 /** What tests read and do (window.__twinLayers). */
