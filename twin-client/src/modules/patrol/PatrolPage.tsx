@@ -110,8 +110,7 @@ export default function PatrolPage() {
                     <td>{t(`event.${e.event}`)}{e.heldSeconds ? ` ${t('held', { s: e.heldSeconds })}` : ''}</td>
                     <td><span className="patrol-badge">{t(`outcome.${e.outcome}`)}</span></td>
                     <td className="wide">
-                      {e.pass ? `${t('pass', { code: e.pass })}${e.visitor ? ` · ${e.visitor}` : ''}` : e.card ? t('card', { card: e.card }) : ''}
-                      {reason(e.reason) ? ` · ${reason(e.reason)}` : ''}{e.alarm ? ` · ${t('alarm', { id: e.alarm })}` : ''}
+                      {[e.pass ? t('pass', { code: e.pass }) : e.card ? t('card', { card: e.card }) : '', e.visitor ?? '', reason(e.reason), e.alarm ? t('alarm', { id: e.alarm }) : ''].filter(Boolean).join(' · ')}
                     </td>
                   </tr>
                 ))}
