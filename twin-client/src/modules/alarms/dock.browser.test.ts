@@ -15,6 +15,7 @@ import { openView, startSceneServer, waitReady, type SceneServer } from '../../.
 import { notificationsModule } from '../../../../twin-server/src/kit/notifications/module.ts';
 import { alarmsModule } from '../../../../twin-server/src/modules/alarms/index.ts';
 import { alarmsRuntimeOf } from '../../../../twin-server/src/modules/alarms/runtime.ts';
+import { wallModule } from '../../../../twin-server/src/modules/wall/index.ts';
 
 type Eq = { idx: number; code: string; building: number; floor: number; name: string };
 
@@ -56,7 +57,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
 
   beforeAll(async () => {
     ensureClientBuilt();
-    s = await startSceneServer('postgres', { modules: [notificationsModule(), alarmsModule()] });
+    // The wall module serves /wall (its KPIs); without it the view is not offered.
+    s = await startSceneServer('postgres', { modules: [notificationsModule(), alarmsModule(), wallModule] });
     eqs = (await s.testDb.db.query<Eq>(
       `SELECT e.idx, e.code, e.building_idx AS building, e.floor_idx AS floor, o.name FROM equipment e JOIN twin_object o ON o.idx = e.idx
        JOIN park p ON p.idx = e.park_idx WHERE p.code = $1 AND e.type NOT IN ('env_sensor', 'camera') AND e.floor_idx IS NOT NULL ORDER BY e.idx LIMIT 3`, [s.park])).rows;
@@ -131,7 +133,12 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     page.setDefaultTimeout(120_000);
     const problems = collectProblems(page);
     const dock = page.locator('[data-dock="alarms.dock"]');
-    await page.locator('.wall').waitFor({ timeout: 120_000 });
+    const shown = await page.locator('.wall').waitFor({ timeout: 120_000 }).then(() => true, () => false);
+    if (!shown) {
+      await screenshotStats(page, 'alarm-dock-4-wall-missing');
+      console.log('WALL MISSING', page.url(), problems.errors, (await page.content()).slice(0, 3000));
+    }
+    expect(shown).toBe(true);
     await screenshotStats(page, 'alarm-dock-4-wall-1920-open');
     await dock.waitFor({ timeout: 60_000 });
     for (const e of eqs) await dock.locator(`li[data-idx="${e.idx}"]`).waitFor({ timeout: 60_000 });
