@@ -26,6 +26,7 @@ import { linkageClientModule } from './linkage/index.ts';
 import { patrolClientModule } from './patrol/index.ts';
 import { parksClientModule } from './parks/index.ts';
 import { tilesetsClientModule } from './tilesets/index.ts';
+import { timemachineClientModule } from './timemachine/index.ts';
 
 registerModule(twinClientModule);
 registerModule(opsClientModule);
@@ -49,3 +50,4 @@ registerModule(linkageClientModule);
 registerModule(patrolClientModule);
 registerModule(parksClientModule);
 registerModule(tilesetsClientModule);
+registerModule(timemachineClientModule);

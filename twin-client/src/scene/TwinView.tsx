@@ -15,6 +15,9 @@ import { drillFromUrl, drillToUrl, useTwinPark } from './useTwinPark.ts';
 import { layerChoicesFor } from './layerAccess.ts';
 import { useModuleAccess } from '../modules/registry.ts';
 import { CameraFrustums, FrustumToggle } from '../modules/video/frustums.tsx';
+import { GroundLayer } from './ground/GroundLayer.tsx';
+import { SceneModeBar } from './ground/SceneModeBar.tsx';
+import { TimeMachineBar } from '../modules/timemachine/TimeMachineBar.tsx';
 import { ModuleDocks } from '../modules/Docks.tsx';
 import { TilesetLayers, TilesetLayerToggles } from '../modules/tilesets/layers.tsx';
 
@@ -185,6 +188,7 @@ export default function TwinView() {
             if (el) el.style.transform = `translate(${x + 14}px, ${y + 14}px)`;
           }}
         >
+          <GroundLayer ctl={ctl} park={park.code} stats={stats} />
           <CameraFrustums ctl={ctl} park={park.code} />
           <TilesetLayers ctl={ctl} park={park.code} origin={park.origin} />
         </TwinCanvas>
@@ -196,6 +200,8 @@ export default function TwinView() {
         </div>
         <LayerPanel ctl={ctl} choices={choices} />
         <FrustumToggle />
+        <SceneModeBar />
+        <TimeMachineBar ctl={ctl} />
         {/* Modules' docks (the alarm dock...): a click drills to the object and opens its panel. */}
         <ModuleDocks host="twin" ctl={ctl} live={live} panelOpen={ctl.drill.selected > 0} flyTo={(o) => {
           const building = o.building ?? ctl.h?.buildingOf[o.idx] ?? 0;

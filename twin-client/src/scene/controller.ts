@@ -119,6 +119,8 @@ export class TwinController {
   pendingCamera: { pos: Vector3; target: Vector3 } | null = null;
   /** Views with their own selection (investment list) take scene clicks here instead of the drill-down. */
   pickHandler: ((idx: number) => void) | null = null;
+  /** A time-machine replay owns the colours while set: live updates do not paint, repaints go to it. */
+  replay: { paint(layer: LayerChoice): void } | null = null;
   /** The first tileset load already chose the initial view (a re-tile must not move the camera). */
   tilesetFramed = false;
   /** Bumped on every UI-visible change (drill, layer, hover, index); React reads it. */
@@ -131,7 +133,7 @@ export class TwinController {
   /** Wires the live store to the state texture. */
   constructor() {
     this.store.subscribe((layer, idx, n) => {
-      if (layer !== this.layer) return;
+      if (layer !== this.layer || this.replay) return;
       const lut = colourLut(LAYER_IDS[layer]);
       const a = this.store.arrays(layer);
       for (let i = 0; i < n; i++) {
@@ -193,6 +195,7 @@ export class TwinController {
   }
 
   private repaint(): void {
+    if (this.replay) return this.replay.paint(this.layer);
     this.state.clearAllColours();
     const layer = this.layer;
     if (layer === 'none') return;
