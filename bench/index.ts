@@ -20,4 +20,5 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   alarms: async () => (await import('./alarms.ts')).alarmsBench,
   video: async () => (await import('./video.ts')).videoBench,
   lists: async () => (await import('./lists.ts')).listsBench,
+  xr: async () => (await import('./xr.ts')).xrBench,
 };

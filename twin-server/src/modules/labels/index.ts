@@ -24,7 +24,11 @@ export const sheetQuery = z.object({
 });
 const uuidParams = z.object({ uuid: z.string().uuid('not a uuid') });
 /** GET /api/labels/resolve/:uuid. */
-export const resolvedSchema = z.object({ idx: z.number().int(), kind: z.string(), name: z.string(), url: z.string() });
+export const resolvedSchema = z.object({
+  idx: z.number().int(), kind: z.string(), name: z.string(), url: z.string(),
+  /** Building and floor of equipment and rooms (the twin drills to them), else null. */
+  building: z.number().int().nullable(), floor: z.number().int().nullable(),
+});
 
 /** The address labels point at: TWIN_PUBLIC_URL when the operator set it (behind a proxy), else this request's. */
 const originOf = (ctx: TwinContext) => (process.env.TWIN_PUBLIC_URL ?? `${ctx.protocol}://${ctx.host}`).replace(/\/$/, '');

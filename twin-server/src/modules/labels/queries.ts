@@ -45,8 +45,10 @@ export async function sheetLabels(db: Queryable, scope: SheetScope): Promise<{ t
 }
 
 /** The object a uuid names. */
-export async function objectByUuid(db: Queryable, uuid: string): Promise<{ idx: number; kind: string; name: string } | null> {
-  const r = await db.query<{ idx: number; kind: string; name: string }>('SELECT idx, kind, name FROM twin_object WHERE uuid = $1::uuid', [uuid]);
+export async function objectByUuid(db: Queryable, uuid: string): Promise<{ idx: number; kind: string; name: string; building: number | null; floor: number | null } | null> {
+  const r = await db.query<{ idx: number; kind: string; name: string; building: number | null; floor: number | null }>(
+    `SELECT o.idx, o.kind, o.name, COALESCE(e.building_idx, r.building_idx) AS building, COALESCE(e.floor_idx, r.floor_idx) AS floor
+     FROM twin_object o LEFT JOIN equipment e ON e.idx = o.idx LEFT JOIN room r ON r.idx = o.idx WHERE o.uuid = $1::uuid`, [uuid]);
   return r.rows[0] ?? null;
 }
 
