@@ -195,7 +195,7 @@ export const bookingModule: TwinModule = {
         },
       },
       {
-        method: 'POST', path: '/api/booking/bookings', permission: 'booking:book', body: createBody, response: withStatus(201, booking), errors: [404, 409, 422],
+        method: 'POST', path: '/api/booking/bookings', permission: 'booking:book', body: createBody, response: withStatus(201, booking.extend({})), errors: [404, 409, 422],
         summary: 'Book a room for [startsAt, endsAt) (5-minute steps, at most 8 hours, within opening hours, not in the past, attendees within capacity); a slot already taken: 409',
         async handler(ctx) {
           const b = bodyOf(ctx, createBody);

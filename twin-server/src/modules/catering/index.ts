@@ -149,7 +149,7 @@ export const cateringModule: TwinModule = {
         },
       },
       {
-        method: 'POST', path: '/api/catering/cards', permission: MANAGE, body: issueBody, response: withStatus(201, opResult), errors: [409],
+        method: 'POST', path: '/api/catering/cards', permission: MANAGE, body: issueBody, response: withStatus(201, opResult.extend({})), errors: [409],
         summary: 'Issue a meal card (pending until activated, or active at once); idempotent by key',
         async handler(ctx) {
           const b = bodyOf(ctx, issueBody);
