@@ -152,7 +152,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     expect((await roomPixels(p)).green).toBe(0);
     await screenshotStats(p, 'booking-3-twin-booked');
     await p.goto(`${s.server.url}/?park=${s.park}&b=${room.building}&f=${room.floor}&o=${room.idx}&layer=booking`);
-    await waitReady(p);
+    // Generous: on a loaded CI machine the second full twin load of this page can take minutes.
+    await waitReady(p, 240_000);
     const sec = p.locator(`[data-room-booking="${room.idx}"]`);
     await sec.waitFor({ timeout: 60_000 });
     expect(await sec.getAttribute('data-now')).toBe('booked');

@@ -21,13 +21,16 @@ const T = {
   loss: ['挂失', 'Report lost'], activate: ['激活', 'Activate'], replace: ['补卡', 'Replace'], close: ['退卡（退余额）', 'Close (refund balance)'], issue: ['发卡', 'Issue a card'],
   holder: ['持卡人', 'Holder'], canteen: ['食堂', 'Canteen'], none: ['暂无饭卡', 'No meal cards'], done: ['已完成', 'Done'], canteens: ['食堂今日', 'Canteens today'],
   meals: ['笔', 'meals'], method: ['支付方式', 'Method'], loading: ['加载中…', 'Loading…'], newCard: ['新卡号：', 'New card: '],
+  insufficient: ['余额不足，未扣款', 'Insufficient balance: nothing was charged'], notNow: ['卡片当前状态不允许此操作：', 'Not possible with the card\'s state: '],
+  refused: ['操作未完成：', 'Not done: '],
 } as const;
 const STATUS: Record<string, [string, string]> = { pending: ['待激活', 'Pending'], active: ['正常', 'Active'], lost: ['已挂失', 'Lost'], replaced: ['已换卡', 'Replaced'], closed: ['已退卡', 'Closed'] };
 const KIND: Record<string, [string, string]> = {
   topup: ['充值', 'Top-up'], subsidy: ['餐补', 'Subsidy'], charge: ['消费', 'Meal'], refund: ['退款', 'Refund'], transfer_in: ['转入', 'Moved in'], transfer_out: ['转出', 'Moved out'], cash_out: ['退卡退款', 'Balance refunded'],
 };
 const METHODS: Record<string, [string, string]> = { wechat: ['微信', 'WeChat Pay'], alipay: ['支付宝', 'Alipay'], cash: ['现金', 'Cash'], bank: ['银行卡', 'Bank card'], payroll: ['工资代扣', 'Payroll'] };
-const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
+/** Yuan with the sign before the currency symbol: -¥12.50. */
+const yuan = (fen: number) => `${fen < 0 ? '-' : ''}¥${(Math.abs(fen) / 100).toFixed(2)}`;
 const newKey = () => `ui-${crypto.randomUUID()}`;
 
 /** The view. */
@@ -87,6 +90,13 @@ function CardPanel({ id, en, canteens, onChanged, onOpen }: { id: number; en: 0 
   const load = useCallback(() => { kitFetch<Detail>('GET', `/api/catering/cards/${id}?limit=50`).then(setD, (e: Error) => setMsg({ ok: false, text: e.message })); }, [id]);
   useEffect(load, [load]);
   const fen = useMemo(() => Math.round(Number(amount) * 100), [amount]);
+  /** The server's refusal in the UI language (the common ones by their cause, others as worded). */
+  const refusal = (m: string) => {
+    if (/insufficient balance/.test(m)) return l('insufficient');
+    const st = /the card is (\w+)/.exec(m);
+    if (st) return `${l('notNow')}${STATUS[st[1]!]?.[en] ?? st[1]}`;
+    return `${l('refused')}${m}`;
+  };
   if (!d) return <section className="panel"><p>{l('loading')}</p></section>;
   const c = d.card;
   const mine = !d.canCharge && !d.canManage;
@@ -100,7 +110,7 @@ function CardPanel({ id, en, canteens, onChanged, onOpen }: { id: number; en: 0 
       onChanged();
       if (r.newCard) onOpen(r.newCard.id);
     } catch (e) {
-      setMsg({ ok: false, text: (e as Error).message });
+      setMsg({ ok: false, text: refusal((e as Error).message) });
       setKey(newKey());
     }
   };
@@ -111,7 +121,7 @@ function CardPanel({ id, en, canteens, onChanged, onOpen }: { id: number; en: 0 
       load();
       onChanged();
     } catch (e) {
-      setMsg({ ok: false, text: (e as Error).message });
+      setMsg({ ok: false, text: refusal((e as Error).message) });
     }
   };
   const validAmount = Number.isFinite(fen) && fen >= 1;
