@@ -4,7 +4,9 @@
  *  - frame time while recolouring 10,000 features/s / frame time with no updates (target <= 1.15),
  *    from many short idle/busy windows in ABBA order;
  *  - draw calls of the whole-park view (target <= 200);
- *  - JS heap after N minutes at 2,000 updates/s / after 1 minute (target <= 1.05).
+ *  - JS heap after N minutes at 2,000 updates/s / after 1 minute (target <= 1.05);
+ *  - frame time with the ground, labels and night lights on / the scene without them (issue 20,
+ *    target <= 1.3 at the low quality setting), ABBA pairs of idle windows (`--ground-pairs`).
  * Updates go through the real client path (frame bytes -> decode -> live store -> state texture).
  *
  * Frame time = update work since the previous frame + flush + render + gl.finish(), the same code
@@ -22,6 +24,9 @@ import { ensureClientBuilt, launchBrowser } from '../test/browser.ts';
 import type { Browser } from 'playwright-core';
 import { startSceneServer, waitReady, type SceneServer } from '../test/scene-harness.ts';
 import type { TwinTestHook } from '../twin-client/src/scene/testHook.ts';
+import type { GroundTestHook } from '../twin-client/src/scene/ground/GroundLayer.tsx';
+import { groundModule } from '../twin-server/src/modules/ground/index.ts';
+import { seedGround } from '../twin-server/src/modules/ground/queries.ts';
 
 type Measured = Awaited<ReturnType<TwinTestHook['measure']>>;
 
@@ -90,13 +95,13 @@ async function openIsolatedTwin(browser: Browser, s: SceneServer) {
     });
   });
   const page = await context.newPage();
-  await page.goto(`${s.server.url}/?park=${s.park}`);
+  await page.goto(`${s.server.url}/?park=${s.park}&quality=low&ground=0&labels=0`);
   await waitReady(page);
   return { context, page };
 }
 
 export const sceneBench: Bench = {
-  summary: 'twin scene in Chromium/SwiftShader: recolour frame-time ratio, whole-park draw calls, heap growth under updates',
+  summary: 'twin scene in Chromium/SwiftShader: recolour frame-time ratio, whole-park draw calls, ground+labels+night frame-time ratio, heap growth under updates',
   async run(args: Args): Promise<string[]> {
     const scale = numberFlag(args, 'scale', 1, 0.05, 20);
     const seconds = numberFlag(args, 'seconds', 120, 2, 1200);
@@ -104,10 +109,14 @@ export const sceneBench: Bench = {
     // 0 skips the heap part (iterating on the frame ratio); otherwise at least 1.5 (1 min is the base).
     const heapMinutes = numberFlag(args, 'heap-minutes', 10, 0, 60);
     if (heapMinutes > 0 && heapMinutes < 1.5) throw new UsageError('--heap-minutes must be 0 (skip) or from 1.5 to 60');
+    // 0 skips the ground ratio.
+    const groundPairs = Math.round(numberFlag(args, 'ground-pairs', 20, 0, 400));
     ensureClientBuilt();
     const loadAtStart = os.loadavg()[0]!;
     const testDb = await benchDb();
-    const s = await startSceneServer('postgres', { testDb, scale });
+    const s = await startSceneServer('postgres', { testDb, scale, modules: [groundModule] });
+    const parkIdx = (await testDb.db.query<{ idx: number }>('SELECT idx FROM park WHERE code = $1', [s.park])).rows[0]!.idx;
+    await seedGround(testDb.db, parkIdx);
     // The document comes from Playwright's route (to add the isolation headers), which Chromium's
     // local-network-access checks treat as a public page calling 127.0.0.1: switched off here.
     const browser = await launchBrowser(['--disable-features=LocalNetworkAccessChecks']);
@@ -169,6 +178,49 @@ export const sceneBench: Bench = {
       console.log(`  frame (${TRIM * 100}% trimmed means): idle ${f3(idleMs)} ms, recolouring ${f3(busyMs)} ms (${records} records, ${Math.round(perFrame)} per frame; update work ${f3(workMs)} ms of it); plain means ${f3(idleMean)} / ${f3(busyMean)}`);
       console.log(`  ratio: median of ${ratios.length} pairs ${f3(med)}x (${ciText}), trimmed mean of pairs ${f3(tmRatio)}x, pooled ${f3(busyMs / idleMs)}x, plain means ${f3(busyMean / idleMean)}x; pairs [${ratios.map(f2).join(' ')}]; draw calls ${drawCalls}`);
 
+      // Ground, labels and night lights (issue 20) against the scene without them: idle frames in
+      // ABBA pairs of windows, toggled in the page between windows (same camera, same tiles).
+      let groundRows: string[] = [];
+      if (groundPairs > 0) {
+        type G = { __ground: GroundTestHook };
+        await page.waitForFunction(() => (window as unknown as G).__ground?.ready(), null, { timeout: 120_000 });
+        const setGround = async (on: boolean) => {
+          await page.evaluate((v) => (window as unknown as G).__ground.set({ ground: v, labels: v, night: v }), on);
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+        };
+        await setGround(true);
+        await measure(2000, 0); // shaders and label elements warm
+        const shown = await page.evaluate(() => (window as unknown as G).__ground.labels().length);
+        const gcounts = await page.evaluate(() => (window as unknown as G).__ground.counts());
+        await setGround(false);
+        await measure(1000, 0);
+        const plain: Measured[] = [];
+        const withGround: Measured[] = [];
+        for (let i = 0; i < groundPairs; i++) {
+          for (const on of i % 2 === 0 ? [false, true] : [true, false]) {
+            await setGround(on);
+            (on ? withGround : plain).push(await measure(windowMs, 0));
+          }
+        }
+        await setGround(false);
+        const gRatios = withGround
+          .map((w, i) => (w.frames > 0 && plain[i]!.frames > 0 ? trimmedMean(w.times) / trimmedMean(plain[i]!.times) : NaN))
+          .filter((r) => Number.isFinite(r))
+          .sort((a, b) => a - b);
+        const gMed = median(gRatios);
+        const gCi = medianCi(gRatios);
+        const plainMs = trimmedMean(plain.flatMap((x) => x.times));
+        const groundMs = trimmedMean(withGround.flatMap((x) => x.times));
+        const gDraw = Math.max(...withGround.map((x) => x.drawCalls));
+        const gCiText = gCi ? `95% CI ${f2(gCi[0])}-${f2(gCi[1])}` : 'too few pairs for a CI';
+        console.log(`  ground: plain ${f3(plainMs)} ms, ground+labels+night ${f3(groundMs)} ms; median of ${gRatios.length} pairs ${f3(gMed)}x (${gCiText}); draw calls ${gDraw}; ${shown} labels shown`);
+        groundRows = [
+          `| frame time, current scene (no ground, labels or night; ${TRIM * 100}% trimmed mean) | ${f3(plainMs)} ms | |`,
+          `| frame time, ground + labels + night lights on, low quality (${gcounts.areas} areas, ${gcounts.roads} roads, ${gcounts.lights} street lights, ${shown} labels shown) | ${f3(groundMs)} ms (${gDraw} draw calls) | |`,
+          `| ratio: median over ${gRatios.length} ABBA pairs (ground on / off) | **${f2(gMed)}x** (${gCiText}); pooled ${f2(groundMs / plainMs)}x | <= 1.3 |`,
+        ];
+      }
+
       let heapRows: string[] = [];
       if (heapMinutes > 0) {
         // Heap: updates at 2k/s with continuous rendering; GC before each reading.
@@ -188,7 +240,7 @@ export const sceneBench: Bench = {
       }
       const loadAtEnd = os.loadavg()[0]!;
       return [
-        `\`npm run bench -- scene --scale ${scale} --seconds ${seconds} --pairs ${pairs} --heap-minutes ${heapMinutes}\` (Chromium ${browser.version()}, SwiftShader, 1280x720,`,
+        `\`npm run bench -- scene --scale ${scale} --seconds ${seconds} --pairs ${pairs} --ground-pairs ${groundPairs} --heap-minutes ${heapMinutes}\` (Chromium ${browser.version()}, SwiftShader, 1280x720,`,
         `sample park at scale ${scale}, whole-park view; ${counts.frames} frames before measuring; timer ${timer.isolated ? 'cross-origin isolated' : 'NOT isolated'}, step ${f1(timer.stepUs)} µs;`,
         `load average ${f1(loadAtStart)} at the start, ${f1(loadAtEnd)} at the end on ${os.cpus().length} cores; the browser drew ${f1(fps)} frames/s,`,
         `so a recolouring frame carried ${Math.round(perFrame)} records; ${pairs} ABBA pairs of ${f2(windowMs / 1000)} s windows)`,
@@ -201,6 +253,7 @@ export const sceneBench: Bench = {
         `| ratio: median over ${ratios.length} ABBA pairs of (trimmed-mean busy frame / trimmed-mean idle frame) | **${f2(med)}x** (${ciText}; quartiles ${f2(quart(0.25))}-${f2(quart(0.75))}) | <= 1.15 |`,
         `| ratio: trimmed mean of the pair ratios; pooled trimmed means; pooled plain means | ${f2(tmRatio)}x; ${f2(busyMs / idleMs)}x; ${f2(busyMean / idleMean)}x | |`,
         `| draw calls, whole park | ${drawCalls} (${triangles} triangles) | <= 200 |`,
+        ...groundRows,
         ...heapRows,
       ];
     } finally {

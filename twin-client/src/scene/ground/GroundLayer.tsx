@@ -26,6 +26,8 @@ const AREA_KINDS: Partial<Record<GroundLayerName, AreaKind[]>> = {
   boundary: ['boundary'], reserve: ['reserve'], block: ['block'], parking: ['parking'], plaza: ['plaza'], green: ['green'], water: ['water'],
 };
 
+const skyDir = new Vector3();
+
 const SKY = {
   day: { top: new Color('#4f86c6'), horizon: new Color('#cfe3f2') },
   night: { top: new Color('#02040a'), horizon: new Color('#0e1a30') },
@@ -234,7 +236,14 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
   const viewSize = useThree((st) => st.size);
   useFrame(() => {
     const t0 = performance.now();
-    if (skyRef.current) skyRef.current.position.copy(camera.position);
+    if (skyRef.current) {
+      // The sky only where the horizon can be in view (a full-screen pass is dear on software GL).
+      const sky = skyRef.current;
+      sky.position.copy(camera.position);
+      camera.getWorldDirection(skyDir);
+      const halfFov = (((camera as { fov?: number }).fov ?? 45) * Math.PI) / 360;
+      sky.visible = Math.asin(Math.max(-1, Math.min(1, skyDir.y))) + halfFov * 1.05 > 0;
+    }
     // Building glow: new tiles get it as they load (cheap check per frame, a traversal on change).
     if (ctl.tilesRoot && seenTiles.current !== ctl.tilesLoaded) {
       seenTiles.current = ctl.tilesLoaded;
