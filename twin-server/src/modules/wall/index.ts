@@ -7,6 +7,7 @@
 import type { TwinModule } from '../types.ts';
 import type { TwinContext } from '../../http/route.ts';
 import { appendAudit } from '../../auth/audit.ts';
+import { runningAuthService } from '../../auth/index.ts';
 import { findPark, listBookmarks, parkKpis } from './queries.ts';
 import { sharedInFlight } from '../inflight.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
@@ -43,7 +44,7 @@ export const wallModule: TwinModule = {
         query: parkQuery, response: kpisSchema, errors: [404],
         async handler(ctx) {
           const park = await parkOf(ctx, sc.db);
-          ctx.body = await kpis.run(park.idx, () => parkKpis(sc.db, park));
+          ctx.body = await kpis.run(park.idx, () => parkKpis(sc.db, park, runningAuthService(sc)?.now() ?? new Date()));
           ctx.set('Cache-Control', 'no-store');
         },
       },

@@ -48,9 +48,10 @@ const POWER = `
 // (a meter's first hour: its own rise; never negative: a reset counter counts from its new
 // start), so what happens between two readings is never lost. "Today" is the park's local day
 // (time zones of whole hours, so local and stored hours line up); "the same time yesterday" is
-// yesterday's hours before the current hour-of-day plus the elapsed share of that hour.
+// yesterday's hours before the current hour-of-day plus the elapsed share of that hour. $3 is
+// "now" (the application clock).
 export const ENERGY = `
-  WITH d AS (SELECT (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2) AS d0, now() AS t),
+  WITH d AS (SELECT (date_trunc('day', $3::timestamptz AT TIME ZONE $2) AT TIME ZONE $2) AS d0, $3::timestamptz AS t),
   h AS (
     SELECT eh.hour, GREATEST(0, eh.last_kwh - COALESCE(lag(eh.last_kwh) OVER (PARTITION BY eh.idx ORDER BY eh.hour), eh.first_kwh)) AS kwh
     FROM energy_hourly eh JOIN equipment e ON e.idx = eh.idx AND e.park_idx = $1 CROSS JOIN d
@@ -102,13 +103,16 @@ const ECONOMY = `
      OR (m.month >= date_trunc('year', last.to_m) - interval '1 year' AND m.month <= last.to_m - interval '1 year')
   GROUP BY m.month, last.to_m ORDER BY m.month`;
 
-/** Computes the KPI set of a park (see WallKpis for each definition). */
-export async function parkKpis(db: Queryable, park: { idx: number; code: string; timezone: string }): Promise<WallKpis> {
-  const at = new Date();
+/**
+ * Computes the KPI set of a park (see WallKpis for each definition) at `at` (the application
+ * clock: "today" of the energy figures and the answer's time; live values stay fresh by the
+ * database's clock, as they were stored by it).
+ */
+export async function parkKpis(db: Queryable, park: { idx: number; code: string; timezone: string }, at: Date = new Date()): Promise<WallKpis> {
   const lease = (await db.query<{ units: number; leased: number; area: number; leased_area: number; capacity: number }>(LEASING, [park.idx])).rows[0]!;
   const people = (await db.query<{ people: number; rooms: number }>(PEOPLE, [park.idx, FRESH_MINUTES])).rows[0]!;
   const power = (await db.query<{ kw: number }>(POWER, [park.idx, FRESH_MINUTES])).rows[0]!;
-  const energy = (await db.query<{ today: number; ysame: number; yfull: number; hourly: unknown }>(ENERGY, [park.idx, park.timezone])).rows[0]!;
+  const energy = (await db.query<{ today: number; ysame: number; yfull: number; hourly: unknown }>(ENERGY, [park.idx, park.timezone, at])).rows[0]!;
   const equip = (await db.query<{ total: number; available: number }>(EQUIPMENT, [park.idx])).rows[0]!;
   const alarms = (await db.query<{ severity: 1 | 2 | 3; n: number }>(ALARMS, [park.idx])).rows;
   const ent = (await db.query<{ n: number; staff: number; leading: number; high_tech: number }>(ENTERPRISES, [park.idx])).rows[0]!;
