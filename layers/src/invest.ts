@@ -60,6 +60,11 @@ export interface UnitsResult extends AvailabilityWindow {
   total: number;
   truncated: boolean;
   units: UnitRow[];
+  /**
+   * Units a proposal holds (room.lease_status 'reserved') that match the same filters: not on
+   * offer (not in `units`, not in `total`), shown as held so nobody offers them twice.
+   */
+  held?: UnitRow[];
   /** Buildings of the park that have leasable units (the building filter's choices). */
   buildings: { code: string; name: string; nameEn: string | null }[];
 }

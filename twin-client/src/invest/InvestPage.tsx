@@ -27,7 +27,7 @@ registerInvestI18n();
 
 type Rgb = readonly [number, number, number];
 /** Unit colours by availability (the lease legend's vacant and expiring hues). */
-const LIT: Record<string, Rgb> = { vacant: LEASE_COLOURS.vacant!, soon: LEASE_COLOURS.expiring! };
+const LIT: Record<string, Rgb> = { vacant: LEASE_COLOURS.vacant!, soon: LEASE_COLOURS.expiring!, reserved: LEASE_COLOURS.reserved! };
 /**
  * Buildings holding lit units: drawn solid in this hue (not dimmed), so a prospect sees from afar
  * which buildings have units. Only a building's shell carries the building's id, and up close its
@@ -64,6 +64,7 @@ export default function InvestPage() {
   const [share, setShare] = useState<{ url: string; copied: boolean } | null>(null);
   const tipRef = useRef<HTMLDivElement>(null);
   const query = filterParams(filters).toString();
+  const [reload, setReload] = useState(0);
 
   // Colours come from the spotlight only; a shared link's camera wins over the overview framing.
   useEffect(() => {
@@ -87,7 +88,12 @@ export default function InvestPage() {
       if (e.name !== 'AbortError') setError(e.message);
     });
     return () => ac.abort();
-  }, [park, filters, query]);
+  }, [park, filters, query, reload]);
+
+  // A proposal held units or a contract let them (leasing module push): load the list again.
+  useEffect(() => live?.addMessageListener((m) => {
+    if ((m as { type: string }).type === 'leasing.units') setReload((n) => n + 1);
+  }), [live]);
 
   // The selected unit's panel data; a selection from the list or the comparison also flies there.
   const [detail, setDetail] = useState<UnitDetail | null>(null);
@@ -115,7 +121,7 @@ export default function InvestPage() {
     if (!h || !result) return;
     const lit = new Map<number, Rgb>();
     const tinted = new Map<number, Rgb>();
-    for (const u of result.units) {
+    for (const u of [...result.units, ...(result.held ?? [])]) {
       lit.set(u.idx, LIT[u.availability] ?? LIT.vacant!);
       tinted.set(u.buildingIdx, BUILDING_TINT);
     }
@@ -215,6 +221,7 @@ export default function InvestPage() {
               {(['vacant', 'soon'] as const).map((k) => (
                 <li key={k} data-legend={k}><span className="swatch" style={{ background: `rgb(${LIT[k]!.join(',')})` }} />{t(`legend.${k}`)} {counts[k]}</li>
               ))}
+              <li data-legend="held"><span className="swatch" style={{ background: `rgb(${LIT.reserved!.join(',')})` }} />{t('legend.held')} {result?.held?.length ?? 0}</li>
               <li data-legend="building"><span className="swatch" style={{ background: `rgb(${BUILDING_TINT.join(',')})` }} />{t('legend.building')}</li>
             </ul>
             <LiveIndicator live={live} />
@@ -252,6 +259,13 @@ export default function InvestPage() {
         {!result && !error && <div className="muted">{t('loading')}</div>}
         {result?.units.length === 0 && <div className="muted">{t('empty')}</div>}
         <UnitList units={result?.units ?? []} selected={selected} hovered={ctl.hover} compare={compare} handlers={handlers} />
+        {result?.held && result.held.length > 0 && (
+          <section className="invest-held" data-held-units={result.held.map((u) => u.idx).join(',')}>
+            <h3>{t('held.title', { count: result.held.length })}</h3>
+            <div className="muted small">{t('held.note')}</div>
+            <UnitList units={result.held} selected={selected} hovered={ctl.hover} compare={compare} handlers={handlers} />
+          </section>
+        )}
       </aside>
     </div>
   );

@@ -24,7 +24,7 @@ const Row = memo(function Row({ u, selected, hovered, compared, h }: { u: UnitRo
       <td><span className="dot" /><strong>{u.buildingCode}</strong> {u.code}<div className="muted small">{f.level(u)} · {f.use(u)}</div></td>
       <td className="num">{f.area(u)}</td>
       <td className="num">{u.rent}</td>
-      <td className="num small">{u.availability === 'vacant' ? t('availability.vacant') : u.availableFrom}</td>
+      <td className="num small">{u.availability === 'vacant' || u.availability === 'reserved' ? t(`availability.${u.availability}`) : u.availableFrom}</td>
       <td>
         <button type="button" className={`cmp ${compared ? 'on' : ''}`} aria-pressed={compared} title={compared ? t('panel.uncompare') : t('panel.compare')}
           onClick={(e) => { e.stopPropagation(); h.onToggleCompare(u.idx); }}>{compared ? '✓' : '+'}</button>

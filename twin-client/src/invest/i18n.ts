@@ -19,8 +19,9 @@ const zh = {
   summary: '{{count}} 个单元 · 基准日 {{asOf}} · 截至 {{cutoff}} 到期计为即将空置',
   truncated: '仅显示前 {{shown}} 个，请缩小筛选范围',
   empty: '没有符合条件的单元',
-  availability: { vacant: '空置', soon: '即将空置', leased: '已租', reserved: '已预定' },
-  legend: { vacant: '空置单元', soon: '即将空置', building: '含可租单元的楼宇', other: '其他（已淡化）' },
+  availability: { vacant: '空置', soon: '即将空置', leased: '已租', reserved: '已预留' },
+  legend: { vacant: '空置单元', soon: '即将空置', held: '方案预留', building: '含可租单元的楼宇', other: '其他（已淡化）' },
+  held: { title: '方案预留中（{{count}}）', note: '已被商机方案预留，暂不对外推荐' },
   list: { unit: '单元', area: '面积', rent: '租金', from: '可入驻' },
   level: '{{level}} 层', basement: '地下 {{level}} 层',
   panel: {
@@ -54,7 +55,8 @@ const en: typeof zh = {
   truncated: 'Showing the first {{shown}}; narrow the filters',
   empty: 'No unit matches the filters',
   availability: { vacant: 'Vacant', soon: 'Soon vacant', leased: 'Leased', reserved: 'Reserved' },
-  legend: { vacant: 'Vacant unit', soon: 'Soon vacant', building: 'Building with units', other: 'Others (dimmed)' },
+  legend: { vacant: 'Vacant unit', soon: 'Soon vacant', held: 'Held by a proposal', building: 'Building with units', other: 'Others (dimmed)' },
+  held: { title: 'Held by proposals ({{count}})', note: 'Held for an opportunity\'s proposal: not offered for now' },
   list: { unit: 'Unit', area: 'Area', rent: 'Rent', from: 'Available' },
   level: 'Floor {{level}}', basement: 'B{{level}}',
   panel: {

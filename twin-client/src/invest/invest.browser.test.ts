@@ -66,7 +66,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
 
     // From afar (only the buildings' shells drawn) the buildings holding lit units stand out solid
     // in the building hue, the others stay dimmed: a prospect sees where the units are.
-    const holding = [...new Set(expected.units.map((u) => u.buildingIdx))];
+    // Held units (a proposal's) are lit too, in the reserved colour: their buildings are tinted as well.
+    const holding = [...new Set([...expected.units, ...(expected.held ?? [])].map((u) => u.buildingIdx))];
     const without = (await s.testDb.db.query<{ idx: number }>(
       'SELECT b.idx FROM building b JOIN park p ON p.idx = b.park_idx WHERE p.code = $1 AND NOT (b.idx = ANY($2::int[])) ORDER BY b.idx', [s.park, holding])).rows.map((r) => r.idx);
     expect(holding.length).toBeGreaterThan(0);

@@ -150,7 +150,12 @@ export default function WallPage() {
   const layout = layoutFor(params.aspect, vp.w, vp.h);
   const cols = COLUMNS[layout];
   const { alarms, bump } = useAlarmFeed(live, ctl.h, (idx) => director.alarm(idx));
-  const { kpis, stale } = useKpis(park?.code ?? null, params.refreshS, bump);
+  // Units held or let (leasing module push): the occupancy figures are fetched again at once.
+  const [leaseBump, setLeaseBump] = useState(0);
+  useEffect(() => live?.addMessageListener((m) => {
+    if ((m as { type: string }).type === 'leasing.units') setLeaseBump((n) => n + 1);
+  }), [live]);
+  const { kpis, stale } = useKpis(park?.code ?? null, params.refreshS, bump + leaseBump);
   const [notice, setNotice] = useState<string | null>(null);
 
   // Kiosk: no cursor, no app chrome (the shell's top bar is hidden by CSS on this class).

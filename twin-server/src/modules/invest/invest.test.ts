@@ -95,6 +95,27 @@ describeEachBackend('investment queries', ({ db }) => {
     expect(vacant.total).toBeLessThan(r.total);
   });
 
+  it('units a proposal holds are listed apart as held (not offered, not counted), with the same filters', async () => {
+    const before = await searchUnits(db(), park, q());
+    const [a, b] = before.units.filter((u) => u.availability === 'vacant');
+    await db().query(`UPDATE room SET lease_status = 'reserved' WHERE idx = ANY($1::int[])`, [[a!.idx, b!.idx]]);
+    try {
+      const r = await searchUnits(db(), park, q());
+      expect(r.total).toBe(before.total - 2);
+      expect(r.units.some((u) => u.idx === a!.idx || u.idx === b!.idx)).toBe(false);
+      const direct = await db().query<{ idx: number }>(
+        `SELECT r.idx FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1 AND r.leasable AND r.lease_status = 'reserved' ORDER BY r.idx`, [park.idx]);
+      expect(r.held.map((u) => u.idx).sort((x, y) => x - y)).toEqual(direct.rows.map((x) => x.idx));
+      expect(r.held.every((u) => u.availability === 'reserved')).toBe(true);
+      // The filters apply to held units too.
+      const only = await searchUnits(db(), park, q({ minArea: String(a!.area), maxArea: String(a!.area), building: a!.buildingCode }));
+      expect(only.held.map((u) => u.idx)).toContain(a!.idx);
+      expect(only.held.every((u) => u.area === a!.area && u.buildingCode === a!.buildingCode)).toBe(true);
+    } finally {
+      await db().query(`UPDATE room SET lease_status = 'vacant' WHERE idx = ANY($1::int[])`, [[a!.idx, b!.idx]]);
+    }
+  });
+
   it('area, rent, floor and building filters keep exactly the units a direct count finds', async () => {
     const all = (await searchUnits(db(), park, q())).units;
     const areas = all.map((u) => u.area).sort((a, b) => a - b);

@@ -139,8 +139,8 @@ export async function availabilityWindow(db: Queryable, parkIdx: number, within:
 interface SqlFilter {
   parkIdx: number;
   window: AvailabilityWindow;
-  /** Only available units (vacant or soon), or every leasable unit. */
-  availableOnly: boolean;
+  /** Only available units (vacant or soon), only held ones (reserved), or every leasable unit. */
+  availableOnly: boolean | 'held';
   idx?: readonly number[] | undefined;
   minArea?: number | undefined;
   maxArea?: number | undefined;
@@ -188,7 +188,7 @@ const UNITS_SQL = `
   FROM u
   JOIN twin_object o ON o.idx = u.idx
   JOIN twin_object bo ON bo.idx = u.building_idx
-  WHERE NOT $12::boolean OR u.availability IN ('vacant', 'soon')`;
+  WHERE CASE $12::text WHEN 'available' THEN u.availability IN ('vacant', 'soon') WHEN 'held' THEN u.availability = 'reserved' ELSE true END`;
 
 interface UnitSqlRow {
   idx: number; code: string; name: string; name_en: string | null; use: string; area: number; rent: number; level: number;
@@ -200,7 +200,7 @@ async function unitRows(db: Queryable, f: SqlFilter): Promise<UnitRow[]> {
   const r = await db.query<UnitSqlRow>(UNITS_SQL, [
     f.parkIdx, f.window.cutoff, f.window.asOf, f.idx ? [...f.idx] : null,
     f.minArea ?? null, f.maxArea ?? null, f.minRent ?? null, f.maxRent ?? null, f.minLevel ?? null, f.maxLevel ?? null,
-    f.building ?? null, f.availableOnly,
+    f.building ?? null, f.availableOnly === 'held' ? 'held' : f.availableOnly ? 'available' : 'all',
   ]);
   return r.rows.map((x) => {
     const byUse = SUITABLE_BY_USE[x.use] ?? [];
@@ -215,17 +215,21 @@ async function unitRows(db: Queryable, f: SqlFilter): Promise<UnitRow[]> {
 }
 
 /** Available units of a park matching the query, sorted and limited. */
-export async function searchUnits(db: Queryable, park: InvestPark, q: UnitsQuery): Promise<UnitsResult> {
+export async function searchUnits(db: Queryable, park: InvestPark, q: UnitsQuery): Promise<UnitsResult & { held: UnitRow[] }> {
   const window = await availabilityWindow(db, park.idx, q.within, q.asOf);
   const rows = await unitRows(db, { ...q, parkIdx: park.idx, window, availableOnly: true });
-  const matching = q.industry ? rows.filter((u) => u.suitable.includes(q.industry!)) : rows;
+  const heldRows = await unitRows(db, { ...q, parkIdx: park.idx, window, availableOnly: 'held' });
+  const suits = (u: UnitRow) => !q.industry || u.suitable.includes(q.industry);
+  const matching = rows.filter(suits);
   // Sorted here, not in SQL: text collation differs between the backends, the order must not.
-  const sorted = [...matching].sort((a, b) => SORTS[q.sort](a, b) || SORTS.code(a, b));
+  const order = (a: UnitRow, b: UnitRow) => SORTS[q.sort](a, b) || SORTS.code(a, b);
+  const sorted = [...matching].sort(order);
+  const held = heldRows.filter(suits).sort(order).slice(0, q.limit);
   const buildings = await db.query<{ code: string; name: string; name_en: string | null }>(
     `SELECT b.code, o.name, o.name_en FROM building b JOIN twin_object o ON o.idx = b.idx
      WHERE b.park_idx = $1 AND EXISTS (SELECT 1 FROM room r WHERE r.building_idx = b.idx AND r.leasable)`, [park.idx]);
   return {
-    park: park.code, ...window, total: sorted.length, truncated: sorted.length > q.limit, units: sorted.slice(0, q.limit),
+    park: park.code, ...window, total: sorted.length, truncated: sorted.length > q.limit, units: sorted.slice(0, q.limit), held,
     buildings: buildings.rows.map((b) => ({ code: b.code, name: b.name, nameEn: b.name_en })).sort((a, b) => cmp(a.code, b.code)),
   };
 }

@@ -15,7 +15,7 @@ const unitRow = z.object({
 }) satisfies z.ZodType<UnitRow>;
 
 export const unitsResultSchema = z.object({
-  ...window, park: z.string(), total: z.number().int(), truncated: z.boolean(), units: z.array(unitRow),
+  ...window, park: z.string(), total: z.number().int(), truncated: z.boolean(), units: z.array(unitRow), held: z.array(unitRow),
   buildings: z.array(z.object({ code: z.string(), ...named })),
 }) satisfies z.ZodType<UnitsResult>;
 
