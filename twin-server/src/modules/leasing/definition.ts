@@ -100,7 +100,10 @@ export async function holdUnits(q: Queryable, opportunityId: number, units: read
     if (r.lease_status !== 'vacant' || r.holder !== null) throw new Refusal(409, `unit ${r.code} (${u}) is not vacant (${r.holder !== null ? `held by opportunity ${r.holder}` : r.lease_status})`, 'failure');
   }
   await releaseUnits(q, opportunityId, units);
-  for (const u of units) await q.query('INSERT INTO leasing_hold (room_idx, opportunity_id) VALUES ($1, $2)', [u, opportunityId]);
+  // Units this opportunity holds already keep their hold (and its time): adding a unit to a
+  // proposal inserts only the new ones.
+  const already = new Set(rows.filter((r) => r.holder === opportunityId).map((r) => r.idx));
+  for (const u of units) if (!already.has(u)) await q.query('INSERT INTO leasing_hold (room_idx, opportunity_id) VALUES ($1, $2)', [u, opportunityId]);
   await q.query(`UPDATE room SET lease_status = 'reserved' WHERE idx = ANY($1::int[]) AND lease_status = 'vacant'`, [units]);
 }
 

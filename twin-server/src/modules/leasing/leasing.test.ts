@@ -16,6 +16,8 @@ import { insertFixturePark } from '../../tiler/fixture.ts';
 import { leaseRoomTo } from '../../kit/records/testing.ts';
 import { notificationsModule } from '../../kit/notifications/module.ts';
 import { leasingModule, sendReminders } from './index.ts';
+import { twinModule } from '../twin/index.ts';
+import { investModule } from '../invest/index.ts';
 import { seedLeasing } from './seed.ts';
 import { opportunityEntity, prospectEntity } from './definition.ts';
 import { MAX_PHOTO_BYTES } from './photos.ts';
@@ -51,7 +53,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     const status = async (idx: number) => (await db().query<{ lease_status: string }>('SELECT lease_status FROM room WHERE idx = $1', [idx])).rows[0]!.lease_status;
 
     beforeAll(async () => {
-      s = await startAuthServer(backend, { modules: [healthModule, createLiveModule({ mqtt: false }), notificationsModule(), leasingModule] });
+      s = await startAuthServer(backend, { modules: [healthModule, createLiveModule({ mqtt: false }), twinModule, investModule, notificationsModule(), leasingModule] });
       parkIdx = (await insertFixturePark(db(), { grid: 2, floors: 2, roomsPerSide: 3, code: 'leasing' })).parkIdx;
       const offices = (await db().query<{ idx: number }>("SELECT idx FROM room WHERE leasable ORDER BY idx")).rows.map((r) => r.idx);
       leasedRoom = offices[0]!;
@@ -122,8 +124,15 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // Losing a deal releases its holds.
       expect((await fire('propose', 2, { units: [units[2]!] }, o2.id)).status).toBe(200);
       expect(await status(units[2]!)).toBe('reserved');
-      expect((await fire('lose', 3, { lostReason: '预算不足' }, o2.id)).status).toBe(200);
+      // Adding a unit to a proposal keeps the units it holds already (a second hold from a unit's panel).
+      const more = await fire('propose', 3, { units: [units[2]!, units[3]!] }, o2.id);
+      expect(more.status, more.text).toBe(200);
+      expect(await status(units[3]!)).toBe('reserved');
+      expect((await db().query<{ room_idx: number }>('SELECT room_idx FROM leasing_hold WHERE opportunity_id = $1 ORDER BY room_idx', [o2.id])).rows.map((r) => r.room_idx))
+        .toEqual([units[2]!, units[3]!].sort((a, b) => a - b));
+      expect((await fire('lose', 4, { lostReason: '预算不足' }, o2.id)).status).toBe(200);
       expect(await status(units[2]!)).toBe('vacant');
+      expect(await status(units[3]!)).toBe('vacant');
     });
 
     it('signing creates the leases in one transaction: all or nothing, and only once', async () => {
@@ -211,6 +220,39 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect((await anon().req('GET', `/api/leasing/units/${units[3]}/photos`)).status).toBe(401);
       });
 
+      it('a probe through the guest link for other units or tenants gets nothing', async () => {
+        const other = units[2]!; // a vacant unit of the park, not in the link
+        const guest = new HttpClient(s.server.url, { bearer: token });
+        // The token is no credential anywhere else: as a bearer, as a session cookie.
+        const probes = [
+          `/api/twin/objects/${leasedRoom}`, `/api/twin/objects/${other}`, '/api/twin/parks', '/api/invest/units?park=leasing',
+          `/api/invest/units/${other}?park=leasing`, `/api/leasing/holds?units=${other},${leasedRoom}`, `/api/leasing/units/${other}/photos`,
+          '/api/leasing/prospects', '/api/leasing/opportunities', '/api/leasing/funnel', '/api/auth/me',
+        ];
+        for (const path of probes) {
+          const r = await guest.req('GET', path);
+          expect(r.status, path).toBe(401);
+          expect(r.text, path).not.toContain(TENANT);
+          const c = new HttpClient(s.server.url);
+          c.cookies.set('twin_session', token);
+          expect((await c.req('GET', path)).status, `cookie ${path}`).toBe(401);
+        }
+        // Parameters cannot widen the link: only its own units, whatever the query asks.
+        const linkUnits = [units[3]!, units[4]!, leasedRoom].sort((a, b) => a - b);
+        for (const q of [`?units=${other}`, `?idx=${other}`, `?park=leasing&all=1`]) {
+          const r = await anon().req('GET', `/api/leasing/guest/${token}${q}`);
+          expect((r.body as { units: { idx: number }[] }).units.map((u) => u.idx).sort((a, b) => a - b), q).toEqual(linkUnits);
+        }
+        // Nothing under the guest path reaches another unit: no unit route, no photo of a unit outside the link.
+        expect((await anon().req('GET', `/api/leasing/guest/${token}/units/${other}`)).status).toBeGreaterThanOrEqual(400);
+        expect((await anon().req('GET', `/api/leasing/guest/${token}/photos/999999`)).status).toBe(404);
+        // The let unit in the link shows as let, with no tenant, lease or contract field.
+        const g = (await anon().req('GET', `/api/leasing/guest/${token}`)).body as { units: Record<string, unknown>[] };
+        const let_ = g.units.find((u) => u.idx === leasedRoom)!;
+        expect(Object.keys(let_).sort()).toEqual(['area', 'building', 'buildingEn', 'code', 'idx', 'level', 'photos', 'rent', 'status', 'use']);
+        expect(let_.status).toBe('let');
+      });
+
       it('a tampered link is refused (401); a revoked or expired one is gone (410)', async () => {
         const [id, exp, sig] = token.split('.');
         const flip = (c: string) => (c === 'A' ? 'B' : 'A');
@@ -221,7 +263,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const denied = await db().query('SELECT 1 FROM audit_log WHERE action = $1 AND outcome = $2', ['leasing.guest.open', 'denied']);
         expect(denied.rows.length).toBeGreaterThanOrEqual(5);
         // Expiry by the clock.
-        const short = (await agent.client.req('POST', '/api/leasing/guest-links', { title: '一天', units: [units[3]!], days: 1 })).body as { token: string };
+        const short = (await agent.client.req('POST', '/api/leasing/guest-links', { title: '一天', units: [units[3]!], days: 1 })).body as { token: string; id: number };
         expect((await anon().req('GET', `/api/leasing/guest/${short.token}`)).status).toBe(200);
         s.clock.advanceMinutes(24 * 60 + 1);
         expect((await anon().req('GET', `/api/leasing/guest/${short.token}`)).status).toBe(410);
@@ -235,8 +277,13 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const gone = await anon().req('GET', `/api/leasing/guest/${token}/page`);
         expect(gone.status).toBe(410);
         expect(gone.text).toContain('此链接已失效');
+        // Refusals of the revoked and the expired link are audited on their links too.
+        const refused = await db().query<{ object: string; status: number }>(
+          `SELECT object, (detail::jsonb->>'status')::int AS status FROM audit_log WHERE action = 'leasing.guest.open' AND outcome = 'denied' AND object = ANY($1::text[]) AND detail::jsonb->>'status' = '410' ORDER BY seq`,
+          [[`guest-link:${linkId}`, `guest-link:${short.id}`]]);
+        expect(refused.rows).toEqual([{ object: `guest-link:${short.id}`, status: 410 }, { object: `guest-link:${linkId}`, status: 410 }, { object: `guest-link:${linkId}`, status: 410 }]);
         const list = (await agent.client.req('GET', '/api/leasing/guest-links')).body as { links: { id: number; revokedAt: string | null; opens: number }[] };
-        expect(list.links.find((l) => l.id === linkId)).toMatchObject({ opens: 2, revokedAt: expect.any(String) });
+        expect(list.links.find((l) => l.id === linkId)).toMatchObject({ opens: 6, revokedAt: expect.any(String) });
         expect(JSON.stringify(list)).not.toContain(token.split('.')[2]!);
       });
     });
