@@ -20,5 +20,6 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   alarms: async () => (await import('./alarms.ts')).alarmsBench,
   video: async () => (await import('./video.ts')).videoBench,
   lists: async () => (await import('./lists.ts')).listsBench,
+  kpi: async () => (await import('./kpi.ts')).kpiBench,
   xr: async () => (await import('./xr.ts')).xrBench,
 };
