@@ -221,30 +221,41 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const rep = await importBuildings(db(), doc, { parkCode: GRID, floors: 'auto', units: 'none' });
     expect(rep.created.building).toBe(200);
     await tilesPublished(GRID);
-    // The leaves the tiler wrote: each overview content and the buildings tiled below it.
-    const dir = path.join(s.server.sc.config.tilesetDir, GRID);
-    const ts = JSON.parse(fs.readFileSync(path.join(dir, 'tileset.json'), 'utf8')) as { root: Tile };
-    interface Tile { content?: { uri: string }; children?: Tile[] }
-    const expected: Record<string, number[]> = {};
-    const below = (t: Tile, out: Set<number>) => {
-      const m = /^b(\d+)-/.exec(t.content?.uri ?? '');
-      if (m) out.add(Number(m[1]));
-      for (const c of t.children ?? []) below(c, out);
-    };
-    const walk = (t: Tile) => {
-      const leaf = /^overview-(r\d*)-/.exec(t.content?.uri ?? '')?.[1];
-      if (leaf) {
-        const set = new Set<number>();
-        below(t, set);
-        expected[leaf] = [...set].sort((a, b) => a - b);
-        return;
-      }
-      for (const c of t.children ?? []) walk(c);
-    };
-    walk(ts.root);
     const all = (await db().query<{ idx: number }>('SELECT b.idx FROM building b JOIN park p ON p.idx = b.park_idx WHERE p.code = $1 ORDER BY b.idx', [GRID])).rows.map((r) => r.idx);
+    // The leaves the tiler wrote: each overview content and the buildings tiled below it. The watcher
+    // may have published the park once before the import (no buildings): wait for the build with all 200.
+    const dir = path.join(s.server.sc.config.tilesetDir, GRID);
+    interface Tile { content?: { uri: string }; children?: Tile[] }
+    const leavesOnDisk = (): Record<string, number[]> => {
+      const expected: Record<string, number[]> = {};
+      let ts: { root: Tile };
+      try {
+        ts = JSON.parse(fs.readFileSync(path.join(dir, 'tileset.json'), 'utf8')) as { root: Tile };
+      } catch {
+        return expected;
+      }
+      const below = (t: Tile, out: Set<number>) => {
+        const m = /^b(\d+)-/.exec(t.content?.uri ?? '');
+        if (m) out.add(Number(m[1]));
+        for (const c of t.children ?? []) below(c, out);
+      };
+      const walk = (t: Tile) => {
+        const leaf = /^overview-(r\d*)-/.exec(t.content?.uri ?? '')?.[1];
+        if (leaf) {
+          const set = new Set<number>();
+          below(t, set);
+          expected[leaf] = [...set].sort((x, y) => x - y);
+          return;
+        }
+        for (const c of t.children ?? []) walk(c);
+      };
+      walk(ts.root);
+      return expected;
+    };
+    await expect.poll(() => Object.values(leavesOnDisk()).flat().length, { timeout: 240_000, interval: 500 }).toBe(200);
+    const expected = leavesOnDisk();
     expect(Object.keys(expected).length, 'leaves in the tile tree').toBeGreaterThan(4);
-    expect(Object.values(expected).flat().sort((a, b) => a - b)).toEqual(all);
+    expect(Object.values(expected).flat().sort((x, y) => x - y)).toEqual(all);
 
     const page = admin.page;
     await page.setViewportSize({ width: 1920, height: 1080 });
