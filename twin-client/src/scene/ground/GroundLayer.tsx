@@ -292,6 +292,26 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
     };
   }, [data, layers, specs, lamps, overlay]);
 
+  // With the ground on, the canvas's dark disc and grid (the old void) are hidden: they lie under the
+  // terrain anyway, and a lit full-screen disc is the dearest pass on software WebGL.
+  useEffect(() => {
+    const hidden: Object3D[] = [];
+    scene.traverse((o) => {
+      const mesh = o as Mesh;
+      const isGrid = o.type === 'GridHelper';
+      const isDisc = mesh.isMesh && mesh.geometry?.type === 'CircleGeometry' && ((mesh.geometry as unknown as { parameters: { radius: number } }).parameters.radius >= 2000);
+      if ((isGrid || isDisc) && o.visible && s.ground) {
+        o.visible = false;
+        hidden.push(o);
+      }
+    });
+    invalidate();
+    return () => {
+      for (const o of hidden) o.visible = true;
+      invalidate();
+    };
+  }, [scene, s.ground, invalidate]);
+
   if (!s.ground) return null;
   return (
     <group name="ground">
