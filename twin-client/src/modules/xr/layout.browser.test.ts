@@ -22,7 +22,7 @@ function layoutProblems(page: Page): Promise<string[]> {
     const out: string[] = [];
     const W = window.innerWidth;
     if (document.documentElement.scrollWidth > W + 1) out.push(`page ${document.documentElement.scrollWidth}px wide in a ${W}px window`);
-    const boxes = [...document.querySelectorAll<HTMLElement>('.overlay > *, .overlay-top > *, header nav, .topbar, .app-header')]
+    const boxes = [...document.querySelectorAll<HTMLElement>('.overlay > *, .overlay-top > *, .overlay .scene-mode, header nav, .topbar, .app-header')]
       .filter((e) => {
         const s = getComputedStyle(e);
         const r = e.getBoundingClientRect();
@@ -33,7 +33,8 @@ function layoutProblems(page: Page): Promise<string[]> {
       const r = e.getBoundingClientRect();
       if (r.left < -1 || r.right > W + 1) out.push(`${name(e)} outside the page: ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
-    const panels = boxes.filter((e) => e.closest('.overlay') && e.parentElement?.classList.contains('overlay'));
+    // Every box of the overlay (its direct children and the top row's), the scene-mode bar included.
+    const panels = boxes.filter((e) => e.closest('.overlay'));
     for (let i = 0; i < panels.length; i++) {
       for (let j = i + 1; j < panels.length; j++) {
         const a = panels[i]!.getBoundingClientRect();
