@@ -292,7 +292,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
     };
   }, [data, layers, specs, lamps, overlay]);
 
-  // With the ground on, the canvas's dark disc and grid (the old void) are hidden: they lie under the
+  // With the ground on (and its data in), the canvas's dark disc and grid (the old void) are hidden: they lie under the
   // terrain anyway, and a lit full-screen disc is the dearest pass on software WebGL.
   useEffect(() => {
     const hidden: Object3D[] = [];
@@ -300,7 +300,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
       const mesh = o as Mesh;
       const isGrid = o.type === 'GridHelper';
       const isDisc = mesh.isMesh && mesh.geometry?.type === 'CircleGeometry' && ((mesh.geometry as unknown as { parameters: { radius: number } }).parameters.radius >= 2000);
-      if ((isGrid || isDisc) && o.visible && s.ground) {
+      if ((isGrid || isDisc) && o.visible && s.ground && layers.length > 0) {
         o.visible = false;
         hidden.push(o);
       }
@@ -310,7 +310,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
       for (const o of hidden) o.visible = true;
       invalidate();
     };
-  }, [scene, s.ground, invalidate]);
+  }, [scene, s.ground, layers, invalidate]);
 
   if (!s.ground) return null;
   return (
