@@ -624,8 +624,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment
-         * @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment
+         * Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by park, capacity, equipment or one room
+         * @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by park, capacity, equipment or one room
          *
          *     Permission: `booking:read`.
          */
@@ -674,6 +674,150 @@ export interface paths {
          *     Permission: `booking:read`.
          */
         get: operations["get_booking_rooms_idx_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/canteens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The park's canteens (rooms of use canteen) with today's charges and takings
+         * @description The park's canteens (rooms of use canteen) with today's charges and takings
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_canteens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meal cards: a cashier or manager sees all (search by number or holder), anyone else their own
+         * @description Meal cards: a cashier or manager sees all (search by number or holder), anyone else their own
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_cards"];
+        put?: never;
+        /**
+         * Issue a meal card (pending until activated, or active at once); idempotent by key
+         * @description Issue a meal card (pending until activated, or active at once); idempotent by key
+         *
+         *     Permission: `catering:manage`.
+         */
+        post: operations["post_catering_cards"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/cards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A meal card with its ledger entries, newest first (page with before=<entry id>)
+         * @description A meal card with its ledger entries, newest first (page with before=<entry id>)
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_cards_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a card's holder name or overdraft floor (version-checked; a floor above the balance is refused)
+         * @description Edit a card's holder name or overdraft floor (version-checked; a floor above the balance is refused)
+         *
+         *     Permission: `catering:manage`.
+         */
+        patch: operations["patch_catering_cards_id"];
+        trace?: never;
+    };
+    "/api/catering/cards/{id}/ops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A money operation on a card (topup, subsidy, charge, refund of a charge, replace, close with refund of the balance), idempotent by key: the same key again answers the first result and changes nothing
+         * @description A money operation on a card (topup, subsidy, charge, refund of a charge, replace, close with refund of the balance), idempotent by key: the same key again answers the first result and changes nothing
+         *
+         *     Permission: `catering:use`.
+         */
+        post: operations["post_catering_cards_id_ops"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/cards/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a card lost (its holder or a manager; it cannot pay until replaced or activated again) or activate it (a manager)
+         * @description Report a card lost (its holder or a manager; it cannot pay until replaced or activated again) or activate it (a manager)
+         *
+         *     Permission: `catering:use`.
+         */
+        post: operations["post_catering_cards_id_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Charges and refunds per canteen in [from, to) (at most 366 days), with the number of cards that ate
+         * @description Charges and refunds per canteen in [from, to) (at most 366 days), with the number of cards that ate
+         *
+         *     Permission: `catering:report`.
+         */
+        get: operations["get_catering_reports"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1074,6 +1218,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ground/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ground context of a park for the 3D scene (local metres east/north of the origin): boundary, blocks, green, parking, plaza, water, named roads, building label anchors
+         * @description Ground context of a park for the 3D scene (local metres east/north of the origin): boundary, blocks, green, parking, plaza, water, named roads, building label anchors
+         *
+         *     Permission: `twin:read`.
+         */
+        get: operations["get_ground_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1176,6 +1342,72 @@ export interface paths {
          *     Permission: `leasing:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
         get: operations["get_invest_units_idx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labels/objects/{idx}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One object's QR label code as a PNG (8 px per module, 4-module quiet zone)
+         * @description One object's QR label code as a PNG (8 px per module, 4-module quiet zone)
+         *
+         *     Permission: `labels:print`.
+         */
+        get: operations["get_labels_objects_idx_qr_png"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labels/resolve/{uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The object a scanned label names (enterprise users: only their own rooms and equipment)
+         * @description The object a scanned label names (enterprise users: only their own rooms and equipment)
+         *
+         *     Permission: `twin:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_labels_resolve_uuid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labels/sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Printable QR label sheet (SVG, A4 pages of 21 labels) of a room (with its equipment), a floor or building (its equipment) or a park (its pipe nodes)
+         * @description Printable QR label sheet (SVG, A4 pages of 21 labels) of a room (with its equipment), a floor or building (its equipment) or a park (its pipe nodes)
+         *
+         *     Permission: `labels:print`.
+         */
+        get: operations["get_labels_sheet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2626,6 +2858,172 @@ export interface paths {
         patch: operations["patch_parks_park"];
         trace?: never;
     };
+    "/api/patrol/access-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Access-point events, newest first (filters: event, outcome)
+         * @description Access-point events, newest first (filters: event, outcome)
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_patrol_access_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A security device event over HTTP (the same as MQTT park/<park>/events/<device>/<kind>): checkpoint scan, access event, watch-list hit. Unknown park, device, checkpoint or entry: 404; malformed: 400; nothing stored
+         * @description A security device event over HTTP (the same as MQTT park/<park>/events/<device>/<kind>): checkpoint scan, access event, watch-list hit. Unknown park, device, checkpoint or entry: 404; malformed: 400; nothing stored
+         *
+         *     Permission: `security:write`.
+         */
+        post: operations["post_patrol_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitor passes with their validity windows and status (valid, not yet, expired, revoked)
+         * @description Visitor passes with their validity windows and status (valid, not yet, expired, revoked)
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_patrol_passes"];
+        put?: never;
+        /**
+         * Issue a visitor pass valid from..to (at most 30 days); its code is generated; audited
+         * @description Issue a visitor pass valid from..to (at most 30 days); its code is generated; audited
+         *
+         *     Permission: `security:write`.
+         */
+        post: operations["post_patrol_passes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/passes/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a visitor pass: its next swipe is refused; audited
+         * @description Revoke a visitor pass: its next swipe is refused; audited
+         *
+         *     Permission: `security:write`.
+         */
+        post: operations["post_patrol_passes_id_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Patrol rounds, newest first, with each checkpoint's visit (visited, missed, pending)
+         * @description Patrol rounds, newest first, with each checkpoint's visit (visited, missed, pending)
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_patrol_rounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Patrol routes with their checkpoints (on twin objects) and schedules
+         * @description Patrol routes with their checkpoints (on twin objects) and schedules
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_patrol_routes"];
+        put?: never;
+        /**
+         * Create a patrol route with its checkpoints and schedule; every checkpoint must be an object of the park; audited
+         * @description Create a patrol route with its checkpoints and schedule; every checkpoint must be an object of the park; audited
+         *
+         *     Permission: `security:write`.
+         */
+        post: operations["post_patrol_routes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patrol/watchlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The watch list and its latest hits from biometric terminals (events only, no images)
+         * @description The watch list and its latest hits from biometric terminals (events only, no images)
+         *
+         *     Permission: `security:read`.
+         */
+        get: operations["get_patrol_watchlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portal/articles": {
         parameters: {
             query?: never;
@@ -3004,6 +3402,238 @@ export interface paths {
          *     Permission: none (public).
          */
         get: operations["get_portal_public_units"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Renovation application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `renovation:read`.
+         */
+        get: operations["get_renovations"];
+        put?: never;
+        /**
+         * Renovation application: create (fields validated; enterprise users only on their own objects)
+         * @description Renovation application: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `renovation:apply`.
+         */
+        post: operations["post_renovations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Renovation application: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `renovation:read`.
+         */
+        get: operations["get_renovations_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Renovation application: edit fields ({version, data}); a stale version is a 409
+         * @description Renovation application: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `renovation:manage`.
+         */
+        patch: operations["patch_renovations_id"];
+        trace?: never;
+    };
+    "/api/renovations/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Renovation application: set who works on a record (notified); a stale version is a 409
+         * @description Renovation application: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `renovation:manage`.
+         */
+        put: operations["put_renovations_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renovation application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Renovation application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `renovation:read`.
+         */
+        post: operations["post_renovations_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Renovation application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `renovation:read`.
+         */
+        get: operations["get_renovations_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renovation application: add a comment (the reporter and assignees are notified)
+         * @description Renovation application: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `renovation:read`.
+         */
+        post: operations["post_renovations_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renovation application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Renovation application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `renovation:read`.
+         */
+        post: operations["post_renovations_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Renovation application: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `renovation:manage`.
+         */
+        get: operations["get_renovations_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Renovation application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `renovation:read`.
+         */
+        get: operations["get_renovations_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/renovations/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Renovation application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Renovation application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `renovation:read`.
+         */
+        get: operations["get_renovations_meta"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3464,6 +4094,28 @@ export interface paths {
          *     Permission: `tilesets:admin`.
          */
         post: operations["post_tilesets_park_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/timemachine/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Past state of a live layer from the minute/hour roll-ups: the snapshot before `from` and the rows of [from, to) as columns (no raw telemetry read); needs the layer's own permission; not for enterprise users
+         * @description Past state of a live layer from the minute/hour roll-ups: the snapshot before `from` and the rows of [from, to) as columns (no raw telemetry read); needs the layer's own permission; not for enterprise users
+         *
+         *     Permission: `twin:read`.
+         */
+        get: operations["get_timemachine_replay"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7355,7 +8007,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Cancel a booking (frees the slot at once); by the booker or property management */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7444,7 +8096,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Check in (from 15 minutes before the start until the end); by the booker or property management */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7576,6 +8228,7 @@ export interface operations {
                 equipment?: string;
                 minCapacity?: number;
                 park?: string;
+                room?: number;
             };
             header?: never;
             path?: never;
@@ -7583,7 +8236,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by capacity and equipment */
+            /** @description Bookable meeting rooms (capacity, equipment) with whether each is free or booked now and its next booking; filter by park, capacity, equipment or one room */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7856,6 +8509,838 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_canteens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The park's canteens (rooms of use canteen) with today's charges and takings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteens: {
+                            building: string;
+                            buildingIdx: number;
+                            chargesToday: number;
+                            floorIdx: number;
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                            takingsTodayFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_cards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                q?: string;
+                status?: "pending" | "active" | "lost" | "replaced" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Meal cards: a cashier or manager sees all (search by number or holder), anyone else their own */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cards: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_cards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    activate?: boolean;
+                    /** @default null */
+                    enterpriseIdx?: number | null;
+                    /** @default 0 */
+                    floorFen?: number;
+                    holderName: string;
+                    /** @default null */
+                    holderUserId?: string | null;
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Issue a meal card (pending until activated, or active at once); idempotent by key */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        card: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        };
+                        entries: {
+                            actorName: string;
+                            amountFen: number;
+                            at: string;
+                            balanceAfterFen: number;
+                            canteenIdx: number | null;
+                            cardId: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "topup" | "subsidy" | "charge" | "refund" | "transfer_in" | "transfer_out" | "cash_out";
+                            method: string | null;
+                            note: string | null;
+                            refEntry: number | null;
+                        }[];
+                        newCard: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        } | null;
+                        replayed: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_cards_id: {
+        parameters: {
+            query?: {
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A meal card with its ledger entries, newest first (page with before=<entry id>) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canCharge: boolean;
+                        canManage: boolean;
+                        card: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        };
+                        entries: {
+                            actorName: string;
+                            amountFen: number;
+                            at: string;
+                            balanceAfterFen: number;
+                            canteenIdx: number | null;
+                            cardId: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "topup" | "subsidy" | "charge" | "refund" | "transfer_in" | "transfer_out" | "cash_out";
+                            method: string | null;
+                            note: string | null;
+                            refEntry: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_catering_cards_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    floorFen?: number;
+                    holderName?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Edit a card's holder name or overdraft floor (version-checked; a floor above the balance is refused) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        balanceFen: number;
+                        cardNo: string;
+                        enterpriseIdx: number | null;
+                        floorFen: number;
+                        holderName: string;
+                        holderUserId: string | null;
+                        id: number;
+                        issuedAt: string;
+                        replacedBy: number | null;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "lost" | "replaced" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_cards_id_ops: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountFen: number;
+                    key: string;
+                    /**
+                     * @default cash
+                     * @enum {string}
+                     */
+                    method?: "cash" | "wechat" | "alipay" | "bank" | "payroll";
+                    note?: string;
+                    /** @constant */
+                    op: "topup";
+                } | {
+                    amountFen: number;
+                    key: string;
+                    note?: string;
+                    /** @constant */
+                    op: "subsidy";
+                } | {
+                    amountFen: number;
+                    canteenIdx?: number | null;
+                    key: string;
+                    note?: string;
+                    /** @constant */
+                    op: "charge";
+                } | {
+                    amountFen: number;
+                    entryId: number;
+                    key: string;
+                    note?: string;
+                    /** @constant */
+                    op: "refund";
+                } | {
+                    key: string;
+                    /** @constant */
+                    op: "replace";
+                } | {
+                    key: string;
+                    /** @constant */
+                    op: "close";
+                };
+            };
+        };
+        responses: {
+            /** @description A money operation on a card (topup, subsidy, charge, refund of a charge, replace, close with refund of the balance), idempotent by key: the same key again answers the first result and changes nothing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        card: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        };
+                        entries: {
+                            actorName: string;
+                            amountFen: number;
+                            at: string;
+                            balanceAfterFen: number;
+                            canteenIdx: number | null;
+                            cardId: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "topup" | "subsidy" | "charge" | "refund" | "transfer_in" | "transfer_out" | "cash_out";
+                            method: string | null;
+                            note: string | null;
+                            refEntry: number | null;
+                        }[];
+                        newCard: {
+                            balanceFen: number;
+                            cardNo: string;
+                            enterpriseIdx: number | null;
+                            floorFen: number;
+                            holderName: string;
+                            holderUserId: string | null;
+                            id: number;
+                            issuedAt: string;
+                            replacedBy: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "lost" | "replaced" | "closed";
+                            version: number;
+                        } | null;
+                        replayed: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_cards_id_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "report_loss" | "activate";
+                };
+            };
+        };
+        responses: {
+            /** @description Report a card lost (its holder or a manager; it cannot pay until replaced or activated again) or activate it (a manager) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        balanceFen: number;
+                        cardNo: string;
+                        enterpriseIdx: number | null;
+                        floorFen: number;
+                        holderName: string;
+                        holderUserId: string | null;
+                        id: number;
+                        issuedAt: string;
+                        replacedBy: number | null;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "lost" | "replaced" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_reports: {
+        parameters: {
+            query: {
+                canteen?: number;
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Charges and refunds per canteen in [from, to) (at most 366 days), with the number of cards that ate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        rows: {
+                            canteenIdx: number | null;
+                            cards: number;
+                            chargedFen: number;
+                            charges: number;
+                            name: string | null;
+                            netFen: number;
+                            refundedFen: number;
+                            refunds: number;
+                        }[];
+                        to: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9731,6 +11216,98 @@ export interface operations {
             };
         };
     };
+    get_ground_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ground context of a park for the 3D scene (local metres east/north of the origin): boundary, blocks, green, parking, plaza, water, named roads, building label anchors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        areas: {
+                            code: string;
+                            /** @enum {string} */
+                            kind: "boundary" | "block" | "green" | "parking" | "plaza" | "water" | "reserve";
+                            name: string;
+                            nameEn: string | null;
+                            rings: number[][];
+                        }[];
+                        labels: {
+                            height: number;
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                            x: number;
+                            y: number;
+                        }[];
+                        park: string;
+                        roads: {
+                            code: string;
+                            line: number[];
+                            name: string;
+                            nameEn: string | null;
+                            width: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_health: {
         parameters: {
             query?: {
@@ -10097,6 +11674,27 @@ export interface operations {
                             nameEn: string | null;
                         }[];
                         cutoff: string;
+                        held: {
+                            area: number;
+                            /** @enum {string} */
+                            availability: "vacant" | "soon" | "leased" | "reserved";
+                            availableFrom: string;
+                            buildingCode: string;
+                            buildingIdx: number;
+                            buildingName: string;
+                            buildingNameEn: string | null;
+                            code: string;
+                            floorIdx: number;
+                            idx: number;
+                            leaseEnd: string | null;
+                            level: number;
+                            name: string;
+                            nameEn: string | null;
+                            neighbourIndustries: ("ai" | "ic_design" | "software" | "biomed" | "new_energy" | "smart_manufacturing" | "digital_media" | "fintech" | "e_commerce" | "services")[];
+                            rent: number;
+                            suitable: ("ai" | "ic_design" | "software" | "biomed" | "new_energy" | "smart_manufacturing" | "digital_media" | "fintech" | "e_commerce" | "services")[];
+                            use: string;
+                        }[];
                         park: string;
                         total: number;
                         truncated: boolean;
@@ -10246,6 +11844,217 @@ export interface operations {
                         };
                         within: number;
                     };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_labels_objects_idx_qr_png: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One object's QR label code as a PNG (8 px per module, 4-module quiet zone) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_labels_resolve_uuid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object a scanned label names (enterprise users: only their own rooms and equipment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        building: number | null;
+                        floor: number | null;
+                        idx: number;
+                        kind: string;
+                        name: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_labels_sheet: {
+        parameters: {
+            query?: {
+                building?: number;
+                floor?: number;
+                park?: string;
+                room?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Printable QR label sheet (SVG, A4 pages of 21 labels) of a room (with its equipment), a floor or building (its equipment) or a park (its pipe nodes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
@@ -17474,6 +19283,909 @@ export interface operations {
             };
         };
     };
+    get_patrol_access_events: {
+        parameters: {
+            query?: {
+                event?: "granted" | "denied" | "forced_open" | "held_open";
+                limit?: number;
+                outcome?: "granted" | "denied" | "refused" | "alarm";
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access-point events, newest first (filters: event, outcome) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            alarm: number | null;
+                            at: string;
+                            card: string | null;
+                            device: string;
+                            /** @enum {string} */
+                            event: "granted" | "denied" | "forced_open" | "held_open";
+                            heldSeconds: number | null;
+                            id: string;
+                            idx: number;
+                            name: string | null;
+                            nameEn: string | null;
+                            /** @enum {string} */
+                            outcome: "granted" | "denied" | "refused" | "alarm";
+                            pass: string | null;
+                            reason: string | null;
+                            visitor: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_patrol_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    device: string;
+                    event: {
+                        [key: string]: unknown;
+                    };
+                    /** @enum {string} */
+                    kind: "patrol" | "access" | "watchlist";
+                    park: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A security device event over HTTP (the same as MQTT park/<park>/events/<device>/<kind>): checkpoint scan, access event, watch-list hit. Unknown park, device, checkpoint or entry: 404; malformed: 400; nothing stored */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarm: number | null;
+                        duplicate: boolean;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "patrol" | "access" | "watchlist";
+                        outcome: string;
+                        reason: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_patrol_passes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Visitor passes with their validity windows and status (valid, not yet, expired, revoked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passes: {
+                            code: string;
+                            createdBy: string;
+                            host: string;
+                            id: number;
+                            revokedBy: string | null;
+                            /** @enum {string} */
+                            status: "valid" | "not_yet" | "expired" | "revoked";
+                            validFrom: string;
+                            validTo: string;
+                            visitor: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_patrol_passes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    host: string;
+                    park: string;
+                    /** Format: date-time */
+                    validFrom: string;
+                    /** Format: date-time */
+                    validTo: string;
+                    visitor: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Issue a visitor pass valid from..to (at most 30 days); its code is generated; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        createdBy: string;
+                        host: string;
+                        id: number;
+                        revokedBy: string | null;
+                        /** @enum {string} */
+                        status: "valid" | "not_yet" | "expired" | "revoked";
+                        validFrom: string;
+                        validTo: string;
+                        visitor: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_patrol_passes_id_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Revoke a visitor pass: its next swipe is refused; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        createdBy: string;
+                        host: string;
+                        id: number;
+                        revokedBy: string | null;
+                        /** @enum {string} */
+                        status: "valid" | "not_yet" | "expired" | "revoked";
+                        validFrom: string;
+                        validTo: string;
+                        visitor: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_patrol_rounds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Patrol rounds, newest first, with each checkpoint's visit (visited, missed, pending) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rounds: {
+                            closedAt: string | null;
+                            id: number;
+                            plannedAt: string;
+                            route: number;
+                            routeName: {
+                                en: string;
+                                zh: string;
+                            };
+                            /** @enum {string} */
+                            state: "open" | "done" | "incomplete";
+                            visits: {
+                                alarm: number | null;
+                                dueAt: string;
+                                guard: string | null;
+                                idx: number;
+                                n: number;
+                                name: string | null;
+                                nameEn: string | null;
+                                /** @enum {string} */
+                                state: "pending" | "visited" | "missed";
+                                tag: string;
+                                visitedAt: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_patrol_routes: {
+        parameters: {
+            query?: {
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Patrol routes with their checkpoints (on twin objects) and schedules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        routes: {
+                            checkpoints: {
+                                dueS: number;
+                                idx: number;
+                                n: number;
+                                name: string | null;
+                                nameEn: string | null;
+                                tag: string;
+                            }[];
+                            code: string;
+                            enabled: boolean;
+                            id: number;
+                            name: {
+                                en: string;
+                                zh: string;
+                            };
+                            park: string;
+                            schedules: {
+                                enabled: boolean;
+                                everyS: number;
+                                graceS: number;
+                                id: number;
+                                offsetS: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_patrol_routes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    checkpoints: {
+                        dueS: number;
+                        idx: number;
+                        tag: string;
+                    }[];
+                    code: string;
+                    name: {
+                        en: string;
+                        zh: string;
+                    };
+                    park: string;
+                    schedule: {
+                        everyS: number;
+                        /** @default 60 */
+                        graceS?: number;
+                        /** @default 0 */
+                        offsetS?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Create a patrol route with its checkpoints and schedule; every checkpoint must be an object of the park; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoints: {
+                            dueS: number;
+                            idx: number;
+                            n: number;
+                            name: string | null;
+                            nameEn: string | null;
+                            tag: string;
+                        }[];
+                        code: string;
+                        enabled: boolean;
+                        id: number;
+                        name: {
+                            en: string;
+                            zh: string;
+                        };
+                        park: string;
+                        schedules: {
+                            enabled: boolean;
+                            everyS: number;
+                            graceS: number;
+                            id: number;
+                            offsetS: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_patrol_watchlist: {
+        parameters: {
+            query?: {
+                limit?: number;
+                park?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The watch list and its latest hits from biometric terminals (events only, no images) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            addedAt: string;
+                            addedBy: string;
+                            code: string;
+                            id: number;
+                            label: string;
+                            reason: string;
+                        }[];
+                        hits: {
+                            alarm: number | null;
+                            at: string;
+                            device: string;
+                            entry: string;
+                            id: string;
+                            idx: number;
+                            label: string;
+                            name: string | null;
+                            nameEn: string | null;
+                            score: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_portal_articles: {
         parameters: {
             query?: {
@@ -19068,6 +21780,1158 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_renovations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        contractor: string;
+                        contractorPhone: string;
+                        endDate: string;
+                        scope: string;
+                        startDate: string;
+                        title: string;
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Renovation application: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_renovations_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        contractor?: string;
+                        contractorPhone?: string;
+                        endDate?: string;
+                        scope?: string;
+                        startDate?: string;
+                        title?: string;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Renovation application: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_renovations_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Renovation application: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_renovations_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_renovations_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Renovation application: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_renovations_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Renovation application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_renovations_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Renovation application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21243,6 +25107,94 @@ export interface operations {
             };
         };
     };
+    get_timemachine_replay: {
+        parameters: {
+            query: {
+                from: string;
+                layer: "occupancy" | "equipment" | "security" | "energy" | "economy";
+                resolution?: "minute" | "hour";
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Past state of a live layer from the minute/hour roll-ups: the snapshot before `from` and the rows of [from, to) as columns (no raw telemetry read); needs the layer's own permission; not for enterprise users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        base: {
+                            idx: number[];
+                            status: number[];
+                            value: number[];
+                        };
+                        from: string;
+                        layer: string;
+                        /** @enum {string} */
+                        resolution: "minute" | "hour";
+                        rows: {
+                            idx: number[];
+                            status: number[];
+                            t: number[];
+                            value: number[];
+                        };
+                        stepMs: number;
+                        to: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_twin_objects_idx: {
         parameters: {
             query?: never;
@@ -23287,7 +27239,7 @@ export interface operations {
                     /** @default 20 */
                     dwellS?: number;
                     /** @enum {string} */
-                    layer: "occupancy" | "equipment" | "security" | "energy" | "economy" | "lease" | "none";
+                    layer: "occupancy" | "equipment" | "security" | "energy" | "economy" | "lease" | "booking" | "none";
                     name: string;
                     park: string;
                     position?: number;

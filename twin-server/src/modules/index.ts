@@ -26,9 +26,9 @@ import { bookingModule } from './booking/index.ts';
 import { cateringModule } from './catering/index.ts';
 import { renovationModule } from './renovation/index.ts';
 import { economyModule } from './economy/index.ts';
-import { labelsModule } from './labels/index.ts';
 import { groundModule } from './ground/index.ts';
 import { timemachineModule } from './timemachine/index.ts';
+import { labelsModule } from './labels/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
