@@ -15659,7 +15659,7 @@ export interface operations {
         };
         responses: {
             /** @description Change a linkage plan (with the version edited; 409 when someone changed it since); audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16238,7 +16238,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description One linkage run with its steps */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16403,7 +16403,7 @@ export interface operations {
         };
         responses: {
             /** @description Stop a whole run: every step not finished is cancelled; audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16587,7 +16587,7 @@ export interface operations {
         };
         responses: {
             /** @description Cancel a step that has not finished: it does nothing (more), the run goes on with the next; audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16771,7 +16771,7 @@ export interface operations {
         };
         responses: {
             /** @description Confirm a step waiting for the operator: it runs now; audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18997,7 +18997,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description One park */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19191,7 +19191,7 @@ export interface operations {
         };
         responses: {
             /** @description Edit a park (name, city, origin, boundary; {"boundary": {"fromBuildings": true}} derives it from its buildings) */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19687,7 +19687,7 @@ export interface operations {
         };
         responses: {
             /** @description Revoke a visitor pass: its next swipe is refused; audited */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21367,6 +21367,15 @@ export interface operations {
                         src: string;
                         width: number;
                     };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid credential (login required) */
@@ -24774,7 +24783,7 @@ export interface operations {
         };
         responses: {
             /** @description Rename, place (anchor: georeferenced | park) and nudge (east/north/up m, heading °, scale) a layer, or hide it */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -24835,6 +24844,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29164,7 +29182,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": string;
                     "application/octet-stream": string;
+                    "model/gltf-binary": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
@@ -29225,7 +29245,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": string;
                     "application/octet-stream": string;
+                    "model/gltf-binary": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */
@@ -29285,7 +29307,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": string;
                     "application/octet-stream": string;
+                    "model/gltf-binary": string;
                 };
             };
             /** @description Invalid input (path, query or body), with the zod issues */

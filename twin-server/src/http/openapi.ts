@@ -19,8 +19,10 @@ const SUCCESS_STATUS = new WeakMap<ZodType, number>();
  * for the document and the contract test. A DELETE without a response schema answers 204.
  */
 export function withStatus<S extends ZodType>(status: 201 | 202, schema: S): S {
-  SUCCESS_STATUS.set(schema, status);
-  return schema;
+  // A copy: the same schema may answer other routes with 200 (GET and PATCH of what POST creates).
+  const copy = schema.clone() as S;
+  SUCCESS_STATUS.set(copy, status);
+  return copy;
 }
 
 /** `response: noContent` declares a route that answers 204 with no body (e.g. POST /api/auth/logout). */
@@ -115,8 +117,9 @@ function operation(spec: RouteSpec, module: string | undefined): Record<string, 
     responses['204'] = { description: 'Done (no content)' };
   } else {
     const content: Record<string, unknown> = {};
-    if (spec.response) content[spec.produces ?? 'application/json'] = { schema: jsonSchema(spec.response, 'output') };
-    if (spec.produces && !spec.response) content[spec.produces] = { schema: { type: 'string', contentMediaType: spec.produces } };
+    const types = spec.produces === undefined ? [] : typeof spec.produces === 'string' ? [spec.produces] : spec.produces;
+    if (spec.response) content[types[0] ?? 'application/json'] = { schema: jsonSchema(spec.response, 'output') };
+    if (types.length > 0 && !spec.response) for (const t of types) content[t] = { schema: { type: 'string', contentMediaType: t } };
     if (!spec.response && !spec.produces) content['application/json'] = { schema: {} };
     responses[String(ok)] = { description: spec.summary, content };
   }

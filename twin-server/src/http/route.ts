@@ -42,8 +42,11 @@ export interface RouteSpec {
   readonly body?: ZodType;
   /** Schema of the 2xx JSON response (OpenAPI and the contract test check handlers against it). */
   readonly response?: ZodType;
-  /** Content type of a non-JSON 2xx response (tiles, CSV, images), for the OpenAPI document. */
-  readonly produces?: string;
+  /**
+   * Content type of a non-JSON 2xx response (tiles, CSV, images), for the OpenAPI document; a list
+   * when the route serves files of several types (a tileset's JSON, subtrees and GLB content).
+   */
+  readonly produces?: string | readonly string[];
   /** Error statuses this route may answer besides the guard's 400/401/403, for the OpenAPI document. */
   readonly errors?: readonly number[];
   /** Resolves the object touched, so the guard can enforce enterprise scoping before any work. */

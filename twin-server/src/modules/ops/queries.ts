@@ -130,11 +130,13 @@ export async function openWorkOrders(db: Queryable, idx: number): Promise<WorkOr
     code: string; title: string; title_en: string | null; order_type: string; priority: string; status: string;
     assignee: string | null; opened_on: string; due_on: string | null;
   }>(
-    `SELECT code, title, title_en, order_type, priority, status, assignee,
+    // The union is wrapped: ORDER BY of a UNION takes output column names only, not expressions.
+    `SELECT * FROM (
+     SELECT code, title, title_en, order_type, priority, status, assignee,
        to_char(opened_on, 'YYYY-MM-DD') AS opened_on, to_char(due_on, 'YYYY-MM-DD') AS due_on
      FROM work_order WHERE equipment_idx = $1 AND status = ANY($2::text[])
      ${await hasWorkordersModule(db) ? WORKORDERS_UNION : ''}
-     ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority), opened_on, code`,
+     ) o ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority), opened_on, code`,
     [idx, OPEN_STATUSES],
   );
   return r.rows.map((w) => ({

@@ -220,7 +220,7 @@ export const portalModule: TwinModule = {
         },
       },
       {
-        method: 'POST', path: '/api/portal/images', permission: 'portal:write', response: withStatus(201, imageRow), errors: [413],
+        method: 'POST', path: '/api/portal/images', permission: 'portal:write', response: withStatus(201, imageRow), errors: [400, 413],
         summary: `Upload an article image (raw body: JPEG, PNG or WebP, at most ${MAX_IMAGE_BYTES / 1024 / 1024} MiB); re-encoded to a JPEG ≤ 1600 px plus a 480 px thumbnail; use its src in an article body`,
         async handler(ctx) {
           const bytes = await readBody(ctx, MAX_IMAGE_BYTES);

@@ -171,7 +171,7 @@ function routes(sc: ServerContext, opts: TilesetsOptions): RouteSpec[] {
   };
 
   const fileRoute = (p: string, schema: typeof f1Params | typeof f2Params | typeof f3Params, pick: (x: Record<string, string | number>) => string[]): RouteSpec => ({
-    method: 'GET', path: p, permission: 'tiles:read', params: schema, produces: 'application/octet-stream', errors: [404],
+    method: 'GET', path: p, permission: 'tiles:read', params: schema, produces: ['application/json', 'model/gltf-binary', 'application/octet-stream'], errors: [404],
     summary: 'A file of a 3D Tiles layer (its tileset.json with the root transform that places it in the park)',
     async handler(ctx) {
       const x = paramsOf(ctx, schema) as unknown as Record<string, string | number>;
@@ -251,7 +251,7 @@ function routes(sc: ServerContext, opts: TilesetsOptions): RouteSpec[] {
     {
       method: 'PATCH', path: '/api/tilesets/:park/:id', permission: 'tilesets:admin',
       summary: 'Rename, place (anchor: georeferenced | park) and nudge (east/north/up m, heading °, scale) a layer, or hide it',
-      params: layerParams, body: patchBody, response: layerSchema, errors: [404],
+      params: layerParams, body: patchBody, response: layerSchema, errors: [404, 409],
       async handler(ctx) {
         const { park, id } = paramsOf(ctx, layerParams);
         const b = bodyOf(ctx, patchBody);
