@@ -17,7 +17,7 @@ import { LEASE_COLOURS } from '../scene/controller.ts';
 const hook = twinEval;
 
 const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
-const rowIdx = (page: Page) => page.locator('.unit-list tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-idx'))));
+const rowIdx = (page: Page) => page.locator('.invest-side > .unit-list tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-idx'))));
 /** Waits until the list shows the answer to `query` (the filters as API parameters). */
 const listFor = (page: Page, query: string) => page.locator(`.invest-view[data-loaded="${query}"]`).waitFor({ timeout: 60_000 });
 
