@@ -21,8 +21,8 @@ const room = (status: string): PanelObject => ({ idx: 7, kind: 'room', details: 
 
 describe('client module registry', () => {
   it('lists only the views a principal may open, in navigation order', () => {
-    expect(paths(maintenance)).toEqual(['/', '/ops', '/alarms', '/alarms/rules', '/map', '/globe']);
-    expect(paths(access([...VIEW, 'leasing:read']))).toEqual(['/', '/invest', '/map', '/globe']);
+    expect(paths(maintenance)).toEqual(['/', '/ops', '/alarms', '/alarms/rules', '/map', '/globe', '/xr', '/scan']);
+    expect(paths(access([...VIEW, 'leasing:read']))).toEqual(['/', '/invest', '/map', '/globe', '/xr', '/scan']);
     expect(paths(access(['audit:read']))).toEqual(['/admin']);
     expect(paths(access([]))).toEqual([]);
     // A path the principal may not open is not served; an unknown path falls back to its first view.
@@ -33,24 +33,24 @@ describe('client module registry', () => {
 
   it('drops the views, sections and actions of a module switched off on the server', () => {
     const core = ['health', 'auth', 'tiles', 'live', 'twin', 'modules'];
-    expect(paths(access([...VIEW, 'equipment:read', 'network:read'], [...core, 'ops', 'map']))).toEqual(['/', '/ops', '/map', '/globe']);
+    expect(paths(access([...VIEW, 'equipment:read', 'network:read'], [...core, 'ops', 'map']))).toEqual(['/', '/ops', '/map', '/globe', '/xr', '/scan']);
     const noOps = access([...VIEW, 'equipment:read', 'network:read'], [...core, 'map']);
-    expect(paths(noOps)).toEqual(['/', '/map', '/globe']);
+    expect(paths(noOps)).toEqual(['/', '/map', '/globe', '/xr', '/scan']);
     expect(sectionsFor('equipment', noOps).map((s) => s.id)).not.toContain('ops.work-orders');
-    expect(actionsFor('equipment', noOps)).toEqual([]);
-    expect(sectionsFor('equipment', maintenance).map((s) => s.id)).toEqual(['alarms.object', 'twin.live', 'twin.attributes', 'twin.history', 'ops.work-orders']);
+    expect(actionsFor('equipment', noOps).map((a) => a.id)).toEqual(['xr.open']);
+    expect(sectionsFor('equipment', maintenance).map((s) => s.id)).toEqual(['control.device', 'alarms.object', 'twin.live', 'twin.attributes', 'twin.history', 'ops.work-orders']);
     // Globe follows the tiles module, admin the auth module (always on).
-    expect(paths(access([...VIEW], ['twin', 'auth']))).toEqual(['/']);
+    expect(paths(access([...VIEW], ['twin', 'auth']))).toEqual(['/', '/xr', '/scan']);
   });
 
   it('offers actions by kind, permission and object', () => {
     const investor = access([...VIEW, 'leasing:read']);
-    expect(actionsFor('room', investor).map((a) => a.id)).toEqual(['invest.open']);
+    expect(actionsFor('room', investor).map((a) => a.id)).toEqual(['invest.open', 'xr.open']);
     const open = actionsFor('room', investor)[0]!;
     expect(open.href!(room('vacant'))).toMatch(/^\/invest\?sel=7/);
     expect(open.href!(room('leased'))).toBeNull();
-    expect(actionsFor('room', maintenance)).toEqual([]);
-    expect(actionsFor('equipment', maintenance).map((a) => a.id)).toEqual(['ops.open']);
+    expect(actionsFor('room', maintenance).map((a) => a.id)).toEqual(['xr.open']);
+    expect(actionsFor('equipment', maintenance).map((a) => a.id)).toEqual(['ops.open', 'xr.open']);
   });
 
   it('gives each host the docks the principal may see, none of a module switched off', () => {
