@@ -24,7 +24,7 @@ const zh = {
   session: { loading: '正在验证身份…', expired: '会话已因长时间无操作而结束，请重新登录。', logout: '退出', user: '当前用户', error: '无法连接服务器：{{message}}' },
   admin: {
     title: '系统管理', noAccess: '当前账号没有任何管理权限。',
-    tabs: { users: '用户', roles: '角色与权限', devices: '设备', audit: '审计日志' },
+    tabs: { users: '用户', roles: '角色与权限', devices: '设备', audit: '审计日志', backup: '备份' },
     users: {
       create: '新建用户', username: '用户名', displayName: '姓名', phone: '手机号', idNumber: '身份证号', enterprise: '所属企业 idx',
       roles: '角色', status: '状态', actions: '操作', save: '创建', resetPassword: '重置密码', unlock: '解锁', disable: '停用',
@@ -47,6 +47,15 @@ const zh = {
       verify: '校验哈希链', export: '导出 (JSON Lines)', intact: '哈希链完整：{{rows}} 条，链头 {{seq}}', broken: '哈希链在第 {{row}} 条处被破坏：{{reason}}',
       time: '时间', object: '对象', source: '来源', detail: '详情', more: '更早的记录', any: '全部',
       outcomes: { success: '成功', failure: '失败', denied: '拒绝' },
+    },
+    backup: {
+      lastSuccess: '最近成功备份', age: '距今', hours: '{{hours}} 小时', size: '大小', lastError: '最近错误', noError: '无',
+      folder: '备份目录', never: '尚无成功的备份', alarmAt: '超期告警时间', wal: '预写日志归档',
+      walOff: '未开启',
+      walText: '已归档 {{archived}} 段，最近 {{last}}，失败 {{failed}} 次',
+      overdue: '备份已超期：最近一次成功备份是 {{hours}} 小时前，请检查备份任务。', overdueNone: '备份已超期：尚无成功的备份，请检查备份任务。',
+      disabled: '定时备份已关闭（TWIN_BACKUP_INTERVAL_HOURS=0）。', unknown: '服务器未提供备份状态。',
+      hint: '超过两个备份周期没有成功备份即告警；请将备份目录复制到异地。', refresh: '刷新',
     },
     error: '操作失败：{{message}}',
   },
@@ -73,7 +82,7 @@ const en: typeof zh = {
   session: { loading: 'Checking your session…', expired: 'Your session ended after inactivity. Please sign in again.', logout: 'Sign out', user: 'Signed in as', error: 'Cannot reach the server: {{message}}' },
   admin: {
     title: 'Administration', noAccess: 'This account has no administration rights.',
-    tabs: { users: 'Users', roles: 'Roles', devices: 'Devices', audit: 'Audit trail' },
+    tabs: { users: 'Users', roles: 'Roles', devices: 'Devices', audit: 'Audit trail', backup: 'Backups' },
     users: {
       create: 'New user', username: 'Username', displayName: 'Name', phone: 'Phone', idNumber: 'ID number', enterprise: 'Enterprise idx',
       roles: 'Roles', status: 'Status', actions: 'Actions', save: 'Create', resetPassword: 'Reset password', unlock: 'Unlock',
@@ -98,6 +107,15 @@ const en: typeof zh = {
       verify: 'Verify hash chain', export: 'Export (JSON Lines)', intact: 'Chain intact: {{rows}} rows, head {{seq}}',
       broken: 'Chain broken at row {{row}}: {{reason}}', time: 'Time', object: 'Object', source: 'Source', detail: 'Detail',
       more: 'Older entries', any: 'any', outcomes: { success: 'success', failure: 'failure', denied: 'denied' },
+    },
+    backup: {
+      lastSuccess: 'Last good backup', age: 'Age', hours: '{{hours}} h', size: 'Size', lastError: 'Last error', noError: 'None',
+      folder: 'Backup folder', never: 'No good backup yet', alarmAt: 'Overdue alarm raised', wal: 'WAL archiving',
+      walOff: 'off',
+      walText: '{{archived}} segments archived, last {{last}}, {{failed}} failed',
+      overdue: 'Backups are overdue: the last good backup is {{hours}} hours old. Check the backup job.', overdueNone: 'Backups are overdue: no good backup yet. Check the backup job.',
+      disabled: 'Scheduled backups are off (TWIN_BACKUP_INTERVAL_HOURS=0).', unknown: 'The server does not report a backup state.',
+      hint: 'An alarm is raised when no backup succeeded for two intervals; copy the backup folder off the host.', refresh: 'Refresh',
     },
     error: 'Failed: {{message}}',
   },

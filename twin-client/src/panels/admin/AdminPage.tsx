@@ -1,6 +1,6 @@
 /**
  * Administration (D4, Y6): users for the system administrator, roles and devices for the
- * security administrator, the audit trail for the auditor. Tabs follow the caller's permissions;
+ * security administrator, the audit trail for the auditor, the backup state for `system:read`. Tabs follow the caller's permissions;
  * the server enforces the same rules on every call.
  */
 import { useState } from 'react';
@@ -10,12 +10,14 @@ import { UsersPanel } from './UsersPanel.tsx';
 import { RolesPanel } from './RolesPanel.tsx';
 import { DevicesPanel } from './DevicesPanel.tsx';
 import { AuditPanel } from './AuditPanel.tsx';
+import { BackupPanel } from './BackupPanel.tsx';
 
 const TABS = [
   { id: 'users', permission: 'system:admin', Panel: UsersPanel },
   { id: 'roles', permission: 'security:admin', Panel: RolesPanel },
   { id: 'devices', permission: 'security:admin', Panel: DevicesPanel },
   { id: 'audit', permission: 'audit:read', Panel: AuditPanel },
+  { id: 'backup', permission: 'system:read', Panel: BackupPanel },
 ] as const;
 
 /** The admin view (route /admin). */
