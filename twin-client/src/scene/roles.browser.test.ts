@@ -27,17 +27,17 @@ const ALARM_RED = [230, 40, 40];
  */
 const EXPECTED: Record<string, { nav: string[]; layers: string[] }> = {
   leadership_viewer: {
-    nav: ['/', '/ops', '/wall', '/invest', '/map', '/globe'],
+    nav: ['/', '/ops', '/wall', '/invest', '/map', '/globe', '/xr', '/scan'],
     layers: ['occupancy', 'equipment', 'security', 'energy', 'economy', 'lease', 'none'],
   },
-  maintenance: { nav: ['/', '/ops', '/map', '/globe'], layers: ['occupancy', 'equipment', 'energy', 'none'] },
-  security_operator: { nav: ['/', '/map', '/globe'], layers: ['occupancy', 'equipment', 'security', 'energy', 'none'] },
+  maintenance: { nav: ['/', '/ops', '/map', '/globe', '/xr', '/scan'], layers: ['occupancy', 'equipment', 'energy', 'none'] },
+  security_operator: { nav: ['/', '/map', '/globe', '/xr', '/scan'], layers: ['occupancy', 'equipment', 'security', 'energy', 'none'] },
   property_manager: {
-    nav: ['/', '/ops', '/wall', '/invest', '/map', '/globe'],
+    nav: ['/', '/ops', '/wall', '/invest', '/map', '/globe', '/xr', '/scan'],
     layers: ['occupancy', 'equipment', 'energy', 'economy', 'lease', 'none'],
   },
-  investment: { nav: ['/', '/invest', '/map', '/globe'], layers: ['occupancy', 'energy', 'economy', 'lease', 'none'] },
-  enterprise_user: { nav: ['/', '/invest', '/map', '/globe'], layers: ['occupancy', 'economy', 'lease', 'none'] },
+  investment: { nav: ['/', '/invest', '/map', '/globe', '/xr', '/scan'], layers: ['occupancy', 'energy', 'economy', 'lease', 'none'] },
+  enterprise_user: { nav: ['/', '/invest', '/map', '/globe', '/xr', '/scan'], layers: ['occupancy', 'economy', 'lease', 'none'] },
 };
 
 describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== null || inject('mqttMissing') !== null)('the main twin for every operational role', () => {
@@ -215,7 +215,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
           };
         });
         await page.screenshot({ path: `test-results/roles-nav-${size.width}.png` });
-        expect(bar.links).toBe(6);
+        expect(bar.links).toBe(8);
         // The bar keeps one row and the page never scrolls sideways.
         expect(bar.barHeight).toBeLessThanOrEqual(48);
         expect(bar.pageScroll).toBeLessThanOrEqual(size.width);

@@ -21,7 +21,7 @@ export const xrClientModule: ClientModule = {
   server: 'twin',
   i18n: { 'zh-CN': xrStrings['zh-CN'], en: xrStrings.en },
   views: [
-    { path: '/xr', nav: { zh: 'AR/VR', en: 'AR/VR' }, all: ['twin:read', 'tiles:read'], order: 80, component: lazy(() => import('./XrView.tsx')) },
+    { path: '/xr', nav: { zh: '虚实巡检', en: 'AR/VR' }, all: ['twin:read', 'tiles:read'], order: 80, component: lazy(() => import('./XrView.tsx')) },
     { path: '/scan', nav: { zh: '扫码', en: 'Scan' }, all: ['twin:read'], order: 81, component: lazy(() => import('./ScanView.tsx')) },
   ],
   actions: [
