@@ -79,12 +79,15 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     it('refuses overlaps, allows back-to-back slots, and checks the request', async () => {
       const u = users[0]!.client;
-      expect((await book(u, rooms[1]!, 20, 2)).status).toBe(201);
-      expect((await book(u, rooms[1]!, 21, 2)).status).toBe(409);
-      expect((await book(u, rooms[1]!, 19, 1.5)).status).toBe(409);
-      expect((await book(u, rooms[1]!, 22, 1)).status).toBe(201);
-      expect((await book(u, rooms[1]!, 19, 1)).status).toBe(201);
-      expect((await book(u, rooms[2]!, 20, 2)).status).toBe(201);
+      // Hours of a local day two days ahead (park time, UTC+8): 19:00-23:00 never crosses midnight,
+      // whatever the time the test runs.
+      const d = ((Math.floor((base + 8 * HOUR) / (24 * HOUR)) + 2) * 24 * HOUR - 8 * HOUR - base) / HOUR;
+      expect((await book(u, rooms[1]!, d + 20, 2)).status).toBe(201);
+      expect((await book(u, rooms[1]!, d + 21, 2)).status).toBe(409);
+      expect((await book(u, rooms[1]!, d + 19, 1.5)).status).toBe(409);
+      expect((await book(u, rooms[1]!, d + 22, 1)).status).toBe(201);
+      expect((await book(u, rooms[1]!, d + 19, 1)).status).toBe(201);
+      expect((await book(u, rooms[2]!, d + 20, 2)).status).toBe(201);
       const past = await u.req('POST', '/api/booking/bookings', { roomIdx: rooms[1], title: 'x', startsAt: new Date(base - 5 * HOUR).toISOString(), endsAt: new Date(base - 4 * HOUR).toISOString() });
       expect([past.status, past.text.includes('past')]).toEqual([422, true]);
       expect((await book(u, rooms[1]!, 30, 1, { attendees: 9 })).status).toBe(422);

@@ -215,9 +215,12 @@ export const bookingModule: TwinModule = {
           if (b.attendees > room.capacity) problems.push(`the room seats ${room.capacity}`);
           const hour = (d: Date) => Number(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: 'numeric', hourCycle: 'h23', timeZone: room.tz }).format(d).replace(':', '.'));
           const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: room.tz }).format(d);
-          if (hour(start) < room.open_from || (hour(end) > room.open_until && !(room.open_until === 24 && hour(end) === 0)) || (day(start) !== day(end) && !(room.open_until === 24 && hour(end) === 0))) {
-            problems.push(`the room is open ${room.open_from}:00–${room.open_until}:00`);
-          }
+          // An end at local midnight is 24:00 of the start's day (ICU writes it as 00:00 or 24:00, by version).
+          const endsAtMidnight = hour(end) === 0 || hour(end) === 24;
+          const endHour = endsAtMidnight ? 24 : hour(end);
+          const sameDay = day(start) === day(endsAtMidnight ? new Date(end.getTime() - 1) : end);
+          if (!sameDay) problems.push('a booking ends on the day it starts (book the next day separately)');
+          else if (hour(start) < room.open_from || endHour > room.open_until) problems.push(`the room is open ${room.open_from}:00–${room.open_until}:00`);
           if (problems.length) return ctx.throw(422, problems.join('; '));
           const result = await sc.db.transaction(async (tx) => {
             const r = await insertBooking(tx, { roomIdx: b.roomIdx, title: b.title, attendees: b.attendees, startsAt: start, endsAt: end, bookedBy: p.id, bookedByName: p.name, enterpriseIdx: p.enterpriseIdx ?? null, now });
