@@ -11,7 +11,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import type { SimDevice, SimMessage } from './simulator.ts';
+import type { SimDevice, SimMessage } from './types.ts';
 
 /** Topic filter of every device's command requests. */
 export const COMMAND_FILTER = 'park/+/cmd/+/req';

@@ -10,24 +10,8 @@ import type { Logger } from '../log.ts';
 import { startCommandResponder } from './commands.ts';
 import { startSecuritySim } from './security.ts';
 
-/** One publishing source. */
-export interface SimDevice {
-  readonly park: string;
-  readonly code: string;
-  readonly type: string;
-  readonly capacity: number | null;
-  readonly ratedKw: number | null;
-  readonly perimeter: boolean;
-  /** 'enterprise' for economic reporters. */
-  readonly source: 'equipment' | 'enterprise';
-}
-
-/** A message the simulator would publish. */
-export interface SimMessage {
-  readonly topic: string;
-  readonly payload: Record<string, unknown>;
-  readonly qos: 0 | 1;
-}
+export type { SimDevice, SimMessage } from './types.ts';
+import type { SimDevice, SimMessage } from './types.ts';
 
 /** Counters. */
 export interface SimStats {
