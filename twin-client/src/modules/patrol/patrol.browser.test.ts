@@ -176,7 +176,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await phone.addCookies(cookies);
     const p = await phone.newPage();
     await p.goto(`${s.server.url}/patrol?park=${s.park}&lang=zh-CN`);
-    await p.locator('[data-patrol="rounds"] .patrol-round').first().waitFor({ timeout: 60_000 });
+    await p.locator('[data-patrol="rounds"] .patrol-round').first().waitFor({ timeout: 150_000 });
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(392);
     const stats = await screenshotStats(p, 'patrol-6-phone');
     expect(stats.distinct).toBeGreaterThan(10);
