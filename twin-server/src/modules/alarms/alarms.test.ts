@@ -234,8 +234,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect(await snapshot(), JSON.stringify(body)).toEqual(before);
       }
       // The same through an edit of an existing rule: refused, the rule unchanged.
-      const any = ((await op.client.req('GET', '/api/alarm-console/rules')).body as { rules: Array<{ id: number; version: number }> }).rules[0]!;
-      const put = await op.client.req('PUT', `/api/alarm-console/rules/${any.id}`, { version: any.version, rule: { ...base, condition: { op: 'below', field: 'temperature', value: 'cold' } } });
+      const existing = ((await op.client.req('GET', '/api/alarm-console/rules')).body as { rules: Array<{ id: number; version: number }> }).rules[0]!;
+      const put = await op.client.req('PUT', `/api/alarm-console/rules/${existing.id}`, { version: existing.version, rule: { ...base, condition: { op: 'below', field: 'temperature', value: 'cold' } } });
       expect(put.status).toBe(400);
       expect(JSON.stringify((put.body as { error: { issues: unknown[] } }).error.issues)).toContain('condition');
       expect(await snapshot()).toEqual(before);
