@@ -41,6 +41,7 @@ interface Transcode {
   /** When the last viewer left, or null while someone watches. */
   idleSince: number | null;
   readonly stderr: string[];
+  /** Resolves once ffmpeg exited, its folder is removed and it left the table. */
   readonly exited: Promise<number | null>;
   ready: Promise<void>;
 }
@@ -164,6 +165,8 @@ export class VideoGateway {
   #sweeper: NodeJS.Timeout | null = null;
   /** Counters for tests and the status route. */
   readonly stats = { started: 0, stopped: 0, failed: 0 };
+  /** Runs started; each run has its own folder, so the cleanup of one never races the start of the next. */
+  #runs = 0;
 
   constructor(readonly settings: VideoSettings, readonly log: Logger, readonly now: () => number = Date.now, readonly recorder: Recorder | null = null) {
     // One folder per gateway (tests run several servers in one process): p<pid>-<random>.
@@ -189,7 +192,7 @@ export class VideoGateway {
           const pid = Number(readFileSync(path.join(dir, 'ffmpeg.pid'), 'utf8'));
           if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) {
             process.kill(pid, 'SIGKILL');
-            this.log.warn({ pid, camera: Number(cam) }, 'video: killed an ffmpeg left by an earlier server process');
+            this.log.warn({ pid, camera: Number.parseInt(cam, 10) }, 'video: killed an ffmpeg left by an earlier server process');
           }
         } catch {
           /* no pid file or no such process */
@@ -310,8 +313,7 @@ export class VideoGateway {
   }
 
   async #start(camera: number, source: SourceSpec): Promise<Transcode> {
-    const dir = path.join(this.workDir, String(camera));
-    await fs.rm(dir, { recursive: true, force: true });
+    const dir = path.join(this.workDir, `${camera}-${++this.#runs}`);
     await fs.mkdir(dir, { recursive: true });
     if (source.kind === 'simulated') await fs.writeFile(path.join(dir, 'label.txt'), source.label.replace(/[^\x20-\x7e]/g, '?'));
     const recDir = this.recorder ? await this.recorder.newRun(camera, Date.now()) : null;
@@ -329,23 +331,16 @@ export class VideoGateway {
       if (stderr.length > 20) stderr.splice(0, stderr.length - 20);
     });
     let spawnError: Error | null = null;
-    const exited = new Promise<number | null>((resolve) => {
+    const procExit = new Promise<number | null>((resolve) => {
       proc.once('error', (err) => {
         spawnError = err;
         resolve(null);
       });
       proc.once('close', (code) => resolve(code));
     });
-    const t: Transcode = {
-      camera, dir, proc, startedAt: this.now(), state: 'starting', viewers: new Map(), idleSince: null, stderr, exited, ready: Promise.resolve(),
-    };
-    this.#t.set(camera, t);
-    this.stats.started++;
-    if (proc.pid) void fs.writeFile(path.join(dir, 'ffmpeg.pid'), String(proc.pid)).catch(() => {});
     const what = source.kind === 'simulated' ? 'simulated' : `${source.kind} ${maskUrl(source.url)}`;
-    this.log.info({ camera, source: what, pid: proc.pid }, 'video: transcoder started');
-
-    void exited.then(async (code) => {
+    // `exited` resolves after the cleanup: a waiter that starts the camera again finds the table free.
+    const exited = procExit.then(async (code) => {
       if (t.state === 'starting' || t.state === 'live') {
         const why = spawnError ? `ffmpeg could not start (${(spawnError as Error).message})` : (stderr.at(-1) ?? `ffmpeg exited with code ${code}`);
         const message = `video source of camera ${camera} is down: ${why}`;
@@ -355,9 +350,17 @@ export class VideoGateway {
         this.log.warn({ camera, source: what, code, stderr: stderr.slice(-5) }, 'video: transcoder failed');
       }
       this.stats.stopped++;
-      if (this.#t.get(camera) === t) this.#t.delete(camera);
       await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+      if (this.#t.get(camera) === t) this.#t.delete(camera);
+      return code;
     });
+    const t: Transcode = {
+      camera, dir, proc, startedAt: this.now(), state: 'starting', viewers: new Map(), idleSince: null, stderr, exited, ready: Promise.resolve(),
+    };
+    this.#t.set(camera, t);
+    this.stats.started++;
+    if (proc.pid) void fs.writeFile(path.join(dir, 'ffmpeg.pid'), String(proc.pid)).catch(() => {});
+    this.log.info({ camera, source: what, pid: proc.pid }, 'video: transcoder started');
 
     t.ready = (async () => {
       const deadline = Date.now() + this.settings.startTimeoutMs;
