@@ -25,11 +25,15 @@ function errorKey(status: number): string {
   return 'error';
 }
 
+/** Refusals worth trying again by themselves: busy channels, a source down, a slow start, the network. */
+const TRANSIENT = new Set(['busy', 'down', 'timeout', 'error']);
+
 /**
- * Props: the camera's idx, an optional label shown over the picture, and `replay` to play the
- * camera's recording from a time (ISO) instead of live.
+ * Props: the camera's idx, an optional label shown over the picture, `replay` to play the
+ * camera's recording from a time (ISO) instead of live, and `autoRetryS` for unattended screens
+ * (the command wall): a transient refusal is tried again after that many seconds.
  */
-export function VideoPlayer({ camera, label, replay }: { camera: number; label?: string; replay?: { from: string; seconds: number } }) {
+export function VideoPlayer({ camera, label, replay, autoRetryS }: { camera: number; label?: string; replay?: { from: string; seconds: number }; autoRetryS?: number }) {
   const { t } = useTranslation('video');
   const ref = useRef<HTMLVideoElement>(null);
   const [shown, setShown] = useState<Shown>({ kind: 'loading' });
@@ -37,6 +41,13 @@ export function VideoPlayer({ camera, label, replay }: { camera: number; label?:
   /** A replay's first recorded segment's time (ISO): where the picture starts. */
   const [startsAt, setStartsAt] = useState<string | null>(null);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  const errorKeyShown = shown.kind === 'error' ? shown.key : null;
+
+  useEffect(() => {
+    if (!autoRetryS || !errorKeyShown || !TRANSIENT.has(errorKeyShown)) return;
+    const timer = window.setTimeout(retry, autoRetryS * 1000);
+    return () => window.clearTimeout(timer);
+  }, [autoRetryS, errorKeyShown, attempt, retry]);
 
   useEffect(() => {
     let cancelled = false;

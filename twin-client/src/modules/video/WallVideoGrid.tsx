@@ -3,7 +3,8 @@
  * over the right of the twin. Without `vcams` it shows the first cameras of the park with a
  * source, main gates and perimeter first. While the wall focuses an alarm, the first tile shows
  * the nearest camera that sees the alarm's object (framed red). For principals with
- * security:read (command walls hold it); nothing otherwise.
+ * security:read (command walls hold it); nothing otherwise. Nobody presses "retry" on a wall: a
+ * tile that was refused (channels busy, source down, slow start) tries again every 10 s.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -58,7 +59,7 @@ export default function WallVideoGrid({ park, focus }: { park: string; focus: nu
         const isAlarm = Boolean(c && alarmCam && i === 0);
         return (
           <div key={i} className={`wall-video-tile${isAlarm ? ' alarm' : ''}`} data-tile={i} data-camera={c?.idx ?? 0}>
-            {c ? <VideoPlayer key={c.idx} camera={c.idx} label={isAlarm ? `${t('wallAlarm')} · ${c.code}` : c.code} /> : <div className="video-empty">{t('noCamera')}</div>}
+            {c ? <VideoPlayer key={c.idx} camera={c.idx} autoRetryS={10} label={isAlarm ? `${t('wallAlarm')} · ${c.code}` : c.code} /> : <div className="video-empty">{t('noCamera')}</div>}
           </div>
         );
       })}

@@ -394,7 +394,16 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await page.waitForFunction(() => {
       const vs = [...document.querySelectorAll<HTMLVideoElement>('.wall-video video')];
       return vs.filter((v) => v.readyState >= 2 && v.currentTime > 0.5).length >= 3;
-    }, undefined, { timeout: 120_000, polling: 500 });
+    }, undefined, { timeout: 150_000, polling: 500 }).catch(async (e: unknown) => {
+      // Say what each tile shows, and what the gateway runs, before failing.
+      const tiles = await page.locator('.video-player').evaluateAll((els) => els.map((el) => ({
+        camera: el.getAttribute('data-video'), state: el.getAttribute('data-state'), error: el.querySelector('[data-error]')?.getAttribute('data-error') ?? null,
+        title: el.querySelector('[data-error]')?.getAttribute('title') ?? null, t: (el.querySelector('video') as HTMLVideoElement | null)?.currentTime ?? null,
+      })));
+      console.log('[video] wall tiles at timeout', JSON.stringify(tiles), JSON.stringify(videoRuntime(s.server.sc)?.gateway.status()));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'video-wall-command-timeout.png') });
+      throw e;
+    });
     const png = await page.locator('.wall-video').screenshot({ path: path.join(ARTIFACTS, 'video-wall-command.png') });
     const stats = await pngStats(page, png);
     console.log(`[video] command wall grid: distinct ${stats.distinct}, luma std ${stats.lumaStd.toFixed(1)}`);
