@@ -9,6 +9,7 @@ import type { EntityDef } from '../../kit/records/define.ts';
 import { recordRoutes } from '../../kit/records/routes.ts';
 import { slaJob } from '../../kit/records/sla.ts';
 import { renovationEntity } from './definition.ts';
+import { seedRenovations } from './seed.ts';
 
 const defs = new WeakMap<ServerContext, EntityDef>();
 const defOf = (sc: ServerContext) => {
@@ -31,4 +32,5 @@ export const renovationModule: TwinModule = {
   ],
   routes: (sc) => recordRoutes(sc, defOf(sc)),
   jobs: (sc) => [slaJob(sc, defOf(sc))],
+  seed: (sc, park) => seedRenovations(sc, defOf(sc), park.parkIdx),
 };

@@ -12,6 +12,8 @@ import { notificationsModule } from '../../kit/notifications/module.ts';
 import { leaseRoomTo } from '../../kit/records/testing.ts';
 import { renovationModule } from './index.ts';
 import { newRenovation } from './contract.ts';
+import { renovationEntity } from './definition.ts';
+import { seedRenovations } from './seed.ts';
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe.skipIf(backend === 'postgres' && inject('pgMissing') !== null)(`renovation applications [${backend}]`, () => {
@@ -22,6 +24,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     let manager: HttpClient;
     let inspector: HttpClient;
     let room = 0;
+    let parkIdx = 0;
     const db = () => s.server.sc.db;
     const fire = async (c: HttpClient, id: number, name: string, data?: Record<string, unknown>) => {
       const cur = (await c.req('GET', `/api/renovations/${id}`)).body as { record: { version: number } };
@@ -35,6 +38,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const park = await insertFixturePark(db(), { grid: 1, floors: 1, roomsPerSide: 2, code: 'renovation' });
       const rooms = (await db().query<{ idx: number }>('SELECT r.idx FROM room r JOIN building b ON b.idx = r.building_idx WHERE b.park_idx = $1 ORDER BY r.idx', [park.parkIdx])).rows;
       room = rooms[0]!.idx;
+      parkIdx = park.parkIdx;
       await leaseRoomTo(db(), park.parkIdx, room, '丙公司', '91310000MA1FL0003C');
       await leaseRoomTo(db(), park.parkIdx, rooms[1]!.idx, '丁公司', '91310000MA1FL0004D');
       const ents = (await db().query<{ idx: number }>('SELECT enterprise_idx AS idx FROM lease WHERE room_idx = ANY($1::int[]) ORDER BY room_idx', [[room, rooms[1]!.idx]])).rows;
@@ -83,6 +87,26 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect((await outsider.client.req('POST', '/api/renovations', { objectIdx: room, data: { title: '外来申请', scope: '不应允许', contractor: '某公司', contractorPhone: '12345678', startDate: '2027-01-01', endDate: '2027-01-02' } })).status).toBe(403);
       expect((await fire(tenant.client, r.id, 'withdraw')).status).toBe(200);
       expect(await state(r.id)).toBe('withdrawn');
+    });
+
+    it('sample data: applications in the main states on leased rooms, once, each tenant seeing only its own', async () => {
+      await db().query("DELETE FROM kit_record WHERE entity = 'renovation'");
+      const def = renovationEntity(s.server.sc);
+      await seedRenovations(s.server.sc, def, parkIdx);
+      await seedRenovations(s.server.sc, def, parkIdx);
+      const rows = await db().query<{ state: string; n: number }>("SELECT state, count(*)::int AS n FROM kit_record WHERE entity = 'renovation' GROUP BY state");
+      const by = Object.fromEntries(rows.rows.map((r) => [r.state, r.n]));
+      expect(Object.keys(by).sort()).toEqual(['approved', 'closed', 'completed', 'in_progress', 'inspection', 'rejected', 'submitted']);
+      expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(7);
+      // The deposit is set from approval on; the history matches the state.
+      const approved = (await manager.req('GET', `/api/renovations?state=approved`)).body as { items: { id: number }[] };
+      const one = (await manager.req('GET', `/api/renovations/${approved.items[0]!.id}`)).body as { record: { data: { depositYuan?: number } }; transitions: unknown[] };
+      expect([one.record.data.depositYuan, one.transitions.length]).toEqual([5000, 1]);
+      const mine = (await tenant.client.req('GET', '/api/renovations?limit=50')).body as { items: { objectIdx: number }[] };
+      const theirs = (await outsider.client.req('GET', '/api/renovations?limit=50')).body as { items: { objectIdx: number }[] };
+      expect(mine.items.length + theirs.items.length).toBe(7);
+      expect(mine.items.every((i) => i.objectIdx === room)).toBe(true);
+      expect(theirs.items.every((i) => i.objectIdx !== room)).toBe(true);
     });
   });
 }
