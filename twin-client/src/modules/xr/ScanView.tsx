@@ -7,19 +7,10 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, getJson } from '../../api.ts';
+import { api, ApiError } from '../../api/client.ts';
 import { navigate, twinHref } from '../../app/links.tsx';
 import { decodeFrame, uuidOfLabel } from './scan.ts';
 import './xr.css';
-
-/** GET /api/labels/resolve/:uuid (typed here until the client types are regenerated). */
-interface Resolved {
-  idx: number;
-  kind: string;
-  name: string;
-  building: number | null;
-  floor: number | null;
-}
 
 /** The scanner page. */
 export default function ScanView() {
@@ -48,7 +39,7 @@ export default function ScanView() {
         if (text && !uuid) setStatus({ kind: 'error', text: t('scanUnknown') });
         if (uuid) {
           try {
-            const o = await getJson<Resolved>(`/api/labels/resolve/${uuid}`, ac.signal);
+            const o = await api.get('/api/labels/resolve/{uuid}', { params: { uuid }, signal: ac.signal });
             setStatus({ kind: 'found', text: t('scanFound', { name: o.name }) });
             stream?.getTracks().forEach((tr) => tr.stop());
             navigate(twinHref(o.idx, { building: o.building ?? 0, floor: o.floor ?? 0 }));
