@@ -29,6 +29,7 @@ import { economyModule } from './economy/index.ts';
 import { groundModule } from './ground/index.ts';
 import { timemachineModule } from './timemachine/index.ts';
 import { labelsModule } from './labels/index.ts';
+import { customersModule } from './customers/index.ts';
 
 /**
  * Every server module, in initialize order. Adding a module is one import and one entry here.
@@ -37,5 +38,5 @@ import { labelsModule } from './labels/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
 }
