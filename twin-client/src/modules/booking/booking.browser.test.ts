@@ -9,17 +9,15 @@
  *  - the twin, without a reload, turns the room red (booked now), pushed on the stream;
  *  - the room panel in 3D shows it booked with the booking; English labels on request.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectProblems, ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../../test/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { ensureClientBuilt, launchBrowser, pixelAt, screenshotStats } from '../../../../test/browser.ts';
+import { signedInPerson, type Person } from '../../../../test/people.ts';
 import { startSceneServer, waitReady, type SceneServer } from '../../../../test/scene-harness.ts';
-import { hashPassword } from '../../../../twin-server/src/auth/password.ts';
 import { notificationsModule } from '../../../../twin-server/src/kit/notifications/module.ts';
 import { bookingModule } from '../../../../twin-server/src/modules/booking/index.ts';
 import { seedBooking } from '../../../../twin-server/src/modules/booking/seed.ts';
 
-interface Person { id: string; name: string; context: BrowserContext; page: Page; problems: ReturnType<typeof collectProblems>; failed: string[] }
 const HAN = /\p{Script=Han}/u;
 
 describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== null)('meeting-room booking in the browser', () => {
@@ -30,29 +28,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
   let b: Person;
   let desk: Person;
 
-  async function person(roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> {
-    const username = `u-${randomBytes(3).toString('hex')}`;
-    const password = `Pw-${randomBytes(6).toString('hex')}-X1`;
-    const r = await s.testDb.db.query<{ id: string }>(
-      `INSERT INTO app_user (username, display_name, password_hash, roles, enterprise_idx, must_change_password, password_changed_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, false, now(), now()) RETURNING id`, [username, name, await hashPassword(password), roles, enterprise]);
-    const res = await fetch(`${s.server.url}/api/auth/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: s.server.url }, body: JSON.stringify({ username, password }),
-    });
-    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
-    const host = new URL(s.server.url).hostname;
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, timezoneId: 'Asia/Shanghai', ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
-    await context.addCookies(res.headers.getSetCookie().map((c) => {
-      const pair = c.split(';')[0]!;
-      const eq = pair.indexOf('=');
-      return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)), domain: host, path: '/' };
-    }));
-    const page = await context.newPage();
-    // Every failed API answer by address, so a console error can be traced to its route.
-    const failed: string[] = [];
-    page.on('response', (res) => { if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`); });
-    return { id: r.rows[0]!.id, name, context, page, problems: collectProblems(page), failed };
-  }
+  /** A user with roles, signed in, with a browser context of its own (test/people.ts). */
+  const person = (roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> =>
+    signedInPerson(s, browser, roles, name, { viewport, enterprise, timezoneId: 'Asia/Shanghai' });
   const texel = (p: Page, idx: number) => p.evaluate((i) => (window as unknown as { __twin: { texel(i: number): number[] } }).__twin.texel(i).slice(0, 3), idx);
   /** Screen pixels over the room (its grid points): how many are clearly green and clearly red. */
   async function roomPixels(p: Page): Promise<{ green: number; red: number; points: number }> {
@@ -148,8 +126,11 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
   it('the twin turns the room booked without a reload, and its panel shows the booking', async () => {
     const p = desk.page;
     await expect.poll(() => texel(p, room.idx), { timeout: 30_000 }).toEqual([231, 76, 60]);
-    await expect.poll(async () => (await roomPixels(p)).red, { timeout: 30_000 }).toBeGreaterThan(0);
-    expect((await roomPixels(p)).green).toBe(0);
+    // The texel changes before the next frame is drawn: wait for a frame where the room is red and no longer green.
+    await expect.poll(async () => {
+      const px = await roomPixels(p);
+      return { red: px.red > 0, green: px.green };
+    }, { timeout: 30_000 }).toEqual({ red: true, green: 0 });
     await screenshotStats(p, 'booking-3-twin-booked');
     await p.goto(`${s.server.url}/?park=${s.park}&b=${room.building}&f=${room.floor}&o=${room.idx}&layer=booking`);
     // Generous: on a loaded CI machine the second full twin load of this page can take minutes.

@@ -12,17 +12,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectProblems, ensureClientBuilt, launchBrowser, screenshotStats } from '../../../../test/browser.ts';
+import type { Browser } from 'playwright-core';
+import { ensureClientBuilt, launchBrowser, screenshotStats } from '../../../../test/browser.ts';
+import { signedInPerson, type Person } from '../../../../test/people.ts';
 import { startSceneServer, waitReady, type SceneServer } from '../../../../test/scene-harness.ts';
-import { hashPassword } from '../../../../twin-server/src/auth/password.ts';
 import { HttpClient } from '../../../../twin-server/src/auth/testing.ts';
 import { notificationsModule } from '../../../../twin-server/src/kit/notifications/module.ts';
 import { repairsModule } from '../../../../twin-server/src/modules/repairs/index.ts';
 import { workordersModule } from '../../../../twin-server/src/modules/workorders/index.ts';
 import { insertCrew, lonLatOf } from '../../../../twin-server/src/modules/workorders/testing.ts';
 
-interface Person { id: string; name: string; username: string; password: string; context: BrowserContext; page: Page; problems: ReturnType<typeof collectProblems>; failed: string[] }
 
 describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== null)('repair request to work order and back, in the browser', () => {
   let s: SceneServer;
@@ -34,29 +33,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
   let repairId = 0;
   let orderId = 0;
 
-  async function person(roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> {
-    const username = `u-${randomBytes(3).toString('hex')}`;
-    const password = `Pw-${randomBytes(6).toString('hex')}-X1`;
-    const r = await s.testDb.db.query<{ id: string }>(
-      `INSERT INTO app_user (username, display_name, password_hash, roles, enterprise_idx, must_change_password, password_changed_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, false, now(), now()) RETURNING id`, [username, name, await hashPassword(password), roles, enterprise]);
-    const res = await fetch(`${s.server.url}/api/auth/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: s.server.url }, body: JSON.stringify({ username, password }),
-    });
-    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
-    const host = new URL(s.server.url).hostname;
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
-    await context.addCookies(res.headers.getSetCookie().map((c) => {
-      const pair = c.split(';')[0]!;
-      const eq = pair.indexOf('=');
-      return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)), domain: host, path: '/' };
-    }));
-    const page = await context.newPage();
-    // Every failed API answer by address, so a console error can be traced to its route.
-    const failed: string[] = [];
-    page.on('response', (res) => { if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`); });
-    return { id: r.rows[0]!.id, name, username, password, context, page, problems: collectProblems(page), failed };
-  }
+  /** A user with roles, signed in, with a browser context of its own (test/people.ts). */
+  const person = (roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> =>
+    signedInPerson(s, browser, roles, name, { viewport, enterprise });
   /** An API client signed in as the person (a second session: the crew's and the desk's steps through the routes). */
   async function apiAs(p: Person): Promise<HttpClient> {
     const c = new HttpClient(s.server.url, { csrf: true, origin: s.server.url });
