@@ -22,6 +22,9 @@ import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
 import { wallI18n } from './i18n.ts';
 import { WallVideo } from '../modules/video/wall.tsx';
 import { ModuleDocks } from '../modules/Docks.tsx';
+import { alarmText, kindLabel } from '../modules/alarms/text.ts';
+import { useAlarmTexts } from '../modules/alarms/ticker.ts';
+import type { LiveClient } from '../live/client.ts';
 import { KpiBoards, type BoardId } from './KpiBoards.tsx';
 import { cameraParam, layoutFor, parseWallParams, type WallLayout } from './params.ts';
 import './wall.css';
@@ -78,9 +81,11 @@ function Clock() {
   );
 }
 
-function Ticker({ alarms, h }: { alarms: TickerAlarm[]; h: Hierarchy | null }) {
+function Ticker({ alarms, h, live }: { alarms: TickerAlarm[]; h: Hierarchy | null; live: LiveClient | null }) {
   const { t, i18n } = useTranslation('wall');
   const lang = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  // The alarm's text in the UI language from its rule template or message key and parameters (never the stored English on a Chinese screen).
+  const texts = useAlarmTexts(alarms, live);
   return (
     <footer className="wall-ticker" data-count={alarms.length}>
       <span className="ticker-title">{t('ticker.title')}</span>
@@ -90,13 +95,16 @@ function Ticker({ alarms, h }: { alarms: TickerAlarm[]; h: Hierarchy | null }) {
           const n = h?.names.get(a.idx);
           // The kind's label and layer come from the layer that declares it (layers/src/<layer>/).
           const kind = alarmKind(a.kind);
+          const info = texts.get(a.key);
+          const label = kindLabel({ kind: a.kind, ruleName: info?.ruleName ?? null }, i18n.language);
+          const msg = alarmText({ ...(info ?? { template: null, params: null, ruleName: null }), kind: a.kind, message: info?.message ?? a.message }, i18n.language);
           return (
             <li key={a.key} className={`ticker-item sev-${a.severity}`} data-idx={a.idx} data-kind={a.kind} data-severity={a.severity}>
               <span className="sev-badge">{t(`kpi.severity.${a.severity}`)}</span>
               <time>{new Date(a.at).toLocaleTimeString(lang, { hour12: false })}</time>
               <strong><ObjectLink idx={a.idx} at={{ layer: kind?.layer.name ?? '' }}>{n ? localName(n) : `#${a.idx}`}</ObjectLink></strong>
-              {kind && <span className="kind">{i18n.language === 'en' ? kind.label.en : kind.label.zh}</span>}
-              <span className="msg">{a.message}</span>
+              <span className="kind">{label}</span>
+              {msg !== label && <span className="msg">{msg}</span>}
             </li>
           );
         })}
@@ -272,7 +280,7 @@ export default function WallPage() {
         </div>
       ))}
       <div className="wall-foot" style={{ gridColumn: `1 / span ${colCount}` }}>
-        <Ticker alarms={alarms} h={h} />
+        <Ticker alarms={alarms} h={h} live={live} />
       </div>
     </div>
   );

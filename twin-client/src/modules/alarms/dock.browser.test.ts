@@ -16,6 +16,7 @@ import { notificationsModule } from '../../../../twin-server/src/kit/notificatio
 import { alarmsModule } from '../../../../twin-server/src/modules/alarms/index.ts';
 import { alarmsRuntimeOf } from '../../../../twin-server/src/modules/alarms/runtime.ts';
 import { wallModule } from '../../../../twin-server/src/modules/wall/index.ts';
+import { LAYERS } from '@park-twin/layers';
 
 type Eq = { idx: number; code: string; building: number; floor: number; name: string };
 
@@ -164,6 +165,73 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     await dock.locator(`li[data-idx="${eqs[0]!.idx}"] button`).click();
     await expect.poll(() => page.evaluate(() => (window as unknown as { __focusSeen: string[] }).__focusSeen), { timeout: 30_000 }).toContain(String(eqs[0]!.idx));
     await screenshotStats(page, 'alarm-dock-6-wall-3840-focus');
+    expect(problems.errors.filter((e) => !/WebGL|GPU|favicon/i.test(e))).toEqual([]);
+    expect(problems.external).toEqual([]);
+    await context.close();
+  }, 400_000);
+  it('the wall ticker and the console show alarm texts in the UI language: no English sentence on the Chinese screen, English after the switch', async () => {
+    // An over-temperature alarm with parameters (the default rule: above 85 °C), and an old row
+    // with no rule and no parameters whose stored message is English.
+    const live = alarmsRuntimeOf(s.server.sc)!.live;
+    expect(live.ingest.handle({ park: s.park, layer: 'equipment', device: eqs[2]!.code }, { temperature: 95.5 }, 'mqtt').ok).toBe(true);
+    await live.writer.drain();
+    await expect.poll(async () => {
+      await alarmsRuntimeOf(s.server.sc)!.settled();
+      return (await s.testDb.db.query("SELECT params FROM alarm WHERE idx = $1 AND kind = 'over_temperature' AND state <> 'cleared' AND rule_id IS NOT NULL", [eqs[2]!.idx])).rows.length;
+    }, { timeout: 30_000 }).toBe(1);
+    const layer = LAYERS.find((l) => l.name === 'equipment')!.id;
+    const legacy = (await s.testDb.db.query<{ id: number }>(
+      "INSERT INTO alarm (idx, layer, kind, severity, message, raised_at) VALUES ($1, $2, 'over_temperature', 2, 'legacy sensor reports overheating', now()) RETURNING id",
+      [eqs[1]!.idx, layer])).rows[0]!.id;
+    /** Alarm sentences with Latin letters and no Chinese character (object names are data and not checked). */
+    const latinOnly = (texts: string[]) => texts.filter((x) => /[A-Za-z]{2}/.test(x) && !/[\u3400-\u9fff]/.test(x));
+    const tickerTexts = (p: Page) => p.locator('.wall-ticker li.ticker-item').evaluateAll((els) => els.map((el) =>
+      [...el.querySelectorAll('.kind, .msg')].map((x) => (x as HTMLElement).innerText.trim()).join(' ')));
+    const item = (p: Page, e: Eq, kind: string) => p.locator(`.wall-ticker li.ticker-item[data-idx="${e.idx}"][data-kind="${kind}"]`);
+
+    const context = await browser.newContext({ viewport: { width: 3840, height: 1080 }, deviceScaleFactor: 1 });
+    const host = new URL(s.server.url).hostname;
+    await context.addCookies(s.cookies.map((c) => ({ ...c, domain: host, path: '/' })));
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    const problems = collectProblems(page);
+    await page.goto(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=0&lang=zh-CN`);
+    // zh-CN: the rule's Chinese template with the stored values; the old row shows its kind's label, not its English message.
+    await expect.poll(() => item(page, eqs[2]!, 'over_temperature').innerText(), { timeout: 120_000 }).toContain('温度 95.5 °C，高于 85 °C');
+    await expect.poll(() => item(page, eqs[1]!, 'over_temperature').innerText(), { timeout: 60_000 }).toContain('温度过高');
+    expect(await item(page, eqs[1]!, 'over_temperature').innerText()).not.toContain('legacy');
+    expect(await item(page, eqs[0]!, 'equipment_fault').innerText()).toContain('设备故障');
+    const zhTicker = await tickerTexts(page);
+    expect(zhTicker.length).toBeGreaterThanOrEqual(4);
+    expect(latinOnly(zhTicker)).toEqual([]);
+    const box = (await page.locator('.wall-ticker').boundingBox())!;
+    const px = await screenshotStats(page, 'alarm-dock-7-wall-ticker-zh', { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) });
+    expect(px.distinct).toBeGreaterThan(6);
+
+    // The console (zh-CN, every state): the message column has no English sentence either.
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.goto(`${s.server.url}/alarms?park=${s.park}&state=all&lang=zh-CN`);
+    const legacyRow = page.locator(`.alarm-list tr[data-alarm="${legacy}"]`);
+    await legacyRow.waitFor({ timeout: 60_000 });
+    const cells = await page.locator('.alarm-list tbody tr td:nth-child(3), .alarm-list tbody tr td:nth-child(4)').allInnerTexts();
+    expect(cells.join(' ')).toContain('温度 95.5 °C，高于 85 °C');
+    expect(latinOnly(cells)).toEqual([]);
+    expect(await legacyRow.innerText()).not.toContain('legacy');
+    await screenshotStats(page, 'alarm-dock-8-console-zh-texts');
+
+    // English: the same alarms in English (the rule's English template; the old row's stored message).
+    await page.setViewportSize({ width: 3840, height: 1080 });
+    await page.goto(`${s.server.url}/wall?park=${s.park}&kiosk=1&tour=0&lang=en`);
+    await expect.poll(() => item(page, eqs[2]!, 'over_temperature').innerText(), { timeout: 120_000 }).toContain('95.5 °C > 85 °C');
+    expect(await item(page, eqs[1]!, 'over_temperature').innerText()).toContain('legacy sensor reports overheating');
+    expect(await item(page, eqs[0]!, 'equipment_fault').innerText()).toContain('Equipment fault');
+    const enTicker = (await tickerTexts(page)).join(' ');
+    expect(enTicker).not.toMatch(/[\u3400-\u9fff]/);
+    await screenshotStats(page, 'alarm-dock-9-wall-ticker-en', { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) });
+    await page.goto(`${s.server.url}/alarms?park=${s.park}&state=all&lang=en`);
+    await page.locator(`.alarm-list tr[data-alarm="${legacy}"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator('.alarm-list tbody').innerText()).toContain('95.5 °C > 85 °C');
+    await page.goto(`${s.server.url}/alarms?park=${s.park}&lang=zh-CN`);
     expect(problems.errors.filter((e) => !/WebGL|GPU|favicon/i.test(e))).toEqual([]);
     expect(problems.external).toEqual([]);
     await context.close();

@@ -15,6 +15,14 @@ export const alarmsI18n = {
     sound: { on: '声音开', off: '声音关' },
     banner: { critical: '新的紧急告警', dismiss: '知道了' },
     none: '没有符合条件的告警',
+    // Alarm texts by message key (the alarm kind) with the parameters stored with the alarm, for
+    // alarms whose rule template is not known (raised without the rules, or the rule deleted).
+    msg: {
+      equipment_fault: '设备故障', over_temperature: '温度 {value} °C，高于 {limit} °C', occupancy_over_capacity: '{value} 人，容量 {limit} 人',
+      energy_overload: '功率 {value} kW，高于 {limit} kW', perimeter_intrusion: '周界入侵', access_denied_burst: '{value} 次刷卡被拒',
+      no_data: '{minutes} 分钟无数据',
+    },
+    unknownKind: '告警',
     dock: { title: '实时告警', none: '当前无告警', more: '另有 {{n}} 条', unavailable: '告警暂不可用' },
     loading: '加载中…',
     error: { generic: '操作失败：{{msg}}', 409: '告警状态已变化，已刷新', 403: '没有权限' },
@@ -46,6 +54,12 @@ export const alarmsI18n = {
     sound: { on: 'Sound on', off: 'Sound off' },
     banner: { critical: 'New critical alarm', dismiss: 'Dismiss' },
     none: 'No alarms match',
+    msg: {
+      equipment_fault: 'Equipment fault', over_temperature: '{value} °C > {limit} °C', occupancy_over_capacity: '{value} people, capacity {limit}',
+      energy_overload: '{value} kW > {limit} kW', perimeter_intrusion: 'Perimeter intrusion', access_denied_burst: '{value} denied swipes',
+      no_data: 'No data for {minutes} minutes',
+    },
+    unknownKind: 'Alarm',
     dock: { title: 'Live alarms', none: 'No open alarms', more: '{{n}} more', unavailable: 'Alarms unavailable' },
     loading: 'Loading…',
     error: { generic: 'Action failed: {{msg}}', 409: 'The alarm changed meanwhile; reloaded', 403: 'Not permitted' },

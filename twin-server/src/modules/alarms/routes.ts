@@ -9,6 +9,7 @@ import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { RouteSpec, TwinContext } from '../../http/route.ts';
 import type { Principal } from '../../auth/types.ts';
+import { principalActor } from '../actors.ts';
 import { authService } from '../../auth/index.ts';
 import { ROLES } from '../../auth/roles.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
@@ -91,7 +92,7 @@ type Action = 'acknowledge' | 'comment' | 'assign' | 'shelve' | 'unshelve' | 'cl
 /** The routes of the alarms module. */
 export function alarmRoutes(sc: ServerContext): RouteSpec[] {
   const auth = () => authService(sc);
-  const actor = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
+  const actor = (p: Principal) => principalActor(p);
 
   async function displayName(q: Queryable, p: Principal): Promise<string> {
     if (p.kind !== 'user') return p.name;

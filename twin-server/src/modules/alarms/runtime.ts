@@ -5,7 +5,7 @@
  * alarm change to the consoles (NOTIFY `twin_alarm` → `{type: 'alarms.changed'}` on every node)
  * and notifies the security operators of new critical alarms.
  */
-import { LAYERS, type LayerContext, type LayerDef } from '@park-twin/layers';
+import { alarmKind, LAYERS, type LayerContext, type LayerDef } from '@park-twin/layers';
 import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { AlarmRules, RuleAlarmSignal } from '../../ingest/pipeline.ts';
@@ -14,7 +14,8 @@ import type { AlarmOp } from '../../ingest/writer.ts';
 import { liveRuntimeOf, type LiveRuntime } from '../live.ts';
 import { notify } from '../../kit/notifications/service.ts';
 import { runningAuthService } from '../../auth/index.ts';
-import { RuleEngine, type Condition, type Rule, type Scope, type Target } from './engine.ts';
+import { deviceActor, systemActor } from '../actors.ts';
+import { RuleEngine, renderTemplate, type Condition, type Rule, type Scope, type Target } from './engine.ts';
 
 /** The NOTIFY channel of console changes. */
 export const ALARM_CHANNEL = 'twin_alarm';
@@ -105,6 +106,7 @@ export class AlarmsRuntime {
       }
     }
     this.engine.load(rows.map(toRule), zones);
+    this.templates = new Map(rows.map((r) => [r.id, r.message]));
     this.stats.reloads++;
   }
 
@@ -152,6 +154,16 @@ export class AlarmsRuntime {
   private open: ReadonlySet<string> = new Set();
   private readonly isOpen = (_kind: string, key: string): boolean => this.open.has(key);
 
+  /** Each rule's message templates (zh / en), for texts rendered on the server (notifications). */
+  private templates = new Map<number, { zh: string; en: string }>();
+
+  /** An alarm's text in both languages: its rule's templates with its parameters, else the stored (English) message. */
+  texts(rule: number | null | undefined, params: Readonly<Record<string, string | number>> | null | undefined, message: string): { zh: string | null; en: string } {
+    const tpl = rule === null || rule === undefined ? undefined : this.templates.get(rule);
+    if (!tpl) return { zh: null, en: message };
+    return { zh: renderTemplate(tpl.zh, params ?? {}), en: renderTemplate(tpl.en, params ?? {}) };
+  }
+
   private annotating: Promise<void> = Promise.resolve();
   /** Resolves once every committed batch so far is annotated, audited and announced (tests wait on it). */
   async settled(): Promise<void> {
@@ -176,7 +188,7 @@ export class AlarmsRuntime {
         if (found !== null && auth) {
           await auth.auditIn(tx, {
             action: a.op === 'raise' ? 'alarm.raise' : 'alarm.autoclear', outcome: 'success',
-            actor: { kind: 'system', name: a.op === 'raise' ? 'alarm rules' : 'device' }, object: `alarm:${found}`,
+            actor: a.op === 'raise' || !a.device ? systemActor('alarm rules') : deviceActor(a.device), object: `alarm:${found}`,
             detail: { idx: a.idx, kind: a.kind, severity: a.severity, rule: a.rule ?? null, device: a.device || null, ...(a.params ? { params: a.params } : {}) },
           });
         }
@@ -184,9 +196,12 @@ export class AlarmsRuntime {
         return found;
       });
       if (a.op === 'raise' && a.severity >= 3 && id !== null) {
+        // The title in each language from the rule's templates; without a rule the Chinese title names the kind, not the English text.
+        const text = this.texts(a.rule, a.params, a.message);
+        const kindZh = alarmKind(a.kind)?.label.zh ?? '设备告警';
         await notify(this.sc, {
           to: { roles: ['security_operator'] }, kind: 'alarm.critical',
-          title: { zh: `紧急告警：${a.message}`.slice(0, 200), en: `Critical alarm: ${a.message}`.slice(0, 200) }, link: `/alarms?id=${id}`,
+          title: { zh: `紧急告警：${text.zh ?? kindZh}`.slice(0, 200), en: `Critical alarm: ${text.en}`.slice(0, 200) }, link: `/alarms?id=${id}`,
         }).catch((err: unknown) => this.sc.log.warn({ err }, 'critical alarm notification failed'));
       }
     }

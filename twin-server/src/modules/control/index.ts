@@ -9,6 +9,7 @@ import type { TwinModule } from '../types.ts';
 import type { ServerContext } from '../../context.ts';
 import type { RouteSpec, TwinContext } from '../../http/route.ts';
 import type { Principal } from '../../auth/types.ts';
+import { principalActor } from '../actors.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
 import { idxParams } from '../../http/schemas.ts';
 import { withStatus } from '../../http/openapi.ts';
@@ -21,7 +22,7 @@ export interface ControlOptions {
   readonly timeoutMs?: number;
 }
 
-const actorOf = (p: Principal): Actor => ({ kind: p.kind, id: p.id, name: p.name });
+const actorOf = (p: Principal): Actor => principalActor(p);
 const canOf = (p: Principal) => (perm: string) => p.permissions.has(perm as never);
 
 function routes(sc: ServerContext): RouteSpec[] {

@@ -14,6 +14,7 @@ import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import { authService } from '../../auth/index.ts';
 import { liveRuntimeOf } from '../live.ts';
+import { deviceActor, systemActor } from '../actors.ts';
 import { checkValue, loadProfiles, SYSTEM_ENDPOINTS, type CommandSpec, type ControlProfile } from './profiles.ts';
 
 /** NOTIFY channel of command changes (any node). */
@@ -311,7 +312,7 @@ export class ControlRuntime {
           `INSERT INTO device_control_state (idx, state, updated_at) VALUES ($1, $2, now())
            ON CONFLICT (idx) DO UPDATE SET state = device_control_state.state || EXCLUDED.state, updated_at = now()`, [row.idx, JSON.stringify(body.state)]);
       }
-      await this.audit(tx, 'control.command.result', body.ok ? 'success' : 'failure', { kind: 'device', name: device }, `device:${device}`, null,
+      await this.audit(tx, 'control.command.result', body.ok ? 'success' : 'failure', deviceActor(device), `device:${device}`, null,
         { command: row.id, idx: Number(row.idx), action: row.action, ok: body.ok, ...(body.error ? { error: body.error } : {}), ...(body.state ? { state: body.state } : {}) });
       await ControlRuntime.announce(tx, row);
       return row;
@@ -334,7 +335,7 @@ export class ControlRuntime {
            error = 'no answer from the device within ' || round(extract(epoch FROM deadline - sent_at))::text || ' s'
          WHERE state = 'sent' AND deadline <= now() RETURNING *`);
       for (const row of r.rows) {
-        await this.audit(tx, 'control.command.timeout', 'failure', { kind: 'system', name: 'control' }, `device:${row.device}`, null, { command: row.id, idx: Number(row.idx), action: row.action });
+        await this.audit(tx, 'control.command.timeout', 'failure', systemActor('control'), `device:${row.device}`, null, { command: row.id, idx: Number(row.idx), action: row.action });
         await ControlRuntime.announce(tx, row);
       }
       // Unconfirmed risky commands whose token expired are dropped.

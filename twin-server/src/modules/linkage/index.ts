@@ -12,6 +12,7 @@ import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { RouteSpec, TwinContext } from '../../http/route.ts';
 import type { Principal } from '../../auth/types.ts';
+import { principalActor } from '../actors.ts';
 import { authService } from '../../auth/index.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
 import { intIdParams } from '../../http/schemas.ts';
@@ -21,7 +22,7 @@ import { LinkageRefusal, linkageRuntimeOf, startLinkage, stopLinkage } from './r
 import { emptyBody, plan, planBody, plansResponse, planUpdateBody, run, runsQuery, runsResponse, startBody, stepParams, TARGETS, type StepSpec } from './schemas.ts';
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
+const actorOf = (p: Principal) => principalActor(p);
 
 interface PlanRow { id: number; code: string; name: { zh: string; en: string }; trigger: z.infer<typeof plan>['trigger']; steps: StepSpec[]; enabled: boolean; version: number; updated_at: Date; updated_by: string | null }
 const wirePlan = (r: PlanRow): z.infer<typeof plan> => ({

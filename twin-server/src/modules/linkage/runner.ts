@@ -11,6 +11,7 @@ import type { Queryable } from '../../db/index.ts';
 import { authService } from '../../auth/index.ts';
 import { ALARM_CHANNEL } from '../alarms/runtime.ts';
 import { liveRuntimeOf } from '../live.ts';
+import { systemActor, usernameActor } from '../actors.ts';
 import { controlRuntimeOf, ControlRefusal, type Actor, type CommandRow, type ControlTarget } from '../control/service.ts';
 import { createWorkOrder } from '../workorders/service.ts';
 import { stepSpec, triggerSpec, type StepSpec } from './schemas.ts';
@@ -33,7 +34,7 @@ export class LinkageRefusal extends Error {
   }
 }
 
-const SYSTEM: Actor = { kind: 'system', name: 'linkage' };
+const SYSTEM: Actor = systemActor('linkage');
 const TERMINAL = new Set(['done', 'failed', 'cancelled', 'skipped']);
 
 interface RunRow { id: number; plan_id: number; alarm_id: number | null; idx: number; zone_idx: number | null; building_idx: number | null; state: string; started_by: string }
@@ -234,7 +235,8 @@ export class LinkageRuntime {
         }
         await tx.query(`UPDATE linkage_step SET started_at = now() WHERE run_id = $1 AND n = $2`, [runId, s.n]);
         const spec = s.spec;
-        const actor: Actor = s.confirmed_by ? { kind: 'user', name: s.confirmed_by } : SYSTEM;
+        // The operator who confirmed the step acts (id and username, as on every row), else the plan.
+        const actor: Actor = s.confirmed_by ? await usernameActor(tx, s.confirmed_by) : SYSTEM;
         switch (spec.kind) {
           case 'fly_to':
             await this.finish(tx, run, s, 'done', { idx: run.idx }, null);
@@ -319,7 +321,7 @@ export class LinkageRuntime {
     await tx.query(`UPDATE linkage_step SET state = $3, result = $4, error = $5, finished_at = now(), started_at = COALESCE(started_at, now()) WHERE run_id = $1 AND n = $2`,
       [run.id, s.n, state, result ? JSON.stringify(result) : null, error]);
     s.state = state;
-    await this.audit(tx, `linkage.step.${state}`, state === 'failed' ? 'failure' : 'success', s.confirmed_by ? { kind: 'user', name: s.confirmed_by } : SYSTEM, run.id,
+    await this.audit(tx, `linkage.step.${state}`, state === 'failed' ? 'failure' : 'success', s.confirmed_by ? await usernameActor(tx, s.confirmed_by) : SYSTEM, run.id,
       { n: s.n, kind: s.kind, ...(result ?? {}), ...(error ? { error } : {}) });
     await LinkageRuntime.announce(tx, run.id, s.n, state, 'running');
   }

@@ -15,6 +15,7 @@ import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { RouteSpec, TwinContext } from '../../http/route.ts';
 import type { Principal } from '../../auth/types.ts';
+import { principalActor } from '../actors.ts';
 import { authService } from '../../auth/index.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
 import { intIdParams } from '../../http/schemas.ts';
@@ -34,7 +35,7 @@ export interface PatrolOptions {
 }
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-const actorOf = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
+const actorOf = (p: Principal) => principalActor(p);
 const nameOf = (r: Record<string, unknown>) => ({ idx: Number(r.idx), name: (r.name as string | null) ?? null, nameEn: (r.name_en as string | null) ?? null });
 
 async function parkIdx(q: Queryable, code: string | undefined): Promise<number | null> {

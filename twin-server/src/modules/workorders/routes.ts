@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { Principal } from '../../auth/types.ts';
+import { principalActor } from '../actors.ts';
 import type { RouteSpec, TwinContext } from '../../http/route.ts';
 import { authService } from '../../auth/index.ts';
 import { bodyOf, paramsOf, queryOf } from '../../http/input.ts';
@@ -52,7 +53,7 @@ async function crews(q: Queryable, now: Date, id: number | null): Promise<z.infe
 export function extraRoutes(sc: ServerContext): RouteSpec[] {
   const def = workOrderDef(sc);
   const auth = () => authService(sc);
-  const actor = (p: Principal) => ({ kind: p.kind, id: p.id, name: p.name });
+  const actor = (p: Principal) => principalActor(p);
 
   async function shownAs(tx: Queryable, p: Principal): Promise<Principal> {
     const r = await tx.query<{ display_name: string }>('SELECT display_name FROM app_user WHERE id = $1', [p.id]);
@@ -152,8 +153,10 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
           const proc = await procedureOf(tx, r.objectIdx, (r.data.fault as string | undefined) ?? null);
           if (!proc) throw new Refusal(422, 'this work order has no procedure in the knowledge base', 'failure');
           if (n >= proc.steps.length) throw new Refusal(422, `the procedure has ${proc.steps.length} steps (0-${proc.steps.length - 1}); no step ${n}`, 'failure');
+          // A repeated tick (a retry from the headset or phone) changes nothing: who ticked it and when stay.
           await tx.query(`INSERT INTO wo_step (record_id, step, kb_id, done, by_name, at) VALUES ($1, $2, $3, $4, $5, $6)
-                          ON CONFLICT (record_id, step) DO UPDATE SET done = EXCLUDED.done, by_name = EXCLUDED.by_name, at = EXCLUDED.at, kb_id = EXCLUDED.kb_id`,
+                          ON CONFLICT (record_id, step) DO UPDATE SET done = EXCLUDED.done, by_name = EXCLUDED.by_name, at = EXCLUDED.at, kb_id = EXCLUDED.kb_id
+                          WHERE wo_step.done IS DISTINCT FROM EXCLUDED.done`,
           [id, n, proc.id, b.done, p.name, auth().now()]);
           await tx.query('UPDATE kit_record SET updated_at = $2 WHERE id = $1', [id, auth().now()]);
           await auth().auditIn(tx, { action: 'workorder.step', outcome: 'success', actor: actor(p), object: `workorder:${id}`, source: ctx.ip,

@@ -5,6 +5,7 @@
  * from the crew's base to the object). `openWorkOrdersOf` lists an object's open orders.
  * Everything runs in one transaction with its audit rows and notifications.
  */
+import { alarmKind } from '@park-twin/layers';
 import type { ServerContext } from '../../context.ts';
 import type { Queryable } from '../../db/index.ts';
 import type { Principal } from '../../auth/types.ts';
@@ -13,6 +14,7 @@ import { notify } from '../../kit/notifications/service.ts';
 import { recordLink, type EntityDef, type StoredRecord } from '../../kit/records/define.ts';
 import { getRecord } from '../../kit/records/store.ts';
 import { liveRuntimeOf } from '../live.ts';
+import { principalActor, systemActor, userActor } from '../actors.ts';
 import { applySla, PRIORITIES, Refusal, workOrderEntity, type Priority, type Source } from './definition.ts';
 
 /** What `createWorkOrder` takes. */
@@ -70,7 +72,7 @@ export function workOrderDef(sc: ServerContext): EntityDef {
 }
 
 const nowOf = (sc: ServerContext) => runningAuthService(sc)?.now() ?? new Date();
-const SYSTEM = { kind: 'system' as const, name: 'workorders' };
+const SYSTEM = systemActor('workorders');
 
 /** The order code of a record id (`WO-000123`). */
 export const codeOf = (id: number) => `WO-${String(id).padStart(6, '0')}`;
@@ -153,7 +155,7 @@ async function onVerified(sc: ServerContext, tx: Queryable, r: StoredRecord, p: 
        WHERE a.id = b.id AND b.before <> 'cleared' RETURNING a.idx, a.kind, a.severity, b.before AS state`, [order.alarm_id, who, nowOf(sc)]);
     const cleared = a.rows[0];
     if (cleared) {
-      await authService(sc).auditIn(tx, { action: 'alarm.clear', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `alarm:${order.alarm_id}`,
+      await authService(sc).auditIn(tx, { action: 'alarm.clear', outcome: 'success', actor: principalActor(p), object: `alarm:${order.alarm_id}`,
         detail: { from: cleared.state, idx: cleared.idx, kind: cleared.kind, workOrder: order.code } });
       await tx.query('SELECT pg_notify($1, $2)', ['twin_alarm', JSON.stringify({ id: Number(order.alarm_id), idx: cleared.idx, action: 'clear', state: 'cleared', severity: cleared.severity })]);
       await notify(sc, { to: { roles: ['security_operator'] }, kind: 'alarm.cleared', link: `/alarms?id=${order.alarm_id}&state=all`,
@@ -179,7 +181,7 @@ async function repairDone(sc: ServerContext, tx: Queryable, repairId: number, co
   if (!rep) return;
   await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'finish', $2, 'done', $3, $4, $5, $6)`,
     [repairId, rep.state, p.id, p.name, `${code} 验收通过 / verified`, now]);
-  await authService(sc).auditIn(tx, { action: 'repair.transition.finish', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `repair:${repairId}`,
+  await authService(sc).auditIn(tx, { action: 'repair.transition.finish', outcome: 'success', actor: principalActor(p), object: `repair:${repairId}`,
     detail: { from: rep.state, to: 'done', workOrder: code } });
   if (rep.created_by) {
     await notify(sc, { to: [rep.created_by], kind: 'repair.done', link: `/service/repairs?id=${repairId}`,
@@ -219,7 +221,7 @@ export async function closeOrderOfRepair(sc: ServerContext, tx: Queryable, repai
     [o.id, now, JSON.stringify(data)]);
   await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'close', 'verified', 'closed', $2, $3, $4, $5)`,
     [o.id, p.id, p.name, `报修评价 ${rating} / repair rated ${rating}`, now]);
-  await authService(sc).auditIn(tx, { action: 'workorder.transition.close', outcome: 'success', actor: { kind: p.kind, id: p.id, name: p.name }, object: `workorder:${o.id}`,
+  await authService(sc).auditIn(tx, { action: 'workorder.transition.close', outcome: 'success', actor: principalActor(p), object: `workorder:${o.id}`,
     detail: { from: 'verified', to: 'closed', rating, repair: repairId } });
 }
 
@@ -246,11 +248,15 @@ export async function createWorkOrder(sc: ServerContext, input: CreateWorkOrderI
     const trade = input.trade ?? rule?.trade ?? 'general';
     const t = await q.query('SELECT 1 FROM wo_trade WHERE code = $1', [trade]);
     if (!t.rows[0]) throw new WorkOrderError(422, `unknown trade ${trade}`);
+    // The record shows the creator's display name; the audit row names the user as every row does (id, username).
     let actorName: string | null = null;
+    let actor = SYSTEM;
     if (input.actor) {
       const u = await q.query<{ display_name: string }>('SELECT display_name FROM app_user WHERE id = $1', [input.actor.userId]);
-      if (!u.rows[0]) throw new WorkOrderError(422, `unknown user ${input.actor.userId}`);
+      const who = await userActor(q, input.actor.userId);
+      if (!u.rows[0] || !who) throw new WorkOrderError(422, `unknown user ${input.actor.userId}`);
       actorName = u.rows[0].display_name;
+      actor = who;
     }
     const def = workOrderDef(sc);
     const now = nowOf(sc);
@@ -270,7 +276,7 @@ export async function createWorkOrder(sc: ServerContext, input: CreateWorkOrderI
     let rec = (await getRecord(q, def, id, system))!;
     const code = await attachOrder(sc, q, rec, { source: input.source, sourceRef: input.sourceRef, priority: input.priority, trade, alarmId: input.alarmId });
     await authService(sc).auditIn(q, {
-      action: 'workorder.create', outcome: 'success', actor: input.actor ? { kind: 'user', id: input.actor.userId, name: actorName } : SYSTEM, object: `workorder:${id}`,
+      action: 'workorder.create', outcome: 'success', actor, object: `workorder:${id}`,
       detail: { code, source: input.source, sourceRef: input.sourceRef ?? null, objectIdx: input.objectIdx, priority: input.priority, trade },
     });
     rec = (await getRecord(q, def, id, system))!;
@@ -279,7 +285,7 @@ export async function createWorkOrder(sc: ServerContext, input: CreateWorkOrderI
       await q.query(`UPDATE kit_record SET state = 'dispatched', version = version + 1, updated_at = $2, state_since = $2 WHERE id = $1`, [id, now]);
       await q.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'dispatch', 'created', 'dispatched', NULL, $2, $3, $4)`,
         [id, '自动派单', `${crew.code}${crew.metres === null ? '' : ` ${crew.metres} m`}`, now]);
-      await authService(sc).auditIn(q, { action: 'workorder.transition.dispatch', outcome: 'success', actor: { kind: 'system', name: 'dispatch' }, object: `workorder:${id}`,
+      await authService(sc).auditIn(q, { action: 'workorder.transition.dispatch', outcome: 'success', actor: systemActor('dispatch'), object: `workorder:${id}`,
         detail: { from: 'created', to: 'dispatched', crew: crew.code, metres: crew.metres, trade, rule: 'nearest on-duty crew of the trade' } });
       rec = (await getRecord(q, def, id, system))!;
       await dispatchTo(sc, q, rec, crew.id, null);
@@ -345,11 +351,13 @@ export async function workOrderFromAlarm(sc: ServerContext, alarmId: number): Pr
   if (!al || al.state === 'cleared') return null;
   const rule = await ruleFor(sc.db, al.idx, al.kind);
   if (!rule || !rule.auto || al.severity < rule.minSeverity) return null;
-  const what = al.rule_name ?? { zh: al.message, en: al.message };
+  // Without a rule (module off, an old alarm) the Chinese texts name the kind, never the stored English message.
+  const kindZh = alarmKind(al.kind)?.label.zh ?? '设备告警';
+  const what = al.rule_name ?? { zh: kindZh, en: al.message };
   return createWorkOrder(sc, {
     objectIdx: al.idx, title: { zh: `${al.name ?? al.idx}：${what.zh}`.slice(0, 100), en: `${al.name_en ?? al.name ?? al.idx}: ${what.en}`.slice(0, 100) },
     source: 'alarm', sourceRef: String(alarmId), alarmId, priority: priorityOfSeverity(al.severity), trade: rule.trade, actor: null, autoDispatch: true,
     // The alarm's text in both languages from its rule's templates (the stored message is the English one).
-    description: fill(al.template?.zh, al.params) ?? al.message, descriptionEn: fill(al.template?.en, al.params) ?? al.message, fault: al.kind,
+    description: fill(al.template?.zh, al.params) ?? kindZh, descriptionEn: fill(al.template?.en, al.params) ?? al.message, fault: al.kind,
   });
 }

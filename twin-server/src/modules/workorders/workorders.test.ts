@@ -199,6 +199,41 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(h.open.map((x) => x.id)).not.toContain(order.id);
     });
 
+    it('every audit row of the loop names its actor one way: a person by user id and username (not the display name), the platform as system', async () => {
+      // Display names that differ from the usernames, so a row naming someone by display name shows.
+      await db().query("UPDATE app_user SET display_name = '调度员王五' WHERE id = $1", [pm.id]);
+      await db().query("UPDATE app_user SET display_name = '维修工李四' WHERE id = $1", [crew1.id]);
+      try {
+        const byHand = await createWorkOrder(s.server.sc, { objectIdx: fanCoil, title: { zh: '巡检', en: 'Inspection' }, source: 'manual', priority: 'low', actor: { userId: pm.id } });
+        const rows = (await db().query<{ action: string; actor_kind: string; actor_id: string | null; actor_name: string | null }>(
+          "SELECT action, actor_kind, actor_id, actor_name FROM audit_log WHERE object = ANY($1::text[]) AND outcome = 'success' ORDER BY seq",
+          [[`workorder:${order.id}`, `alarm:${alarmId}`, `workorder:${byHand.id}`]])).rows;
+        const users = new Map([[pm.id, pm.username], [crew1.id, crew1.username]]);
+        expect(rows.length).toBeGreaterThanOrEqual(15);
+        for (const r of rows) {
+          if (r.actor_kind === 'user') {
+            expect(users.has(r.actor_id!), `${r.action}: actor id ${r.actor_id}`).toBe(true);
+            expect(r.actor_name, r.action).toBe(users.get(r.actor_id!));
+          } else {
+            expect(r.actor_kind, r.action).toBe('system');
+            expect(r.actor_id, r.action).toBeNull();
+            expect(['dispatch', 'workorders', 'alarm rules', 'sla'], r.action).toContain(r.actor_name);
+          }
+        }
+        // The journey's people and the platform all appear: the crew (accept ... finish), the dispatcher (verify, the alarm's clear, the order by hand), dispatch.
+        const who = (action: string) => rows.filter((r) => r.action === action).map((r) => r.actor_name);
+        expect(who('workorder.transition.accept')).toEqual([crew1.username]);
+        expect(who('workorder.transition.verify')).toEqual([pm.username]);
+        expect(who('alarm.clear')).toEqual([pm.username]);
+        expect(who('workorder.transition.dispatch')).toEqual(['dispatch']);
+        expect(who('workorder.create')).toEqual(['workorders', pm.username]);
+        // The order itself still shows the creator's display name.
+        expect((await get(pm.client, byHand.id)).record.createdByName).toBe('调度员王五');
+      } finally {
+        await db().query('UPDATE app_user SET display_name = username WHERE id = ANY($1::uuid[])', [[pm.id, crew1.id]]);
+      }
+    });
+
     it('unknown equipment or bad fields: 404 / 400, nothing created', async () => {
       const count = async () => (await db().query<{ n: number }>("SELECT count(*)::int AS n FROM kit_record WHERE entity = 'workorder'")).rows[0]!.n;
       const n0 = await count();
