@@ -23,7 +23,7 @@ import { linkageModule } from './linkage/index.ts';
 import { patrolModule } from './patrol/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
-import { cateringModule } from './catering/index.ts';
+import { createCateringModule } from './catering/index.ts';
 import { renovationModule } from './renovation/index.ts';
 import { economyModule } from './economy/index.ts';
 import { groundModule } from './ground/index.ts';
@@ -38,5 +38,5 @@ import { customersModule } from './customers/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, cateringModule, renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, createCateringModule(), renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
 }
