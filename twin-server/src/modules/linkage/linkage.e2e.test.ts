@@ -122,10 +122,22 @@ describe.skipIf(inject('mqttMissing') !== null || inject('pgMissing') !== null)(
     const wo = done.steps[5]!.result as { workOrder: number; code: string };
     const order = await t.db.query<{ source: string; source_ref: string; trade: string }>('SELECT source, source_ref, trade FROM wo_order WHERE record_id = $1', [wo.workOrder]);
     expect(order.rows[0]).toEqual({ source: 'linkage', source_ref: `run:${r0.id}`, trade: 'weak_current' });
-    const audit = (await t.db.query<{ action: string; actor_name: string }>(`SELECT action, actor_name FROM audit_log WHERE object = $1 ORDER BY seq`, [`linkage_run:${r0.id}`])).rows;
+    const audit = (await t.db.query<{ action: string; actor_kind: string; actor_id: string | null; actor_name: string }>(
+      `SELECT action, actor_kind, actor_id, actor_name FROM audit_log WHERE object = $1 ORDER BY seq`, [`linkage_run:${r0.id}`])).rows;
     expect(audit.map((a) => a.action)).toEqual(['linkage.run.start', 'linkage.step.done', 'linkage.step.done', 'linkage.step.confirm', 'linkage.step.start', 'linkage.step.done',
       'linkage.step.start', 'linkage.step.done', 'linkage.step.start', 'linkage.step.done', 'linkage.step.done', 'linkage.run.done']);
-    expect(audit.find((a) => a.action === 'linkage.step.confirm')!.actor_name).toMatch(/^u-/);
+    // The operator who confirmed: by user id and username on the confirm row, the confirmed step's rows and its lock commands (modules/actors.ts).
+    const confirm = audit.find((a) => a.action === 'linkage.step.confirm')!;
+    expect(confirm.actor_name).toMatch(/^u-/);
+    const opId = (await t.db.query<{ id: string }>('SELECT id FROM app_user WHERE username = $1', [confirm.actor_name])).rows[0]!.id;
+    expect(audit.slice(3, 6).map((a) => [a.action, a.actor_kind, a.actor_id, a.actor_name])).toEqual(
+      [['linkage.step.confirm', 'user', opId, confirm.actor_name], ['linkage.step.start', 'user', opId, confirm.actor_name], ['linkage.step.done', 'user', opId, confirm.actor_name]]);
+    expect(audit.filter((a) => a.actor_kind === 'system').every((a) => a.actor_id === null && a.actor_name === 'linkage')).toBe(true);
+    const sends = (await t.db.query<{ actor_kind: string; actor_id: string | null; actor_name: string }>(
+      `SELECT actor_kind, actor_id, actor_name FROM audit_log WHERE action = 'control.command.send' AND detail::jsonb->>'action' = 'lock' AND detail::jsonb->>'command' = ANY($1::text[])`,
+      [locked.steps[2]!.commands.map((x) => x.id)])).rows;
+    expect(sends).toHaveLength(gates.length);
+    for (const r of sends) expect(r).toEqual({ actor_kind: 'user', actor_id: opId, actor_name: confirm.actor_name });
   }, 90_000);
 
   it('cancelling the lock step sends no lock command; the run goes on without it', async () => {
