@@ -9,6 +9,7 @@ import type { Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { startCommandResponder } from './commands.ts';
 import { startSecuritySim } from './security.ts';
+import { startParkingSim } from './parking.ts';
 
 export type { SimDevice, SimMessage } from './types.ts';
 import type { SimDevice, SimMessage } from './types.ts';
@@ -162,6 +163,7 @@ export async function startSimulator(opts: {
   const commands = await startCommandResponder({ db: opts.db, log: opts.log, client, seqs: state });
   // Patrol scans, access events, watch-list hits and intrusions (sim/security.ts, docs/patrol.md).
   const security = startSecuritySim({ db: opts.db, client, log: opts.log, seqs: state });
+  const parking = startParkingSim({ db: opts.db, client, log: opts.log, seqs: state, presence: occupancyCurve }); // car-park occupancy (sim/parking.ts)
   const tickMs = 50;
   let next = 0;
   let carry = 0;
@@ -188,6 +190,7 @@ export async function startSimulator(opts: {
     async close() {
       clearInterval(timer);
       security.close();
+      parking.close();
       await commands.close();
       if (!opts.client) await client.endAsync();
     },
