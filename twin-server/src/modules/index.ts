@@ -25,6 +25,8 @@ import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
 import { createCateringModule } from './catering/index.ts';
 import { renovationModule } from './renovation/index.ts';
+import { parkingModule } from './parking/index.ts';
+import { enterpriseServicesModule } from './enterprise-services/index.ts';
 import { economyModule } from './economy/index.ts';
 import { groundModule } from './ground/index.ts';
 import { timemachineModule } from './timemachine/index.ts';
@@ -38,5 +40,5 @@ import { customersModule } from './customers/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, createCateringModule(), renovationModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, createCateringModule(), renovationModule, parkingModule, enterpriseServicesModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
 }
