@@ -25,7 +25,7 @@ import { controlModule } from '../control/index.ts';
 import { linkageModule } from './index.ts';
 
 const MQTT = process.env.TWIN_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-type Step = { n: number; kind: string; state: string; commands: Array<{ device: string; state: string }>; result: Record<string, unknown> | null; error: string | null };
+type Step = { n: number; kind: string; state: string; commands: Array<{ id: string; device: string; state: string }>; result: Record<string, unknown> | null; error: string | null };
 type Run = { id: number; state: string; alarm: number; zone: number | null; steps: Step[] };
 
 async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
