@@ -22,6 +22,16 @@ export function principalActor(p: Principal): AuditActor {
   return { kind: p.kind, id: p.id, name: p.name };
 }
 
+/**
+ * The actor of a principal whose `name` may have been replaced by the display name (the records
+ * kit hands its hooks, and the work-order routes their writes, such a principal for what records
+ * show): a user's username is read by id.
+ */
+export async function auditActorOf(q: Queryable, p: Principal): Promise<AuditActor> {
+  if (p.kind !== 'user') return principalActor(p);
+  return (await userActor(q, p.id)) ?? principalActor(p);
+}
+
 /** A user known by id (a work order created for someone): id and username from `app_user`; null when there is no such user. */
 export async function userActor(q: Queryable, userId: string): Promise<AuditActor | null> {
   const r = await q.query<{ id: string; username: string }>('SELECT id, username FROM app_user WHERE id = $1', [userId]);

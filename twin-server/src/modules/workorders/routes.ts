@@ -60,7 +60,10 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
     return r.rows[0] ? { ...p, name: r.rows[0].display_name } : p;
   }
 
-  /** One audited write; a Refusal rolls back and is audited as a failure/denied row. */
+  /**
+   * One audited write; a Refusal rolls back and is audited as a failure/denied row. `fn` gets the
+   * principal with the display name (what the order shows); audit rows use `ctx.state.principal`.
+   */
   async function write<T>(ctx: TwinContext, action: string, object: string, fn: (tx: Queryable, p: Principal) => Promise<T>): Promise<T> {
     const p = ctx.state.principal!;
     try {
@@ -134,7 +137,7 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
           await crewLock(tx, p, id, ['accepted', 'in_progress', 'on_hold'], 'record parts');
           const r = await tx.query<{ id: string }>('INSERT INTO wo_part (record_id, part_code, name, qty, unit, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
             [id, b.partCode, b.name, b.qty, b.unit, p.name, auth().now()]);
-          await auth().auditIn(tx, { action: 'workorder.part', outcome: 'success', actor: actor(p), object: `workorder:${id}`, source: ctx.ip,
+          await auth().auditIn(tx, { action: 'workorder.part', outcome: 'success', actor: actor(ctx.state.principal!), object: `workorder:${id}`, source: ctx.ip,
             detail: { part: Number(r.rows[0]!.id), partCode: b.partCode, qty: b.qty, unit: b.unit } });
           return (await extras(tx, id, p))!;
         });
@@ -159,7 +162,7 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
                           WHERE wo_step.done IS DISTINCT FROM EXCLUDED.done`,
           [id, n, proc.id, b.done, p.name, auth().now()]);
           await tx.query('UPDATE kit_record SET updated_at = $2 WHERE id = $1', [id, auth().now()]);
-          await auth().auditIn(tx, { action: 'workorder.step', outcome: 'success', actor: actor(p), object: `workorder:${id}`, source: ctx.ip,
+          await auth().auditIn(tx, { action: 'workorder.step', outcome: 'success', actor: actor(ctx.state.principal!), object: `workorder:${id}`, source: ctx.ip,
             detail: { step: n, done: b.done, kb: proc.id } });
           return (await extras(tx, id, p))!;
         });
@@ -215,7 +218,7 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
       async handler(ctx) {
         const { id } = paramsOf(ctx, intIdParams);
         const b = bodyOf(ctx, membersBody);
-        ctx.body = await write(ctx, 'workorder.crew.members', crewObject(id), async (tx, p) => {
+        ctx.body = await write(ctx, 'workorder.crew.members', crewObject(id), async (tx) => {
           const c = await tx.query('SELECT 1 FROM wo_crew WHERE id = $1 FOR UPDATE', [id]);
           if (!c.rows[0]) throw new Refusal(404, `no crew ${id}`, 'failure');
           const want = [...new Set(b.userIds)];
@@ -224,7 +227,7 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
           if (bad.length) throw new Refusal(422, `not an active maintenance user: ${bad.join(', ')}`, 'failure');
           await tx.query('DELETE FROM wo_crew_member WHERE crew_id = $1', [id]);
           for (const u of want) await tx.query('INSERT INTO wo_crew_member (crew_id, user_id) VALUES ($1, $2)', [id, u]);
-          await auth().auditIn(tx, { action: 'workorder.crew.members', outcome: 'success', actor: actor(p), object: crewObject(id), source: ctx.ip, detail: { members: want } });
+          await auth().auditIn(tx, { action: 'workorder.crew.members', outcome: 'success', actor: actor(ctx.state.principal!), object: crewObject(id), source: ctx.ip, detail: { members: want } });
           return (await crews(tx, auth().now(), id))[0]!;
         });
       },
@@ -250,14 +253,14 @@ export function extraRoutes(sc: ServerContext): RouteSpec[] {
       async handler(ctx) {
         const { id } = paramsOf(ctx, intIdParams);
         const b = bodyOf(ctx, ruleBody);
-        ctx.body = await write(ctx, 'workorder.dispatch_rule', `wo_dispatch_rule:${id}`, async (tx, p) => {
+        ctx.body = await write(ctx, 'workorder.dispatch_rule', `wo_dispatch_rule:${id}`, async (tx) => {
           const t = await tx.query('SELECT 1 FROM wo_trade WHERE code = $1', [b.trade]);
           if (!t.rows[0]) throw new Refusal(422, `unknown trade ${b.trade}`, 'failure');
           const r = await tx.query<{ id: number; equipment_type: string; alarm_kind: string | null; trade: string; min_severity: number; auto_create: boolean; enabled: boolean }>(
             'UPDATE wo_dispatch_rule SET trade = $2, min_severity = $3, auto_create = $4, enabled = $5 WHERE id = $1 RETURNING *', [id, b.trade, b.minSeverity, b.autoCreate, b.enabled]);
           const x = r.rows[0];
           if (!x) throw new Refusal(404, `no dispatch rule ${id}`, 'failure');
-          await auth().auditIn(tx, { action: 'workorder.dispatch_rule', outcome: 'success', actor: actor(p), object: `wo_dispatch_rule:${id}`, source: ctx.ip, detail: { ...b } });
+          await auth().auditIn(tx, { action: 'workorder.dispatch_rule', outcome: 'success', actor: actor(ctx.state.principal!), object: `wo_dispatch_rule:${id}`, source: ctx.ip, detail: { ...b } });
           return { id: Number(x.id), equipmentType: x.equipment_type, alarmKind: x.alarm_kind, trade: x.trade, minSeverity: x.min_severity, autoCreate: x.auto_create, enabled: x.enabled };
         });
       },

@@ -14,7 +14,7 @@ import { notify } from '../../kit/notifications/service.ts';
 import { recordLink, type EntityDef, type StoredRecord } from '../../kit/records/define.ts';
 import { getRecord } from '../../kit/records/store.ts';
 import { liveRuntimeOf } from '../live.ts';
-import { principalActor, systemActor, userActor } from '../actors.ts';
+import { auditActorOf, systemActor, userActor } from '../actors.ts';
 import { applySla, PRIORITIES, Refusal, workOrderEntity, type Priority, type Source } from './definition.ts';
 
 /** What `createWorkOrder` takes. */
@@ -155,7 +155,7 @@ async function onVerified(sc: ServerContext, tx: Queryable, r: StoredRecord, p: 
        WHERE a.id = b.id AND b.before <> 'cleared' RETURNING a.idx, a.kind, a.severity, b.before AS state`, [order.alarm_id, who, nowOf(sc)]);
     const cleared = a.rows[0];
     if (cleared) {
-      await authService(sc).auditIn(tx, { action: 'alarm.clear', outcome: 'success', actor: principalActor(p), object: `alarm:${order.alarm_id}`,
+      await authService(sc).auditIn(tx, { action: 'alarm.clear', outcome: 'success', actor: await auditActorOf(tx, p), object: `alarm:${order.alarm_id}`,
         detail: { from: cleared.state, idx: cleared.idx, kind: cleared.kind, workOrder: order.code } });
       await tx.query('SELECT pg_notify($1, $2)', ['twin_alarm', JSON.stringify({ id: Number(order.alarm_id), idx: cleared.idx, action: 'clear', state: 'cleared', severity: cleared.severity })]);
       await notify(sc, { to: { roles: ['security_operator'] }, kind: 'alarm.cleared', link: `/alarms?id=${order.alarm_id}&state=all`,
@@ -181,7 +181,7 @@ async function repairDone(sc: ServerContext, tx: Queryable, repairId: number, co
   if (!rep) return;
   await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'finish', $2, 'done', $3, $4, $5, $6)`,
     [repairId, rep.state, p.id, p.name, `${code} 验收通过 / verified`, now]);
-  await authService(sc).auditIn(tx, { action: 'repair.transition.finish', outcome: 'success', actor: principalActor(p), object: `repair:${repairId}`,
+  await authService(sc).auditIn(tx, { action: 'repair.transition.finish', outcome: 'success', actor: await auditActorOf(tx, p), object: `repair:${repairId}`,
     detail: { from: rep.state, to: 'done', workOrder: code } });
   if (rep.created_by) {
     await notify(sc, { to: [rep.created_by], kind: 'repair.done', link: `/service/repairs?id=${repairId}`,
@@ -221,7 +221,7 @@ export async function closeOrderOfRepair(sc: ServerContext, tx: Queryable, repai
     [o.id, now, JSON.stringify(data)]);
   await tx.query(`INSERT INTO kit_transition (record_id, transition, from_state, to_state, by_id, by_name, note, at) VALUES ($1, 'close', 'verified', 'closed', $2, $3, $4, $5)`,
     [o.id, p.id, p.name, `报修评价 ${rating} / repair rated ${rating}`, now]);
-  await authService(sc).auditIn(tx, { action: 'workorder.transition.close', outcome: 'success', actor: principalActor(p), object: `workorder:${o.id}`,
+  await authService(sc).auditIn(tx, { action: 'workorder.transition.close', outcome: 'success', actor: await auditActorOf(tx, p), object: `workorder:${o.id}`,
     detail: { from: 'verified', to: 'closed', rating, repair: repairId } });
 }
 

@@ -69,6 +69,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       crew1 = await s.userWith(['maintenance']);
       crew2 = await s.userWith(['maintenance']);
       pm = await s.userWith(['property_manager']);
+      // Display names apart from the usernames: records show the display name, audit rows the username.
+      await db().query("UPDATE app_user SET display_name = '调度员王五' WHERE id = $1", [pm.id]);
+      await db().query("UPDATE app_user SET display_name = '维修工李四' WHERE id = $1", [crew1.id]);
       tenant = await s.userWith(['enterprise_user'], ent);
       const at = await lonLatOf(db(), fanCoil);
       // HVAC near the fan coil (crew1), HVAC 2 km away (crew2), electrical right on it: the HVAC crew nearby must get it.
@@ -182,7 +185,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const v = await fire(pm.client, order.id, 'verify');
       expect(v.status, v.text).toBe(200);
       const al = (await db().query<{ state: string; cleared_by: string }>('SELECT state, cleared_by FROM alarm WHERE id = $1', [alarmId])).rows[0];
-      expect(al).toEqual({ state: 'cleared', cleared_by: pm.username });
+      expect(al).toEqual({ state: 'cleared', cleared_by: '调度员王五' }); // the alarm row shows the display name, the audit row the username
       expect(await audits(`alarm:${alarmId}`)).toEqual([{ action: 'alarm.clear', outcome: 'success', actor_name: pm.username, actor_kind: 'user' }]);
       expect((await kinds(crew1.client)).map((n) => n.kind)).toContain('workorder.verified');
       expect((await fire(pm.client, order.id, 'close')).status).toBe(400);
@@ -200,10 +203,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     it('every audit row of the loop names its actor one way: a person by user id and username (not the display name), the platform as system', async () => {
-      // Display names that differ from the usernames, so a row naming someone by display name shows.
-      await db().query("UPDATE app_user SET display_name = '调度员王五' WHERE id = $1", [pm.id]);
-      await db().query("UPDATE app_user SET display_name = '维修工李四' WHERE id = $1", [crew1.id]);
-      try {
+      // The display names differ from the usernames (beforeAll), so a row naming someone by display name shows.
+      {
         const byHand = await createWorkOrder(s.server.sc, { objectIdx: fanCoil, title: { zh: '巡检', en: 'Inspection' }, source: 'manual', priority: 'low', actor: { userId: pm.id } });
         const rows = (await db().query<{ action: string; actor_kind: string; actor_id: string | null; actor_name: string | null }>(
           "SELECT action, actor_kind, actor_id, actor_name FROM audit_log WHERE object = ANY($1::text[]) AND outcome = 'success' ORDER BY seq",
@@ -229,8 +230,6 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect(who('workorder.create')).toEqual(['workorders', pm.username]);
         // The order itself still shows the creator's display name.
         expect((await get(pm.client, byHand.id)).record.createdByName).toBe('调度员王五');
-      } finally {
-        await db().query('UPDATE app_user SET display_name = username WHERE id = ANY($1::uuid[])', [[pm.id, crew1.id]]);
       }
     });
 
