@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, type GetAnswer } from '../../api/client.ts';
 import { ObjectLink, twinHref, followLink } from '../../app/links.tsx';
 import { useAuth } from '../../auth/SessionGate.tsx';
+import { kindLabel } from '../alarms/text.ts';
 
 export type Run = GetAnswer<'/api/linkage/runs'>['runs'][number];
 type Step = Run['steps'][number];
@@ -106,7 +107,8 @@ export function RunCard({ run, onChange, big = false }: { run: Run; onChange: ()
       onChange();
     }
   };
-  const kind = run.alarmKind ? t(`kind.${run.alarmKind}`, { defaultValue: run.alarmKind }) : '';
+  // An alarm kind this module has no label for: the layers' or the alarms module's label, never the stored code.
+  const kind = run.alarmKind ? t(`kind.${run.alarmKind}`, { defaultValue: kindLabel({ kind: run.alarmKind, ruleName: null }, lang) }) : '';
   const name = lang === 'en' ? (run.objectNameEn ?? run.objectName) : run.objectName;
   const href = twinHref(run.idx, { ...(run.building ? { building: run.building } : {}), ...(run.floor ? { floor: run.floor } : {}) });
   return (

@@ -21,7 +21,12 @@ const zh = {
   parts: { title: '使用备件', code: '编号', name: '名称', qty: '数量', unit: '单位', add: '登记备件', none: '未登记备件' },
   steps: { title: '作业指导', none: '知识库中暂无该故障的作业步骤', progress: '已完成 {{done}}/{{all}}', onlyInProgress: '开始处理后可勾选' },
   section: { open: '进行中的工单', history: '维保记录', none: '暂无工单', last: '上次保养 {{date}}，周期 {{days}} 天', more: '共 {{n}} 条', newOrder: '新建工单' },
-  desk: { crews: '班组与值班', onDuty: '值班中', offDuty: '休息', members: '成员', noMembers: '未绑定账号', trade: '工种' },
+  desk: {
+    crews: '班组与值班', onDuty: '值班中', offDuty: '休息', members: '成员', noMembers: '未绑定账号', trade: '工种',
+    close: '关闭', noPermission: '没有权限', unknown: '未知', unknownUser: '未知用户', fault: '故障类型', assignees: '处理人', created: '创建',
+    since: '进入当前状态', overdue: '已超时', description: '描述', rating: '评分', stars: '{{n}} 星', feedback: '评价', note: '备注（可选）',
+    pickCrew: '选择班组…', pickRating: '选择评分…', noCrew: '未派班组', nobody: '未指派', system: '系统', history: '处理记录', autoDispatch: '自动派单', metres: '距离 {{m}} 米',
+  },
   changed: '工单已被他人更新，已重新加载',
 };
 
@@ -48,7 +53,12 @@ const en: typeof zh = {
   parts: { title: 'Parts used', code: 'Code', name: 'Name', qty: 'Qty', unit: 'Unit', add: 'Add part', none: 'No parts recorded' },
   steps: { title: 'Procedure', none: 'The knowledge base has no procedure for this fault', progress: '{{done}}/{{all}} done', onlyInProgress: 'Tick steps once started' },
   section: { open: 'Open work orders', history: 'Maintenance history', none: 'No work orders', last: 'Last maintained {{date}}, every {{days}} days', more: '{{n}} in all', newOrder: 'New work order' },
-  desk: { crews: 'Crews on duty', onDuty: 'On duty', offDuty: 'Off duty', members: 'Members', noMembers: 'No accounts linked', trade: 'Trade' },
+  desk: {
+    crews: 'Crews on duty', onDuty: 'On duty', offDuty: 'Off duty', members: 'Members', noMembers: 'No accounts linked', trade: 'Trade',
+    close: 'Close', noPermission: 'Not permitted', unknown: 'Unknown', unknownUser: 'Unknown user', fault: 'Fault', assignees: 'Assignees', created: 'Created',
+    since: 'In this state since', overdue: 'overdue', description: 'Description', rating: 'Rating', stars: '{{n}} stars', feedback: 'Feedback', note: 'Note (optional)',
+    pickCrew: 'Choose a crew…', pickRating: 'Choose a rating…', noCrew: 'No crew yet', nobody: 'Nobody yet', system: 'System', history: 'History', autoDispatch: 'Automatic dispatch', metres: '{{m}} m away',
+  },
   changed: 'Someone else updated this order; reloaded',
 };
 
