@@ -7,6 +7,7 @@ import type { UnitDetail, UnitRow } from '@park-twin/layers';
 import { localName } from '../i18n/index.ts';
 import { FloorPlan } from './FloorPlan.tsx';
 import { ObjectLink } from '../app/links.tsx';
+import { EnterpriseLink } from '../modules/customers/link.tsx';
 import { UnitPhotos } from '../modules/leasing/UnitPhotos.tsx';
 
 /** Formatting shared by the list, the panel and the comparison. */
@@ -78,7 +79,7 @@ export function UnitPanel({ idx, detail: d, error, compared, onCompare, onClose 
             {d.neighbours.map((n) => (
               <li key={n.enterpriseIdx} data-enterprise={n.enterpriseIdx} data-industry={n.industry}>
                 <span className="chip">{f.industry(n.industry)}</span>
-                <span className="neighbour-name">{n.name ? <ObjectLink idx={n.enterpriseIdx}>{localName({ name: n.name, nameEn: n.nameEn })}</ObjectLink> : <i className="muted">{t('panel.hidden')}</i>}</span>
+                <span className="neighbour-name">{n.name ? <EnterpriseLink idx={n.enterpriseIdx}>{localName({ name: n.name, nameEn: n.nameEn })}</EnterpriseLink> : <i className="muted">{t('panel.hidden')}</i>}</span>
                 <span className="muted">{t('panel.units', { count: n.units })}{n.adjacent ? ` · ${t('panel.adjacent')}` : ''}</span>
               </li>
             ))}

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kitFetch } from '../../kit/api.ts';
-import { ObjectLink } from '../../app/links.tsx';
+import { EnterpriseLink } from '../customers/link.tsx';
 import { INDICATORS, monthLabel, strings, type Figures, type Filing } from './strings.ts';
 import './economy.css';
 
@@ -74,7 +74,7 @@ export default function ReviewPage() {
                   const d = details[f.id];
                   return (
                     <tr key={f.id} data-filing={f.id} data-status={f.status}>
-                      <td><ObjectLink idx={f.enterpriseIdx}>{en ? f.enterpriseEn ?? f.enterprise : f.enterprise}</ObjectLink></td>
+                      <td><EnterpriseLink idx={f.enterpriseIdx}>{en ? f.enterpriseEn ?? f.enterprise : f.enterprise}</EnterpriseLink></td>
                       <td>{monthLabel(f.month, en)}</td>
                       <td><span className={`badge status-${f.status}`}>{s.status(f.status)}</span> <span className="muted">{s.source(f.source)}</span></td>
                       {INDICATORS.map((i) => (

@@ -111,7 +111,7 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
     const shownBefore = await wall.page.locator('[data-kpi="economy.outputYtd"]').innerText();
     const reviewer = await loginAs(['property_manager'], null);
     await reviewer.page.goto(`${s.server.url}/economy/review?park=${s.park}`);
-    const row = reviewer.page.locator(`tr[data-status="submitted"]:has(a[data-link-idx="${ent.idx}"])`);
+    const row = reviewer.page.locator(`tr[data-status="submitted"]:has(a[data-link-idx="${ent.idx}"], a[data-enterprise-link="${ent.idx}"])`);
     await row.waitFor({ timeout: 60_000 });
     expect(await row.innerText()).toContain(ent.name);
     await screenshotStats(reviewer.page, 'economy-3-review');
