@@ -4,7 +4,7 @@
  * oversized file shows the server's message), and "hold for an opportunity": adds the unit to the
  * proposal of an opportunity in the visit or proposal stage (the unit turns reserved in 3D).
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kitFetch } from '../../kit/api.ts';
 import type { SectionProps } from '../types.ts';
@@ -22,13 +22,17 @@ const T = {
 const STATUS: Record<string, [string, string]> = { vacant: ['空置', 'Vacant'], reserved: ['已预留', 'Reserved'], leased: ['已出租', 'Leased'], expiring: ['即将到期', 'Expiring'] };
 
 /** The section. */
-export function UnitLeasing({ obj }: SectionProps) {
+export function UnitLeasing({ obj, ctl }: SectionProps) {
   const { i18n } = useTranslation();
   const en = i18n.language.startsWith('en') ? 1 : 0;
   const l = (k: keyof typeof T) => T[k][en];
   const idx = obj.idx;
   const [hold, setHold] = useState<Hold | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const [fetched, setStatus] = useState<string | null>(null);
+  // The twin's live lease index (pushed on holds, releases and signings) wins over the fetched
+  // value, so this section, the attributes and the 3D colour say the same.
+  useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+  const status = (fetched !== null && ctl.h?.lease.get(obj.idx)) || fetched;
   const [photos, setPhotos] = useState<Photo[]>([]);
   const [opps, setOpps] = useState<Opp[]>([]);
   const [pick, setPick] = useState('');

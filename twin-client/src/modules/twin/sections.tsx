@@ -3,7 +3,7 @@
  * attributes (an enterprise name links to the enterprise), and the history chart of the layer
  * the layer registry names for the object's kind.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LAYERS, historyLayer } from '@park-twin/layers';
 import { api } from '../../api/client.ts';
@@ -64,9 +64,13 @@ function formatValue(key: string, v: unknown, t: (k: string, o?: { defaultValue:
 }
 
 /** The object's attributes; the tenant's name links to the enterprise. */
-export function AttributesSection({ obj }: SectionProps) {
+export function AttributesSection({ obj, ctl }: SectionProps) {
   const { t, i18n } = useTranslation();
-  const a = obj.details.attributes;
+  // A unit's lease status follows the twin's live index (held, released, let: pushed by the
+  // leasing module), so it says what the 3D lease colour shows, not what it was when the panel opened.
+  useSyncExternalStore(ctl.subscribe, ctl.getVersion);
+  const live = obj.kind === 'room' ? ctl.h?.lease.get(obj.idx) : undefined;
+  const a = live && live !== obj.details.attributes.lease_status ? { ...obj.details.attributes, lease_status: live } : obj.details.attributes;
   const en = i18n.language === 'en';
   return (
     <table className="attrs">
