@@ -31,7 +31,8 @@ const DETAIL_SQL: Record<string, string> = {
 
 // One row per object with its parent in the drill-down tree (equipment hangs off the most
 // specific place it has), so the client can hide "everything on floors above" by walking up.
-// `owner` is the enterprise holding the active lease of a room (or of the room equipment is in).
+// `owner` is the enterprise holding the active lease of a room (or of the room equipment is in);
+// an enterprise (a child of the park, so the breadcrumb names it) owns itself.
 const INDEX_SQL = `
   SELECT o.idx, o.kind, o.name, o.name_en, x.parent, x.level, x.lease, x.owner
   FROM (
@@ -45,11 +46,12 @@ const INDEX_SQL = `
     UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM zone WHERE park_idx = $1
     UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM pipe_node WHERE park_idx = $1
     UNION ALL SELECT idx, park_idx, NULL, NULL, NULL FROM pipe_segment WHERE park_idx = $1
+    UNION ALL SELECT idx, park_idx, NULL, NULL, idx FROM enterprise WHERE park_idx = $1
   ) x JOIN twin_object o ON o.idx = x.idx
   ORDER BY o.idx`;
 
-/** Kinds whose names and lease status belong to the enterprise renting them. */
-const TENANT_KINDS = new Set(['room', 'equipment']);
+/** Kinds whose names and lease status belong to the enterprise renting them (an enterprise's name to itself). */
+const TENANT_KINDS = new Set(['room', 'equipment', 'enterprise']);
 
 /** The park hierarchy as parallel columns; the wire type lives in layers/ (shared with the client). */
 export type { ParkIndex };
