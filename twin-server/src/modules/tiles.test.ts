@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAuthServer, HttpClient, type AuthTestServer } from '../auth/testing.ts';
 import { healthModule } from './health.ts';
 import { tilesModule } from './tiles.ts';
+import fs from 'node:fs';
+import path from 'node:path';
 import { insertFixturePark, onTilesetChanged, type FixturePark, type TilesetChanged } from '../tiler/index.ts';
+import { buildTileset } from '../tiler/build.ts';
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe.skipIf(backend === 'postgres' && inject('pgMissing') !== null)(`tiles module [${backend}]`, () => {
@@ -73,6 +76,32 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const ts = (await viewer.req('GET', '/tiles/tiles-http/tileset.json')).body as { asset: { tilesetVersion: string } };
       expect(ts.asset.tilesetVersion).toBe(String(v0 + 1));
       expect(fx.counts.rooms).toBeGreaterThan(0);
+    });
+
+    it('a new park has no version until its tileset.json is written: a build that cannot write it publishes nothing', async () => {
+      // A new park whose tileset folder has a directory where tileset.json goes: every build of it
+      // fails at the write. Before, the version row was bumped first, so the route answered a
+      // version for a tileset that did not exist and the twin asked for it.
+      const dir = path.join(s.server.sc.config.tilesetDir, 'tiles-new');
+      fs.mkdirSync(path.join(dir, 'tileset.json', 'blocker'), { recursive: true });
+      await insertFixturePark(s.server.sc.db, { code: 'tiles-new', grid: 1, floors: 1, origin: [120.2, 30.4, 5] });
+      await expect(buildTileset(s.server.sc.db, { outDir: dir, park: 'tiles-new', full: true })).rejects.toThrow();
+      const before = await viewer.req('GET', '/api/tiles/tiles-new/version');
+      expect(before.status).toBe(404);
+      const row = await s.server.sc.db.query('SELECT 1 FROM tileset_state s JOIN park p ON p.idx = s.park_idx WHERE p.code = $1', ['tiles-new']);
+      expect(row.rows).toEqual([]);
+      // Once the folder is writable, the next build publishes; the version then names a tileset that exists, of that version.
+      fs.rmSync(path.join(dir, 'tileset.json'), { recursive: true });
+      const r = await buildTileset(s.server.sc.db, { outDir: dir, park: 'tiles-new', full: true });
+      const v = await viewer.req('GET', '/api/tiles/tiles-new/version');
+      expect(v.status).toBe(200);
+      expect((v.body as { version: number }).version).toBe(r.version);
+      const ts = await viewer.req('GET', '/tiles/tiles-new/tileset.json');
+      expect(ts.status).toBe(200);
+      expect((ts.body as { asset: { tilesetVersion: string } }).asset.tilesetVersion).toBe(String(r.version));
+      // A folder that lost its tileset.json (wiped by hand) answers no version either, instead of a missing tileset.
+      fs.rmSync(path.join(dir, 'tileset.json'));
+      expect((await viewer.req('GET', '/api/tiles/tiles-new/version')).status).toBe(404);
     });
 
     it('lets only tiles:admin force a rebuild', async () => {

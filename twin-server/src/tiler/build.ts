@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Db } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enuFrame } from './enu.ts';
 import { quadtree, boundingSquare, leafFor, type Rect } from './subdivide.ts';
@@ -291,7 +291,7 @@ function tilesetDoc(park: ParkRow, version: number, body: Json, kind: 'buildings
 /** A building's share of its leaf's triangle cap: an estimate from its footprint's vertices. */
 const leafWeight = (pb: PreparedBuilding): number => pb.rings.reduce((s, r) => s + r.length, 0) * 4;
 
-async function bumpVersion(db: Db, parkIdx: number, current: number, changeId: number): Promise<number> {
+async function bumpVersion(db: Queryable, parkIdx: number, current: number, changeId: number): Promise<number> {
   const r = await db.query<{ version: number }>(
     `INSERT INTO tileset_state (park_idx, version, change_id, built_at) VALUES ($1, $2, $3, now())
      ON CONFLICT (park_idx) DO UPDATE SET version = greatest(tileset_state.version + 1, EXCLUDED.version),
@@ -583,26 +583,34 @@ async function publish(b: BuildRun, s: TilerState, changeId: number): Promise<{ 
   const rootErr = (json.root as TileJson).geometricError;
   const bodyHash = sha(JSON.stringify(json));
   const infraHash = sha(JSON.stringify(s.infra.tileset));
-  let changed = false;
-  if (bodyHash !== s.tilesetHash || infraHash !== s.infraHash) {
-    s.version = await bumpVersion(db, park.idx, s.version, changeId);
-    changed = true;
-  } else {
-    await db.query(
-      `INSERT INTO tileset_state (park_idx, version, change_id) VALUES ($1, $2, $3)
-       ON CONFLICT (park_idx) DO UPDATE SET change_id = EXCLUDED.change_id, built_at = now()`,
-      [park.idx, s.version, changeId],
-    );
-  }
-  if (infraHash !== s.infraHash) s.infraVersion = s.version;
+  const changed = bodyHash !== s.tilesetHash || infraHash !== s.infraHash;
+  // The version row is what GET /api/tiles/:park/version answers: it is bumped in a transaction
+  // that commits only once tileset.json and infra.json of that version are in place, so no client
+  // is ever told of a version (or, for a new park, of a tileset) before its files exist. A failed
+  // write rolls the bump back. Readers see the old row meanwhile (the row lock only holds writers).
+  const next = await db.transaction(async (tx) => {
+    let version = s.version;
+    if (changed) version = await bumpVersion(tx, park.idx, s.version, changeId);
+    else {
+      await tx.query(
+        `INSERT INTO tileset_state (park_idx, version, change_id) VALUES ($1, $2, $3)
+         ON CONFLICT (park_idx) DO UPDATE SET change_id = EXCLUDED.change_id, built_at = now()`,
+        [park.idx, s.version, changeId],
+      );
+    }
+    const infraVersion = infraHash !== s.infraHash ? version : s.infraVersion;
+    await writeIfChanged(outDir, 'tileset.json', JSON.stringify(tilesetDoc(park, version, json, 'buildings', rootErr * 2)), written);
+    if (s.infra.tileset) {
+      const ie = (s.infra.tileset.root as TileJson).geometricError;
+      await writeIfChanged(outDir, 'infra.json', JSON.stringify(tilesetDoc(park, infraVersion, s.infra.tileset, 'infrastructure', ie * 2)), written);
+    }
+    return { version, infraVersion };
+  });
+  s.version = next.version;
+  s.infraVersion = next.infraVersion;
   s.tilesetHash = bodyHash;
   s.infraHash = infraHash;
   s.changeId = changeId;
-  await writeIfChanged(outDir, 'tileset.json', JSON.stringify(tilesetDoc(park, s.version, json, 'buildings', rootErr * 2)), written);
-  if (s.infra.tileset) {
-    const ie = (s.infra.tileset.root as TileJson).geometricError;
-    await writeIfChanged(outDir, 'infra.json', JSON.stringify(tilesetDoc(park, s.infraVersion, s.infra.tileset, 'infrastructure', ie * 2)), written);
-  }
   const current = [...new Set([...files, ...s.infra.files])];
   if (changed) {
     s.previousFiles = s.publishedFiles;

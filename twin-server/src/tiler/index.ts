@@ -61,7 +61,11 @@ export function emitTilesetChanged(sc: ServerContext, ev: TilesetChanged): void 
   }
 }
 
-/** The published version of a park's tilesets, or null when never built. */
+/**
+ * The published version of a park's tilesets, or null when never built, or while its first build
+ * is still writing (the version row commits after tileset.json is written), or when the tileset
+ * folder lost its tileset.json (a wiped folder: nothing a client could load).
+ */
 export async function tilesetInfo(
   db: Db,
   tilesetDir: string,
@@ -73,6 +77,8 @@ export async function tilesetInfo(
   );
   const row = r.rows[0];
   if (!row) return null;
+  const hasTileset = await fs.access(path.join(tilesetDir, park, 'tileset.json')).then(() => true, () => false);
+  if (!hasTileset) return null;
   const hasInfra = await fs.access(path.join(tilesetDir, park, 'infra.json')).then(() => true, () => false);
   return {
     park,
