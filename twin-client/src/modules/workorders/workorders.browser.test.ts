@@ -235,8 +235,8 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       const rows = (await auditOf(`workorder:${orderId}`)).filter((r) => r.outcome === 'success');
       expect(rows.map((r) => r.action)).toEqual(['workorder.create', 'workorder.transition.dispatch', 'workorder.transition.accept', 'workorder.transition.start',
         'workorder.step', 'workorder.attach', 'workorder.transition.finish']);
-      // Audited as the crew member (by user name or display name, as the route records it).
-      const crewNames = [crew.username, crew.name];
+      // Audited as the crew member, by username (every audit row names a person so: modules/actors.ts).
+      const crewNames = [crew.username];
       expect(rows.slice(2).filter((r) => !crewNames.includes(r.actor_name ?? '')), JSON.stringify(rows)).toEqual([]);
       const kinds = (await notes(supervisor)).map((n) => n.kind);
       expect(kinds).toEqual(expect.arrayContaining(['workorder.accepted', 'workorder.started', 'workorder.done']));
@@ -270,16 +270,47 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       const deskProblems = collectProblems(p);
       await p.goto(`${s.server.url}/workorders?park=${s.park}&id=${orderId}`);
       await p.locator(`.kit-detail[data-record="${orderId}"][data-state="done"]`).waitFor({ timeout: 60_000 });
+      // The order's detail: labelled values in Chinese, times in park time; no stored codes, ISO times or user ids.
+      const facts = p.locator('.kit-detail [data-wo="facts"]');
+      const raw = /\b(in_progress|on_hold|dispatched|urgent|high|normal|low|hvac|electrical|general|alarm|manual|equipment_fault)\b|\d{4}-\d{2}-\d{2}T\d|[0-9a-f]{8}-[0-9a-f]{4}-/;
+      expect(await p.locator('[data-wo="state"]').innerText()).toBe('待验收');
+      expect(['紧急', '高', '一般', '低']).toContain(await p.locator('[data-wo="priority"]').innerText());
+      expect(await p.locator('[data-wo="source"]').innerText()).toMatch(/^告警 · 告警 #\d+/);
+      const zhFacts = await facts.innerText();
+      expect(zhFacts).not.toMatch(raw);
+      const created = p.locator('[data-wo="created"] time');
+      const parkClock = (iso: string, locale: string) => new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+      const parts = Object.fromEntries(parkClock((await created.getAttribute('datetime'))!, 'zh-CN').map((x) => [x.type, x.value]));
+      expect(await created.innerText()).toBe(`${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`);
+      expect(await p.locator('.kit-detail [data-wo="history"]').innerText()).not.toMatch(raw);
+      await screenshotStats(p, 'workorders-6-desk-detail-zh');
       await p.locator('.kit-detail [data-transition="verify"]').click();
       await p.locator(`.kit-detail[data-record="${orderId}"][data-state="verified"]`).waitFor({ timeout: 30_000 });
       await screenshotStats(p, 'workorders-6-verified-desk');
+      // The same detail in English.
+      await p.goto(`${s.server.url}/workorders?park=${s.park}&id=${orderId}&lang=en`);
+      await p.locator(`.kit-detail[data-record="${orderId}"][data-state="verified"]`).waitFor({ timeout: 60_000 });
+      expect(await p.locator('[data-wo="state"]').innerText()).toBe('Verified');
+      expect(['Urgent', 'High', 'Normal', 'Low']).toContain(await p.locator('[data-wo="priority"]').innerText());
+      expect(await p.locator('[data-wo="source"]').innerText()).toMatch(/^Alarm · Alarm #\d+/);
+      expect(await p.locator('[data-wo="created"] time').innerText()).toMatch(/^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}$/);
+      const enFacts = await facts.innerText();
+      expect(enFacts).not.toMatch(raw);
+      // Labels and values are English (the object's name and the crew's notes are data).
+      for (const f of ['state', 'priority', 'trade', 'crew', 'due']) {
+        const el = p.locator(`[data-wo="${f}"]`);
+        if (await el.count()) expect(await el.innerText(), f).not.toMatch(/[\u3400-\u9fff]/);
+      }
+      expect(await p.locator('.kit-detail [data-wo="history"]').innerText()).toContain('Verify');
+      await screenshotStats(p, 'workorders-7-desk-detail-en');
+      await p.goto(`${s.server.url}/workorders?park=${s.park}&lang=zh-CN`);
       const al = (await db().query<{ state: string; cleared_by: string }>('SELECT state, cleared_by FROM alarm WHERE id = $1', [alarmId])).rows[0];
       expect(al?.state).toBe('cleared');
       expect([supervisor.username, supervisor.name]).toContain(al?.cleared_by);
       const alarmAudit = await auditOf(`alarm:${alarmId}`);
       expect(alarmAudit.map((r) => `${r.action}/${r.outcome}/${r.actor_kind}`)).toEqual(['alarm.raise/success/system', 'alarm.clear/success/user']);
       expect(alarmAudit[0]!.actor_name).toBe('alarm rules');
-      expect([supervisor.username, supervisor.name]).toContain(alarmAudit[1]!.actor_name);
+      expect(alarmAudit[1]!.actor_name).toBe(supervisor.username);
       expect((await auditOf(`workorder:${orderId}`)).filter((r) => r.outcome === 'success').map((r) => r.action).at(-1)).toBe('workorder.transition.verify');
       await until(async () => (await notes(operator)).some((n) => n.kind === 'alarm.cleared'), 'the alarm-cleared notification');
       expect((await notes(crew)).map((n) => n.kind)).toContain('workorder.verified');
