@@ -130,7 +130,7 @@ export function serviceRequestEntity(sc: ServerContext): EntityDef {
       description: { label: { zh: '详细说明', en: 'Details' }, schema: z.string().trim().max(2000).optional(), input: 'textarea' },
       department: { label: { zh: '承办部门/服务商', en: 'Department or provider' }, schema: z.string().max(100).optional(), onCreate: false, editable: false },
       resolution: { label: { zh: '办理结果', en: 'Resolution' }, schema: z.string().trim().max(1000).optional(), onCreate: false, editable: false, input: 'textarea' },
-      rating: { label: { zh: '评分', en: 'Rating' }, schema: z.number().int().min(1).max(5), onCreate: false, editable: false,
+      rating: { label: { zh: '评分', en: 'Rating' }, schema: z.number().int().min(1).max(5), onCreate: false, editable: false, input: 'select',
         options: { 1: { zh: '1 星', en: '1 star' }, 2: { zh: '2 星', en: '2 stars' }, 3: { zh: '3 星', en: '3 stars' }, 4: { zh: '4 星', en: '4 stars' }, 5: { zh: '5 星', en: '5 stars' } } },
     },
     titleField: 'title',
