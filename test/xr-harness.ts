@@ -14,11 +14,21 @@ import type { XrTestHook } from '../twin-client/src/modules/xr/testHook.ts';
 const require = createRequire(import.meta.url);
 const IWER_UMD = fs.readFileSync(require.resolve('iwer/build/iwer.js'), 'utf8');
 
-/** Opens a view logged in as the scene server's viewer, with the emulated XR device installed. */
-export async function openXrPage(browser: Browser, s: SceneServer, path: string, size = { width: 960, height: 540 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: size, deviceScaleFactor: 1 });
+/**
+ * Opens a view logged in as the scene server's viewer (or with `opts.cookies`, another user's
+ * session), with the emulated XR device installed; `opts.geolocation` grants and emulates a GPS fix.
+ */
+export async function openXrPage(
+  browser: Browser, s: SceneServer, path: string, size = { width: 960, height: 540 },
+  opts: { cookies?: ReadonlyArray<{ name: string; value: string }>; geolocation?: { latitude: number; longitude: number; accuracy: number }; compassAlpha?: number } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: size, deviceScaleFactor: 1,
+    // The orientation sensors must be granted too: a permissions list leaves out what it does not name.
+    ...(opts.geolocation ? { geolocation: opts.geolocation, permissions: ['geolocation', 'accelerometer', 'gyroscope', 'magnetometer'] } : {}),
+  });
   const u = new URL(s.server.url);
-  await context.addCookies(s.cookies.map((c) => ({ ...c, domain: u.hostname, path: '/' })));
+  await context.addCookies((opts.cookies ?? s.cookies).map((c) => ({ ...c, domain: u.hostname, path: '/' })));
   const page = await context.newPage();
   await page.addInitScript({ content: IWER_UMD });
   await page.addInitScript(() => {
@@ -28,6 +38,7 @@ export async function openXrPage(browser: Browser, s: SceneServer, path: string,
     (window as unknown as { __iwer: unknown }).__iwer = d;
   });
   await page.goto(`${s.server.url}${path}${path.includes('?') ? '&' : '?'}park=${s.park}`);
+  if (opts.compassAlpha !== undefined) await setCompass(context, page, opts.compassAlpha);
   return { context, page };
 }
 
@@ -97,4 +108,23 @@ export async function installFloorEnvironment(page: Page): Promise<void> {
     }
     (window as unknown as { __iwer: { installSEM(c: unknown): void } }).__iwer.installSEM(FloorSem);
   });
+}
+
+/**
+ * Emulates the phone's absolute orientation sensor (Chromium's sensor override over CDP), held
+ * upright (beta 90) and turned `alpha` degrees counter-clockwise from north: the page gets
+ * `deviceorientationabsolute` events; the back camera's compass heading is 360 - alpha.
+ */
+export async function setCompass(context: BrowserContext, page: Page, alpha: number): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  // Intrinsic Z (alpha) then X (beta = 90 degrees): q = qz * qx.
+  const ha = (alpha * Math.PI) / 360;
+  const hb = Math.PI / 4;
+  const [z, w1] = [Math.sin(ha), Math.cos(ha)];
+  const [x, w2] = [Math.sin(hb), Math.cos(hb)];
+  const quaternion = { x: w1 * x, y: z * x, z: z * w2, w: w1 * w2 };
+  for (const type of ['absolute-orientation', 'relative-orientation']) {
+    await cdp.send('Emulation.setSensorOverrideEnabled', { enabled: true, type } as never);
+    await cdp.send('Emulation.setSensorOverrideReadings', { type, reading: { quaternion } } as never);
+  }
 }

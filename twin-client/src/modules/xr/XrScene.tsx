@@ -15,6 +15,8 @@ import {
 import type { TwinController } from '../../scene/controller.ts';
 import { yawOf } from './placement.ts';
 import type { XrState } from './xrState.ts';
+import { RepairPanel } from './RepairPanel.tsx';
+import { DigWindow } from './DigWindow.tsx';
 
 /** The tiles renderer calls used to register the XR camera (3d-tiles-renderer's TilesRenderer). */
 interface CameraTiles {
@@ -203,7 +205,7 @@ export function XrScene({ ctl, xs }: { ctl: TwinController; xs: XrState }) {
         return;
       }
       const ray = xs.rays.find((r) => r.handedness === e.inputSource.handedness) ?? xs.rays[0];
-      if (ray) xs.selectAlong(ray.matrix);
+      if (ray && !xs.uiHit?.(ray.matrix)) xs.selectAlong(ray.matrix);
     };
     session.addEventListener('select', onSelect);
     xs.onSessionStart(mode);
@@ -245,6 +247,8 @@ export function XrScene({ ctl, xs }: { ctl: TwinController; xs: XrState }) {
       <primitive object={reticle} />
       {rays.map((l, i) => <primitive key={i} object={l} />)}
       <primitive object={panel.mesh} />
+      <RepairPanel xs={xs} origin={origin} />
+      <DigWindow xs={xs} origin={origin} />
     </>
   );
 }

@@ -5,7 +5,7 @@
  * reticle, placed from a surveyed marker, underground networks at their depth, nudge buttons in
  * the DOM overlay). `window.__xr` exposes the session state to browser tests and the bench.
  */
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFrame, useThree } from '@react-three/fiber';
 import { XR, createXRStore } from '@react-three/xr';
@@ -22,6 +22,9 @@ import { XrScene } from './XrScene.tsx';
 import { XrState, type XrPanel } from './xrState.ts';
 import { TIERS, deviceTier } from './quality.ts';
 import { installXrHook, type PixelProbe } from './testHook.ts';
+import type { RepairApi } from './repair.ts';
+import { pressRepairButton } from './RepairPanel.tsx';
+import { GPS_MAX_ACCURACY_M, headingOfOrientation } from './geo.ts';
 import './xr.css';
 
 /** Reads pixels of the XR framebuffer right after the frame is drawn (for the test hook and bench). */
@@ -43,6 +46,49 @@ function XrProbe({ probe }: { probe: PixelProbe }) {
   return null;
 }
 
+/** Guided repair's calls: the order, its procedure with ticks, and a tick (typed client). */
+const repairApi: RepairApi = {
+  async load(id) {
+    const [d, x] = await Promise.all([
+      api.get('/api/workorders/{id}', { params: { id } }),
+      api.get('/api/workorders/{id}/extra', { params: { id } }),
+    ]);
+    return { id, code: x.code, title: d.record.title, objectIdx: d.record.objectIdx, objectName: d.record.objectName, state: d.record.state, procedure: x.procedure };
+  },
+  async tick(id, n, done) {
+    const x = await api.post('/api/workorders/{id}/steps/{n}', { params: { id, n }, body: { done } });
+    return x.procedure?.steps ?? [];
+  },
+};
+
+/**
+ * The latest compass heading (degrees from north of the back camera), where the device gives an
+ * absolute orientation: `deviceorientationabsolute` (Chrome on Android), an absolute
+ * `deviceorientation`, or Safari's `webkitCompassHeading`. Listens only while `active` (an AR
+ * session runs): the sensor is not kept on for nothing.
+ */
+function useCompass(active: boolean): { current: number | null } {
+  const ref = useMemo(() => ({ current: null as number | null }), []);
+  useEffect(() => {
+    if (!active) return;
+    const on = (e: DeviceOrientationEvent & { webkitCompassHeading?: number }) => {
+      if (typeof e.webkitCompassHeading === 'number') {
+        ref.current = e.webkitCompassHeading;
+        return;
+      }
+      if (!(e.absolute || e.type === 'deviceorientationabsolute') || e.alpha === null || e.beta === null || e.gamma === null) return;
+      ref.current = headingOfOrientation(e.alpha, e.beta, e.gamma);
+    };
+    window.addEventListener('deviceorientationabsolute', on as EventListener);
+    window.addEventListener('deviceorientation', on as EventListener);
+    return () => {
+      window.removeEventListener('deviceorientationabsolute', on as EventListener);
+      window.removeEventListener('deviceorientation', on as EventListener);
+    };
+  }, [ref, active]);
+  return ref;
+}
+
 /** The XR view. */
 export default function XrView() {
   const { t, i18n } = useTranslation('xr');
@@ -52,6 +98,7 @@ export default function XrView() {
   const infra = useMemo(() => infraStatus(), []);
   const tier = deviceTier(navigator.userAgent, navigator.hardwareConcurrency || 4, new URLSearchParams(location.search).get('tier'));
   const overlayRef = useRef<HTMLDivElement>(null);
+  const [geoMsg, setGeoMsg] = useState<string | null>(null);
   const store = useMemo(() => createXRStore({
     // No emulator in the app (tests inject one), no controller/hand models (they load from a CDN),
     // no offer of a session before the user asks.
@@ -81,11 +128,42 @@ export default function XrView() {
       } catch { /* the panel shows what it has */ }
     }
     return { idx, title: localName(d), rows };
-  }, () => [infra.tiles]), [ctl, can, en, t, infra]);
+  }, () => [infra.tiles], repairApi), [ctl, can, en, t, infra]);
   useSyncExternalStore(xs.subscribe, xs.getVersion);
+  const heading = useCompass(xs.mode === 'immersive-ar');
   const probe = useMemo<PixelProbe>(() => ({ want: false, resolve: null }), []);
 
-  useEffect(() => installXrHook(xs, store, probe, infra), [xs, store, probe, infra]);
+  /** AR by GPS and compass: a fix no worse than GPS_MAX_ACCURACY_M and the latest compass heading. */
+  const placeByGeo = async (): Promise<string | null> => {
+    if (!park) return t('geo.noPark');
+    if (!('geolocation' in navigator)) return t('geo.noGps');
+    const h = heading.current;
+    if (h === null) return t('geo.noCompass');
+    try {
+      const pos = await new Promise<GeolocationPosition>((resolve, reject) =>
+        navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 15_000, maximumAge: 5_000 }));
+      if (pos.coords.accuracy > GPS_MAX_ACCURACY_M) return t('geo.inaccurate', { m: Math.round(pos.coords.accuracy) });
+      xs.placeFromGeo(park.origin, { lon: pos.coords.longitude, lat: pos.coords.latitude }, h);
+      return null;
+    } catch (e) {
+      return t('geo.failed', { msg: (e as GeolocationPositionError).message || String(e) });
+    }
+  };
+  const placeByGeoRef = useRef(placeByGeo);
+  placeByGeoRef.current = placeByGeo;
+
+  useEffect(() => installXrHook(xs, store, probe, infra, () => placeByGeoRef.current(), () => heading.current), [xs, store, probe, infra, heading]);
+
+  // `?wo=`: the work order's guided repair (its procedure beside its equipment).
+  useEffect(() => {
+    const wo = Number(new URLSearchParams(location.search).get('wo') ?? 0);
+    if (wo > 0 && Number.isInteger(wo)) void xs.repair.open(wo);
+  }, [xs]);
+  const repairObject = xs.repair.order?.objectIdx ?? 0;
+  useEffect(() => {
+    if (!ctl.h || repairObject <= 0) return;
+    ctl.setDrill({ ...ctl.drill, selected: repairObject }, { fly: !xs.session });
+  }, [ctl, ctl.h, repairObject, xs]);
 
   // Tier: coarser tiles on phones and standalone headsets.
   useEffect(() => {
@@ -110,11 +188,14 @@ export default function XrView() {
   if (problem) return <div className="center-message" data-problem={problem}>{problem}</div>;
   const supported = typeof navigator !== 'undefined' && 'xr' in navigator;
   const infraUrl = tilesetUrl?.replace('/tileset.json', '/infra.json') ?? null;
+  const digging = Boolean(xs.session) && xs.digRadius > 0;
+  const r = xs.repair;
+  const step = r.steps[r.current];
   return (
     <div className="twin-view xr-view" data-xr-mode={xs.mode ?? 'none'}>
       {park && tilesetUrl && (
-        <TwinCanvas ctl={ctl} stats={stats} tilesetUrl={tilesetUrl} origin={park.origin} groundOpacity={ar ? 0 : 1}>
-          {infraUrl && <InfraTiles ctl={ctl} url={infraUrl} origin={park.origin} visible={ar} status={infra} />}
+        <TwinCanvas ctl={ctl} stats={stats} tilesetUrl={tilesetUrl} origin={park.origin} groundOpacity={ar || digging ? 0 : 1}>
+          {infraUrl && <InfraTiles ctl={ctl} url={infraUrl} origin={park.origin} visible={ar || digging} status={infra} />}
           <XR store={store}>
             <XrScene ctl={ctl} xs={xs} />
           </XR>
@@ -135,11 +216,20 @@ export default function XrView() {
               {xs.scaleMode ? t('lifeSize') : t('table')}
             </button>
           )}
+          {xs.session && (
+            <button type="button" data-xr="dig" aria-pressed={xs.digRadius > 0} onClick={() => xs.nextDig()}>
+              {xs.digRadius > 0 ? t('dig.on', { r: xs.digRadius }) : t('dig.off')}
+            </button>
+          )}
           <span className="muted" data-tier={tier}>{t('quality')}: {t(`tier.${tier}`)}</span>
         </section>
         {ar && (
           <section className="panel xr-nudge" data-placed={xs.placed}>
-            <p>{xs.placed ? t('placed') : t('place')}</p>
+            <p>{xs.placed ? (xs.placedBy === 'geo' ? t('geo.placed') : t('placed')) : t('place')}</p>
+            {'geolocation' in navigator && (
+              <button type="button" data-xr="geo" className="xr-geo" onClick={() => void placeByGeo().then(setGeoMsg)}>{t('geo.place')}</button>
+            )}
+            {geoMsg && <p className="xr-error" role="alert">{geoMsg}</p>}
             <div className="xr-nudge-grid">
               <button type="button" onClick={() => xs.nudge(-0.25, 0, 0)}>{t('left')}</button>
               <button type="button" onClick={() => xs.nudge(0, -0.25, 0)}>{t('forward')}</button>
@@ -148,6 +238,39 @@ export default function XrView() {
               <button type="button" onClick={() => xs.nudge(0, 0.25, 0)}>{t('back')}</button>
               <button type="button" onClick={() => xs.nudge(0, 0, -Math.PI / 90)}>{t('turnR')}</button>
             </div>
+          </section>
+        )}
+        {(r.order || r.loading || r.error) && (
+          <section className="panel xr-repair" data-repair={r.order?.id ?? 0} data-step={r.current} data-busy={r.busy} aria-live="polite">
+            <header>
+              <h3>{t('repair.title')}</h3>
+              <button type="button" className="xr-repair-close" aria-label={t('exit')} onClick={() => xs.repair.close()}>×</button>
+            </header>
+            {r.loading && <p className="muted">{t('repair.loading')}</p>}
+            {r.order && (
+              <>
+                <p className="xr-repair-order"><b>{r.order.code}</b> {r.order.title}{r.order.objectName ? ` · ${r.order.objectName}` : ''}</p>
+                {!r.order.procedure && <p className="muted">{t('repair.noProcedure')}</p>}
+                {r.order.procedure && (
+                  <>
+                    <p className="muted">{en ? r.order.procedure.title.en : r.order.procedure.title.zh} · {t('repair.stepOf', { n: r.current + 1, all: r.steps.length })} · {t('repair.doneOf', { done: r.doneCount, all: r.steps.length })}</p>
+                    <ol className="xr-repair-dots" aria-hidden="true">
+                      {r.steps.map((s) => <li key={s.n} data-done={s.done} data-current={s.n === r.current} />)}
+                    </ol>
+                    {step && <p className="xr-repair-step" data-done={step.done}>{en ? step.en : step.zh}</p>}
+                    {step?.done && <p className="xr-repair-ok">✓ {t('repair.stepDone')}{step.byName ? ` · ${step.byName}` : ''}</p>}
+                    {r.order.state !== 'in_progress' && <p className="muted">{t('repair.onlyInProgress')}</p>}
+                    <div className="xr-repair-buttons">
+                      <button type="button" data-repair-btn="prev" disabled={r.current <= 0} onClick={() => pressRepairButton(xs, 'prev')}>{t('repair.prev')}</button>
+                      <button type="button" data-repair-btn="done" className="primary" disabled={!step || r.busy || r.order.state !== 'in_progress'}
+                        onClick={() => pressRepairButton(xs, 'done')}>{step?.done ? t('repair.undo') : t('repair.done')}</button>
+                      <button type="button" data-repair-btn="next" disabled={r.current >= r.steps.length - 1} onClick={() => pressRepairButton(xs, 'next')}>{t('repair.next')}</button>
+                    </div>
+                  </>
+                )}
+              </>
+            )}
+            {r.error && <p className="xr-error" role="alert">{r.error}</p>}
           </section>
         )}
         {xs.selected > 0 && <ObjectPanel ctl={ctl} idx={xs.selected} onClose={() => xs.close()} />}

@@ -22,6 +22,8 @@ export interface XrTestHook {
   exit(): Promise<void>;
   /** Statistics of the XR framebuffer's pixels after the next XR frame. */
   xrPixels(): Promise<{ width: number; height: number; distinct: number; lumaStd: number; nonBackground: number }>;
+  /** The XR framebuffer after the next XR frame as a PNG data URL (both eyes, upright). */
+  xrSnapshot(): Promise<string>;
   setMarker(position: [number, number, number], yaw: number): void;
   placeFromMarker(position: [number, number, number], yaw: number): void;
   /** Reference space -> park frame, column-major. */
@@ -33,10 +35,23 @@ export interface XrTestHook {
   tilesCameras(): { count: number; xr: boolean; resolution: number[] | null };
   infraLoaded(): number;
   setScaleMode(on: boolean): void;
+  /** Guided repair: the order, the step shown, the ticks, whether the panel is up and beside the equipment. */
+  repair(): { id: number; current: number; done: boolean[]; busy: boolean; error: string | null; anchored: boolean; objectIdx: number };
+  openRepair(id: number): Promise<void>;
+  /** A repair panel button's centre in the session's reference space (null without a panel). */
+  repairButton(id: 'prev' | 'done' | 'next'): number[] | null;
+  /** The dig window's radius and centre (park frame), and whether the ground is cut at each park point. */
+  dig(points: number[][]): { radius: number; centre: number[]; localClipping: boolean; cut: boolean[] } | null;
+  setDig(radius: number): void;
+  /** Places by GPS and compass now; null or the message shown. */
+  placeByGeo(): Promise<string | null>;
+  /** The compass heading the view holds (degrees), or null. */
+  heading(): number | null;
+  placedBy(): string | null;
 }
 
 /** Installs `window.__xr`; returns the uninstall function. */
-export function installXrHook(xs: XrState, store: XRStore, probe: PixelProbe, infra: InfraStatus): () => void {
+export function installXrHook(xs: XrState, store: XRStore, probe: PixelProbe, infra: InfraStatus, placeByGeo: () => Promise<string | null>, heading: () => number | null): () => void {
   const hook: XrTestHook = {
     state: () => ({
       mode: xs.mode, presenting: Boolean(xs.session), placed: xs.placed, scale: xs.scale(), resolution: xs.xrResolution, selected: xs.selected,
@@ -85,6 +100,23 @@ export function installXrHook(xs: XrState, store: XRStore, probe: PixelProbe, in
       const ml = sl / n;
       return { width: p.width, height: p.height, distinct: set.size, lumaStd: Math.sqrt(Math.max(0, sl2 / n - ml * ml)), nonBackground: nonBg / n };
     },
+    async xrSnapshot() {
+      const p = await new Promise<{ width: number; height: number; data: Uint8Array }>((resolve) => {
+        probe.resolve = resolve;
+        probe.want = true;
+        xs.ctl.invalidate();
+      });
+      const c = document.createElement('canvas');
+      c.width = p.width;
+      c.height = p.height;
+      const img = new ImageData(p.width, p.height);
+      const row = p.width * 4;
+      // GL rows run bottom up; opaque so the AR clear colour shows as black.
+      for (let y = 0; y < p.height; y++) img.data.set(p.data.subarray((p.height - 1 - y) * row, (p.height - y) * row), y * row);
+      for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
+      c.getContext('2d')!.putImageData(img, 0, 0);
+      return c.toDataURL('image/png');
+    },
     setMarker: (position, yaw) => {
       xs.marker = { position, yaw };
     },
@@ -104,6 +136,23 @@ export function installXrHook(xs: XrState, store: XRStore, probe: PixelProbe, in
     },
     infraLoaded: () => infra.loaded,
     setScaleMode: (on) => xs.setScaleMode(on),
+    repair: () => ({
+      id: xs.repair.order?.id ?? 0, current: xs.repair.current, done: xs.repair.steps.map((s) => s.done), busy: xs.repair.busy, error: xs.repair.error,
+      anchored: xs.repairAnchored, objectIdx: xs.repair.order?.objectIdx ?? 0,
+    }),
+    openRepair: (id) => xs.repair.open(id),
+    repairButton: (id) => {
+      const p = xs.repairButtonAt?.(id);
+      return p ? p.applyMatrix4(new Matrix4().copy(xs.origin).invert()).toArray() : null;
+    },
+    dig: (points) => {
+      const d = xs.digReadback?.();
+      return d ? { radius: d.radius, centre: d.centre, localClipping: d.localClipping, cut: d.groundCutAt(points.map((p) => [p[0]!, p[1]!, p[2]!] as const)) } : null;
+    },
+    setDig: (r) => xs.setDig(r),
+    placeByGeo,
+    heading,
+    placedBy: () => xs.placedBy,
   };
   (window as unknown as { __xr?: XrTestHook }).__xr = hook;
   return () => {

@@ -6,6 +6,10 @@
 import { Matrix4, Raycaster, Vector3, type Intersection, type Sphere } from 'three';
 import type { TwinController } from '../../scene/controller.ts';
 import { nudge, originFromMarker, tableOrigin, type MarkerSurvey } from './placement.ts';
+import { RepairGuide, type RepairApi } from './repair.ts';
+import { DIG_RADII } from './dig.ts';
+import type { DigReadback } from './DigWindow.tsx';
+import { parkPoint, yawOfHeading, type GeoPoint } from './geo.ts';
 
 /** The in-world panel's content. */
 export interface XrPanel {
@@ -46,11 +50,30 @@ export class XrState {
   xrCamera: object | null = null;
   selected = 0;
   panel: XrPanel | null = null;
+  /** Guided repair: the work order's procedure, one step at a time. */
+  readonly repair: RepairGuide;
+  /** Dig window radius (metres on site), 0 when off. */
+  digRadius = 0;
+  /** Whether the repair panel stands beside its equipment (its geometry found), not before the user. */
+  repairAnchored = false;
+  /** A controller ray's hit on in-world UI (the repair panel): true when it took the select. */
+  uiHit: ((ray: Matrix4) => boolean) | null = null;
+  /** Park-frame centre of a repair panel button (tests aim the controller at it). */
+  repairButtonAt: ((id: 'prev' | 'done' | 'next') => Vector3) | null = null;
+  /** The dig window's scene read-back (DigWindow installs it while a session runs). */
+  digReadback: (() => DigReadback) | null = null;
+  /** How the AR placement was last made. */
+  placedBy: 'marker' | 'geo' | null = null;
   private panelListeners = new Set<(p: XrPanel | null) => void>();
   private listeners = new Set<() => void>();
   private version = 0;
 
-  constructor(readonly ctl: TwinController, private loadPanel: PanelLoader, readonly extraTiles: () => unknown[] = () => []) {}
+  constructor(readonly ctl: TwinController, private loadPanel: PanelLoader, readonly extraTiles: () => unknown[] = () => [], repairApi?: RepairApi) {
+    this.repair = new RepairGuide(repairApi ?? {
+      load: () => Promise.reject(new Error('no work orders here')),
+      tick: () => Promise.reject(new Error('no work orders here')),
+    }, () => this.changed());
+  }
 
   /** useSyncExternalStore plumbing for the overlay. */
   subscribe = (fn: () => void) => {
@@ -101,7 +124,34 @@ export class XrState {
   placeFromMarker(seen: { position: readonly [number, number, number]; yaw: number }): void {
     this.origin.copy(originFromMarker(this.marker, seen));
     this.placed = true;
+    this.placedBy = 'marker';
     this.changed();
+  }
+
+  /**
+   * AR by GPS and compass: the user stands at `fix` (WGS84) looking along compass `headingDeg`;
+   * the park origin's WGS84 position is `parkOrigin`. The floor under the viewer (reference
+   * space) goes to that park point at ground level, and the viewer's facing to the heading's yaw.
+   */
+  placeFromGeo(parkOrigin: GeoPoint, fix: GeoPoint, headingDeg: number): void {
+    const [x, , z] = parkPoint(parkOrigin, fix);
+    const v = this.viewer;
+    this.origin.copy(originFromMarker({ position: [x, 0, z], yaw: yawOfHeading(headingDeg) }, { position: [v.position[0], 0, v.position[2]], yaw: v.yaw }));
+    this.placed = true;
+    this.placedBy = 'geo';
+    this.changed();
+  }
+
+  /** Dig window: off, or the next radius. */
+  setDig(radius: number): void {
+    this.digRadius = radius;
+    this.changed();
+  }
+
+  /** The dig window's next radius (off -> 2 -> 4 -> 8 -> off). */
+  nextDig(): void {
+    const i = DIG_RADII.indexOf(this.digRadius as (typeof DIG_RADII)[number]);
+    this.setDig(i < 0 ? DIG_RADII[0] : (DIG_RADII[i + 1] ?? 0));
   }
 
   /** Moves / turns the placement a little (the nudge buttons, about the user). */
