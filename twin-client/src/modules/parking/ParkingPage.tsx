@@ -15,12 +15,18 @@ import './parking.css';
 export default function ParkingPage() {
   const { en, l, name } = useL();
   const { can } = useAuth();
-  const params = new URLSearchParams(location.search);
+  // The address is re-read on in-app navigation (a notification opens another card while the view stays mounted).
+  const [search, setSearch] = useState(location.search);
+  useEffect(() => {
+    const on = () => setSearch(location.search);
+    window.addEventListener('popstate', on);
+    return () => window.removeEventListener('popstate', on);
+  }, []);
+  const params = new URLSearchParams(search);
   const [lots, setLots] = useState<Lot[] | null>(null);
   const [lotIdx, setLotIdx] = useState<number | null>(params.get('lot') ? Number(params.get('lot')) : null);
   const [status, setStatus] = useState('');
   const [cards, setCards] = useState<Card[]>([]);
-  // Read on every render: a notification opens another card while the view stays mounted.
   const cardId = params.get('card') ? Number(params.get('card')) : null;
   const [one, setOne] = useState<{ card: Card; payments: Payment[] } | null>(null);
   const load = useCallback(() => {
