@@ -2,10 +2,10 @@
  * The dock column of a host view (the twin, the wall): every registered module's docks for that
  * host that the principal may see (docs/adding-a-module.md, "Docks"). Each dock is rendered as
  * `<section data-dock="<id>">` inside Suspense; the host places the column with CSS
- * (`.module-docks-twin`, `.module-docks-wall`).
+ * (`.module-docks-twin`, `.module-docks-wall`). Also the wall's overlays (`wallOverlays`).
  */
 import { Suspense } from 'react';
-import { docksFor, useModuleAccess } from './registry.ts';
+import { docksFor, useModuleAccess, wallOverlaysFor } from './registry.ts';
 import type { DockHost, DockTarget } from './types.ts';
 import type { TwinController } from '../scene/controller.ts';
 import type { LiveClient } from '../live/client.ts';
@@ -29,5 +29,20 @@ export function ModuleDocks({ host, ctl, live, flyTo, panelOpen = false }: {
         </section>
       ))}
     </aside>
+  );
+}
+
+/** The modules' overlays of the command wall's twin cell (the video grid...); nothing when none. */
+export function ModuleWallOverlays({ park, focus }: { park: string | null; focus: number }) {
+  const access = useModuleAccess();
+  if (!park) return null;
+  return (
+    <>
+      {wallOverlaysFor(access).map((o) => (
+        <Suspense key={o.id} fallback={null}>
+          <o.component park={park} focus={focus} />
+        </Suspense>
+      ))}
+    </>
   );
 }

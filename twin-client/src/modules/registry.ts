@@ -5,7 +5,7 @@
  */
 import { createContext, useContext } from 'react';
 import i18next from 'i18next';
-import type { Access, ClientModule, DockHost, Label, ModuleDock, ModuleView, ObjectAction, PanelSection } from './types.ts';
+import type { Access, ClientModule, DockHost, Label, ModuleDock, ModuleView, ModuleWallOverlay, ObjectAction, PanelSection } from './types.ts';
 
 const registered: ClientModule[] = [];
 
@@ -29,8 +29,9 @@ export function registerModule(m: ClientModule): void {
   if (registered.some((r) => r.name === m.name)) throw new Error(`client module ${m.name} registered twice`);
   const paths = new Set(registered.flatMap((r) => r.views ?? []).map((v) => v.path));
   for (const v of m.views ?? []) if (paths.has(v.path)) throw new Error(`view path ${v.path} of ${m.name} is taken`);
-  const ids = new Set(registered.flatMap((r) => [...(r.sections ?? []), ...(r.actions ?? []), ...(r.docks ?? [])]).map((s) => s.id));
-  for (const s of [...(m.sections ?? []), ...(m.actions ?? []), ...(m.docks ?? [])]) if (ids.has(s.id)) throw new Error(`section/action/dock id ${s.id} of ${m.name} is taken`);
+  const parts = (r: ClientModule) => [...(r.sections ?? []), ...(r.actions ?? []), ...(r.docks ?? []), ...(r.wallOverlays ?? [])];
+  const ids = new Set(registered.flatMap(parts).map((s) => s.id));
+  for (const s of parts(m)) if (ids.has(s.id)) throw new Error(`section/action/dock/overlay id ${s.id} of ${m.name} is taken`);
   registered.push(m);
   addBundles(m);
 }
@@ -89,6 +90,11 @@ export function actionsFor(kind: string, access: ModuleAccess): ObjectAction[] {
 export function docksFor(host: DockHost, access: ModuleAccess): ModuleDock[] {
   return byOrder(registered.filter((m) => moduleOn(m, access.enabled)).flatMap((m) => m.docks ?? [])
     .filter((d) => d.hosts.includes(host) && permitted(d, access.can)));
+}
+
+/** Overlays of the command wall's twin cell the principal may see. */
+export function wallOverlaysFor(access: ModuleAccess): ModuleWallOverlay[] {
+  return registered.filter((m) => moduleOn(m, access.enabled)).flatMap((m) => m.wallOverlays ?? []).filter((o) => permitted(o, access.can));
 }
 
 /** A label in the current UI language. */

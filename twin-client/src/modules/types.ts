@@ -116,6 +116,23 @@ export interface ModuleDock extends Access {
   readonly component: ComponentType<DockProps>;
 }
 
+/** What a wall overlay receives: the wall's park code and the object it focuses (0: none). */
+export interface WallOverlayProps {
+  readonly park: string;
+  readonly focus: number;
+}
+
+/**
+ * A wall overlay: a module's layer over the command wall's twin cell (the video grid), rendered
+ * inside Suspense when the principal may see it; it decides from the wall's URL whether to show.
+ */
+export interface ModuleWallOverlay extends Access {
+  /** Unique over all modules' sections, actions, docks and overlays; `data-wall-overlay` on its host. */
+  readonly id: string;
+  /** `lazy(() => import(...))`. */
+  readonly component: ComponentType<WallOverlayProps>;
+}
+
 /** A client module. */
 export interface ClientModule {
   /** Stable id; the same as its server module's name. */
@@ -132,4 +149,6 @@ export interface ClientModule {
   readonly actions?: readonly ObjectAction[];
   /** Docks on the twin view and the wall. */
   readonly docks?: readonly ModuleDock[];
+  /** Layers over the command wall's twin cell. */
+  readonly wallOverlays?: readonly ModuleWallOverlay[];
 }

@@ -20,8 +20,7 @@ import type { TwinController } from '../scene/controller.ts';
 import { WallDirector } from './director.ts';
 import { useAlarmFeed, useKpis, type TickerAlarm } from './feeds.ts';
 import { wallI18n } from './i18n.ts';
-import { WallVideo } from '../modules/video/wall.tsx';
-import { ModuleDocks } from '../modules/Docks.tsx';
+import { ModuleDocks, ModuleWallOverlays } from '../modules/Docks.tsx';
 import { alarmText, kindLabel } from '../modules/alarms/text.ts';
 import { useAlarmTexts } from '../modules/alarms/ticker.ts';
 import type { LiveClient } from '../live/client.ts';
@@ -256,7 +255,8 @@ export default function WallPage() {
           </TwinCanvas>
         )}
         {focusName && <div className="wall-focus" data-focus-idx={director.focus!.idx}>{t('focus', { name: localName(focusName) })}</div>}
-        <WallVideo park={park?.code ?? null} focus={director.focus?.idx ?? 0} />
+        {/* Modules' overlays of the twin cell (the video grid with ?video=4...). */}
+        <ModuleWallOverlays park={park?.code ?? null} focus={director.focus?.idx ?? 0} />
         {/* Modules' docks (the alarm dock...): a click focuses the object as a new alarm would. */}
         <ModuleDocks host="wall" ctl={ctl} live={live} flyTo={(o) => {
           director.pause();

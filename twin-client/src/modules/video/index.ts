@@ -20,4 +20,6 @@ export const videoClientModule: ClientModule = {
     // With an open alarm on the object (the alarm console's "fly to"), the cameras that see the alarm and its replay from before it.
     { id: 'video.seeing', kinds: ['equipment', 'room', 'building', 'zone', 'pipe_node'], all: ['security:read'], order: 6, component: lazy(() => import('./SeeingSection.tsx')) },
   ],
+  // The command wall's video grid (`/wall?video=1|4|9`), over the right of the twin.
+  wallOverlays: [{ id: 'video.wall', all: ['security:read'], component: lazy(() => import('./wall.tsx')) }],
 };

@@ -1,22 +1,17 @@
 /**
- * The video grid slot of the command wall (WallPage renders it inside the twin's cell): loads the
- * grid (and hls.js) only when the wall's URL asks for video (`?video=1|4|9`) and the principal
- * may watch cameras with the video module on.
+ * The video grid overlay of the command wall (registered as the module's `wallOverlays` entry;
+ * WallPage renders it inside the twin's cell): loads the grid (and hls.js) only when the wall's
+ * URL asks for video (`?video=1|4|9`). The registry shows it only with the video module on and
+ * security:read.
  */
-import { lazy, Suspense } from 'react';
-import { moduleOn, registeredModules, useModuleAccess } from '../registry.ts';
+import { lazy } from 'react';
+import type { WallOverlayProps } from '../types.ts';
 import { wallVideoParams } from './wallParams.ts';
 
 const Grid = lazy(() => import('./WallVideoGrid.tsx'));
 
-/** The slot: nothing unless `?video=` is given and allowed. */
-export function WallVideo({ park, focus }: { park: string | null; focus: number }) {
-  const access = useModuleAccess();
-  const video = registeredModules().find((m) => m.name === 'video');
-  if (!park || !wallVideoParams(location.search) || !video || !moduleOn(video, access.enabled) || !access.can('security:read')) return null;
-  return (
-    <Suspense fallback={null}>
-      <Grid park={park} focus={focus} />
-    </Suspense>
-  );
+/** The overlay: nothing unless `?video=` is given. */
+export default function WallVideo({ park, focus }: WallOverlayProps) {
+  if (!wallVideoParams(location.search)) return null;
+  return <Grid park={park} focus={focus} />;
 }
