@@ -24,6 +24,7 @@ import { patrolModule } from './patrol/index.ts';
 import { portalModule } from './portal/index.ts';
 import { bookingModule } from './booking/index.ts';
 import { createCateringModule } from './catering/index.ts';
+import { o2oModule } from './o2o/index.ts';
 import { renovationModule } from './renovation/index.ts';
 import { parkingModule } from './parking/index.ts';
 import { enterpriseServicesModule } from './enterprise-services/index.ts';
@@ -40,5 +41,5 @@ import { customersModule } from './customers/index.ts';
  * stream, simulator); then the drill-down modules.
  */
 export function allModules(): TwinModule[] {
-  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, createCateringModule(), renovationModule, parkingModule, enterpriseServicesModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
+  return [healthModule, authModule(), sampleParkModule, tilesModule(), createLiveModule(), mapModule, twinModule, groundModule, timemachineModule, importModule, parksModule, tilesetsModule(), opsModule, wallModule, investModule, notificationsModule(), repairsModule, videoModule(), alarmsModule(), leasingModule, workordersModule(), economyModule, portalModule, bookingModule, createCateringModule(), o2oModule, renovationModule, parkingModule, enterpriseServicesModule, controlModule(), linkageModule(), patrolModule(), labelsModule, customersModule];
 }

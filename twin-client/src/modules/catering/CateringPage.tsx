@@ -8,6 +8,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kitFetch } from '../../kit/api.ts';
+import { useAuth } from '../../auth/SessionGate.tsx';
+import { OrderTab } from './OrderTab.tsx';
+import { CounterTab } from './CounterTab.tsx';
+import { SafetyTab } from './SafetyTab.tsx';
 import './catering.css';
 
 interface Card { id: number; cardNo: string; holderName: string; holderUserId: string | null; status: string; balanceFen: number; floorFen: number; version: number; replacedBy: number | null }
@@ -33,8 +37,44 @@ const METHODS: Record<string, [string, string]> = { wechat: ['微信', 'WeChat P
 const yuan = (fen: number) => `${fen < 0 ? '-' : ''}¥${(Math.abs(fen) / 100).toFixed(2)}`;
 const newKey = () => `ui-${crypto.randomUUID()}`;
 
-/** The view. */
+const TABS = { cards: ['饭卡', 'Meal cards'], order: ['点餐', 'Order'], counter: ['取餐核销', 'Counter'], safety: ['食品安全', 'Food safety'] } as const;
+type Tab = keyof typeof TABS;
+
+/** The view: tabs for meal cards, ordering, the counter (cashiers) and food safety. */
 export default function CateringPage() {
+  const { i18n } = useTranslation();
+  const { me, can } = useAuth();
+  const en = i18n.language.startsWith('en') ? 1 : 0;
+  const [tab, setTab] = useState<Tab>(() => {
+    const t = new URLSearchParams(location.search).get('tab');
+    return t && t in TABS ? t as Tab : 'cards';
+  });
+  const [canteens, setCanteens] = useState<{ idx: number; name: string; nameEn: string | null }[]>([]);
+  useEffect(() => { kitFetch<{ canteens: { idx: number; name: string; nameEn: string | null }[] }>('GET', '/api/catering/canteens').then((r) => setCanteens(r.canteens), () => setCanteens([])); }, []);
+  const tabs = (Object.keys(TABS) as Tab[]).filter((t) => t !== 'counter' || can('catering:charge'));
+  const pick = (t: Tab) => {
+    setTab(t);
+    const u = new URL(location.href);
+    u.searchParams.set('tab', t);
+    history.replaceState(history.state, '', u);
+  };
+  return (
+    <div className="catering-shell">
+      <nav className="catering-tabs" role="tablist">
+        {tabs.map((t) => <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'on' : ''} onClick={() => pick(t)} data-catering-tabbtn={t}>{TABS[t][en]}</button>)}
+      </nav>
+      <div className="catering-body">
+        {tab === 'cards' && <CardsTab />}
+        {tab === 'order' && <OrderTab en={en} canteens={canteens} userId={me.id ?? null} />}
+        {tab === 'counter' && <CounterTab en={en} canteens={canteens} />}
+        {tab === 'safety' && <SafetyTab en={en} canteens={canteens} canRecord={can('catering:safety')} />}
+      </div>
+    </div>
+  );
+}
+
+/** Meal cards. */
+function CardsTab() {
   const { i18n } = useTranslation();
   const en = i18n.language.startsWith('en') ? 1 : 0;
   const l = (k: keyof typeof T) => T[k][en];

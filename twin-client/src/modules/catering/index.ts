@@ -12,7 +12,7 @@ const CanteenSection = lazy(() => import('./CanteenSection.tsx').then((m) => ({ 
 export const cateringClientModule: ClientModule = {
   name: 'catering',
   views: [
-    { path: '/service/catering', nav: { zh: '饭卡', en: 'Meal cards' }, all: ['catering:use'], order: 62, component: lazy(() => import('./CateringPage.tsx')) },
+    { path: '/service/catering', nav: { zh: '餐饮', en: 'Catering' }, all: ['catering:use'], order: 62, component: lazy(() => import('./CateringPage.tsx')) },
   ],
   // Canteens are places in the twin: their room panel shows today's card traffic (no title: nothing for other rooms).
   sections: [{ id: 'catering.canteen', kinds: ['room'], all: ['catering:use'], order: 46, component: CanteenSection }],
