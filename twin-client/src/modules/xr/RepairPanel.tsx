@@ -91,7 +91,9 @@ export function RepairPanel({ xs, origin }: { xs: XrState; origin: RefObject<Obj
     canvas.width = PANEL_PX.w;
     canvas.height = PANEL_PX.h;
     const tex = new CanvasTexture(canvas);
-    const mesh = new Mesh(new PlaneGeometry(PANEL_M.w, PANEL_M.h), new MeshBasicMaterial({ map: tex, side: DoubleSide, transparent: true }));
+    // Drawn over the model (no depth test, last): the twin's walls and rooms must not hide the instructions.
+    const mesh = new Mesh(new PlaneGeometry(PANEL_M.w, PANEL_M.h), new MeshBasicMaterial({ map: tex, side: DoubleSide, transparent: true, depthTest: false, depthWrite: false }));
+    mesh.renderOrder = 10;
     mesh.visible = false;
     mesh.name = 'xr-repair-panel';
     return { canvas, tex, mesh };
