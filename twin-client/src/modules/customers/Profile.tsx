@@ -156,14 +156,14 @@ export function Profile({ idx, onClose }: { idx: number; onClose?: () => void })
         <section className="cust-card" data-part="units">
           <h3>{t('unitsTitle')}</h3>
           {p.units.length === 0 ? <p className="muted">{t('none')}</p> : (
-            <table className="cust-table"><tbody>
+            <div className="cust-table-wrap"><table className="cust-table cust-units"><tbody>
               {p.units.map((u) => (
                 <tr key={u.idx} data-unit={u.idx}>
                   <td><ObjectLink idx={u.idx} at={{ building: u.building, floor: u.floor, layer: 'lease' }}>{u.buildingName} {u.code}</ObjectLink></td>
                   <td>{fmt(u.area, 1, lang)} m²</td><td>{t('f.leaseEnd')} {u.leaseEnd}</td>
                 </tr>
               ))}
-            </tbody></table>
+            </tbody></table></div>
           )}
         </section>
         <section className="cust-card" data-part="services">
