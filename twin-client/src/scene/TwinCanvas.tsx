@@ -4,7 +4,7 @@
  * picking and hover. Renders on demand; the state texture is flushed right before each render.
  */
 import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
+import { Canvas, advance, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
 import { TilesPlugin, TilesRenderer } from '3d-tiles-renderer/r3f';
 import { GLTFExtensionsPlugin, ReorientationPlugin } from '3d-tiles-renderer/plugins';
@@ -28,6 +28,8 @@ export interface FrameStats {
   measure: boolean;
   /** Update work (decode, store, texture writes) done since the last frame, added to its time. */
   pendingWorkMs: number;
+  /** Runs one whole frame of this canvas now, synchronously (every useFrame callback, then the render); set once mounted. */
+  advance?: () => void;
 }
 
 /** The object under the pointer (see TwinController.pickFromHits). */
@@ -38,6 +40,13 @@ function firstPick(ctl: TwinController, e: ThreeEvent<PointerEvent | MouseEvent>
 function FrameDriver({ ctl, stats }: { ctl: TwinController; stats: FrameStats }) {
   const invalidate = useThree((s) => s.invalidate);
   const camera = useThree((s) => s.camera);
+  const getState = useThree((s) => s.get);
+  useEffect(() => {
+    stats.advance = () => advance(performance.now(), false, getState());
+    return () => {
+      delete stats.advance;
+    };
+  }, [stats, getState]);
   // OrbitControls with makeDefault registers here once mounted (a separate React root from the view).
   const controls = useThree((s) => s.controls) as unknown as ControlsLike | null;
   useEffect(() => {

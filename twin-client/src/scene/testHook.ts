@@ -41,6 +41,12 @@ export interface TwinTestHook {
   frameAll(): void;
   /** Renders frames continuously for `ms`, applying `updatesPerSecond` synthetic records (bench). */
   measure(ms: number, updatesPerSecond: number, layer?: LayerName): Promise<{ frames: number; meanMs: number; medianMs: number; p95Ms: number; drawCalls: number; triangles: number; records: number; workMs: number; times: number[] }>;
+  /**
+   * Runs `n` whole frames back to back in one task (no waiting for the browser's next frame) and
+   * returns each one's time as `measure` times it (useFrame work + flush + render + gl.finish).
+   * Many frames in little wall time, so a loaded machine's preemptions hit fewer of them (bench).
+   */
+  burst(n: number): number[];
   stats(): { frames: number; drawCalls: number; triangles: number; uploadBytes: number; records: number };
   /** Re-tiles followed: notices heard, in-place patches, full reloads, tiles whose content changed, tileset URL. */
   tileUpdates(): TwinController['tileUpdates'];
@@ -176,6 +182,18 @@ export function installTestHook(ctl: TwinController, stats: FrameStats): () => v
       const mid = ts.length >> 1;
       const medianMs = ts.length === 0 ? 0 : ts.length % 2 ? ts[mid]! : (ts[mid - 1]! + ts[mid]!) / 2;
       return { workMs: work / Math.max(1, ts.length), frames: ts.length, meanMs: mean, medianMs, p95Ms: ts[Math.floor(ts.length * 0.95)] ?? 0, drawCalls: stats.drawCalls, triangles: stats.triangles, records, times: ts };
+    },
+    burst: (n) => {
+      if (!stats.advance) return [];
+      stats.times.length = 0;
+      stats.pendingWorkMs = 0;
+      stats.measure = true;
+      try {
+        for (let i = 0; i < n; i++) stats.advance();
+      } finally {
+        stats.measure = false;
+      }
+      return [...stats.times];
     },
     tileUpdates: () => ({ ...ctl.tileUpdates }),
     loadedContent: () => {

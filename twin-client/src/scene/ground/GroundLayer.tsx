@@ -11,20 +11,16 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import { useFrame, useThree } from '@react-three/fiber';
 import { useTranslation } from 'react-i18next';
 import {
-  AdditiveBlending, BackSide, BoxGeometry, CircleGeometry, Color, InstancedMesh, Matrix4, MeshBasicMaterial, ShaderMaterial,
-  SphereGeometry, Vector3, type BufferGeometry, type Light, type Material, type Mesh, type MeshStandardMaterial, type Object3D,
+  AdditiveBlending, AlwaysDepth, BackSide, BoxGeometry, CircleGeometry, Color, InstancedMesh, LineBasicMaterial, LineSegments, Matrix4,
+  MeshBasicMaterial, ShaderMaterial, SphereGeometry, Vector3, type Light, type Material, type Mesh, type MeshStandardMaterial, type Object3D,
 } from 'three';
 import { getJson } from '../../api.ts';
 import { useModuleAccess } from '../../modules/registry.ts';
 import type { TwinController } from '../controller.ts';
 import type { FrameStats } from '../TwinCanvas.tsx';
-import { GROUND_COLOURS, LAYER_ORDER, areaGeometry, markingGeometry, roadGeometry, streetLights, terrainGeometry, toScene, type AreaKind, type GroundData, type GroundLayerName } from './geometry.ts';
+import { GROUND_COLOURS, groundGeometry, lampLineGeometry, paintGround, paintLamps, streetLights, toScene, type GroundData } from './geometry.ts';
 import { groundSettings, type GroundSettings } from './settings.ts';
 import { placeLabels, type LabelSpec } from './labels.ts';
-
-const AREA_KINDS: Partial<Record<GroundLayerName, AreaKind[]>> = {
-  boundary: ['boundary'], reserve: ['reserve'], block: ['block'], parking: ['parking'], plaza: ['plaza'], green: ['green'], water: ['water'],
-};
 
 const skyDir = new Vector3();
 
@@ -87,56 +83,55 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
     return () => ac.abort();
   }, [park, moduleOn]);
 
-  // Ground meshes: one geometry and material per layer.
-  const layers = useMemo(() => {
-    if (!data) return [];
-    const out: Array<{ name: GroundLayerName; geometry: BufferGeometry; material: MeshBasicMaterial; order: number }> = [];
-    LAYER_ORDER.forEach((name, i) => {
-      const kinds = AREA_KINDS[name];
-      const g = kinds ? areaGeometry(data, kinds) : name === 'terrain' ? terrainGeometry() : name === 'road' ? roadGeometry(data) : name === 'marking' ? markingGeometry(data) : null;
-      if (!g) return;
-      // Coplanar layers: drawn bottom-up, each pulled towards the camera a little more.
-      const material = new MeshBasicMaterial({ color: GROUND_COLOURS[name].day, toneMapped: false, polygonOffset: true, polygonOffsetFactor: -1 - i, polygonOffsetUnits: -4 * (i + 1) });
-      out.push({ name, geometry: g, material, order: -50 + i });
-    });
-    return out;
+  // The ground: every flat layer (terrain, park, blocks, green, roads, markings, water) in one
+  // vertex-coloured mesh, one draw, painted in layer order (see groundGeometry).
+  const ground = useMemo(() => {
+    if (!data) return null;
+    const built = groundGeometry(data);
+    if (!built) return null;
+    const material = new MeshBasicMaterial({ vertexColors: true, toneMapped: false, depthFunc: AlwaysDepth });
+    paintGround(built.geometry, built.layerOf, 'day');
+    return { ...built, material };
   }, [data]);
   useEffect(() => () => {
-    for (const l of layers) {
-      l.geometry.dispose();
-      l.material.dispose();
-    }
-  }, [layers]);
+    ground?.geometry.dispose();
+    ground?.material.dispose();
+  }, [ground]);
 
-  // Street lights: poles, heads and (at night) light pools, three instanced draws.
+  // Street lights. Low quality: poles and heads as one line draw (a box and a sphere per light
+  // cost ~90 vertices each on software WebGL, for a pixel or two at the overview), light pools
+  // with 12 segments. High: box poles, sphere heads, 20-segment pools. Pools show at night only.
   const lamps = useMemo(() => {
     if (!data) return null;
     const pts = streetLights(data);
     const n = pts.length / 2;
     if (n === 0) return null;
-    const pole = new InstancedMesh(new BoxGeometry(0.25, 7, 0.25).translate(0, 3.5, 0), new MeshBasicMaterial({ color: '#5a5f66', toneMapped: false }), n);
-    const head = new InstancedMesh(new SphereGeometry(0.7, 8, 6).translate(0, 7.2, 0), new MeshBasicMaterial({ color: '#bfc3c8', toneMapped: false }), n);
+    const low = s.quality === 'low';
+    const line = low ? new LineSegments(lampLineGeometry(pts), new LineBasicMaterial({ vertexColors: true, toneMapped: false })) : null;
+    if (line) paintLamps(line.geometry, false);
+    const pole = low ? null : new InstancedMesh(new BoxGeometry(0.25, 7, 0.25).translate(0, 3.5, 0), new MeshBasicMaterial({ color: '#5a5f66', toneMapped: false }), n);
+    const head = low ? null : new InstancedMesh(new SphereGeometry(0.7, 8, 6).translate(0, 7.2, 0), new MeshBasicMaterial({ color: '#bfc3c8', toneMapped: false }), n);
     const pool = new InstancedMesh(
-      new CircleGeometry(9, 20).rotateX(-Math.PI / 2).translate(0, 0.05, 0),
+      new CircleGeometry(9, low ? 12 : 20).rotateX(-Math.PI / 2).translate(0, 0.05, 0),
       new MeshBasicMaterial({ color: '#ffb54a', toneMapped: false, transparent: true, opacity: 0.32, blending: AdditiveBlending, depthWrite: false, polygonOffset: true, polygonOffsetFactor: -12, polygonOffsetUnits: -48 }),
       n,
     );
     const m = new Matrix4();
     for (let i = 0; i < n; i++) {
       m.makeTranslation(...toScene(pts[2 * i]!, pts[2 * i + 1]!));
-      pole.setMatrixAt(i, m);
-      head.setMatrixAt(i, m);
+      pole?.setMatrixAt(i, m);
+      head?.setMatrixAt(i, m);
       pool.setMatrixAt(i, m);
     }
     pool.renderOrder = -30;
-    for (const x of [pole, head, pool]) x.frustumCulled = false;
-    return { pole, head, pool, n };
-  }, [data]);
+    for (const x of [pole, head, pool, line]) if (x) x.frustumCulled = false;
+    return { pole, head, pool, line, n, objects: [pole, head, pool, line].filter((x): x is NonNullable<typeof x> => x !== null) };
+  }, [data, s.quality]);
   useEffect(() => () => {
-    for (const x of lamps ? [lamps.pole, lamps.head, lamps.pool] : []) {
+    for (const x of lamps?.objects ?? []) {
       x.geometry.dispose();
       (x.material as Material).dispose();
-      x.dispose();
+      if ('dispose' in x) x.dispose();
     }
   }, [lamps]);
 
@@ -152,7 +147,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
   const seenTiles = useRef(-1);
   useEffect(() => {
     const mode = s.night ? 'night' : 'day';
-    for (const l of layers) l.material.color.set(GROUND_COLOURS[l.name][mode]);
+    if (ground) paintGround(ground.geometry, ground.layerOf, mode);
     sky.material.uniforms.top!.value.copy(SKY[mode].top);
     sky.material.uniforms.horizon!.value.copy(SKY[mode].horizon);
     scene.traverse((o) => {
@@ -162,12 +157,13 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
       light.intensity = (light.userData.dayIntensity as number) * (s.night ? NIGHT_LIGHT : 1);
     });
     if (lamps) {
-      (lamps.head.material as MeshBasicMaterial).color.set(s.night ? '#fff1c4' : '#bfc3c8');
+      if (lamps.head) (lamps.head.material as MeshBasicMaterial).color.set(s.night ? '#fff1c4' : '#bfc3c8');
+      if (lamps.line) paintLamps(lamps.line.geometry, s.night);
       lamps.pool.visible = s.night;
     }
     seenTiles.current = -1; // re-apply the building glow on the next frame
     invalidate();
-  }, [s.night, layers, lamps, sky, scene, invalidate]);
+  }, [s.night, ground, lamps, sky, scene, invalidate]);
 
   // Labels: a DOM overlay over the canvas, placed on frames where the camera moved.
   const overlay = useMemo(() => {
@@ -271,7 +267,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
 
   useEffect(() => {
     const hook: GroundTestHook = {
-      ready: () => data !== null && layers.length > 0,
+      ready: () => data !== null && ground !== null,
       settings: () => groundSettings.get(),
       set: (p) => groundSettings.set(p),
       labels: () => {
@@ -290,7 +286,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
     return () => {
       delete (window as unknown as { __ground?: GroundTestHook }).__ground;
     };
-  }, [data, layers, specs, lamps, overlay]);
+  }, [data, ground, specs, lamps, overlay]);
 
   // With the ground on (and its data in), the canvas's dark disc and grid (the old void) are hidden: they lie under the
   // terrain anyway, and a lit full-screen disc is the dearest pass on software WebGL.
@@ -300,7 +296,7 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
       const mesh = o as Mesh;
       const isGrid = o.type === 'GridHelper';
       const isDisc = mesh.isMesh && mesh.geometry?.type === 'CircleGeometry' && ((mesh.geometry as unknown as { parameters: { radius: number } }).parameters.radius >= 2000);
-      if ((isGrid || isDisc) && o.visible && s.ground && layers.length > 0) {
+      if ((isGrid || isDisc) && o.visible && s.ground && ground !== null) {
         o.visible = false;
         hidden.push(o);
       }
@@ -310,22 +306,14 @@ export function GroundLayer({ ctl, park, stats }: { ctl: TwinController; park: s
       for (const o of hidden) o.visible = true;
       invalidate();
     };
-  }, [scene, s.ground, layers, invalidate]);
+  }, [scene, s.ground, ground, invalidate]);
 
   if (!s.ground) return null;
   return (
     <group name="ground">
       <mesh ref={skyRef} geometry={sky.geometry} material={sky.material} renderOrder={-1000} frustumCulled={false} raycast={() => null} />
-      {layers.map((l) => (
-        <mesh key={l.name} name={`ground-${l.name}`} geometry={l.geometry} material={l.material} renderOrder={l.order} raycast={() => null} />
-      ))}
-      {lamps && (
-        <>
-          <primitive object={lamps.pole} raycast={() => null} />
-          <primitive object={lamps.head} raycast={() => null} />
-          <primitive object={lamps.pool} raycast={() => null} />
-        </>
-      )}
+      {ground && <mesh name="ground-layers" geometry={ground.geometry} material={ground.material} renderOrder={-50} raycast={() => null} />}
+      {lamps?.objects.map((o) => <primitive key={o.id} object={o} raycast={() => null} />)}
     </group>
   );
 }

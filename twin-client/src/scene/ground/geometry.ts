@@ -5,7 +5,7 @@
  * west: local (east, north) lies at scene (-east, 0, north) (see `toScene`). One geometry per kind, so
  * the whole ground costs a handful of draw calls.
  */
-import { BufferGeometry, Float32BufferAttribute, Shape, ShapeGeometry, Path, Vector2 } from 'three';
+import { BufferGeometry, Color, Float32BufferAttribute, Shape, ShapeGeometry, Path, Vector2 } from 'three';
 import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
 
 /** What GET /api/ground/:code answers (see the server's ground module). */
@@ -24,6 +24,11 @@ export type AreaKind = 'boundary' | 'block' | 'green' | 'parking' | 'plaza' | 'w
  */
 export const LAYER_ORDER = ['terrain', 'boundary', 'reserve', 'block', 'parking', 'plaza', 'green', 'road', 'marking', 'water'] as const;
 export type GroundLayerName = (typeof LAYER_ORDER)[number];
+
+/** The area kinds drawn in each area layer. */
+export const AREA_KINDS: Partial<Record<GroundLayerName, AreaKind[]>> = {
+  boundary: ['boundary'], reserve: ['reserve'], block: ['block'], parking: ['parking'], plaza: ['plaza'], green: ['green'], water: ['water'],
+};
 
 /** Day and night colours (unlit) of each layer. */
 export const GROUND_COLOURS: Record<GroundLayerName, { day: string; night: string }> = {
@@ -169,4 +174,90 @@ export function streetLights(data: GroundData, spacing = 36): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Every flat layer of the ground in one non-indexed geometry, in draw order (terrain first, water
+ * last), so the whole ground is a single draw: drawn with depth function "always" and before the
+ * other opaque objects, each triangle covers the ones before it (painter's order keeps the layers'
+ * stacking without polygon offsets), and the depth it writes still hides what lies below ground.
+ * `layerOf[v]` is the layer index (in LAYER_ORDER) of vertex v, for `paintGround`.
+ */
+export function groundGeometry(data: GroundData): { geometry: BufferGeometry; layerOf: Uint8Array; layers: GroundLayerName[] } | null {
+  const parts: Array<{ layer: number; pos: ArrayLike<number> }> = [];
+  const layers: GroundLayerName[] = [];
+  LAYER_ORDER.forEach((name, i) => {
+    const kinds = AREA_KINDS[name];
+    const g = kinds ? areaGeometry(data, kinds) : name === 'terrain' ? terrainGeometry() : name === 'road' ? roadGeometry(data) : name === 'marking' ? markingGeometry(data) : null;
+    if (!g) return;
+    const flat = g.index ? g.toNonIndexed() : g;
+    parts.push({ layer: i, pos: flat.getAttribute('position').array });
+    layers.push(name);
+    if (flat !== g) flat.dispose();
+    g.dispose();
+  });
+  if (parts.length === 0) return null;
+  const total = parts.reduce((a, p) => a + p.pos.length, 0);
+  const pos = new Float32Array(total);
+  const layerOf = new Uint8Array(total / 3);
+  let o = 0;
+  for (const p of parts) {
+    pos.set(p.pos, o);
+    layerOf.fill(p.layer, o / 3, (o + p.pos.length) / 3);
+    o += p.pos.length;
+  }
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new Float32BufferAttribute(pos, 3));
+  geometry.setAttribute('color', new Float32BufferAttribute(new Float32Array(total), 3));
+  geometry.computeBoundingSphere();
+  return { geometry, layerOf, layers };
+}
+
+/** Writes the day or night colour of each vertex's layer into the geometry's colour attribute (linear, as three expects). */
+export function paintGround(geometry: BufferGeometry, layerOf: Uint8Array, mode: 'day' | 'night'): void {
+  const attr = geometry.getAttribute('color') as Float32BufferAttribute;
+  const lin = LAYER_ORDER.map((name) => new Color(GROUND_COLOURS[name][mode]));
+  const a = attr.array as Float32Array;
+  for (let v = 0; v < layerOf.length; v++) {
+    const c = lin[layerOf[v]!]!;
+    a[3 * v] = c.r;
+    a[3 * v + 1] = c.g;
+    a[3 * v + 2] = c.b;
+  }
+  attr.needsUpdate = true;
+}
+
+/**
+ * Street lights for the low quality setting as one line draw: per light a grey pole (2 vertices)
+ * and a short bright head segment on top (2 vertices), with per-vertex colours (`paintLamps`
+ * switches the heads between day and night). Instead of a box and a sphere per light (about 90
+ * vertices each, two draws).
+ */
+export function lampLineGeometry(pts: readonly number[]): BufferGeometry {
+  const n = pts.length / 2;
+  const pos = new Float32Array(n * 4 * 3);
+  for (let i = 0; i < n; i++) {
+    const [x, , z] = toScene(pts[2 * i]!, pts[2 * i + 1]!);
+    pos.set([x, 0, z, x, 6.4, z, x, 6.4, z, x, 7.8, z], i * 12);
+  }
+  const g = new BufferGeometry();
+  g.setAttribute('position', new Float32BufferAttribute(pos, 3));
+  g.setAttribute('color', new Float32BufferAttribute(new Float32Array(n * 4 * 3), 3));
+  g.computeBoundingSphere();
+  return g;
+}
+
+/** Colours of the lamp lines: poles grey, heads grey by day and warm white at night. */
+export function paintLamps(g: BufferGeometry, night: boolean): void {
+  const attr = g.getAttribute('color') as Float32BufferAttribute;
+  const a = attr.array as Float32Array;
+  const pole = new Color('#5a5f66');
+  const head = new Color(night ? '#fff1c4' : '#bfc3c8');
+  for (let v = 0; v < a.length / 3; v++) {
+    const c = v % 4 < 2 ? pole : head;
+    a[3 * v] = c.r;
+    a[3 * v + 1] = c.g;
+    a[3 * v + 2] = c.b;
+  }
+  attr.needsUpdate = true;
 }
