@@ -200,7 +200,7 @@ export default function TwinView() {
         </div>
         <LayerPanel ctl={ctl} choices={choices} />
         <FrustumToggle />
-        <SceneModeBar />
+        <SceneModeBar ctl={ctl} park={park?.code} />
         <TimeMachineBar ctl={ctl} />
         {/* Modules' docks (the alarm dock...): a click drills to the object and opens its panel. */}
         <ModuleDocks host="twin" ctl={ctl} live={live} panelOpen={ctl.drill.selected > 0} flyTo={(o) => {

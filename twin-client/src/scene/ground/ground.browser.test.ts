@@ -123,8 +123,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       expect(night.warm, 'street-light pools and lit windows').toBeGreaterThan(0.002);
       expect(night.warm).toBeGreaterThan(day.warm + 0.002);
       expect(showsPlace(night)).toBe(true);
-      // The night toggle in the UI is pressed.
+      // The night toggle in the UI is pressed; the viewpoint button speaks Chinese.
       expect(await page.getAttribute('.scene-mode [data-mode="night"]', 'aria-pressed')).toBe('true');
+      expect((await page.textContent('.scene-mode [data-action="save-view"]'))?.trim()).toBe('保存视角');
 
       // Negative control: the same check on the scene without ground and labels (the old void) fails.
       await page.evaluate(() => (window as unknown as Hooked).__ground.set({ night: false, ground: false, labels: false }));
@@ -146,6 +147,49 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
       const labels = await page.evaluate(() => (window as unknown as Hooked).__ground.labels());
       expect(labels.some((l) => /^(Jing|Wei) \d+(st|nd|rd|th) Road$/.test(l.text))).toBe(true);
       expect(labels.filter((l) => l.kind === 'road').every((l) => !/[\u4e00-\u9fff]/.test(l.text))).toBe(true);
+
+      // Saved viewpoints: save the overview, go close to a building, click the saved view: the
+      // camera flies back and the screen shows the overview again (pixels), and after a reload
+      // the viewpoint is still offered.
+      type Cam = { __twin: { camera(): { pos: number[] } | null; frameObject(i: number, f?: number): void; ready(): boolean } };
+      await page.click('.scene-mode [data-action="save-view"]');
+      await page.waitForSelector('.scene-mode [data-viewpoint="1"]');
+      expect((await page.textContent('.scene-mode [data-viewpoint="1"]'))?.trim()).toBe('View 1');
+      const saved = await page.evaluate(() => (window as unknown as Cam).__twin.camera()!.pos);
+      await settle(page);
+      const overview = await page.screenshot({ path: path.join(ARTIFACTS, 'viewpoint-saved.png'), timeout: 120_000 });
+      const idx = (await s.testDb.db.query<{ idx: number }>('SELECT b.idx FROM building b JOIN park p ON p.idx = b.park_idx WHERE p.code = $1 ORDER BY b.idx LIMIT 1', [s.park])).rows[0]!.idx;
+      await page.evaluate((i) => (window as unknown as Cam).__twin.frameObject(i, 1.2), idx);
+      await page.waitForFunction(() => (window as unknown as Cam).__twin.ready(), null, { timeout: 120_000 });
+      await settle(page);
+      const moved = await page.screenshot({ path: path.join(ARTIFACTS, 'viewpoint-moved.png'), timeout: 120_000 });
+      await page.click('.scene-mode [data-viewpoint="1"]');
+      await page.waitForFunction((p) => {
+        const c = (window as unknown as Cam).__twin.camera();
+        return c !== null && Math.hypot(c.pos[0]! - p[0]!, c.pos[1]! - p[1]!, c.pos[2]! - p[2]!) < 0.5;
+      }, saved, { timeout: 30_000 });
+      await page.waitForFunction(() => (window as unknown as Cam).__twin.ready(), null, { timeout: 120_000 });
+      await settle(page);
+      const back = await page.screenshot({ path: path.join(ARTIFACTS, 'viewpoint-back.png'), timeout: 120_000 });
+      const diff = (a: Buffer, b: Buffer) => page.evaluate(async ({ a, b }) => {
+        const px = async (b64: string) => {
+          const bmp = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+          const c = new OffscreenCanvas(bmp.width, bmp.height);
+          const g = c.getContext('2d')!;
+          g.drawImage(bmp, 0, 0);
+          return g.getImageData(0, 0, bmp.width, bmp.height).data;
+        };
+        const [x, y] = [await px(a), await px(b)];
+        let sum = 0;
+        for (let i = 0; i < x.length; i += 4) sum += Math.abs(x[i]! - y[i]!) + Math.abs(x[i + 1]! - y[i + 1]!) + Math.abs(x[i + 2]! - y[i + 2]!);
+        return sum / (x.length / 4) / 3;
+      }, { a: a.toString('base64'), b: b.toString('base64') });
+      const movedDiff = await diff(overview, moved);
+      const backDiff = await diff(overview, back);
+      expect(movedDiff, 'the close-up differs from the overview').toBeGreaterThan(8);
+      expect(backDiff, 'back at the saved view: the overview again').toBeLessThan(movedDiff / 4);
+      await page.reload();
+      await page.waitForSelector('.scene-mode [data-viewpoint="1"]', { timeout: 120_000 });
     } finally {
       await context.close();
     }

@@ -45,8 +45,16 @@ export const groundSettings = {
 
 /** The ground layer's zh/en strings (namespace `ground`). */
 export const GROUND_I18N = {
-  'zh-CN': { day: '白天', night: '夜间', labels: '标注', ground: '地面', mode: '场景模式' },
-  en: { day: 'Day', night: 'Night', labels: 'Labels', ground: 'Ground', mode: 'Scene mode' },
+  'zh-CN': {
+    day: '白天', night: '夜间', labels: '标注', ground: '地面', mode: '场景模式',
+    viewpoints: '保存的视角', saveView: '保存视角', saveViewHint: '保存当前视角，点击即可飞回', viewN: '视角{{n}}', removeView: '删除视角{{n}}',
+    viewsFull: '最多 {{n}} 个，新保存的会替换最早的',
+  },
+  en: {
+    day: 'Day', night: 'Night', labels: 'Labels', ground: 'Ground', mode: 'Scene mode',
+    viewpoints: 'Saved viewpoints', saveView: 'Save view', saveViewHint: 'Save this view; click it later to fly back', viewN: 'View {{n}}', removeView: 'Remove view {{n}}',
+    viewsFull: 'At most {{n}}; a new one replaces the oldest',
+  },
 } as const;
 
 /** Adds the strings to i18next (now, or once it is initialized). */
