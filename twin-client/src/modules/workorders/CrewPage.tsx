@@ -241,6 +241,8 @@ function Procedure({ id, x, inProgress, onChange, setNotice }: { id: number; x: 
       <h3>{t('steps.title')}{p && <span className="wo-muted"> · {en ? p.title.en : p.title.zh} · {t('steps.progress', { done: p.steps.filter((s) => s.done).length, all: p.steps.length })}</span>}</h3>
       {!p && <p className="wo-muted">{t('steps.none')}</p>}
       {p && !inProgress && <p className="wo-muted">{t('steps.onlyInProgress')}</p>}
+      {/* The same steps one at a time beside the equipment, in a headset or on the phone (modules/xr). */}
+      {p && inProgress && <p><a className="wo-ar" data-wo-ar={id} href={`/xr?wo=${id}`}>{t('steps.ar')}</a></p>}
       {p && (
         <ol className="wo-steps">
           {p.steps.map((s) => (

@@ -19,7 +19,7 @@ const zh = {
   photo: { title: '现场照片', add: '拍照上传', uploading: '上传中…', tooBig: '照片太大（压缩后仍超过 1 MB）', failed: '上传失败：{{message}}', none: '暂无照片' },
   note: { title: '备注', add: '添加备注', placeholder: '现场情况、处理说明…', none: '暂无备注' },
   parts: { title: '使用备件', code: '编号', name: '名称', qty: '数量', unit: '单位', add: '登记备件', none: '未登记备件' },
-  steps: { title: '作业指导', none: '知识库中暂无该故障的作业步骤', progress: '已完成 {{done}}/{{all}}', onlyInProgress: '开始处理后可勾选' },
+  steps: { title: '作业指导', none: '知识库中暂无该故障的作业步骤', progress: '已完成 {{done}}/{{all}}', onlyInProgress: '开始处理后可勾选', ar: 'AR 引导维修' },
   section: { open: '进行中的工单', history: '维保记录', none: '暂无工单', last: '上次保养 {{date}}，周期 {{days}} 天', more: '共 {{n}} 条', newOrder: '新建工单' },
   desk: {
     crews: '班组与值班', onDuty: '值班中', offDuty: '休息', members: '成员', noMembers: '未绑定账号', trade: '工种',
@@ -51,7 +51,7 @@ const en: typeof zh = {
   photo: { title: 'Photos', add: 'Take a photo', uploading: 'Uploading…', tooBig: 'The photo is too large (over 1 MB after shrinking)', failed: 'Upload failed: {{message}}', none: 'No photos yet' },
   note: { title: 'Notes', add: 'Add note', placeholder: 'What you found, what you did…', none: 'No notes yet' },
   parts: { title: 'Parts used', code: 'Code', name: 'Name', qty: 'Qty', unit: 'Unit', add: 'Add part', none: 'No parts recorded' },
-  steps: { title: 'Procedure', none: 'The knowledge base has no procedure for this fault', progress: '{{done}}/{{all}} done', onlyInProgress: 'Tick steps once started' },
+  steps: { title: 'Procedure', none: 'The knowledge base has no procedure for this fault', progress: '{{done}}/{{all}} done', onlyInProgress: 'Tick steps once started', ar: 'Guided repair in AR' },
   section: { open: 'Open work orders', history: 'Maintenance history', none: 'No work orders', last: 'Last maintained {{date}}, every {{days}} days', more: '{{n}} in all', newOrder: 'New work order' },
   desk: {
     crews: 'Crews on duty', onDuty: 'On duty', offDuty: 'Off duty', members: 'Members', noMembers: 'No accounts linked', trade: 'Trade',
