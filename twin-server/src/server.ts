@@ -15,6 +15,7 @@ import { allModules } from './modules/index.ts';
 import { moduleListModule, runModuleSeeds, selectModules, startJobs, type JobRunner } from './modules/kit.ts';
 import { sampleParkSeeded } from './modules/sample.ts';
 import { isKnownPermission, registerModulePermissions } from './auth/roles.ts';
+import { registerDeviceTopics } from './ingest/identity.ts';
 import { setModuleWsHandlers, type ModuleWsHandler } from './stream/moduleHandlers.ts';
 
 /** A started twin-server. */
@@ -53,6 +54,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const modules = selectModules(opts.modules ?? allModules(), config.modules);
   if (!modules.some((m) => m.name === 'modules')) modules.push(moduleListModule(() => modules.map((m) => m.name)));
   registerModulePermissions(modules);
+  registerDeviceTopics(modules);
   const db = opts.db ?? (await openDb(config.db));
   const ownsDb = !opts.db;
   let status;

@@ -51,7 +51,38 @@ function verifyEntry(entry: string, password: string): boolean {
 const kindOf = (name: string): MqttIdentity['kind'] => (name === SERVER_IDENTITY ? 'server' : name === SIMULATOR_IDENTITY ? 'simulator' : 'device');
 
 /** The mosquitto ACL that states the same rules (written beside the password file). */
-export const MOSQUITTO_ACL = `# Written by Park Twin (twin devices): the topic rules of ingest/identity.ts.
+/**
+ * Device event topics `park/<park>/<segment>/<device>/<leaf>` a device may publish as itself: the
+ * security events of the core (docs/patrol.md) and those the enabled modules declare
+ * (`TwinModule.deviceTopics`, registered at start by `registerDeviceTopics`).
+ */
+const CORE_DEVICE_TOPICS: readonly DeviceTopic[] = [
+  { segment: 'events', leaf: 'patrol' }, { segment: 'events', leaf: 'access' }, { segment: 'events', leaf: 'watchlist' },
+];
+/** A topic shape a device may publish on: `park/<park>/<segment>/<its code>/<leaf>`. */
+export interface DeviceTopic {
+  readonly segment: string;
+  readonly leaf: string;
+}
+let deviceTopics: readonly DeviceTopic[] = CORE_DEVICE_TOPICS;
+const TOPIC_LEVEL = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Registers the device topics of the enabled modules (replacing an earlier registration); throws on a bad level. */
+export function registerDeviceTopics(modules: readonly { readonly name: string; readonly deviceTopics?: readonly DeviceTopic[] }[]): void {
+  const next = [...CORE_DEVICE_TOPICS];
+  for (const m of modules) {
+    for (const t of m.deviceTopics ?? []) {
+      if (!TOPIC_LEVEL.test(t.segment) || !TOPIC_LEVEL.test(t.leaf) || t.segment === 'cmd') throw new Error(`module ${m.name}: device topic ${t.segment}/<device>/${t.leaf} must use lower-case topic levels (not cmd)`);
+      next.push(t);
+    }
+  }
+  deviceTopics = next;
+}
+
+/** The mosquitto ACL for the identities of this data folder (the same rules as `mayPublish`). */
+export function mosquittoAcl(): string {
+  const patterns = [...new Set(deviceTopics.map((t) => t.segment === 'events' ? 'pattern write park/+/events/%u/+' : `pattern write park/+/${t.segment}/%u/${t.leaf}`))];
+  return `# Written by Park Twin (twin devices): the topic rules of ingest/identity.ts.
 # The twin server reads and writes every park topic; the simulator writes them.
 user ${SERVER_IDENTITY}
 topic readwrite park/#
@@ -60,13 +91,14 @@ user ${SIMULATOR_IDENTITY}
 topic write park/#
 topic read park/+/cmd/+/req
 
-# Every device (username = device code) may publish only its own telemetry topics and command
-# results, and read only its own command requests (docs/control.md).
+# Every device (username = device code) may publish only its own telemetry topics, command
+# results and event topics, and read only its own command requests (docs/control.md).
 pattern write park/+/+/%u
 pattern write park/+/cmd/%u/res
-pattern write park/+/events/%u/+
+${patterns.join('\n')}
 pattern read park/+/cmd/%u/req
 `;
+}
 
 /** The credential store in a data folder (the password file and the ACL beside it). */
 export class MqttCredentials {
@@ -104,7 +136,7 @@ export class MqttCredentials {
     const tmp = `${this.file}.partial-${process.pid}`;
     fs.writeFileSync(tmp, [...entries].map(([n, e]) => `${n}:${e}\n`).join(''), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
-    if (!fs.existsSync(this.aclFile) || fs.readFileSync(this.aclFile, 'utf8') !== MOSQUITTO_ACL) fs.writeFileSync(this.aclFile, MOSQUITTO_ACL, { mode: 0o644 });
+    if (!fs.existsSync(this.aclFile) || fs.readFileSync(this.aclFile, 'utf8') !== mosquittoAcl()) fs.writeFileSync(this.aclFile, mosquittoAcl(), { mode: 0o644 });
     this.#cache = null;
   }
 
@@ -151,10 +183,10 @@ export function mayPublish(who: MqttIdentity, topic: string): boolean {
   if (who.kind !== 'device') return topic.startsWith('park/') && !topic.includes('+') && !topic.includes('#');
   const parts = topic.split('/');
   // Its command results too: park/<park>/cmd/<its code>/res (docs/control.md).
-  // And its security events: park/<park>/events/<its code>/<kind> (docs/patrol.md).
+  // And its event topics: park/<park>/events/<its code>/<kind> (docs/patrol.md) and the modules' (registerDeviceTopics).
   if (parts.length === 5) {
     return parts[0] === 'park' && parts[1] !== '' && !parts[1]!.includes('+') && !parts[1]!.includes('#') && parts[3] === who.name
-      && ((parts[2] === 'cmd' && parts[4] === 'res') || (parts[2] === 'events' && ['patrol', 'access', 'watchlist'].includes(parts[4]!)));
+      && ((parts[2] === 'cmd' && parts[4] === 'res') || deviceTopics.some((t) => t.segment === parts[2] && t.leaf === parts[4]));
   }
   return parts.length === 4 && parts[0] === 'park' && parts[1] !== '' && parts[2] !== '' && parts[3] === who.name;
 }

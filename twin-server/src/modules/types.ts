@@ -15,6 +15,11 @@ export interface TwinModule {
   readonly migrations?: string;
   /** Permissions this module adds, and which roles receive each (no central role table to edit). */
   readonly permissions?: readonly ModulePermission[];
+  /**
+   * Event topics its devices publish as themselves, `park/<park>/<segment>/<device code>/<leaf>`:
+   * allowed by the broker's device ACL (ingest/identity.ts) while the module is on.
+   */
+  readonly deviceTopics?: readonly import('../ingest/identity.ts').DeviceTopic[];
   /** Sample data for `twin seed` and the first start; runs after the sample park exists. Idempotent. */
   seed?(ctx: ServerContext, park: { readonly parkIdx: number }): Promise<void>;
   /** Scheduled jobs (SLA timers, roll-ups); the host starts and stops them. */

@@ -106,6 +106,8 @@ export function createCateringModule(): TwinModule {
   return {
     name: 'catering',
     migrations: path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'),
+    // Face checkout terminals publish park/<park>/catering/<terminal code>/face as themselves (face.ts).
+    deviceTopics: [{ segment: 'catering', leaf: 'face' }],
     permissions: [
       { permission: 'catering:use', summary: 'See the canteens and one\'s own meal cards; top up and report the loss of one\'s own card', roles: ['enterprise_user', 'property_manager', 'investment', 'maintenance', 'security_operator', 'leadership_viewer'] },
       { permission: 'catering:charge', summary: 'Canteen cashier: look up cards, charge meals, refund a charge, take top-ups', roles: ['property_manager'] },

@@ -21,7 +21,7 @@ import { patrolRuntimeOf } from './service.ts';
 import { seedPatrol } from './seed.ts';
 import { startSecuritySim } from '../../sim/security.ts';
 import { createLogger } from '../../log.ts';
-import { mayPublish } from '../../ingest/identity.ts';
+import { mayPublish, mosquittoAcl, registerDeviceTopics } from '../../ingest/identity.ts';
 
 /** The start of the next 5-minute round after `t` (the sample perimeter schedule). */
 const PatrolRuntimeStart = (t: number) => Math.ceil(t / 300_000) * 300_000;
@@ -39,6 +39,20 @@ describe('event topics and the device ACL', () => {
     expect(mayPublish(gate, 'park/+/events/GATE-S-AC1/access')).toBe(false);
     expect(mayPublish(gate, 'park/p1/cmd/GATE-S-AC1/res')).toBe(true);
     expect(mayPublish(gate, 'park/p1/cmd/GATE-S-AC1/req')).toBe(false);
+  });
+  it('a module adds its device topics (catering face checkout) to the ACL and to mayPublish while it is on', () => {
+    const till = { name: 'CANTEEN-1-FACE', kind: 'device' as const };
+    registerDeviceTopics([]);
+    expect(mayPublish(till, 'park/p1/catering/CANTEEN-1-FACE/face')).toBe(false);
+    expect(mosquittoAcl()).not.toContain('catering');
+    registerDeviceTopics([{ name: 'catering', deviceTopics: [{ segment: 'catering', leaf: 'face' }] }]);
+    expect(mayPublish(till, 'park/p1/catering/CANTEEN-1-FACE/face')).toBe(true);
+    expect(mayPublish(till, 'park/p1/catering/CANTEEN-2-FACE/face')).toBe(false);
+    expect(mayPublish(till, 'park/p1/catering/CANTEEN-1-FACE/order')).toBe(false);
+    expect(mayPublish(till, 'park/p1/events/CANTEEN-1-FACE/access')).toBe(true);
+    expect(mosquittoAcl()).toContain('pattern write park/+/catering/%u/face');
+    expect(() => registerDeviceTopics([{ name: 'x', deviceTopics: [{ segment: 'cmd', leaf: 'req' }] }])).toThrow(/lower-case topic levels/);
+    registerDeviceTopics([]);
   });
 });
 
