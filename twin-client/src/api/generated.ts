@@ -682,6 +682,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catering/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an ingredient batch received from a supplier (the supplier is created on first use) and the dishes made from it; audited
+         * @description Record an ingredient batch received from a supplier (the supplier is created on first use) and the dishes made from it; audited
+         *
+         *     Permission: `catering:safety`.
+         */
+        post: operations["post_catering_batches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catering/canteens": {
         parameters: {
             query?: never;
@@ -696,6 +718,50 @@ export interface paths {
          *     Permission: `catering:use`.
          */
         get: operations["get_catering_canteens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/canteens/{idx}/menu": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A canteen's menu: its dishes with prices in fen (sold-out ones marked)
+         * @description A canteen's menu: its dishes with prices in fen (sold-out ones marked)
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_canteens_idx_menu"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/canteens/{idx}/safety": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A canteen's food safety: recent pesticide tests, retained samples (kept 48 h; due ones marked) and the kitchen's cameras (bright kitchen)
+         * @description A canteen's food safety: recent pesticide tests, retained samples (kept 48 h; due ones marked) and the kitchen's cameras (bright kitchen)
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_canteens_idx_safety"];
         put?: never;
         post?: never;
         delete?: never;
@@ -760,6 +826,28 @@ export interface paths {
         patch: operations["patch_catering_cards_id"];
         trace?: never;
     };
+    "/api/catering/cards/{id}/face": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrol a face identity id (issued by the face system; no image) for a card: face checkout events with it charge this card; audited
+         * @description Enrol a face identity id (issued by the face system; no image) for a card: face checkout events with it charge this card; audited
+         *
+         *     Permission: `catering:manage`.
+         */
+        post: operations["post_catering_cards_id_face"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catering/cards/{id}/ops": {
         parameters: {
             query?: never;
@@ -804,6 +892,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catering/dishes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a dish to a canteen's menu (price in fen), with the ingredient batches it is made from; audited
+         * @description Add a dish to a canteen's menu (price in fen), with the ingredient batches it is made from; audited
+         *
+         *     Permission: `catering:manage`.
+         */
+        post: operations["post_catering_dishes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/dishes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a dish's price (fen) or mark it sold out / available again; audited
+         * @description Change a dish's price (fen) or mark it sold out / available again; audited
+         *
+         *     Permission: `catering:manage`.
+         */
+        patch: operations["patch_catering_dishes_id"];
+        trace?: never;
+    };
+    "/api/catering/dishes/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Traceability of a dish: its ingredients → the supplier batches they came from (with the batch's pesticide tests) → the suppliers
+         * @description Traceability of a dish: its ingredients → the supplier batches they came from (with the batch's pesticide tests) → the suppliers
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_dishes_id_trace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/face-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent face checkout events (identity ids and outcomes; no images are ever received)
+         * @description Recent face checkout events (identity ids and outcomes; no images are ever received)
+         *
+         *     Permission: `catering:charge`.
+         */
+        get: operations["get_catering_face_events"];
+        put?: never;
+        /**
+         * A face checkout event from a canteen terminal over HTTP (the same as on MQTT park/<park>/catering/<terminal>/face): an identity id and an amount, never an image; a repeated event id changes nothing
+         * @description A face checkout event from a canteen terminal over HTTP (the same as on MQTT park/<park>/catering/<terminal>/face): an identity id and an amount, never an image; a repeated event id changes nothing
+         *
+         *     Permission: `catering:charge`.
+         */
+        post: operations["post_catering_face_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders, newest first: one's own (with the pickup QR code of waiting ones); the counter (catering:charge) sees a canteen's orders
+         * @description Orders, newest first: one's own (with the pickup QR code of waiting ones); the counter (catering:charge) sees a canteen's orders
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_orders"];
+        put?: never;
+        /**
+         * Order dishes at a canteen, paid from one's own meal card (prices from the menu); idempotent by key: the same key again answers the same order and charges nothing
+         * @description Order dishes at a canteen, paid from one's own meal card (prices from the menu); idempotent by key: the same key again answers the same order and charges nothing
+         *
+         *     Permission: `catering:use`.
+         */
+        post: operations["post_catering_orders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order (its orderer gets the pickup QR code while the meal waits; the counter sees any)
+         * @description One order (its orderer gets the pickup QR code while the meal waits; the counter sees any)
+         *
+         *     Permission: `catering:use`.
+         */
+        get: operations["get_catering_orders_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/pesticide-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a pesticide rapid test (enzyme inhibition %; 50 % or more fails, and the failure notifies property management); audited
+         * @description Record a pesticide rapid test (enzyme inhibition %; 50 % or more fails, and the failure notifies property management); audited
+         *
+         *     Permission: `catering:safety`.
+         */
+        post: operations["post_catering_pesticide_tests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/pickup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The counter hands a meal over: the scanned QR token or the typed 8-digit code; single use (a second pickup is a 409 saying when it was picked up); audited
+         * @description The counter hands a meal over: the scanned QR token or the typed 8-digit code; single use (a second pickup is a 409 saying when it was picked up); audited
+         *
+         *     Permission: `catering:charge`.
+         */
+        post: operations["post_catering_pickup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catering/reports": {
         parameters: {
             query?: never;
@@ -820,6 +1096,50 @@ export interface paths {
         get: operations["get_catering_reports"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a retained food sample (at least 125 g per dish, kept 48 hours; a reminder when it is due for disposal); audited
+         * @description Record a retained food sample (at least 125 g per dish, kept 48 hours; a reminder when it is due for disposal); audited
+         *
+         *     Permission: `catering:safety`.
+         */
+        post: operations["post_catering_samples"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catering/samples/{id}/dispose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispose of a retained sample once its 48 hours are over (earlier, or twice, is a 409); audited
+         * @description Dispose of a retained sample once its 48 hours are over (earlier, or twice, is a 409); audited
+         *
+         *     Permission: `catering:safety`.
+         */
+        post: operations["post_catering_samples_id_dispose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,6 +1278,116 @@ export interface paths {
         get: operations["get_control_profiles"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer registry: enterprises, people (contact persons and staff accounts) and visitors matching ?q= (name, credit code, industry, phone...); enterprise accounts see their own enterprise's rows only; phones masked
+         * @description The customer registry: enterprises, people (contact persons and staff accounts) and visitors matching ?q= (name, credit code, industry, phone...); enterprise accounts see their own enterprise's rows only; phones masked
+         *
+         *     Permission: `enterprise:read`.
+         */
+        get: operations["get_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Removes a contact person; audited
+         * @description Removes a contact person; audited
+         *
+         *     Permission: `customers:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        delete: operations["delete_customers_contacts_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/enterprises/{idx}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An enterprise's profile from park data (industry, size, growth, energy intensity, services used, alarms in its units, payment behaviour, contacts) with tags and advice for managers; an enterprise account may open its own only
+         * @description An enterprise's profile from park data (industry, size, growth, energy intensity, services used, alarms in its units, payment behaviour, contacts) with tags and advice for managers; an enterprise account may open its own only
+         *
+         *     Permission: `enterprise:read`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        get: operations["get_customers_enterprises_idx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/enterprises/{idx}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adds a contact person to an enterprise (a primary contact replaces the previous primary); audited
+         * @description Adds a contact person to an enterprise (a primary contact replaces the previous primary); audited
+         *
+         *     Permission: `customers:write`. Enterprise-scoped callers only reach their own enterprise's objects.
+         */
+        post: operations["post_customers_enterprises_idx_contacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records a visitor of the park (optionally hosted by an enterprise of that park); audited
+         * @description Records a visitor of the park (optionally hosted by an enterprise of that park); audited
+         *
+         *     Permission: `customers:write`.
+         */
+        post: operations["post_customers_visitors"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2592,6 +3022,238 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/move-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Move-in application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_move_ins"];
+        put?: never;
+        /**
+         * Move-in application: create (fields validated; enterprise users only on their own objects)
+         * @description Move-in application: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `enterprise-services:apply`.
+         */
+        post: operations["post_move_ins"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Move-in application: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_move_ins_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Move-in application: edit fields ({version, data}); a stale version is a 409
+         * @description Move-in application: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        patch: operations["patch_move_ins_id"];
+        trace?: never;
+    };
+    "/api/move-ins/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Move-in application: set who works on a record (notified); a stale version is a 409
+         * @description Move-in application: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        put: operations["put_move_ins_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move-in application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Move-in application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_move_ins_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Move-in application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_move_ins_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move-in application: add a comment (the reporter and assignees are notified)
+         * @description Move-in application: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_move_ins_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move-in application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Move-in application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_move_ins_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Move-in application: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        get: operations["get_move_ins_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Move-in application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_move_ins_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/move-ins/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Move-in application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Move-in application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_move_ins_meta"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -2658,6 +3320,144 @@ export interface paths {
          *     Permission: any authenticated caller.
          */
         post: operations["post_notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The catalogue: the park's services and third-party merchants with their average rating (filters: category, audience, q)
+         * @description The catalogue: the park's services and third-party merchants with their average rating (filters: category, audience, q)
+         *
+         *     Permission: `o2o:use`.
+         */
+        get: operations["get_o2o_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders, newest first: one's own; the service desk (o2o:fulfil) all with all=1
+         * @description Orders, newest first: one's own; the service desk (o2o:fulfil) all with all=1
+         *
+         *     Permission: `o2o:use`.
+         */
+        get: operations["get_o2o_orders"];
+        put?: never;
+        /**
+         * Order a service (price from the catalogue; for one's company, oneself as staff, or as a neighbour); audited
+         * @description Order a service (price from the catalogue; for one's company, oneself as staff, or as a neighbour); audited
+         *
+         *     Permission: `o2o:use`.
+         */
+        post: operations["post_o2o_orders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay one's order (placed → paid); idempotent by key: the same key again answers the first payment and changes nothing; audited
+         * @description Pay one's order (placed → paid); idempotent by key: the same key again answers the first payment and changes nothing; audited
+         *
+         *     Permission: `o2o:use`.
+         */
+        post: operations["post_o2o_orders_id_pay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The buyer rates a fulfilled order once (1-5 stars and a comment); audited
+         * @description The buyer rates a fulfilled order once (1-5 stars and a comment); audited
+         *
+         *     Permission: `o2o:use`.
+         */
+        post: operations["post_o2o_orders_id_rate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept (paid → accepted) or fulfil (accepted → fulfilled) by the service desk; cancel by the buyer before it is accepted; audited
+         * @description Accept (paid → accepted) or fulfil (accepted → fulfilled) by the service desk; cancel by the buyer before it is accepted; audited
+         *
+         *     Permission: `o2o:use`.
+         */
+        post: operations["post_o2o_orders_id_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settlement per merchant for orders paid in [from, to) (at most 366 days): orders, fulfilled, gross, commission (basis points of gross, rounded down), payable to the merchant, rating
+         * @description Settlement per merchant for orders paid in [from, to) (at most 366 days): orders, fulfilled, gross, commission (basis points of gross, rounded down), payable to the merchant, rating
+         *
+         *     Permission: `o2o:report`.
+         */
+        get: operations["get_o2o_settlement"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2788,6 +3588,122 @@ export interface paths {
          *     Permission: `network:read`. Enterprise-scoped callers only reach their own enterprise's objects.
          */
         get: operations["get_ops_trace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parking/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monthly cards the caller may see (enterprise users: their enterprise's), newest first; filter by car park, status (comma list) or mine=1
+         * @description Monthly cards the caller may see (enterprise users: their enterprise's), newest first; filter by car park, status (comma list) or mine=1
+         *
+         *     Permission: `parking:read`.
+         */
+        get: operations["get_parking_cards"];
+        put?: never;
+        /**
+         * Apply for a monthly card on a car park (pending until property management decides); one live card per plate and car park
+         * @description Apply for a monthly card on a car park (pending until property management decides); one live card per plate and car park
+         *
+         *     Permission: `parking:apply`.
+         */
+        post: operations["post_parking_cards"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parking/cards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One monthly card with its payments (another enterprise's card: 404)
+         * @description One monthly card with its payments (another enterprise's card: 404)
+         *
+         *     Permission: `parking:read`.
+         */
+        get: operations["get_parking_cards_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parking/cards/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a pending application (a free space is assigned; payment then activates it) or reject it; `version` as read (a stale one: 409)
+         * @description Approve a pending application (a free space is assigned; payment then activates it) or reject it; `version` as read (a stale one: 409)
+         *
+         *     Permission: `parking:manage`.
+         */
+        post: operations["post_parking_cards_id_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parking/cards/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment (integer fen, months × the monthly fee): activates an approved card from today or extends an active or expired one; idempotent by key (the same key again answers the first payment, nothing written; the key with another request: 409)
+         * @description Record a payment (integer fen, months × the monthly fee): activates an approved card from today or extends an active or expired one; idempotent by key (the same key again answers the first payment, nothing written; the key with another request: 409)
+         *
+         *     Permission: `parking:manage`.
+         */
+        post: operations["post_parking_cards_id_payments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/parking/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Car parks with capacity, spaces held by cards, active cards and the vehicles in them now (the occupancy layer's latest reading); filter by park or one object
+         * @description Car parks with capacity, spaces held by cards, active cards and the vehicles in them now (the occupancy layer's latest reading); filter by park or one object
+         *
+         *     Permission: `parking:read`.
+         */
+        get: operations["get_parking_lots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3910,6 +4826,238 @@ export interface paths {
          *     Permission: `security:admin`.
          */
         get: operations["get_roles_assignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         * @description Enterprise service: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_service_requests"];
+        put?: never;
+        /**
+         * Enterprise service: create (fields validated; enterprise users only on their own objects)
+         * @description Enterprise service: create (fields validated; enterprise users only on their own objects)
+         *
+         *     Permission: `enterprise-services:apply`.
+         */
+        post: operations["post_service_requests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: one record with the transitions the caller may fire, comments, attachments and history
+         * @description Enterprise service: one record with the transitions the caller may fire, comments, attachments and history
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_service_requests_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Enterprise service: edit fields ({version, data}); a stale version is a 409
+         * @description Enterprise service: edit fields ({version, data}); a stale version is a 409
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        patch: operations["patch_service_requests_id"];
+        trace?: never;
+    };
+    "/api/service-requests/{id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Enterprise service: set who works on a record (notified); a stale version is a 409
+         * @description Enterprise service: set who works on a record (notified); a stale version is a 409
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        put: operations["put_service_requests_id_assignees"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enterprise service: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         * @description Enterprise service: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_service_requests_id_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         * @description Enterprise service: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_service_requests_id_attachments_aid"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enterprise service: add a comment (the reporter and assignees are notified)
+         * @description Enterprise service: add a comment (the reporter and assignees are notified)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_service_requests_id_comments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/{id}/transitions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enterprise service: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         * @description Enterprise service: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        post: operations["post_service_requests_id_transitions_name"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: the users who may be assigned (holders of the entity's assignable roles)
+         * @description Enterprise service: the users who may be assigned (holders of the entity's assignable roles)
+         *
+         *     Permission: `enterprise-services:review`.
+         */
+        get: operations["get_service_requests_assignable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         * @description Enterprise service: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en)
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_service_requests_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-requests/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprise service: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         * @description Enterprise service: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do
+         *
+         *     Permission: `enterprise-services:read`.
+         */
+        get: operations["get_service_requests_meta"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8527,6 +9675,113 @@ export interface operations {
             };
         };
     };
+    post_catering_batches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    batchNo: string;
+                    /** @default null */
+                    certificate?: string | null;
+                    /** @default [] */
+                    dishIds?: number[];
+                    ingredient: string;
+                    quantityKg: number;
+                    /** Format: date-time */
+                    receivedAt: string;
+                    supplier: {
+                        /** @default null */
+                        contact?: string | null;
+                        /** @default null */
+                        licence?: string | null;
+                        name: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Record an ingredient batch received from a supplier (the supplier is created on first use) and the dishes made from it; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        supplierId: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_catering_canteens: {
         parameters: {
             query?: never;
@@ -8567,6 +9822,193 @@ export interface operations {
             };
             /** @description The caller lacks the permission, or the object belongs to another enterprise */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_canteens_idx_menu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A canteen's menu: its dishes with prices in fen (sold-out ones marked) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteen: {
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                        };
+                        dishes: {
+                            available: boolean;
+                            canteenIdx: number;
+                            /** @enum {string} */
+                            category: "main" | "side" | "staple" | "soup" | "drink";
+                            id: number;
+                            name: string;
+                            nameEn: string | null;
+                            priceFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_canteens_idx_safety: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A canteen's food safety: recent pesticide tests, retained samples (kept 48 h; due ones marked) and the kitchen's cameras (bright kitchen) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameras: {
+                            code: string;
+                            floorIdx: number | null;
+                            hasVideo: boolean;
+                            idx: number;
+                            name: string;
+                            roomIdx: number | null;
+                        }[];
+                        dueSamples: number;
+                        samples: {
+                            canteenIdx: number;
+                            dishes: string;
+                            disposedAt: string | null;
+                            disposedBy: string | null;
+                            disposeDue: string;
+                            id: number;
+                            keptAt: string;
+                            keptBy: string;
+                            /** @enum {string} */
+                            meal: "breakfast" | "lunch" | "dinner";
+                            /** @enum {string} */
+                            state: "keeping" | "due" | "disposed";
+                            weightG: number;
+                        }[];
+                        tests: {
+                            batchId: number | null;
+                            canteenIdx: number;
+                            id: number;
+                            inhibitionPct: number;
+                            note: string | null;
+                            /** @enum {string} */
+                            result: "pass" | "fail";
+                            sample: string;
+                            testedAt: string;
+                            tester: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9000,6 +10442,100 @@ export interface operations {
             };
         };
     };
+    post_catering_cards_id_face: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    identity: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enrol a face identity id (issued by the face system; no image) for a card: face checkout events with it charge this card; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cardId: number;
+                        identity: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_catering_cards_id_ops: {
         parameters: {
             query?: never;
@@ -9286,6 +10822,1024 @@ export interface operations {
             };
         };
     };
+    post_catering_dishes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    batchIds?: number[];
+                    canteenIdx: number;
+                    /**
+                     * @default main
+                     * @enum {string}
+                     */
+                    category?: "main" | "side" | "staple" | "soup" | "drink";
+                    name: string;
+                    /** @default null */
+                    nameEn?: string | null;
+                    priceFen: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a dish to a canteen's menu (price in fen), with the ingredient batches it is made from; audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: boolean;
+                        canteenIdx: number;
+                        /** @enum {string} */
+                        category: "main" | "side" | "staple" | "soup" | "drink";
+                        id: number;
+                        name: string;
+                        nameEn: string | null;
+                        priceFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_catering_dishes_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    available?: boolean;
+                    priceFen?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a dish's price (fen) or mark it sold out / available again; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: boolean;
+                        canteenIdx: number;
+                        /** @enum {string} */
+                        category: "main" | "side" | "staple" | "soup" | "drink";
+                        id: number;
+                        name: string;
+                        nameEn: string | null;
+                        priceFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_dishes_id_trace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Traceability of a dish: its ingredients → the supplier batches they came from (with the batch's pesticide tests) → the suppliers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batches: {
+                            batchId: number;
+                            batchNo: string;
+                            certificate: string | null;
+                            ingredient: string;
+                            quantityKg: number;
+                            receivedAt: string;
+                            supplier: {
+                                contact: string | null;
+                                id: number;
+                                licence: string | null;
+                                name: string;
+                            };
+                            tests: {
+                                id: number;
+                                inhibitionPct: number;
+                                /** @enum {string} */
+                                result: "pass" | "fail";
+                                testedAt: string;
+                            }[];
+                        }[];
+                        canteen: {
+                            idx: number;
+                            name: string;
+                            nameEn: string | null;
+                        } | null;
+                        dish: {
+                            available: boolean;
+                            canteenIdx: number;
+                            /** @enum {string} */
+                            category: "main" | "side" | "staple" | "soup" | "drink";
+                            id: number;
+                            name: string;
+                            nameEn: string | null;
+                            priceFen: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_face_events: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recent face checkout events (identity ids and outcomes; no images are ever received) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            amountFen: number;
+                            at: string;
+                            canteenIdx: number | null;
+                            cardId: number | null;
+                            eventId: string;
+                            identity: string;
+                            /** @enum {string} */
+                            outcome: "charged" | "refused";
+                            reason: string | null;
+                            terminal: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_face_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    event: unknown;
+                    terminal: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A face checkout event from a canteen terminal over HTTP (the same as on MQTT park/<park>/catering/<terminal>/face): an identity id and an amount, never an image; a repeated event id changes nothing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        balanceFen: number | null;
+                        cardId: number | null;
+                        duplicate: boolean;
+                        entryId: number | null;
+                        eventId: string;
+                        /** @enum {string} */
+                        outcome: "charged" | "refused";
+                        reason: string | null;
+                        terminal: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_orders: {
+        parameters: {
+            query?: {
+                canteen?: number;
+                limit?: number;
+                mine?: "0" | "1";
+                status?: "paid" | "picked_up";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Orders, newest first: one's own (with the pickup QR code of waiting ones); the counter (catering:charge) sees a canteen's orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orders: {
+                            canteenIdx: number;
+                            canteenName: string | null;
+                            cardId: number;
+                            createdAt: string;
+                            entryId: number;
+                            holderName: string;
+                            id: number;
+                            lines: {
+                                dishId: number;
+                                name: string;
+                                priceFen: number;
+                                qty: number;
+                            }[];
+                            orderNo: string;
+                            pickedAt: string | null;
+                            pickedBy: string | null;
+                            pickup: {
+                                code: string;
+                                qrSvg: string;
+                                token: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "paid" | "picked_up";
+                            totalFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    canteenIdx: number;
+                    cardId: number;
+                    key: string;
+                    lines: {
+                        dishId: number;
+                        qty: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Order dishes at a canteen, paid from one's own meal card (prices from the menu); idempotent by key: the same key again answers the same order and charges nothing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteenIdx: number;
+                        canteenName: string | null;
+                        cardId: number;
+                        createdAt: string;
+                        entryId: number;
+                        holderName: string;
+                        id: number;
+                        lines: {
+                            dishId: number;
+                            name: string;
+                            priceFen: number;
+                            qty: number;
+                        }[];
+                        orderNo: string;
+                        pickedAt: string | null;
+                        pickedBy: string | null;
+                        pickup: {
+                            code: string;
+                            qrSvg: string;
+                            token: string;
+                        } | null;
+                        replayed: boolean;
+                        /** @enum {string} */
+                        status: "paid" | "picked_up";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_catering_orders_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One order (its orderer gets the pickup QR code while the meal waits; the counter sees any) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteenIdx: number;
+                        canteenName: string | null;
+                        cardId: number;
+                        createdAt: string;
+                        entryId: number;
+                        holderName: string;
+                        id: number;
+                        lines: {
+                            dishId: number;
+                            name: string;
+                            priceFen: number;
+                            qty: number;
+                        }[];
+                        orderNo: string;
+                        pickedAt: string | null;
+                        pickedBy: string | null;
+                        pickup: {
+                            code: string;
+                            qrSvg: string;
+                            token: string;
+                        } | null;
+                        /** @enum {string} */
+                        status: "paid" | "picked_up";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_pesticide_tests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    batchId?: number | null;
+                    canteenIdx: number;
+                    inhibitionPct: number;
+                    note?: string;
+                    sample: string;
+                    /** Format: date-time */
+                    testedAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a pesticide rapid test (enzyme inhibition %; 50 % or more fails, and the failure notifies property management); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: number | null;
+                        canteenIdx: number;
+                        id: number;
+                        inhibitionPct: number;
+                        note: string | null;
+                        /** @enum {string} */
+                        result: "pass" | "fail";
+                        sample: string;
+                        testedAt: string;
+                        tester: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_pickup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    canteenIdx?: number | null;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The counter hands a meal over: the scanned QR token or the typed 8-digit code; single use (a second pickup is a 409 saying when it was picked up); audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteenIdx: number;
+                        canteenName: string | null;
+                        cardId: number;
+                        createdAt: string;
+                        entryId: number;
+                        holderName: string;
+                        id: number;
+                        lines: {
+                            dishId: number;
+                            name: string;
+                            priceFen: number;
+                            qty: number;
+                        }[];
+                        orderNo: string;
+                        pickedAt: string | null;
+                        pickedBy: string | null;
+                        pickup: {
+                            code: string;
+                            qrSvg: string;
+                            token: string;
+                        } | null;
+                        /** @enum {string} */
+                        status: "paid" | "picked_up";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_catering_reports: {
         parameters: {
             query: {
@@ -9341,6 +11895,205 @@ export interface operations {
             };
             /** @description The caller lacks the permission, or the object belongs to another enterprise */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_samples: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    canteenIdx: number;
+                    dishes: string;
+                    /** Format: date-time */
+                    keptAt?: string;
+                    /** @enum {string} */
+                    meal: "breakfast" | "lunch" | "dinner";
+                    weightG: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a retained food sample (at least 125 g per dish, kept 48 hours; a reminder when it is due for disposal); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteenIdx: number;
+                        dishes: string;
+                        disposedAt: string | null;
+                        disposedBy: string | null;
+                        disposeDue: string;
+                        id: number;
+                        keptAt: string;
+                        keptBy: string;
+                        /** @enum {string} */
+                        meal: "breakfast" | "lunch" | "dinner";
+                        /** @enum {string} */
+                        state: "keeping" | "due" | "disposed";
+                        weightG: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_catering_samples_id_dispose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dispose of a retained sample once its 48 hours are over (earlier, or twice, is a 409); audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canteenIdx: number;
+                        dishes: string;
+                        disposedAt: string | null;
+                        disposedBy: string | null;
+                        disposeDue: string;
+                        id: number;
+                        keptAt: string;
+                        keptBy: string;
+                        /** @enum {string} */
+                        meal: "breakfast" | "lunch" | "dinner";
+                        /** @enum {string} */
+                        state: "keeping" | "due" | "disposed";
+                        weightG: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10107,6 +12860,524 @@ export interface operations {
             };
             /** @description The caller lacks the permission, or the object belongs to another enterprise */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_customers: {
+        parameters: {
+            query: {
+                limit?: number;
+                park: string;
+                q?: string;
+                type?: "all" | "enterprise" | "person" | "visitor";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer registry: enterprises, people (contact persons and staff accounts) and visitors matching ?q= (name, credit code, industry, phone...); enterprise accounts see their own enterprise's rows only; phones masked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enterprises: {
+                            creditCode: string;
+                            idx: number;
+                            industry: string;
+                            leasedArea: number;
+                            name: string;
+                            nameEn: string | null;
+                            staff: number;
+                            units: number;
+                        }[];
+                        people: {
+                            enterprise: string;
+                            enterpriseEn: string | null;
+                            enterpriseIdx: number;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "contact" | "account";
+                            name: string;
+                            phone: string | null;
+                            title: string | null;
+                        }[];
+                        totals: {
+                            enterprises: number;
+                            people: number;
+                            visitors: number;
+                        };
+                        visitors: {
+                            company: string | null;
+                            host: string | null;
+                            hostEn: string | null;
+                            hostIdx: number | null;
+                            id: number;
+                            name: string;
+                            purpose: string | null;
+                            visitDate: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_customers_contacts_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_customers_enterprises_idx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An enterprise's profile from park data (industry, size, growth, energy intensity, services used, alarms in its units, payment behaviour, contacts) with tags and advice for managers; an enterprise account may open its own only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accounts: {
+                            disabled: boolean;
+                            name: string;
+                            username: string;
+                        }[];
+                        advice: {
+                            amount?: number;
+                            /** @enum {string} */
+                            code: "collect_arrears" | "renew_lease" | "offer_expansion" | "visit_decline" | "energy_audit" | "inspect_units" | "policy_support" | "retain_key";
+                            units?: number[];
+                        }[];
+                        alarms: {
+                            byKind: {
+                                count: number;
+                                kind: string;
+                            }[];
+                            last90d: number;
+                            open: number;
+                        };
+                        asOf: string;
+                        contacts: {
+                            email: string | null;
+                            id: number;
+                            name: string;
+                            phone: string | null;
+                            primary: boolean;
+                            title: string | null;
+                        }[];
+                        creditCode: string;
+                        economy: {
+                            energyIntensity: number | null;
+                            energyKwh12: number;
+                            growth: number | null;
+                            months: {
+                                month: string;
+                                output: number;
+                                tax: number;
+                            }[];
+                            output12: number;
+                            outputPrev12: number | null;
+                            parkMedianIntensity: number | null;
+                            rd12: number;
+                            rdIntensity: number | null;
+                            revenue12: number;
+                            tax12: number;
+                        };
+                        founded: string | null;
+                        highTech: boolean;
+                        idx: number;
+                        industry: string;
+                        isLeading: boolean;
+                        lastMonth: string;
+                        leasedArea: number;
+                        name: string;
+                        nameEn: string | null;
+                        payment: {
+                            avgDaysLate: number | null;
+                            invoices: number;
+                            onTime: number;
+                            onTimeRate: number | null;
+                            overdueAmount: number;
+                            overdueCount: number;
+                        };
+                        registeredCapital: number;
+                        services: {
+                            bookings: number | null;
+                            mealCards: number | null;
+                            mealSpend30d: number | null;
+                            openRepairs: number | null;
+                            repairs: number | null;
+                        };
+                        /** @enum {string} */
+                        size: "micro" | "small" | "medium" | "large";
+                        staff: number;
+                        tags: ("leading" | "high_tech" | "fast_growth" | "declining" | "energy_intensive" | "rd_intensive" | "prompt_payer" | "arrears" | "lease_expiring" | "frequent_alarms" | "active_services" | "crowded")[];
+                        units: {
+                            area: number;
+                            building: number;
+                            buildingName: string;
+                            code: string;
+                            floor: number;
+                            idx: number;
+                            leaseEnd: string;
+                            level: number;
+                            rent: number;
+                        }[];
+                        visitors90d: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_customers_enterprises_idx_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                idx: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email?: string;
+                    name: string;
+                    phone?: string;
+                    /** @default false */
+                    primary?: boolean;
+                    title?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Adds a contact person to an enterprise (a primary contact replaces the previous primary); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string | null;
+                        id: number;
+                        name: string;
+                        phone: string | null;
+                        primary: boolean;
+                        title: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_customers_visitors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    company?: string;
+                    hostIdx?: number;
+                    name: string;
+                    park: string;
+                    purpose?: string;
+                    visitDate: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Records a visitor of the park (optionally hosted by an enterprise of that park); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18049,6 +21320,1166 @@ export interface operations {
             };
         };
     };
+    get_move_ins: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_move_ins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        company: string;
+                        contact: string;
+                        creditCode: string;
+                        docArticles?: boolean;
+                        docLeaseIntent?: boolean;
+                        docLegalId?: boolean;
+                        docLicense?: boolean;
+                        docSafety?: boolean;
+                        moveInDate: string;
+                        phone: string;
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Move-in application: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_move_ins_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_move_ins_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        company?: string;
+                        contact?: string;
+                        creditCode?: string;
+                        docArticles?: boolean;
+                        docLeaseIntent?: boolean;
+                        docLegalId?: boolean;
+                        docLicense?: boolean;
+                        docSafety?: boolean;
+                        moveInDate?: string;
+                        phone?: string;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Move-in application: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_move_ins_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Move-in application: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_move_ins_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_move_ins_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_move_ins_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Move-in application: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_move_ins_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Move-in application: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_move_ins_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_move_ins_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_move_ins_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Move-in application: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_notifications: {
         parameters: {
             query?: {
@@ -18274,6 +22705,727 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_o2o_catalogue: {
+        parameters: {
+            query?: {
+                audience?: "company" | "staff" | "neighbour";
+                category?: "cleaning" | "laundry" | "express" | "printing" | "catering" | "maintenance" | "health" | "travel" | "office";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue: the park's services and third-party merchants with their average rating (filters: category, audience, q) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        merchants: {
+                            commissionBp: number;
+                            contact: string | null;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "park" | "third_party";
+                            name: string;
+                            nameEn: string | null;
+                            rating: number | null;
+                            ratings: number;
+                        }[];
+                        services: {
+                            active: boolean;
+                            audiences: ("company" | "staff" | "neighbour")[];
+                            /** @enum {string} */
+                            category: "cleaning" | "laundry" | "express" | "printing" | "catering" | "maintenance" | "health" | "travel" | "office";
+                            id: number;
+                            merchantId: number;
+                            name: string;
+                            nameEn: string | null;
+                            priceFen: number;
+                            unit: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_o2o_orders: {
+        parameters: {
+            query?: {
+                all?: "0" | "1";
+                limit?: number;
+                status?: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Orders, newest first: one's own; the service desk (o2o:fulfil) all with all=1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orders: {
+                            /** @enum {string} */
+                            audience: "company" | "staff" | "neighbour";
+                            buyerName: string;
+                            comment: string | null;
+                            createdAt: string;
+                            enterpriseIdx: number | null;
+                            fulfilledAt: string | null;
+                            id: number;
+                            merchantId: number;
+                            merchantName: string;
+                            mine: boolean;
+                            note: string | null;
+                            orderNo: string;
+                            paidAt: string | null;
+                            payMethod: string | null;
+                            qty: number;
+                            rating: number | null;
+                            serviceId: number;
+                            serviceName: string;
+                            serviceNameEn: string | null;
+                            /** @enum {string} */
+                            status: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+                            totalFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_o2o_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    audience: "company" | "staff" | "neighbour";
+                    note?: string;
+                    qty: number;
+                    serviceId: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Order a service (price from the catalogue; for one's company, oneself as staff, or as a neighbour); audited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        audience: "company" | "staff" | "neighbour";
+                        buyerName: string;
+                        comment: string | null;
+                        createdAt: string;
+                        enterpriseIdx: number | null;
+                        fulfilledAt: string | null;
+                        id: number;
+                        merchantId: number;
+                        merchantName: string;
+                        mine: boolean;
+                        note: string | null;
+                        orderNo: string;
+                        paidAt: string | null;
+                        payMethod: string | null;
+                        qty: number;
+                        rating: number | null;
+                        serviceId: number;
+                        serviceName: string;
+                        serviceNameEn: string | null;
+                        /** @enum {string} */
+                        status: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_o2o_orders_id_pay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    /** @enum {string} */
+                    method: "wechat" | "alipay" | "meal_card" | "company_account" | "bank";
+                };
+            };
+        };
+        responses: {
+            /** @description Pay one's order (placed → paid); idempotent by key: the same key again answers the first payment and changes nothing; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        audience: "company" | "staff" | "neighbour";
+                        buyerName: string;
+                        comment: string | null;
+                        createdAt: string;
+                        enterpriseIdx: number | null;
+                        fulfilledAt: string | null;
+                        id: number;
+                        merchantId: number;
+                        merchantName: string;
+                        mine: boolean;
+                        note: string | null;
+                        orderNo: string;
+                        paidAt: string | null;
+                        payMethod: string | null;
+                        qty: number;
+                        rating: number | null;
+                        replayed: boolean;
+                        serviceId: number;
+                        serviceName: string;
+                        serviceNameEn: string | null;
+                        /** @enum {string} */
+                        status: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_o2o_orders_id_rate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    comment?: string;
+                    rating: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The buyer rates a fulfilled order once (1-5 stars and a comment); audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        audience: "company" | "staff" | "neighbour";
+                        buyerName: string;
+                        comment: string | null;
+                        createdAt: string;
+                        enterpriseIdx: number | null;
+                        fulfilledAt: string | null;
+                        id: number;
+                        merchantId: number;
+                        merchantName: string;
+                        mine: boolean;
+                        note: string | null;
+                        orderNo: string;
+                        paidAt: string | null;
+                        payMethod: string | null;
+                        qty: number;
+                        rating: number | null;
+                        serviceId: number;
+                        serviceName: string;
+                        serviceNameEn: string | null;
+                        /** @enum {string} */
+                        status: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_o2o_orders_id_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "accept" | "fulfil" | "cancel";
+                };
+            };
+        };
+        responses: {
+            /** @description Accept (paid → accepted) or fulfil (accepted → fulfilled) by the service desk; cancel by the buyer before it is accepted; audited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        audience: "company" | "staff" | "neighbour";
+                        buyerName: string;
+                        comment: string | null;
+                        createdAt: string;
+                        enterpriseIdx: number | null;
+                        fulfilledAt: string | null;
+                        id: number;
+                        merchantId: number;
+                        merchantName: string;
+                        mine: boolean;
+                        note: string | null;
+                        orderNo: string;
+                        paidAt: string | null;
+                        payMethod: string | null;
+                        qty: number;
+                        rating: number | null;
+                        serviceId: number;
+                        serviceName: string;
+                        serviceNameEn: string | null;
+                        /** @enum {string} */
+                        status: "placed" | "paid" | "accepted" | "fulfilled" | "cancelled";
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_o2o_settlement: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Settlement per merchant for orders paid in [from, to) (at most 366 days): orders, fulfilled, gross, commission (basis points of gross, rounded down), payable to the merchant, rating */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        rows: {
+                            commissionFen: number;
+                            fulfilled: number;
+                            grossFen: number;
+                            /** @enum {string} */
+                            kind: "park" | "third_party";
+                            merchantId: number;
+                            name: string;
+                            orders: number;
+                            payableFen: number;
+                            rating: number | null;
+                            ratings: number;
+                        }[];
+                        to: string;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18735,6 +23887,640 @@ export interface operations {
                         node: number;
                         nodes: number[];
                         segments: number[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_parking_cards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                lot?: number;
+                mine?: "0" | "1";
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Monthly cards the caller may see (enterprise users: their enterprise's), newest first; filter by car park, status (comma list) or mine=1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cards: {
+                            applicantName: string;
+                            createdAt: string;
+                            endsOn: string | null;
+                            enterpriseIdx: number | null;
+                            enterpriseName: string | null;
+                            feeFen: number;
+                            holderName: string;
+                            id: number;
+                            lotIdx: number;
+                            lotName: string;
+                            mine: boolean;
+                            months: number;
+                            note: string | null;
+                            plate: string;
+                            spaceCode: string | null;
+                            startsOn: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "active" | "expired" | "rejected";
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_parking_cards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enterpriseIdx?: number | null;
+                    holderName: string;
+                    lotIdx: number;
+                    months: number;
+                    plate: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Apply for a monthly card on a car park (pending until property management decides); one live card per plate and car park */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applicantName: string;
+                        createdAt: string;
+                        endsOn: string | null;
+                        enterpriseIdx: number | null;
+                        enterpriseName: string | null;
+                        feeFen: number;
+                        holderName: string;
+                        id: number;
+                        lotIdx: number;
+                        lotName: string;
+                        mine: boolean;
+                        months: number;
+                        note: string | null;
+                        plate: string;
+                        spaceCode: string | null;
+                        startsOn: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "active" | "expired" | "rejected";
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_parking_cards_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One monthly card with its payments (another enterprise's card: 404) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        card: {
+                            applicantName: string;
+                            createdAt: string;
+                            endsOn: string | null;
+                            enterpriseIdx: number | null;
+                            enterpriseName: string | null;
+                            feeFen: number;
+                            holderName: string;
+                            id: number;
+                            lotIdx: number;
+                            lotName: string;
+                            mine: boolean;
+                            months: number;
+                            note: string | null;
+                            plate: string;
+                            spaceCode: string | null;
+                            startsOn: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "active" | "expired" | "rejected";
+                            version: number;
+                        };
+                        payments: {
+                            actorName: string;
+                            amountFen: number;
+                            cardId: number;
+                            coversFrom: string;
+                            coversTo: string;
+                            id: number;
+                            method: string;
+                            months: number;
+                            paidAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_parking_cards_id_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Approve a pending application (a free space is assigned; payment then activates it) or reject it; `version` as read (a stale one: 409) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applicantName: string;
+                        createdAt: string;
+                        endsOn: string | null;
+                        enterpriseIdx: number | null;
+                        enterpriseName: string | null;
+                        feeFen: number;
+                        holderName: string;
+                        id: number;
+                        lotIdx: number;
+                        lotName: string;
+                        mine: boolean;
+                        months: number;
+                        note: string | null;
+                        plate: string;
+                        spaceCode: string | null;
+                        startsOn: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "active" | "expired" | "rejected";
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_parking_cards_id_payments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountFen: number;
+                    key: string;
+                    /** @enum {string} */
+                    method: "cash" | "wechat" | "alipay" | "bank_transfer";
+                    months: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a payment (integer fen, months × the monthly fee): activates an approved card from today or extends an active or expired one; idempotent by key (the same key again answers the first payment, nothing written; the key with another request: 409) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        card: {
+                            applicantName: string;
+                            createdAt: string;
+                            endsOn: string | null;
+                            enterpriseIdx: number | null;
+                            enterpriseName: string | null;
+                            feeFen: number;
+                            holderName: string;
+                            id: number;
+                            lotIdx: number;
+                            lotName: string;
+                            mine: boolean;
+                            months: number;
+                            note: string | null;
+                            plate: string;
+                            spaceCode: string | null;
+                            startsOn: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "active" | "expired" | "rejected";
+                            version: number;
+                        };
+                        payment: {
+                            actorName: string;
+                            amountFen: number;
+                            cardId: number;
+                            coversFrom: string;
+                            coversTo: string;
+                            id: number;
+                            method: string;
+                            months: number;
+                            paidAt: string;
+                        };
+                        replayed: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but rejected; nothing was written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_parking_lots: {
+        parameters: {
+            query?: {
+                park?: string;
+                room?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Car parks with capacity, spaces held by cards, active cards and the vehicles in them now (the occupancy layer's latest reading); filter by park or one object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lots: {
+                            activeCards: number;
+                            building: string;
+                            buildingEn: string | null;
+                            buildingIdx: number;
+                            capacity: number;
+                            floorIdx: number;
+                            held: number;
+                            idx: number;
+                            level: number;
+                            monthlyFeeFen: number;
+                            name: string;
+                            nameEn: string | null;
+                            occupied: number | null;
+                            occupiedAt: string | null;
+                            spaces: number;
+                        }[];
                     };
                 };
             };
@@ -24201,6 +29987,1156 @@ export interface operations {
                             roles: string[];
                             username: string;
                         }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.category"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: list with filters, search, sort and keyset pagination (enterprise users: their enterprise only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_service_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        category: "technical" | "talent" | "finance" | "public" | "digitalization";
+                        description?: string;
+                        title: string;
+                    };
+                    objectIdx?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Enterprise service: create (fields validated; enterprise users only on their own objects) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: one record with the transitions the caller may fire, comments, attachments and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: string[];
+                        assigneeNames: {
+                            [key: string]: string;
+                        };
+                        attachments: {
+                            at: string;
+                            byName: string | null;
+                            contentType: string;
+                            id: number;
+                            name: string;
+                            size: number;
+                        }[];
+                        comments: {
+                            at: string;
+                            authorName: string | null;
+                            body: string;
+                            id: number;
+                        }[];
+                        record: {
+                            assignees: string[];
+                            createdAt: string;
+                            createdBy: string | null;
+                            createdByName: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            dueAt: string | null;
+                            enterpriseIdx: number | null;
+                            entity: string;
+                            escalatedAt: string | null;
+                            id: number;
+                            objectIdx: number | null;
+                            objectName: string | null;
+                            state: string;
+                            stateSince: string;
+                            title: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                        transitions: {
+                            at: string;
+                            byName: string | null;
+                            from: string;
+                            id: number;
+                            note: string | null;
+                            to: string;
+                            transition: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_service_requests_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        category?: "technical" | "talent" | "finance" | "public" | "digitalization";
+                        description?: string;
+                        title?: string;
+                    };
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Enterprise service: edit fields ({version, data}); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_service_requests_id_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignees: string[];
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Enterprise service: set who works on a record (notified); a stale version is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_service_requests_id_attachments: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: upload an attachment as the raw request body (Content-Type from the allowed list, at most the size limit) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contentType: string;
+                        id: number;
+                        name: string;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests_id_attachments_aid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aid: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: download an attachment (application/octet-stream, Content-Disposition: attachment, never rendered inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_service_requests_id_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enterprise service: add a comment (the reporter and assignees are notified) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_service_requests_id_transitions_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    note?: string;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Enterprise service: fire a workflow transition (with the fields it sets in `data`); its own permission is checked (403), a stale version or impossible transition is a 409 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: string[];
+                        createdAt: string;
+                        createdBy: string | null;
+                        createdByName: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        dueAt: string | null;
+                        enterpriseIdx: number | null;
+                        entity: string;
+                        escalatedAt: string | null;
+                        id: number;
+                        objectIdx: number | null;
+                        objectName: string | null;
+                        state: string;
+                        stateSince: string;
+                        title: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests_assignable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: the users who may be assigned (holders of the entity's assignable roles) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests_export: {
+        parameters: {
+            query?: {
+                assignee?: "me" | string;
+                cursor?: string;
+                dir?: "asc" | "desc";
+                "f.category"?: string;
+                format?: "csv" | "xlsx";
+                lang?: "zh" | "en";
+                limit?: number;
+                mine?: "0" | "1";
+                objectIdx?: number;
+                q?: string;
+                sort?: "id" | "updatedAt" | "state";
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: the filtered list as CSV or Excel (?format=csv|xlsx&lang=zh|en) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input (path, query or body), with the zod issues */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credential (login required) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the permission, or the object belongs to another enterprise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_service_requests_meta: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enterprise service: fields (JSON schema), labels, list columns, filters and workflow, and what the caller may do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachments: {
+                            maxBytes: number;
+                            types: string[];
+                        };
+                        can: {
+                            assign: boolean;
+                            comment: boolean;
+                            create: boolean;
+                            write: boolean;
+                        };
+                        columns: string[];
+                        entity: string;
+                        fields: {
+                            [key: string]: {
+                                editable: boolean;
+                                input: string | null;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                onCreate: boolean;
+                                options: {
+                                    [key: string]: {
+                                        en: string;
+                                        zh: string;
+                                    };
+                                } | null;
+                                required: boolean;
+                                schema: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                        filters: string[];
+                        initial: string;
+                        label: {
+                            en: string;
+                            zh: string;
+                        };
+                        objectKinds: string[];
+                        path: string;
+                        search: string[];
+                        states: {
+                            [key: string]: {
+                                final?: boolean;
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                sla?: {
+                                    escalateToRoles: string[];
+                                    withinMinutes: number;
+                                };
+                            };
+                        };
+                        titleField: string;
+                        transitions: {
+                            [key: string]: {
+                                allowed: boolean;
+                                from: string[];
+                                label: {
+                                    en: string;
+                                    zh: string;
+                                };
+                                requires: string[];
+                                sets: string[];
+                                to: string;
+                            };
+                        };
                     };
                 };
             };
