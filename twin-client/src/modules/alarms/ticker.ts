@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { LiveClient } from '../../live/client.ts';
 import type { AlarmTexts } from './text.ts';
+import { moduleOn, registeredModules, useModuleAccess } from '../registry.ts';
 
 /** Texts by `idx/kind` of the open alarms. */
 export type AlarmTextMap = ReadonlyMap<string, AlarmTexts>;
@@ -24,6 +25,10 @@ const RETRY_MS = 30_000;
  */
 export function useAlarmTexts(items: ReadonlyArray<{ readonly key: string; readonly at: number }>, live: LiveClient | null): AlarmTextMap {
   const [texts, setTexts] = useState<AlarmTextMap>(new Map());
+  // Asked only with the alarms module on and alarm:read (else every lookup is a 404 or 403 in the console).
+  const access = useModuleAccess();
+  const alarms = registeredModules().find((m) => m.name === 'alarms');
+  const on = Boolean(alarms && moduleOn(alarms, access.enabled) && access.can('alarm:read'));
   const [changes, setChanges] = useState(0);
   const asked = useRef(new Set<string>());
   const missing = items.map((a) => `${a.key}@${a.at}`).filter((k) => !asked.current.has(k)).join(',');
@@ -34,6 +39,7 @@ export function useAlarmTexts(items: ReadonlyArray<{ readonly key: string; reado
     });
   }, [live]);
   useEffect(() => {
+    if (!on) return;
     let stop = false;
     // A burst of alarms and changes is one lookup.
     const timer = setTimeout(() => {
@@ -60,6 +66,6 @@ export function useAlarmTexts(items: ReadonlyArray<{ readonly key: string; reado
       stop = true;
       clearTimeout(timer);
     };
-  }, [missing, changes]);
+  }, [missing, changes, on]);
   return texts;
 }
