@@ -12,15 +12,6 @@ import { BackSide, CircleGeometry, CylinderGeometry, Material, Mesh, MeshBasicMa
 import { DIG_DEPTH, digPlanes, isClipped } from './dig.ts';
 import type { XrState } from './xrState.ts';
 
-/** What the test hook reads back of the window. */
-export interface DigReadback {
-  radius: number;
-  centre: [number, number, number];
-  localClipping: boolean;
-  /** Whether the ground is cut away at each park point, as the renderer applies the ground material's planes. */
-  groundCutAt(points: ReadonlyArray<readonly [number, number, number]>): boolean[];
-}
-
 /** The dig window (mounted while a session runs). */
 export function DigWindow({ xs, origin }: { xs: XrState; origin: RefObject<Object3D | null> }) {
   const gl = useThree((s) => s.gl);

@@ -37,3 +37,12 @@ export function digPlanes(centre: Vector3, radius: number, sides = DIG_SIDES, in
 export function isClipped(planes: readonly Plane[], p: Vector3): boolean {
   return planes.length > 0 && planes.every((pl) => pl.distanceToPoint(p) < 0);
 }
+
+/** The dig window's scene read-back for tests (DigWindow installs it on the XR state while a session runs). */
+export interface DigReadback {
+  radius: number;
+  centre: [number, number, number];
+  localClipping: boolean;
+  /** Whether the ground is cut away at each park point, as the renderer applies the ground material's planes. */
+  groundCutAt(points: ReadonlyArray<readonly [number, number, number]>): boolean[];
+}

@@ -7,8 +7,7 @@ import { Matrix4, Raycaster, Vector3, type Intersection, type Sphere } from 'thr
 import type { TwinController } from '../../scene/controller.ts';
 import { nudge, originFromMarker, tableOrigin, type MarkerSurvey } from './placement.ts';
 import { RepairGuide, type RepairApi } from './repair.ts';
-import { DIG_RADII } from './dig.ts';
-import type { DigReadback } from './DigWindow.tsx';
+import { DIG_RADII, type DigReadback } from './dig.ts';
 import { parkPoint, yawOfHeading, type GeoPoint } from './geo.ts';
 
 /** The in-world panel's content. */
