@@ -26,10 +26,10 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectProblems, ensureClientBuilt, launchBrowser, screenshotStats } from '../../../../test/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { ensureClientBuilt, launchBrowser, screenshotStats } from '../../../../test/browser.ts';
+import { signedInPerson, type Person } from '../../../../test/people.ts';
 import { startSceneServer, waitReady, type SceneServer } from '../../../../test/scene-harness.ts';
-import { hashPassword } from '../../../../twin-server/src/auth/password.ts';
 import { notificationsModule } from '../../../../twin-server/src/kit/notifications/module.ts';
 import { renovationModule } from '../../../../twin-server/src/modules/renovation/index.ts';
 import { expiryJob, parkingModule } from '../../../../twin-server/src/modules/parking/index.ts';
@@ -39,7 +39,6 @@ import { startParkingSim, vehiclesAt } from '../../../../twin-server/src/sim/par
 import { createLogger } from '../../../../twin-server/src/log.ts';
 import { enterpriseServicesModule } from '../../../../twin-server/src/modules/enterprise-services/index.ts';
 
-interface Person { id: string; name: string; context: BrowserContext; page: Page; problems: ReturnType<typeof collectProblems> }
 
 describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== null)('renovation journey in the browser', () => {
   let s: SceneServer;
@@ -55,27 +54,9 @@ describe.skipIf(inject('chromiumMissing') !== null || inject('pgMissing') !== nu
   let officer: Person;
   let founder: Person;
 
-  /** Creates a user with roles, signs it in and opens a browser context with its session. */
-  async function person(roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> {
-    const username = `u-${randomBytes(3).toString('hex')}`;
-    const password = `Pw-${randomBytes(6).toString('hex')}-X1`;
-    const r = await s.testDb.db.query<{ id: string }>(
-      `INSERT INTO app_user (username, display_name, password_hash, roles, enterprise_idx, must_change_password, password_changed_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, false, now(), now()) RETURNING id`, [username, name, await hashPassword(password), roles, enterprise]);
-    const res = await fetch(`${s.server.url}/api/auth/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: s.server.url }, body: JSON.stringify({ username, password }),
-    });
-    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
-    const host = new URL(s.server.url).hostname;
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
-    await context.addCookies(res.headers.getSetCookie().map((c) => {
-      const pair = c.split(';')[0]!;
-      const eq = pair.indexOf('=');
-      return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)), domain: host, path: '/' };
-    }));
-    const page = await context.newPage();
-    return { id: r.rows[0]!.id, name, context, page, problems: collectProblems(page) };
-  }
+  /** A user with roles, signed in, with a browser context of its own (test/people.ts). */
+  const person = (roles: string[], name: string, viewport: { width: number; height: number }, enterprise: number | null = null): Promise<Person> =>
+    signedInPerson(s, browser, roles, name, { viewport, enterprise });
   const detail = (p: Page, state: string) => p.locator(`.kit-detail[data-record="${id}"][data-state="${state}"]`).waitFor({ timeout: 30_000 });
   const fire = async (p: Page, name: string, state: string) => {
     await p.locator(`[data-transition="${name}"]`).click();
